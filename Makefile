@@ -1,0 +1,187 @@
+# heapfold: one plain GNU Makefile. Everything it builds goes under build/.
+#
+#   make            build the recorder, the trace reader and heapfold_print
+#   make check      install what is missing, build, run every test (summary line at the end)
+#   make demo       install what is missing, build, profile an example, leave a trace, stacks, SVG
+#   make bench      the benchmark suite (docs/performance.md)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+# Options: V=1 (show commands), SANITIZE=address,undefined or SANITIZE=thread, O=0 (no optimisation).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCDIR = $(PREFIX)/include
+MANDIR = $(PREFIX)/share/man
+PKGDIR = $(LIBDIR)/pkgconfig
+
+B := build
+CC ?= cc
+MUSL_CC ?= musl-gcc
+O ?= 2
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wformat=2 -Wundef -Wvla -Wwrite-strings -Wcast-qual -Wnull-dereference -Wimplicit-fallthrough
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+
+BASE_CFLAGS := -std=gnu11 -O$(O) -g $(WARN) -D_GNU_SOURCE -DHF_VERSION_STRING='"$(VERSION)"' \
+	-Iinclude -Ilib -MMD -MP
+CFLAGS ?=
+SAN_FLAGS :=
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+
+# ---- sources ------------------------------------------------------------------------------------
+# The codec (chunks, varints, reader) is shared by the recorder and the tools.
+CODEC_SRC := lib/hf_codec.c lib/hf_chunk.c
+READER_SRC := $(CODEC_SRC) lib/hf_reader.c
+# The recorder: every other lib/hf_*.c. Files ending in _preload.c are only for the dynamic
+# library (dlsym bootstrap), files ending in _wrap.c only for the static archives (ld --wrap).
+REC_ALL := $(filter-out $(READER_SRC),$(wildcard lib/hf_*.c))
+REC_PRELOAD_SRC := $(filter-out %_wrap.c,$(REC_ALL)) $(CODEC_SRC)
+REC_STATIC_SRC := $(filter-out %_preload.c,$(REC_ALL)) $(CODEC_SRC)
+PRINT_SRC := $(wildcard tools/print/*.c)
+
+obj = $(patsubst %.c,$(B)/$(2)/%.o,$(1))
+
+READER_OBJ := $(call obj,$(READER_SRC),host)
+PRINT_OBJ := $(call obj,$(PRINT_SRC),host)
+
+LIB_TRACE := $(B)/lib/libheapfold_trace.a
+PRINT_BIN := $(B)/bin/heapfold_print
+LAUNCHER := $(B)/bin/heapfold
+
+TARGETS := $(LIB_TRACE)
+ifneq ($(PRINT_SRC),)
+TARGETS += $(PRINT_BIN)
+endif
+
+# ---- the recorder (see the recorder section below) ----------------------------------------------
+# libunwind and zlib are linked into the preload library statically and hidden
+# (-Wl,--exclude-libs,ALL), so it needs only libc and never clashes with a program's own copies.
+DEPS_HOST := $(B)/deps/host
+DEPS_MUSL := $(B)/deps/musl
+UNWIND_CFLAGS_HOST := -I$(DEPS_HOST)/include
+UNWIND_LIBS_HOST := -L$(DEPS_HOST)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
+REC_CFLAGS := -fPIC -ftls-model=initial-exec -fvisibility=hidden -fno-omit-frame-pointer
+REC_LDLIBS := -Wl,--exclude-libs,ALL -ldl -lpthread
+
+PRELOAD_SO := $(B)/lib/libheapfold.so
+ifneq ($(REC_ALL),)
+ifeq ($(SANITIZE),)
+TARGETS += $(PRELOAD_SO) $(LAUNCHER)
+endif
+endif
+
+all: $(TARGETS)
+
+# ---- rules --------------------------------------------------------------------------------------
+$(B)/host/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_TRACE): $(READER_OBJ)
+	$(call msg,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -o $@
+
+# Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
+$(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp:
+	$(call msg,DEPS,$(@D))
+	$(Q)tools/dev/build-deps.sh $(B)
+
+$(B)/rec/%.o: %.c $(DEPS_HOST)/.stamp
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_HOST) -c $< -o $@
+
+$(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -Wl,-z,nodelete -Wl,--build-id $(LDFLAGS) $^ $(UNWIND_LIBS_HOST) $(REC_LDLIBS) -o $@
+
+$(LAUNCHER): tools/heapfold
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@ && chmod +x $@
+
+# ---- tests --------------------------------------------------------------------------------------
+# tests/unit/test_*.c: cmocka unit tests, linked with the trace reader.
+# tests/progs/*.c: programs with known ground truth, driven by tests/integration/*.sh.
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_HELPERS := $(call obj,$(wildcard tests/unit/util_*.c),host)
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROG_BIN := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(PROG_SRC))
+PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fno-omit-frame-pointer -fno-inline -pthread -Itests/progs
+
+$(B)/tests/test_%: $(B)/host/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -lz -o $@
+
+$(B)/tests/progs/%: tests/progs/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) $< -o $@
+
+tests: $(UNIT_BIN) $(PROG_BIN)
+
+# ---- top-level targets --------------------------------------------------------------------------
+deps:
+	$(Q)tools/dev/deps.sh
+
+check:
+	$(Q)tools/dev/deps.sh
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)B=$(B) SANITIZE=$(SANITIZE) tests/run.sh
+
+demo:
+	$(Q)tools/dev/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)B=$(B) examples/demo.sh
+
+bench:
+	$(Q)$(MAKE) --no-print-directory all
+	@echo "heapfold: the benchmark suite is not written yet (docs/performance.md)"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
+	install -m 644 include/heapfold_trace.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(LIB_TRACE) $(DESTDIR)$(LIBDIR)/
+	$(if $(wildcard include/heapfold.h),install -m 644 include/heapfold.h $(DESTDIR)$(INCDIR)/)
+	$(if $(filter $(PRELOAD_SO),$(TARGETS)),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/)
+	$(if $(filter $(LAUNCHER),$(TARGETS)),install -m 755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/)
+	$(if $(filter $(PRINT_BIN),$(TARGETS)),install -m 755 $(PRINT_BIN) $(DESTDIR)$(BINDIR)/)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/pkgconfig/heapfold-trace.pc.in \
+		> $(DESTDIR)$(PKGDIR)/heapfold-trace.pc
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps check demo bench install clean tests
+.DELETE_ON_ERROR:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,147 @@
+/* hf_codec.h: the trace format's constants and record encoding, shared by the recorder and the
+ * reader (docs/format.md is the specification; keep the two in step).
+ *
+ * Encoders are inline and allocation-free: the recorder calls them on the allocation fast path.
+ * Every encoder writes at most the bytes given by the matching HF_MAX_* constant. */
+#ifndef HF_CODEC_H
+#define HF_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HF_FORMAT_MAJOR 1
+#define HF_FORMAT_MINOR 0
+
+/* Chunk (gzip member) layout constants. */
+#define HF_CHUNK_HDR_SIZE 48      /* our header inside the gzip FEXTRA subfield */
+#define HF_MEMBER_HDR_SIZE 64     /* gzip header including FEXTRA */
+#define HF_MEMBER_TRAILER_SIZE 8  /* CRC-32 + ISIZE */
+#define HF_CHUNK_MAX_ULEN (16u << 20)
+
+enum hf_chunk_kind { HF_CHUNK_META = 0, HF_CHUNK_EVENTS = 1 };
+
+/* Record tags (format.md section 2). 0x01-0x3f: fixed schema; 0x40-0x7f: sized (varint length). */
+enum hf_tag {
+	HF_TAG_ALLOC = 0x01,
+	HF_TAG_FREE = 0x02,
+	HF_TAG_FREE_LAST = 0x03,
+	HF_TAG_REALLOC = 0x04,
+	HF_TAG_ALLOC_FAILED = 0x05,
+	HF_TAG_EPOCH = 0x06,
+	HF_TAG_TIME = 0x07,
+	HF_TAG_THREAD_START = 0x40,
+	HF_TAG_THREAD_END = 0x41,
+	HF_TAG_MARK = 0x42,
+	HF_TAG_HEADER = 0x50,
+	HF_TAG_MODULE = 0x51,
+	HF_TAG_MODULE_UNLOAD = 0x52,
+	HF_TAG_NODE = 0x53,
+	HF_TAG_SAMPLE = 0x54,
+	HF_TAG_SYMBOLS = 0x55,
+	HF_TAG_CLOSE = 0x56,
+};
+
+/* Pseudo-frame codes of NODE records (frame < HF_FRAME_MIN_ADDR). */
+enum hf_frame_code {
+	HF_FN_MALLOC = 1,
+	HF_FN_CALLOC = 2,
+	HF_FN_REALLOC = 3,
+	HF_FN_REALLOCARRAY = 4,
+	HF_FN_POSIX_MEMALIGN = 5,
+	HF_FN_ALIGNED_ALLOC = 6,
+	HF_FN_MEMALIGN = 7,
+	HF_FN_VALLOC = 8,
+	HF_FN_PVALLOC = 9,
+	HF_FN_LAST = 9,
+	HF_FRAME_TRUNC_DEPTH = 16,
+	HF_FRAME_TRUNC_NOINFO = 17,
+};
+#define HF_FRAME_MIN_ADDR 4096u
+
+/* Link modes of the HEADER record. */
+enum hf_link_mode { HF_LINK_PRELOAD = 0, HF_LINK_DYNAMIC = 1, HF_LINK_STATIC = 2 };
+
+#define HF_VARINT_MAX 10
+/* Worst-case encoded sizes of the hot records, tag included. */
+#define HF_MAX_ALLOC (1 + 3 * HF_VARINT_MAX)
+#define HF_MAX_FREE (1 + 2 * HF_VARINT_MAX)
+#define HF_MAX_REALLOC (1 + 6 * HF_VARINT_MAX)
+#define HF_MAX_EVENT HF_MAX_REALLOC
+
+static inline uint8_t *hf_put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline uint64_t hf_zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t hf_unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static inline uint8_t *hf_put_svarint(uint8_t *p, int64_t v)
+{
+	return hf_put_varint(p, hf_zigzag(v));
+}
+
+/* Signed difference of two addresses, well defined for any pair. */
+static inline int64_t hf_delta(uint64_t to, uint64_t from)
+{
+	return (int64_t)(to - from);
+}
+
+/* Number of bytes hf_put_varint writes for v. */
+static inline size_t hf_varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Decodes a varint from [*pp, end). Returns 0 and advances *pp, or -1 if truncated or over-long
+ * (more than 10 bytes, or bits beyond 64). Never reads past end. */
+int hf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out);
+
+/* --- chunks (hf_chunk.c) -------------------------------------------------------------------- */
+
+struct hf_chunk_hdr {
+	uint8_t major, minor, kind, flags;
+	uint32_t stream;
+	uint32_t seq;
+	uint32_t clen;
+	uint32_t ulen;
+	uint32_t records;
+	uint64_t epoch_start;
+	uint64_t epoch_end;
+	uint64_t time_start;
+};
+
+/* Upper bound of the bytes hf_chunk_encode writes for a body of n bytes. */
+size_t hf_chunk_bound(size_t n);
+
+struct z_stream_s;
+/* Compresses body[0..n) into one complete gzip member (header with hdr, raw deflate data,
+ * CRC-32 and ISIZE) at out, which holds cap >= hf_chunk_bound(n) bytes. hdr->clen and hdr->ulen
+ * are filled in here. zs is a deflate stream the caller created with
+ * deflateInit2(zs, level, Z_DEFLATED, -15, memlevel, Z_DEFAULT_STRATEGY) and owns; it is reset
+ * here. Allocates nothing. Returns the member's size, or 0 on a zlib error or n > ULEN max. */
+size_t hf_chunk_encode(struct z_stream_s *zs, struct hf_chunk_hdr *hdr, const void *body, size_t n,
+		       void *out, size_t cap);
+
+/* Parses the 64 bytes at p as a member header. Returns 0, or -1 if it is not an heapfold chunk
+ * (no gzip magic, wrong flags, no HF subfield). Does not check versions or limits. */
+int hf_chunk_parse(const uint8_t *p, struct hf_chunk_hdr *hdr);
+
+#endif

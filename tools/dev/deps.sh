@@ -1,0 +1,119 @@
+#!/bin/bash
+# heapfold: check the build and test dependencies, install what is missing.
+#
+# Run by `make check` and `make demo` before anything else. The fast path only
+# looks for commands and files (no apt-get, no dpkg-query), so it costs a few
+# milliseconds and prints nothing when everything is present.
+#
+# When something is missing and we are root (or passwordless sudo works) and
+# apt-get exists, it runs `apt-get update` once and installs the missing Debian
+# packages, then checks again. Otherwise it prints what is missing and the
+# command to run, and exits 1.
+set -eu
+
+arch=${HOSTTYPE:-x86_64}
+inc_dirs="/usr/include /usr/include/$arch-linux-gnu /usr/local/include"
+lib_dirs="/usr/lib/$arch-linux-gnu /lib/$arch-linux-gnu /usr/lib64 /usr/lib /usr/local/lib"
+
+have_cmd() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+have_header() {
+    local d
+    for d in $inc_dirs; do
+        [ -f "$d/$1" ] && return 0
+    done
+    return 1
+}
+
+# have_lib NAME: libNAME.so or libNAME.a in a library directory
+have_lib() {
+    local d
+    for d in $lib_dirs; do
+        if [ -e "$d/lib$1.so" ] || [ -e "$d/lib$1.a" ]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+missing_items=()
+missing_pkgs=()
+
+need() { # need ITEM PACKAGE: record a missing item and the package providing it
+    missing_items+=("$1")
+    case " ${missing_pkgs[*]-} " in
+        *" $2 "*) ;;
+        *) missing_pkgs+=("$2") ;;
+    esac
+}
+
+check_all() {
+    missing_items=()
+    missing_pkgs=()
+    have_cmd cc || have_cmd gcc || need cc gcc
+    have_cmd make || need make make
+    have_cmd pkg-config || need pkg-config pkg-config
+    have_cmd musl-gcc || need musl-gcc musl-tools
+    have_cmd gzip || need gzip gzip
+    # apt-get source (tools/dev/musl-deps.sh) unpacks with dpkg-source and .tar.xz
+    have_cmd dpkg-source || need dpkg-source dpkg-dev
+    have_cmd xz || need xz xz-utils
+    have_header libunwind.h || need libunwind.h libunwind-dev
+    have_lib unwind || need libunwind libunwind-dev
+    have_lib unwind-"$arch" || need libunwind-"$arch" libunwind-dev
+    have_header zlib.h || need zlib.h zlib1g-dev
+    have_lib z || need libz zlib1g-dev
+    have_header cmocka.h || need cmocka.h libcmocka-dev
+    have_lib cmocka || need libcmocka libcmocka-dev
+    have_header elfutils/libdwfl.h || need elfutils/libdwfl.h libdw-dev
+    have_lib dw || need libdw libdw-dev
+    have_header gelf.h || need gelf.h libelf-dev
+    have_lib elf || need libelf libelf-dev
+}
+
+check_all
+[ ${#missing_items[@]} -eq 0 ] && exit 0
+
+echo "heapfold: missing: ${missing_items[*]}" >&2
+
+# Can we install? Root, or sudo that does not ask for a password.
+as_root=()
+can_install=no
+if have_cmd apt-get; then
+    if [ "${EUID:-$(id -u)}" -eq 0 ]; then
+        can_install=yes
+    elif have_cmd sudo && sudo -n true >/dev/null 2>&1; then
+        as_root=(sudo -n)
+        can_install=yes
+    fi
+fi
+
+if [ "$can_install" = yes ]; then
+    pkgs=("${missing_pkgs[@]}")
+    log=$(mktemp "${TMPDIR:-/tmp}/heapfold-apt.XXXXXX")
+    apt=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive
+         apt-get -q -o DPkg::Lock::Timeout=300)
+    ok=yes
+    echo "heapfold: apt-get update" >&2
+    # A failing source in the system's own list makes update exit non-zero
+    # while the others are fine; let the install below decide.
+    "${apt[@]}" update >>"$log" 2>&1 || echo "heapfold: apt-get update reported errors (continuing)" >&2
+    echo "heapfold: apt-get install ${pkgs[*]}" >&2
+    "${apt[@]}" install -y --no-install-recommends "${pkgs[@]}" >>"$log" 2>&1 || ok=no
+    if [ "$ok" = no ]; then
+        echo "heapfold: apt-get install failed; its last lines:" >&2
+        tail -n 15 "$log" >&2
+    fi
+    rm -f "$log"
+    check_all
+    if [ ${#missing_items[@]} -eq 0 ]; then
+        echo "heapfold: installed ${pkgs[*]}" >&2
+        exit 0
+    fi
+    echo "heapfold: missing: ${missing_items[*]}" >&2
+fi
+
+echo "heapfold: run: sudo apt-get install -y ${missing_pkgs[*]}" >&2
+exit 1
