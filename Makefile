@@ -110,7 +110,7 @@ $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
 $(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp:
 	$(call msg,DEPS,$(@D))
-	$(Q)tools/dev/build-deps.sh $(B)
+	$(Q)tools/dev/build-deps.sh $(B) $(notdir $(@D))
 
 $(B)/rec/%.o: %.c $(DEPS_HOST)/.stamp
 	$(call msg,CC,$@)

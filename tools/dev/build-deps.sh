@@ -1,30 +1,35 @@
 #!/bin/bash
-# heapfold: build musl versions of zlib and libunwind from Debian source packages.
+# heapfold: build zlib and libunwind from Debian source packages, as PIC archives
+# with hidden symbols, for the host libc (glibc) or for musl.
 #
-# usage: tools/dev/musl-deps.sh BUILD_DIR
+# usage: tools/dev/build-deps.sh BUILD_DIR host|musl
 #
-# Result (everything under BUILD_DIR/musl/):
+# Result (everything under BUILD_DIR/deps/FLAVOUR/):
 #   include/  zlib.h zconf.h libunwind.h libunwind-x86_64.h ...
 #   lib/      libz.a libunwind.a (PIC, so they can also go into a shared object)
 #   .stamp    written last; with it and both archives present we exit at once
-#   *.log     output of each step (apt.log, zlib.log, libunwind.log, verify.log)
+#   *.log     output of each step (zlib.log, libunwind.log, verify.log)
+# The downloaded sources are shared: BUILD_DIR/deps/dl/ (apt.log there).
 #
-# Debian ships no musl builds of these libraries, but their source packages
-# are reachable. The sources are fetched with a private apt configuration under
-# BUILD_DIR/musl/apt/ whose deb-src lines are derived from the machine's own apt
+# Why build them at all: Debian ships no musl builds of these libraries, and its
+# glibc libunwind.a is not PIC, so it cannot go into the preload library (whose
+# copy must be private: a program's own libunwind or zlib must never be
+# interposed by ours, nor ours by theirs). Their source packages are reachable. The sources are fetched with a private apt configuration under
+# BUILD_DIR/deps/dl/apt/ whose deb-src lines are derived from the machine's own apt
 # sources; the system's apt configuration is never modified. Needs apt-get,
 # dpkg-source (dpkg-dev), xz, make and musl-gcc (musl-tools): tools/dev/deps.sh
 # checks and installs them.
 set -eu
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-    echo "usage: $0 BUILD_DIR" >&2
+if [ $# -ne 2 ] || [ -z "$1" ] || { [ "$2" != host ] && [ "$2" != musl ]; }; then
+    echo "usage: $0 BUILD_DIR host|musl" >&2
     exit 2
 fi
-
-shown=${1%/}/musl            # as the user gave it, for messages
-mkdir -p "$1/musl"
-M=$(cd "$1/musl" && pwd)     # absolute: the builds below change directory
+flavour=$2
+shown=${1%/}/deps/$flavour   # as the user gave it, for messages
+mkdir -p "$1/deps/$flavour" "$1/deps/dl"
+M=$(cd "$1/deps/$flavour" && pwd)   # absolute: the builds below change directory
+DL=$(cd "$1/deps/dl" && pwd)
 
 if [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ]; then
     exit 0
@@ -39,14 +44,22 @@ if command -v flock >/dev/null 2>&1; then
     fi
 fi
 
-for c in apt-get dpkg-source xz make musl-gcc; do
+if [ "$flavour" = musl ]; then
+    cc=musl-gcc
+    host=$(uname -m)-linux-musl
+else
+    cc=gcc
+    host=$(uname -m)-linux-gnu
+fi
+
+for c in apt-get dpkg-source xz make $cc; do
     if ! command -v "$c" >/dev/null 2>&1; then
-        echo "heapfold: musl-deps needs $c; run tools/dev/deps.sh" >&2
+        echo "heapfold: build-deps needs $c; run tools/dev/deps.sh" >&2
         exit 1
     fi
 done
 
-# Environment from the caller must not leak into the musl builds: a parent
+# Environment from the caller must not leak into these builds: a parent
 # make's jobserver, or CPPFLAGS=-I/usr/include pulling in glibc headers.
 unset MAKEFLAGS MFLAGS MAKELEVEL CPPFLAGS LDFLAGS LIBS CFLAGS CC
 export LC_ALL=C
@@ -54,8 +67,7 @@ export LC_ALL=C
 # -fPIC: the archives also go into the LD_PRELOAD library.
 # -fvisibility=hidden: nothing of them is exported from that library; within a
 # static link hidden symbols still resolve (checked by the test program below).
-musl_cflags='-O2 -fPIC -fvisibility=hidden'
-host=$(uname -m)-linux-musl
+dep_cflags='-O2 -g -fPIC -fvisibility=hidden'
 jobs=$(nproc 2>/dev/null || echo 2)
 
 fail() { # fail WHAT LOG
@@ -66,7 +78,7 @@ fail() { # fail WHAT LOG
 # ---------------------------------------------------------------------------
 # Private apt configuration: deb-src twins of the machine's deb sources.
 
-A=$M/apt
+A=$DL/apt
 
 # Print a deb-src line for every deb source of a one-line style file.
 # "deb [opts] uri suite comp..." keeps its options (signed-by, trusted, ...).
@@ -78,14 +90,15 @@ derive_oneline() {
 # Print deb-src lines for the paragraphs of a deb822 .sources file.
 # Keeps Signed-By (a keyring path or fingerprints as signed-by=; a key embedded
 # in the file is written to KEYDIR and referenced) and Trusted; skips
-# paragraphs with Enabled: no.
+# paragraphs with Enabled: no. Trusted (trusted=yes) is copied only when the
+# machine's own source has it: signatures are verified as for its deb lines.
 derive_deb822() { # FILE KEYDIR PREFIX
     awk -v keydir="$2" -v prefix="$3" '
         function flush(   n, u, s, i, j, opts, key, nk, kl, k, line) {
             if (types ~ /(^|[ \t])deb(-src)?([ \t]|$)/ && tolower(enabled) != "no" && uris != "" && suites != "") {
                 opts = ""
                 if (signedby != "") {
-                    if (index(signedby, "\n") || signedby ~ /BEGIN PGP/) {
+                    if (signedby ~ /BEGIN PGP/) {
                         nkeys++
                         key = keydir "/" prefix "-" nkeys ".asc"
                         nk = split(signedby, kl, "\n")
@@ -100,8 +113,8 @@ derive_deb822() { # FILE KEYDIR PREFIX
                         opts = opts " signed-by=" key
                     } else {
                         s = signedby
-                        gsub(/^[ \t,]+|[ \t,]+$/, "", s)
-                        gsub(/[ \t,]+/, ",", s)
+                        gsub(/^[ \t\n,]+|[ \t\n,]+$/, "", s)
+                        gsub(/[ \t\n,]+/, ",", s)
                         opts = opts " signed-by=" s
                     }
                 }
@@ -153,7 +166,7 @@ write_sources_list() {
     sp=${sp%/}
     mkdir -p "$A/keys"
     {
-        echo "# derived by tools/dev/musl-deps.sh from the system's apt sources"
+        echo "# derived by tools/dev/build-deps.sh from the system's apt sources"
         [ -f "$sl" ] && derive_oneline "$sl"
         for f in "$sp"/*.list; do
             [ -f "$f" ] && derive_oneline "$f"
@@ -179,7 +192,7 @@ apt_private() {
 # The newest .dsc of a source package in $M/dl, if exactly one is there.
 dsc_of() {
     local f found=""
-    for f in "$M/dl/$1"_*.dsc; do
+    for f in "$DL/src/$1"_*.dsc; do
         [ -f "$f" ] || continue
         [ -z "$found" ] || return 1
         found=$f
@@ -188,11 +201,8 @@ dsc_of() {
 }
 
 fetch_sources() {
-    if dsc_of zlib >/dev/null && dsc_of libunwind >/dev/null; then
-        return 0                 # downloaded by an earlier, unfinished run
-    fi
-    rm -rf "$M/dl" &&
-        mkdir -p "$M/dl" "$A/lists/partial" "$A/cache/archives/partial" &&
+    rm -rf "$DL/src" &&
+        mkdir -p "$DL/src" "$A/lists/partial" "$A/cache/archives/partial" &&
         write_sources_list &&
         echo "== sources.list" && cat "$A/sources.list" &&
         echo "== apt-get update" &&
@@ -200,7 +210,7 @@ fetch_sources() {
         # non-zero while the others are fine; the download below decides.
         { apt_private update || echo "(apt-get update exited $?, continuing)"; } &&
         echo "== apt-get source" &&
-        (cd "$M/dl" && apt_private source --download-only --only-source zlib libunwind) &&
+        (cd "$DL/src" && apt_private source --download-only --only-source zlib libunwind) &&
         dsc_of zlib >/dev/null && dsc_of libunwind >/dev/null
 }
 
@@ -215,15 +225,19 @@ unpack() { # unpack SRCPKG DIR
 build_zlib() {
     unpack zlib "$M/src/zlib" &&
         cd "$M/src/zlib" &&
-        CC=musl-gcc CFLAGS=$musl_cflags ./configure --static --prefix="$M" &&
+        CC=$cc CFLAGS=$dep_cflags ./configure --static --prefix="$M" &&
         make -j"$jobs" libz.a &&
         make install
 }
 
+# The upstream tarball ships a generated configure, so no autotools are needed.
+# Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
+# Makefile.am is then newer than its Makefile.in, which is harmless because
+# --disable-tests keeps make out of tests/ (with tests on, automake would run).
 build_libunwind() {
     unpack libunwind "$M/src/libunwind" &&
         cd "$M/src/libunwind" &&
-        CC=musl-gcc CFLAGS=$musl_cflags ./configure --host="$host" \
+        CC=$cc CFLAGS=$dep_cflags ./configure --host="$host" \
             --disable-shared --enable-static \
             --disable-minidebuginfo --disable-zlibdebuginfo \
             --disable-tests --disable-documentation \
@@ -278,7 +292,7 @@ int main(void)
     return 0;
 }
 EOF
-        musl-gcc -static -Wl,--eh-frame-hdr -Wl,--build-id -I "$M/include" \
+        $cc -static -Wl,--eh-frame-hdr -Wl,--build-id -I "$M/include" \
             -o "$M/verify/prog" "$M/verify/prog.c" \
             "$M/lib/libunwind.a" "$M/lib/libz.a" \
             -Wl,-u,pthread_once,-u,pthread_key_create,-u,pthread_setspecific \
@@ -291,21 +305,31 @@ EOF
 rm -rf "${M:?}/src" "${M:?}/include" "${M:?}/lib" "${M:?}/share" "${M:?}/verify" "${M:?}/.stamp"
 mkdir -p "$M/src"
 
-echo "heapfold: fetching zlib and libunwind sources (Debian source packages)" >&2
-fetch_sources >"$M/apt.log" 2>&1 || fail "fetching musl zlib/libunwind sources" apt.log
+# The download is shared by both flavours: one at a time.
+(
+    if command -v flock >/dev/null 2>&1; then
+        exec 8>"$DL/.lock"
+        flock 8
+    fi
+    if ! dsc_of zlib >/dev/null || ! dsc_of libunwind >/dev/null; then
+        echo "heapfold: fetching zlib and libunwind Debian source packages" >&2
+        fetch_sources >"$DL/apt.log" 2>&1 ||
+            { echo "heapfold: fetching zlib/libunwind sources failed, see ${1%/}/deps/dl/apt.log" >&2; exit 1; }
+    fi
+) || exit 1
 
-echo "heapfold: building musl zlib" >&2
-(build_zlib) >"$M/zlib.log" 2>&1 || fail "building musl zlib" zlib.log
+echo "heapfold: building $flavour zlib" >&2
+(build_zlib) >"$M/zlib.log" 2>&1 || fail "building $flavour zlib" zlib.log
 
-echo "heapfold: building musl libunwind" >&2
-(build_libunwind) >"$M/libunwind.log" 2>&1 || fail "building musl libunwind" libunwind.log
+echo "heapfold: building $flavour libunwind" >&2
+(build_libunwind) >"$M/libunwind.log" 2>&1 || fail "building $flavour libunwind" libunwind.log
 
-verify >"$M/verify.log" 2>&1 || fail "checking musl libunwind/zlib" verify.log
+verify >"$M/verify.log" 2>&1 || fail "checking $flavour libunwind/zlib" verify.log
 
 {
     echo "zlib $(sed -n 's/^Version: //p' "$(dsc_of zlib)")"
     echo "libunwind $(sed -n 's/^Version: //p' "$(dsc_of libunwind)")"
-    echo "cflags $musl_cflags"
+    echo "cflags $dep_cflags"
     echo "host $host"
 } >"$M/.stamp"
-echo "heapfold: musl zlib and libunwind ready in $shown" >&2
+echo "heapfold: $flavour zlib and libunwind ready in $shown" >&2
