@@ -125,7 +125,7 @@ $(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
 $(LAUNCHER): tools/heapfold
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)
-	$(Q)cp $< $@ && chmod +x $@
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< >$@ && chmod +x $@
 
 # ---- tests --------------------------------------------------------------------------------------
 # tests/unit/test_*.c: cmocka unit tests, linked with the trace reader.
@@ -146,6 +146,23 @@ $(B)/tests/progs/%: tests/progs/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) $< -o $@
+
+CXX_PROG_SRC := $(wildcard tests/progs/*.cpp)
+PROG_BIN += $(patsubst tests/progs/%.cpp,$(B)/tests/progs/%,$(CXX_PROG_SRC))
+$(B)/tests/progs/%: tests/progs/%.cpp
+	$(call msg,CXX,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(filter-out -std=gnu11,$(PROG_CFLAGS)) $< -o $@
+
+# The ground-truth programs built for musl (dynamically linked), when musl-gcc is there.
+HAVE_MUSL := $(shell command -v $(MUSL_CC) 2>/dev/null)
+ifneq ($(HAVE_MUSL),)
+PROG_BIN += $(patsubst tests/progs/%.c,$(B)/tests/progs-musl/%,$(wildcard tests/progs/gt_*.c))
+endif
+$(B)/tests/progs-musl/%: tests/progs/%.c
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) $(PROG_CFLAGS) $< -o $@
 
 tests: $(UNIT_BIN) $(PROG_BIN)
 

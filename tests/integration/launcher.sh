@@ -1,0 +1,35 @@
+# The launcher: exit statuses and signals pass through, it never hangs (static programs, programs
+# that exit at once), it reports where the trace went, and it rejects bad options clearly.
+. tests/lib/hftest.sh
+need "$HF_LAUNCHER" "$B/lib/libheapfold.so"
+cd "$HF_TEST_TMP"
+
+set +e
+"$HF_LAUNCHER" -q true; expect_eq "true" "$?" 0
+"$HF_LAUNCHER" -q sh -c 'exit 42'; expect_eq "exit 42 passes through" "$?" 42
+"$HF_LAUNCHER" -q sh -c 'kill -TERM $$'; expect_eq "death by SIGTERM passes through" "$?" 143
+"$HF_LAUNCHER" -q no-such-command-xyz 2>err; expect_eq "command not found" "$?" 127
+expect_true "says not found" grep -q "not found" err
+"$HF_LAUNCHER" --bogus true 2>err; expect_eq "unknown option" "$?" 2
+expect_true "names the option" grep -q -- "--bogus" err
+"$HF_LAUNCHER" --unwind xyz true 2>err; expect_eq "bad --unwind" "$?" 2
+"$HF_LAUNCHER" 2>/dev/null; expect_eq "no program" "$?" 2
+
+printf 'int main(void) { return 3; }\n' >static.c
+if cc -static static.c -o static_prog 2>/dev/null; then
+	timeout 20 "$HF_LAUNCHER" ./static_prog 2>err
+	st=$?
+	expect_eq "static program refused, no hang" "$st" 126
+	expect_true "says statically linked" grep -q "statically linked" err
+fi
+
+"$HF_LAUNCHER" sh -c 'echo hi' >out 2>err
+st=$?
+set -e
+expect_eq "status" "$st" 0
+expect_eq "program output" "$(cat out)" hi
+trace=$(sed -n 's/^heapfold: trace written to //p' err)
+expect_true "announces the trace ($trace)" test -f "$trace"
+expect_true "prints the heapfold_print command" grep -q "heapfold_print $trace" err
+expect_true "default name heapfold.<exe>.<pid>.gz" grep -Eq '^heapfold\.(dash|bash|sh)\.[0-9]+\.gz$' <<<"$trace"
+finish
