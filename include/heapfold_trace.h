@@ -8,7 +8,7 @@
  *     int rc = hf_trace_open("heapfold.app.123.gz", &t);
  *     if (rc < 0) { fprintf(stderr, "%s\n", hf_trace_error(t)); hf_trace_close(t); return 1; }
  *     struct hf_event ev;
- *     while ((rc = hf_trace_next(t, &ev)) == HF_OK) { ... }
+ *     while ((rc = hf_trace_next(t, &ev)) == HF_TRACE_OK) { ... }
  *     if (rc < 0) fprintf(stderr, "%s\n", hf_trace_error(t));
  *     hf_trace_close(t);
  *
@@ -55,8 +55,9 @@ struct hf_module {
 	int unloaded; /* a MODULE_UNLOAD record named it */
 };
 
-/* A node of the stack tree. frame >= 4096 is a return address; smaller values are the
- * pseudo-frame codes below. */
+/* A node of the stack tree. frame >= HF_FRAME_MIN_ADDR (4096) is a return address (look up
+ * frame - 1 to symbolize the call); smaller values are the pseudo-frame codes below. */
+#define HF_FRAME_MIN_ADDR 4096u
 struct hf_node {
 	uint32_t parent; /* 0 for the outermost frame */
 	uint32_t module; /* id of the module holding frame at definition time, 0 if none */

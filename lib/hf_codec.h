@@ -18,6 +18,19 @@
 #define HF_MEMBER_TRAILER_SIZE 8  /* CRC-32 + ISIZE */
 #define HF_CHUNK_MAX_ULEN (16u << 20)
 
+/* Largest clen a reader accepts for a body of ulen bytes (format.md section 1): deflate's
+ * worst-case expansion with a 32 KiB window (stored blocks) stays well inside it. */
+static inline uint64_t hf_chunk_clen_max(uint64_t ulen)
+{
+	return ulen + ulen / 8 + 1024;
+}
+
+/* Longest string or bytes field (format.md, preamble). */
+#define HF_STRING_MAX 65536u
+/* Largest epoch value (C, e, r) a reader accepts, so that the keys 2C and 2e+1 fit in 64 bits
+ * with room to spare; a trace reaching it would have made 2^62 frees. */
+#define HF_EPOCH_MAX (UINT64_C(1) << 62)
+
 enum hf_chunk_kind { HF_CHUNK_META = 0, HF_CHUNK_EVENTS = 1 };
 
 /* Record tags (format.md section 2). 0x01-0x3f: fixed schema; 0x40-0x7f: sized (varint length). */
@@ -133,15 +146,23 @@ size_t hf_chunk_bound(size_t n);
 
 struct z_stream_s;
 /* Compresses body[0..n) into one complete gzip member (header with hdr, raw deflate data,
- * CRC-32 and ISIZE) at out, which holds cap >= hf_chunk_bound(n) bytes. hdr->clen and hdr->ulen
- * are filled in here. zs is a deflate stream the caller created with
+ * CRC-32 and ISIZE) at out, which holds cap >= hf_chunk_bound(n) bytes. hdr->major and
+ * hdr->minor (set to HF_FORMAT_MAJOR/MINOR), hdr->clen and hdr->ulen are filled in here; the
+ * caller sets the other fields. zs is a deflate stream the caller created with
  * deflateInit2(zs, level, Z_DEFLATED, -15, memlevel, Z_DEFAULT_STRATEGY) and owns; it is reset
- * here. Allocates nothing. Returns the member's size, or 0 on a zlib error or n > ULEN max. */
+ * here. Allocates nothing. Returns the member's size, or 0 on a zlib error, n > HF_CHUNK_MAX_ULEN,
+ * or cap too small for the compressed data. */
 size_t hf_chunk_encode(struct z_stream_s *zs, struct hf_chunk_hdr *hdr, const void *body, size_t n,
 		       void *out, size_t cap);
 
-/* Parses the 64 bytes at p as a member header. Returns 0, or -1 if it is not an heapfold chunk
- * (no gzip magic, wrong flags, no HF subfield). Does not check versions or limits. */
+/* Parses the 64 bytes at p as a member header. Returns 0, or -1 if it is not a heapfold chunk
+ * (no gzip magic, CM not deflate, FLG not FEXTRA alone, XLEN/SI1/SI2/LEN not as in format.md).
+ * MTIME, XFL and OS are not checked (nothing depends on them). Does not check versions or
+ * limits. */
 int hf_chunk_parse(const uint8_t *p, struct hf_chunk_hdr *hdr);
+
+/* Whether the n bytes at p (the start of a member cut short, n < HF_MEMBER_HDR_SIZE) agree with
+ * the fixed bytes of a member header as far as they go: 1 if they do, 0 if not. */
+int hf_chunk_prefix_match(const uint8_t *p, size_t n);
 
 #endif

@@ -1,0 +1,539 @@
+/* hf_reader.c: opening a trace. Pass 1 walks the gzip member headers without inflating and
+ * builds the chunk index (format.md 1); then the meta stream is decoded (hf_reader_meta.c).
+ * Also the pieces every reader file uses: errors, warnings, inflating a chunk, the arena. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hf_reader_int.h"
+
+/* ---- errors and warnings ---------------------------------------------------------------- */
+
+static int vfail(hf_trace *t, int code, const char *prefix, const char *fmt, va_list ap)
+{
+	/* The first error is the one that matters: a later failure while cleaning up must not
+	 * replace its message. */
+	if (t->err)
+		return t->err;
+	size_t n = (size_t)snprintf(t->errmsg, sizeof t->errmsg, "%s", prefix);
+	if (n < sizeof t->errmsg)
+		vsnprintf(t->errmsg + n, sizeof t->errmsg - n, fmt, ap);
+	t->err = code;
+	return code;
+}
+
+int hf__fail(hf_trace *t, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vfail(t, code, "", fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int hf__chunk_fail(hf_trace *t, const struct hf_chunk_ref *c, const char *fmt, ...)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, "corrupt chunk at offset %llu (stream %u, seq %u): ",
+		 (unsigned long long)c->offset, c->h.stream, c->h.seq);
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vfail(t, HF_TRACE_ERR_CORRUPT, prefix, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int hf__warn(hf_trace *t, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	char **w = realloc(t->warn, (t->nwarn + 2) * sizeof *w);
+	if (!w)
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	t->warn = w;
+	if (!(w[t->nwarn] = strdup(buf)))
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	w[++t->nwarn] = NULL;
+	return 0;
+}
+
+/* ---- the arena ----------------------------------------------------------------------------- */
+
+struct hf_arena_blk {
+	struct hf_arena_blk *next;
+	size_t used, cap;
+	_Alignas(16) uint8_t data[];
+};
+
+void *hf__arena_alloc(struct hf_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct hf_arena_blk *b = a->head;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		if (!(b = malloc(sizeof *b + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		/* A big block goes behind the current one so the current one's free space stays
+		 * in use. */
+		if (a->head && n > 65536) {
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			b->next = a->head;
+			a->head = b;
+		}
+	}
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+const char *hf__arena_str(struct hf_arena *a, const uint8_t *s, size_t n)
+{
+	char *p = hf__arena_alloc(a, n + 1);
+	if (p) {
+		if (n)
+			memcpy(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+void hf__arena_free(struct hf_arena *a)
+{
+	while (a->head) {
+		struct hf_arena_blk *b = a->head;
+		a->head = b->next;
+		free(b);
+	}
+}
+
+/* ---- file access and inflating ------------------------------------------------------------- */
+
+static int read_at(hf_trace *t, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+	while (n) {
+		ssize_t r = pread(t->fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return hf__fail(t, HF_TRACE_ERR_IO, "cannot read the trace at offset %llu: %s",
+					(unsigned long long)off, strerror(errno));
+		if (r == 0)
+			return hf__fail(t, HF_TRACE_ERR_IO,
+					"cannot read the trace at offset %llu: the file shrank while being read",
+					(unsigned long long)off);
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Chunk bodies are recycled: the merge inflates one chunk after another, most of similar size. */
+static uint8_t *body_get(hf_trace *t, size_t n, size_t *cap)
+{
+	size_t best = 4;
+	for (size_t i = 0; i < 4; i++)
+		if (t->pool[i] && t->pool_cap[i] >= n && (best == 4 || t->pool_cap[i] < t->pool_cap[best]))
+			best = i;
+	if (best < 4) {
+		uint8_t *b = t->pool[best];
+		*cap = t->pool_cap[best];
+		t->pool[best] = NULL;
+		return b;
+	}
+	*cap = n ? n : 1;
+	return malloc(*cap);
+}
+
+void hf__body_put(hf_trace *t, uint8_t *body, size_t cap)
+{
+	if (!body)
+		return;
+	size_t slot = 4;
+	for (size_t i = 0; i < 4; i++) {
+		if (!t->pool[i]) {
+			slot = i;
+			break;
+		}
+		if (t->pool_cap[i] < cap && (slot == 4 || t->pool_cap[i] < t->pool_cap[slot]))
+			slot = i;
+	}
+	if (slot == 4) {
+		free(body);
+		return;
+	}
+	free(t->pool[slot]);
+	t->pool[slot] = body;
+	t->pool_cap[slot] = cap;
+}
+
+int hf__inflate(hf_trace *t, const struct hf_chunk_ref *c, uint8_t **bodyp, size_t *capp)
+{
+	size_t clen = c->h.clen, ulen = c->h.ulen, need = clen + HF_MEMBER_TRAILER_SIZE;
+	int rc;
+
+	*bodyp = NULL;
+	if (t->zbuf_cap < need) {
+		uint8_t *z = realloc(t->zbuf, need);
+		if (!z)
+			return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+		t->zbuf = z;
+		t->zbuf_cap = need;
+	}
+	if ((rc = read_at(t, t->zbuf, need, c->offset + HF_MEMBER_HDR_SIZE)) < 0)
+		return rc;
+	size_t cap;
+	uint8_t *body = body_get(t, ulen, &cap);
+	if (!body)
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	if (!t->zs_ready) {
+		memset(&t->zs, 0, sizeof t->zs);
+		if (inflateInit2(&t->zs, -15) != Z_OK) {
+			hf__body_put(t, body, cap);
+			return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory (zlib)");
+		}
+		t->zs_ready = 1;
+	} else {
+		inflateReset(&t->zs);
+	}
+	t->zs.next_in = t->zbuf;
+	t->zs.avail_in = (uInt)clen;
+	t->zs.next_out = body;
+	t->zs.avail_out = (uInt)ulen;
+	int zr = inflate(&t->zs, Z_FINISH);
+	const char *what = NULL;
+	char detail[160];
+	if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_STREAM_ERROR) {
+		snprintf(detail, sizeof detail, "bad deflate data near compressed byte %lu (%s)",
+			 t->zs.total_in, t->zs.msg ? t->zs.msg : "invalid");
+		what = detail;
+	} else if (zr == Z_MEM_ERROR) {
+		hf__body_put(t, body, cap);
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory (zlib)");
+	} else if (zr != Z_STREAM_END && t->zs.avail_out == 0) {
+		snprintf(detail, sizeof detail, "the body inflates to more than ulen %zu bytes", ulen);
+		what = detail;
+	} else if (zr != Z_STREAM_END) {
+		snprintf(detail, sizeof detail, "the deflate data ends early (clen %zu)", clen);
+		what = detail;
+	} else if (t->zs.total_in != clen) {
+		snprintf(detail, sizeof detail, "the deflate data ends after %lu of clen %zu bytes",
+			 t->zs.total_in, clen);
+		what = detail;
+	} else if (t->zs.total_out != ulen) {
+		snprintf(detail, sizeof detail, "the body inflates to %lu bytes, not ulen %zu",
+			 t->zs.total_out, ulen);
+		what = detail;
+	} else {
+		uint32_t crc = (uint32_t)crc32(0, body, (uInt)ulen), want = le32(t->zbuf + clen);
+		uint32_t isize = le32(t->zbuf + clen + 4);
+		if (crc != want) {
+			snprintf(detail, sizeof detail,
+				 "CRC-32 mismatch (trailer at offset %llu says %08x, body has %08x)",
+				 (unsigned long long)(c->offset + HF_MEMBER_HDR_SIZE + clen), want, crc);
+			what = detail;
+		} else if (isize != ulen) {
+			snprintf(detail, sizeof detail, "ISIZE %u (at offset %llu) is not ulen %zu", isize,
+				 (unsigned long long)(c->offset + HF_MEMBER_HDR_SIZE + clen + 4), ulen);
+			what = detail;
+		}
+	}
+	if (what) {
+		hf__body_put(t, body, cap);
+		return hf__chunk_fail(t, c, "%s", what);
+	}
+	*bodyp = body;
+	*capp = cap;
+	return 0;
+}
+
+/* ---- pass 1: the chunk index ---------------------------------------------------------------- */
+
+static int bad_member(hf_trace *t, uint64_t off, const uint8_t *hb, size_t n)
+{
+	if (off == 0) {
+		if ((n >= 1 && hb[0] != 0x1f) || (n >= 2 && hb[1] != 0x8b))
+			return hf__fail(t, HF_TRACE_ERR_NOT_TRACE, "not a gzip file");
+		return hf__fail(t, HF_TRACE_ERR_NOT_TRACE, "gzip file, but not a heapfold trace");
+	}
+	return hf__fail(t, HF_TRACE_ERR_CORRUPT,
+			"corrupt trace at offset %llu: no chunk starts there (not a gzip member with the HF field)",
+			(unsigned long long)off);
+}
+
+/* Limits of format.md 1, before anything is read from the body. */
+static int check_header(hf_trace *t, const struct hf_chunk_ref *c)
+{
+	const struct hf_chunk_hdr *h = &c->h;
+
+	if (t->nchunks == 0) {
+		if (h->major != HF_FORMAT_MAJOR)
+			return hf__fail(t, HF_TRACE_ERR_VERSION,
+					"trace format %u.%u is %s than this reader (%d.%d)", h->major, h->minor,
+					h->major > HF_FORMAT_MAJOR ? "newer" : "older", HF_FORMAT_MAJOR,
+					HF_FORMAT_MINOR);
+		if (h->kind != HF_CHUNK_META || h->stream != 0 || h->seq != 0)
+			return hf__chunk_fail(t, c, "the first chunk must be chunk 0 of the meta stream");
+	} else if (h->major != t->chunks[0].h.major) {
+		return hf__chunk_fail(t, c, "format version %u.%u differs from the trace's %u.%u",
+				      h->major, h->minor, t->chunks[0].h.major, t->chunks[0].h.minor);
+	}
+	if (h->kind > HF_CHUNK_EVENTS)
+		return hf__chunk_fail(t, c, "unknown chunk kind %u", h->kind);
+	if ((h->kind == HF_CHUNK_META) != (h->stream == 0))
+		return hf__chunk_fail(t, c, "a %s chunk cannot belong to stream %u",
+				      h->kind == HF_CHUNK_META ? "meta" : "thread event", h->stream);
+	if (h->ulen > HF_CHUNK_MAX_ULEN)
+		return hf__chunk_fail(t, c, "ulen %u exceeds the limit of %u bytes", h->ulen,
+				      HF_CHUNK_MAX_ULEN);
+	if (h->clen > hf_chunk_clen_max(h->ulen))
+		return hf__chunk_fail(t, c, "clen %u is too large for ulen %u", h->clen, h->ulen);
+	if (h->records > h->ulen)
+		return hf__chunk_fail(t, c, "%u records cannot fit in ulen %u bytes", h->records,
+				      h->ulen);
+	if (h->epoch_start > h->epoch_end || h->epoch_end > HF_EPOCH_MAX)
+		return hf__chunk_fail(t, c, "bad epoch range %llu..%llu",
+				      (unsigned long long)h->epoch_start, (unsigned long long)h->epoch_end);
+	return 0;
+}
+
+/* A tail of zero bytes is what a machine crash (not a process kill) leaves behind a file being
+ * appended to: count it as truncation, not damage. */
+static int all_zero(hf_trace *t, uint64_t off)
+{
+	uint8_t buf[4096];
+	while (off < t->file_size) {
+		size_t n = t->file_size - off < sizeof buf ? (size_t)(t->file_size - off) : sizeof buf;
+		if (read_at(t, buf, n, off) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return 0;
+		off += n;
+	}
+	return 1;
+}
+
+static int add_chunk(hf_trace *t, uint64_t off, const struct hf_chunk_hdr *h, size_t *cap)
+{
+	if (t->nchunks == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct hf_chunk_ref *c = realloc(t->chunks, ncap * sizeof *c);
+		if (!c)
+			return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+		t->chunks = c;
+		*cap = ncap;
+	}
+	struct hf_chunk_ref *c = &t->chunks[t->nchunks++];
+	c->offset = off;
+	c->h = *h;
+	c->samples = 0;
+	return 0;
+}
+
+static int scan(hf_trace *t)
+{
+	uint64_t off = 0, size = t->file_size;
+	size_t cap = 0;
+	uint8_t hb[HF_MEMBER_HDR_SIZE];
+	int rc;
+
+	while (off < size) {
+		uint64_t avail = size - off;
+		size_t n = avail < sizeof hb ? (size_t)avail : sizeof hb;
+		if ((rc = read_at(t, hb, n, off)) < 0)
+			return rc;
+		struct hf_chunk_ref c = { .offset = off };
+		if (n < sizeof hb ? !hf_chunk_prefix_match(hb, n) : hf_chunk_parse(hb, &c.h) < 0) {
+			if (off > 0 && hb[0] == 0 && (rc = all_zero(t, off)) != 0) {
+				if (rc < 0)
+					return t->err;
+				break;
+			}
+			return bad_member(t, off, hb, n);
+		}
+		if (n < sizeof hb)
+			break;
+		if ((rc = check_header(t, &c)) < 0)
+			return rc;
+		uint64_t len = HF_MEMBER_HDR_SIZE + (uint64_t)c.h.clen + HF_MEMBER_TRAILER_SIZE;
+		if (avail < len)
+			break;
+		if (t->nchunks >= UINT32_MAX)
+			return hf__fail(t, HF_TRACE_ERR_CORRUPT, "corrupt trace: too many chunks");
+		if ((rc = add_chunk(t, off, &c.h, &cap)) < 0)
+			return rc;
+		off += len;
+	}
+	t->info.chunks = t->nchunks;
+	if (off < size) {
+		t->info.truncated_bytes = size - off;
+		if ((rc = hf__warn(t,
+				   "trace truncated: %llu bytes from offset %llu, after the last complete chunk, were ignored (the process did not finish writing)",
+				   (unsigned long long)(size - off), (unsigned long long)off)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Orders the chunks by (stream, file position) and checks each stream's seq continuity. */
+static int index_streams(hf_trace *t)
+{
+	if (!t->nchunks)
+		return 0;
+	/* Sort keys (stream << 32 | file index) need no comparison context. */
+	uint64_t *keys = malloc(t->nchunks * sizeof *keys);
+	if (!keys || !(t->order = malloc(t->nchunks * sizeof *t->order))) {
+		free(keys);
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < t->nchunks; i++)
+		keys[i] = (uint64_t)t->chunks[i].h.stream << 32 | i;
+	qsort(keys, t->nchunks, sizeof *keys, cmp_u64);
+	for (size_t i = 0; i < t->nchunks; i++)
+		t->order[i] = (uint32_t)keys[i];
+	free(keys);
+
+	uint32_t streams = 0;
+	for (size_t i = 0; i < t->nchunks; i++) {
+		const struct hf_chunk_ref *c = &t->chunks[t->order[i]];
+		const struct hf_chunk_ref *prev = i ? &t->chunks[t->order[i - 1]] : NULL;
+		int first = !prev || prev->h.stream != c->h.stream;
+		uint32_t want = first ? 0 : prev->h.seq + 1;
+		if (c->h.seq != want)
+			return hf__chunk_fail(t, c, "expected seq %u of stream %u here (a chunk is missing)",
+					      want, c->h.stream);
+		if (!first && c->h.epoch_start < prev->h.epoch_end)
+			return hf__chunk_fail(t, c,
+					      "epoch_start %llu is below epoch_end %llu of the stream's previous chunk",
+					      (unsigned long long)c->h.epoch_start,
+					      (unsigned long long)prev->h.epoch_end);
+		if (c->h.stream == 0)
+			t->nmeta++;
+		else if (first)
+			streams++;
+	}
+	t->info.streams = streams;
+	return 0;
+}
+
+/* ---- the public API ------------------------------------------------------------------------- */
+
+int hf_trace_open(const char *path, hf_trace **out)
+{
+	if (!out)
+		return HF_TRACE_ERR_ARG;
+	hf_trace *t = calloc(1, sizeof *t);
+	*out = t;
+	if (!t)
+		return HF_TRACE_ERR_NOMEM;
+	t->fd = -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->seed = (uint64_t)(uintptr_t)t ^ (uint64_t)ts.tv_nsec << 17 ^ (uint64_t)ts.tv_sec;
+	t->info.exe = t->info.libc = t->info.recorder = "";
+	if (!path)
+		return hf__fail(t, HF_TRACE_ERR_ARG, "no trace file given");
+
+	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->fd < 0)
+		return hf__fail(t, HF_TRACE_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(t->fd, &st) < 0)
+		return hf__fail(t, HF_TRACE_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return hf__fail(t, HF_TRACE_ERR_ARG,
+				"%s is not a regular file (the reader needs to seek in it)", path);
+	t->file_size = t->info.file_size = (uint64_t)st.st_size;
+
+	int rc;
+	if ((rc = scan(t)) < 0 || (rc = index_streams(t)) < 0 || (rc = hf__read_meta(t)) < 0)
+		return rc;
+	if (!t->nchunks && (rc = hf__warn(t, "trace holds no complete chunk")) < 0)
+		return rc;
+	if (!t->info.complete &&
+	    (rc = hf__warn(t, "trace incomplete: no clean-exit record (the process was killed or crashed)")) < 0)
+		return rc;
+	return HF_TRACE_OK;
+}
+
+const char *hf_trace_error(const hf_trace *t)
+{
+	return t ? t->errmsg : "out of memory";
+}
+
+const char *hf_trace_warning(const hf_trace *t, size_t i)
+{
+	return t && i < t->nwarn ? t->warn[i] : NULL;
+}
+
+const struct hf_trace_info *hf_trace_info(const hf_trace *t)
+{
+	return t ? &t->info : NULL;
+}
+
+size_t hf_trace_module_count(const hf_trace *t)
+{
+	return t ? t->nmods : 0;
+}
+
+const struct hf_module *hf_trace_module_at(const hf_trace *t, size_t index)
+{
+	return t && index < t->nmods ? &t->mods[index] : NULL;
+}
+
+size_t hf_trace_node_count(const hf_trace *t)
+{
+	return t ? t->nnodes : 0;
+}
+
+const struct hf_node *hf_trace_node(const hf_trace *t, uint32_t id)
+{
+	return t && id >= 1 && id <= t->nnodes ? &t->nodes[id - 1] : NULL;
+}
+
+void hf_trace_close(hf_trace *t)
+{
+	if (!t)
+		return;
+	hf__merge_free(t);
+	hf__meta_free(t);
+	for (size_t i = 0; i < t->nwarn; i++)
+		free(t->warn[i]);
+	free(t->warn);
+	free(t->chunks);
+	free(t->order);
+	free(t->zbuf);
+	for (size_t i = 0; i < 4; i++)
+		free(t->pool[i]);
+	if (t->zs_ready)
+		inflateEnd(&t->zs);
+	hf__arena_free(&t->arena);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+}

@@ -1,0 +1,521 @@
+/* hf_reader_merge.c: hf_trace_next, the k-way merge of format.md section 3.
+ *
+ * Every stream has a cursor over its chunks. A min-heap orders the cursors by (key, stream):
+ * the key of the event a cursor holds ready, or, for a cursor whose next chunk is not inflated
+ * yet, 2 * that chunk's epoch_start (a lower bound of every key in it). A chunk is inflated only
+ * when its bound reaches the top of the heap, and a cursor holds at most one chunk body, so
+ * memory follows the number of streams active at the same time, not the length of the trace.
+ *
+ * A cursor that has just delivered an event is advanced at the next call, not at once, so that
+ * the event's text (which points into the cursor's chunk body) stays valid until then. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hf_reader_int.h"
+
+struct hf_cursor {
+	uint32_t stream;
+	int meta;                /* stream 0: only its SAMPLE records are events */
+	const uint32_t *chunks;  /* the stream's chunks (indices into t->chunks) in seq order */
+	size_t nchunks, next;    /* next: the next chunk to inflate */
+	const struct hf_chunk_ref *ref; /* the inflated chunk, NULL if none */
+	uint8_t *body;
+	size_t cap;
+	struct hf_body b;
+	uint64_t C, T, P;        /* the decoder registers (format.md 2) */
+	uint32_t nrec;           /* records decoded in this chunk */
+	uint64_t stream_rec;     /* records decoded in the stream before this chunk's current one */
+	int ended;               /* THREAD_END seen: nothing may follow */
+	int done;
+	int have_ev, pending;    /* ev is ready; pend (a realloc's allocation half) comes next */
+	uint64_t key, last_key;
+	struct hf_event ev, pend;
+	const uint8_t *text;     /* ev's text, in body */
+	size_t text_len;
+};
+
+/* ---- the heap ---------------------------------------------------------------------------------- */
+
+static int before(const hf_trace *t, size_t a, size_t b)
+{
+	const struct hf_cursor *x = &t->cur[a], *y = &t->cur[b];
+	if (x->key != y->key)
+		return x->key < y->key;
+	return x->stream < y->stream;
+}
+
+static void heap_down(hf_trace *t, size_t i)
+{
+	size_t *h = t->heap, n = t->nheap;
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && before(t, h[l], h[m]))
+			m = l;
+		if (l + 1 < n && before(t, h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+static void heap_push(hf_trace *t, size_t ci)
+{
+	size_t *h = t->heap, i = t->nheap++;
+	h[i] = ci;
+	while (i && before(t, h[i], h[(i - 1) / 2])) {
+		size_t p = (i - 1) / 2, tmp = h[i];
+		h[i] = h[p];
+		h[p] = tmp;
+		i = p;
+	}
+}
+
+static void heap_pop(hf_trace *t)
+{
+	t->heap[0] = t->heap[--t->nheap];
+	heap_down(t, 0);
+}
+
+/* ---- cursors --------------------------------------------------------------------------------- */
+
+static const struct hf_chunk_ref *next_chunk(const hf_trace *t, const struct hf_cursor *c)
+{
+	return &t->chunks[c->chunks[c->next]];
+}
+
+/* Positions c before its next chunk worth inflating, or marks it done. */
+static void seek_chunk(hf_trace *t, struct hf_cursor *c)
+{
+	/* Meta chunks without SAMPLE records hold no events: the open has read them already. */
+	while (c->meta && c->next < c->nchunks && !next_chunk(t, c)->samples)
+		c->next++;
+	if (c->next < c->nchunks)
+		c->key = 2 * next_chunk(t, c)->h.epoch_start;
+	else
+		c->done = 1;
+}
+
+static const char *tag_name(unsigned tag)
+{
+	static const char *const fixed[] = { NULL, "ALLOC", "FREE", "FREE_LAST", "REALLOC",
+					     "ALLOC_FAILED", "EPOCH", "TIME" };
+	static const char *const sized[] = { "THREAD_START", "THREAD_END", "MARK" };
+	if (tag < sizeof fixed / sizeof fixed[0])
+		return fixed[tag];
+	if (tag >= HF_TAG_THREAD_START && tag <= HF_TAG_MARK)
+		return sized[tag - HF_TAG_THREAD_START];
+	return tag == HF_TAG_SAMPLE ? "SAMPLE" : NULL;
+}
+
+/* "bad record tag 0x9a at body byte 77", "FREE record at body byte 12: ..." */
+static int fail_at(hf_trace *t, const struct hf_cursor *c, size_t at, const char *what,
+		   unsigned tag)
+{
+	const char *name = tag_name(tag);
+	if (!what)
+		return hf__chunk_fail(t, c->ref, "bad record tag 0x%02x at body byte %zu", tag, at);
+	if (name)
+		return hf__chunk_fail(t, c->ref, "%s record at body byte %zu: %s", name, at, what);
+	return hf__chunk_fail(t, c->ref, "record 0x%02x at body byte %zu: %s", tag, at, what);
+}
+
+static int end_chunk(hf_trace *t, struct hf_cursor *c)
+{
+	const struct hf_chunk_ref *r = c->ref;
+	if (c->nrec != r->h.records)
+		return hf__chunk_fail(t, r, "the body holds %u records, the header says %u", c->nrec,
+				      r->h.records);
+	if (c->C != r->h.epoch_end)
+		return hf__chunk_fail(t, r, "the epoch register ends at %llu, the header says epoch_end %llu",
+				      (unsigned long long)c->C, (unsigned long long)r->h.epoch_end);
+	hf__body_put(t, c->body, c->cap);
+	c->body = NULL;
+	c->ref = NULL;
+	t->bodies--;
+	seek_chunk(t, c);
+	return 0;
+}
+
+static int check_node(const hf_trace *t, uint32_t node)
+{
+	return node >= 1 && node <= t->nnodes && t->nodes[node - 1].frame >= HF_FN_MALLOC &&
+	       t->nodes[node - 1].frame <= HF_FN_LAST;
+}
+
+/* A FREE_LAST directly after an ALLOC or REALLOC turns it into a unit (format.md 3). */
+static int take_free_last(hf_trace *t, struct hf_cursor *c)
+{
+	if (c->b.p < c->b.end && *c->b.p == HF_TAG_FREE_LAST) {
+		if (++c->nrec > c->ref->h.records)
+			return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
+					      c->ref->h.records, hf__body_pos(&c->b));
+		c->b.p++;
+		return 1;
+	}
+	return 0;
+}
+
+static int add_epoch(uint64_t *c, uint64_t d)
+{
+	if (d > HF_EPOCH_MAX - *c)
+		return -1;
+	*c += d;
+	return 0;
+}
+
+/* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error. */
+static int dec_event(hf_trace *t, struct hf_cursor *c)
+{
+	struct hf_body *b = &c->b;
+	size_t at = hf__body_pos(b);
+	unsigned tag = *b->p++;
+	struct hf_event *ev = &c->ev;
+	uint64_t size, d, de, dr, e, r;
+	uint32_t node;
+	int64_t sd, sd2;
+	int unit;
+
+	if (++c->nrec > c->ref->h.records)
+		return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
+				      c->ref->h.records, at);
+	if (c->ended)
+		return fail_at(t, c, at, "record after THREAD_END", tag);
+	memset(ev, 0, sizeof *ev);
+	ev->thread = c->stream;
+	ev->time_ns = c->T;
+	c->text = NULL;
+	switch (tag) {
+	case HF_TAG_ALLOC:
+		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		if (!check_node(t, node))
+			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
+		c->P += (uint64_t)sd;
+		if ((unit = take_free_last(t, c)) < 0)
+			return unit;
+		ev->type = HF_EV_ALLOC;
+		ev->flags = unit ? HF_EVF_UNIT : 0;
+		ev->ptr = c->P;
+		ev->size = size;
+		ev->node = node;
+		ev->key = 2 * c->C;
+		return 1;
+	case HF_TAG_FREE:
+		if (hf__get_s64(b, &sd) < 0 || hf__get_u64(b, &de) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		e = c->C;
+		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX)
+			return fail_at(t, c, at, "free epoch beyond the limit", tag);
+		c->P += (uint64_t)sd;
+		c->C = e + 1;
+		ev->type = HF_EV_FREE;
+		ev->ptr = c->P;
+		ev->key = 2 * e + 1;
+		return 1;
+	case HF_TAG_FREE_LAST:
+		return fail_at(t, c, at, "FREE_LAST not directly after ALLOC or REALLOC", tag);
+	case HF_TAG_REALLOC:
+		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0 ||
+		    hf__get_s64(b, &sd2) < 0 || hf__get_u64(b, &de) < 0 || hf__get_u64(b, &dr) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		if (!check_node(t, node))
+			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
+		e = c->C;
+		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX || (r = e + 1, add_epoch(&r, dr) < 0))
+			return fail_at(t, c, at, "free epoch beyond the limit", tag);
+		ev->type = HF_EV_FREE;
+		ev->flags = HF_EVF_REALLOC;
+		ev->ptr = c->P + (uint64_t)sd;
+		ev->key = 2 * e + 1;
+		c->P = ev->ptr + (uint64_t)sd2;
+		c->C = r;
+		if ((unit = take_free_last(t, c)) < 0)
+			return unit;
+		c->pend = *ev;
+		c->pend.type = HF_EV_ALLOC;
+		c->pend.flags = HF_EVF_REALLOC | (unit ? HF_EVF_UNIT : 0);
+		c->pend.old_ptr = ev->ptr;
+		c->pend.ptr = c->P;
+		c->pend.size = size;
+		c->pend.node = node;
+		c->pend.key = 2 * r;
+		c->pending = 1;
+		return 1;
+	case HF_TAG_ALLOC_FAILED:
+		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		if (!check_node(t, node))
+			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
+		ev->type = HF_EV_ALLOC_FAILED;
+		ev->size = size;
+		ev->node = node;
+		ev->key = 2 * c->C;
+		return 1;
+	case HF_TAG_EPOCH:
+		if (hf__get_u64(b, &d) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		if (d == 0 || add_epoch(&c->C, d) < 0)
+			return fail_at(t, c, at, d ? "epoch beyond the limit" : "EPOCH of 0", tag);
+		return 0;
+	case HF_TAG_TIME:
+		if (hf__get_u64(b, &d) < 0)
+			return fail_at(t, c, at, "record runs past the end of the body", tag);
+		c->T += d;
+		return 0;
+	}
+	if (tag < 0x40 || tag > 0x7f)
+		return fail_at(t, c, at, NULL, tag);
+
+	uint64_t len;
+	if (hf__get_u64(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
+		return fail_at(t, c, at, "record length runs past the end of the body", tag);
+	struct hf_body rb = { b->base, b->p, b->p + len };
+	b->p += len;
+	ev->key = 2 * c->C;
+	switch (tag) {
+	case HF_TAG_THREAD_START:
+		if (c->stream_rec + c->nrec != 1)
+			return fail_at(t, c, at, "THREAD_START is not the first record of its stream", tag);
+		if (hf__get_u64(&rb, &ev->tid) < 0 || hf__get_u32(&rb, &ev->parent) < 0 ||
+		    hf__get_str(&rb, &c->text, &c->text_len) < 0)
+			return fail_at(t, c, at, "field runs past the end of the record", tag);
+		ev->type = HF_EV_THREAD_START;
+		return 1;
+	case HF_TAG_THREAD_END:
+		c->ended = 1;
+		ev->type = HF_EV_THREAD_END;
+		return 1;
+	case HF_TAG_MARK:
+		if (hf__get_str(&rb, &c->text, &c->text_len) < 0)
+			return fail_at(t, c, at, "field runs past the end of the record", tag);
+		ev->type = HF_EV_MARK;
+		return 1;
+	}
+	if (tag >= HF_TAG_HEADER && tag <= HF_TAG_CLOSE)
+		return fail_at(t, c, at, "meta record in a thread chunk", tag);
+	return 0; /* an unknown sized record, from a newer minor version: skipped */
+}
+
+/* Decodes one record of a meta chunk (checked in full by the open): SAMPLE makes an event. */
+static int dec_meta(hf_trace *t, struct hf_cursor *c)
+{
+	struct hf_body *b = &c->b;
+	size_t at = hf__body_pos(b);
+	unsigned tag = *b->p++;
+	uint64_t len, dc, dt;
+
+	c->nrec++;
+	if (tag < 0x40 || tag > 0x7f || hf__get_u64(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
+		return fail_at(t, c, at, "meta record changed since the open", tag);
+	struct hf_body rb = { b->base, b->p, b->p + len };
+	b->p += len;
+	if (tag != HF_TAG_SAMPLE)
+		return 0;
+	struct hf_event *ev = &c->ev;
+	memset(ev, 0, sizeof *ev);
+	c->text = NULL;
+	if (hf__get_u64(&rb, &dc) < 0 || hf__get_u64(&rb, &dt) < 0 || hf__get_u64(&rb, &ev->rss) < 0 ||
+	    add_epoch(&c->C, dc) < 0)
+		return fail_at(t, c, at, "meta record changed since the open", tag);
+	c->T += dt;
+	ev->type = HF_EV_SAMPLE;
+	ev->time_ns = c->T;
+	ev->key = 2 * c->C;
+	return 1;
+}
+
+static int ready(hf_trace *t, struct hf_cursor *c, uint64_t key)
+{
+	/* Unreachable with the index's epoch checks, but cheap, and the merge relies on it. */
+	if (key < c->last_key)
+		return hf__chunk_fail(t, c->ref, "event key %llu is below the stream's previous key %llu",
+				      (unsigned long long)key, (unsigned long long)c->last_key);
+	c->key = c->last_key = key;
+	c->have_ev = 1;
+	return 0;
+}
+
+/* Makes c's next event ready, or moves c to its next chunk, or marks it done. */
+static int advance(hf_trace *t, struct hf_cursor *c)
+{
+	c->have_ev = 0;
+	if (c->pending) {
+		c->pending = 0;
+		c->ev = c->pend;
+		c->text = NULL;
+		return ready(t, c, c->ev.key);
+	}
+	while (c->ref) {
+		if (c->b.p == c->b.end) {
+			c->stream_rec += c->nrec;
+			return end_chunk(t, c);
+		}
+		int rc = c->meta ? dec_meta(t, c) : dec_event(t, c);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			return ready(t, c, c->ev.key);
+	}
+	return 0;
+}
+
+static int load(hf_trace *t, struct hf_cursor *c)
+{
+	const struct hf_chunk_ref *r = next_chunk(t, c);
+	int rc = hf__inflate(t, r, &c->body, &c->cap);
+	if (rc < 0)
+		return rc;
+	if (++t->bodies > t->bodies_peak)
+		t->bodies_peak = t->bodies;
+	c->next++;
+	c->ref = r;
+	c->b.base = c->b.p = c->body;
+	c->b.end = c->body + r->h.ulen;
+	c->C = r->h.epoch_start;
+	c->T = r->h.time_start;
+	c->P = 0;
+	c->nrec = 0;
+	return advance(t, c);
+}
+
+static int merge_init(hf_trace *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nchunks; i++)
+		if (!i || t->chunks[t->order[i]].h.stream != t->chunks[t->order[i - 1]].h.stream)
+			n++;
+	t->cur = calloc(n ? n : 1, sizeof *t->cur);
+	t->heap = calloc(n ? n : 1, sizeof *t->heap);
+	t->text = malloc(HF_STRING_MAX + 1);
+	if (!t->cur || !t->heap || !t->text)
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	t->ncur = n;
+	for (size_t i = 0, k = 0; i < t->nchunks; k++) {
+		struct hf_cursor *c = &t->cur[k];
+		size_t j = i;
+		while (j < t->nchunks && t->chunks[t->order[j]].h.stream == t->chunks[t->order[i]].h.stream)
+			j++;
+		c->stream = t->chunks[t->order[i]].h.stream;
+		c->meta = c->stream == 0;
+		c->chunks = t->order + i;
+		c->nchunks = j - i;
+		seek_chunk(t, c);
+		if (!c->done)
+			heap_push(t, k);
+		i = j;
+	}
+	t->merge_state = 1;
+	return 0;
+}
+
+static void emit(hf_trace *t, const struct hf_cursor *c, struct hf_event *ev)
+{
+	*ev = c->ev;
+	if (c->text) {
+		memcpy(t->text, c->text, c->text_len);
+		t->text[c->text_len] = 0;
+		ev->text = t->text;
+	}
+	switch (ev->type) {
+	case HF_EV_ALLOC:
+		t->seen.allocations++;
+		t->seen.bytes += ev->size;
+		t->seen.frees += (ev->flags & HF_EVF_UNIT) != 0;
+		break;
+	case HF_EV_FREE:
+		t->seen.frees++;
+		break;
+	case HF_EV_ALLOC_FAILED:
+		t->seen.failed++;
+		break;
+	}
+}
+
+/* The end of the merge: a complete trace must hold what its CLOSE record says. */
+static int finish(hf_trace *t)
+{
+	const struct hf_trace_info *in = &t->info;
+	t->merge_state = 2;
+	if (!in->complete)
+		return HF_TRACE_END;
+	const struct {
+		const char *what;
+		uint64_t said, held;
+	} cmp[] = {
+		{ "allocations", in->close.allocations, t->seen.allocations },
+		{ "frees", in->close.frees, t->seen.frees },
+		{ "failed allocations", in->close.failed, t->seen.failed },
+		{ "bytes", in->close.bytes, t->seen.bytes },
+		{ "threads", in->close.threads, in->streams },
+		{ "nodes", in->close.nodes, t->nnodes },
+		{ "chunks", in->close.chunks, in->chunks },
+	};
+	for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+		if (cmp[i].said != cmp[i].held)
+			return hf__fail(t, HF_TRACE_ERR_CORRUPT, "totals mismatch: CLOSE says %llu %s, trace holds %llu",
+					(unsigned long long)cmp[i].said, cmp[i].what,
+					(unsigned long long)cmp[i].held);
+	return HF_TRACE_END;
+}
+
+int hf_trace_next(hf_trace *t, struct hf_event *ev)
+{
+	int rc;
+
+	if (!t || !ev)
+		return HF_TRACE_ERR_ARG;
+	if (t->err)
+		return t->err;
+	if (t->merge_state == 2)
+		return HF_TRACE_END;
+	if (t->merge_state == 0 && (rc = merge_init(t)) < 0)
+		return rc;
+	if (t->emitted) {
+		struct hf_cursor *c = t->emitted;
+		t->emitted = NULL;
+		if ((rc = advance(t, c)) < 0)
+			return rc;
+		if (!c->done)
+			heap_push(t, (size_t)(c - t->cur));
+	}
+	while (t->nheap) {
+		struct hf_cursor *c = &t->cur[t->heap[0]];
+		if (c->have_ev) {
+			heap_pop(t);
+			emit(t, c, ev);
+			t->emitted = c;
+			return HF_TRACE_OK;
+		}
+		/* The top is a bound: inflate that chunk. Its real keys are >= the bound, so the
+		 * cursor can only sink. */
+		if ((rc = load(t, c)) < 0)
+			return rc;
+		if (c->done)
+			heap_pop(t);
+		else
+			heap_down(t, 0);
+	}
+	return finish(t);
+}
+
+void hf__merge_free(hf_trace *t)
+{
+	for (size_t i = 0; i < t->ncur; i++)
+		free(t->cur[i].body);
+	free(t->cur);
+	free(t->heap);
+	free(t->text);
+	t->cur = NULL;
+	t->heap = NULL;
+	t->text = NULL;
+	t->ncur = 0;
+}
+
+size_t hf__merge_peak_bodies(const hf_trace *t)
+{
+	return t->bodies_peak;
+}

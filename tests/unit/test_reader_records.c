@@ -1,0 +1,429 @@
+/* test_reader_records.c: every record type written by the builder comes back through the
+ * public reader API with the same values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hf_codec.h"
+#include "util_tracegen.h"
+
+/* Allocator nodes used by most tests: main -> work -> malloc / realloc / calloc. */
+struct stack {
+	uint32_t main_, work, malloc_, realloc_, calloc_;
+};
+
+static struct stack basic_stack(struct tg *g)
+{
+	struct stack s;
+	s.main_ = tg_node(g, 0, 0x401000);
+	s.work = tg_node(g, s.main_, 0x401200);
+	s.malloc_ = tg_node(g, s.work, HF_FN_MALLOC);
+	s.realloc_ = tg_node(g, s.work, HF_FN_REALLOC);
+	s.calloc_ = tg_node(g, s.work, HF_FN_CALLOC);
+	return s;
+}
+
+static char *write_trace(struct tg *g, const char *name)
+{
+	char *path = tg_tmp_path(name);
+	tg_write(g, path);
+	return path;
+}
+
+static void test_header_fields_round_trip(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "header.gz");
+	hf_trace *t;
+	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+	const struct hf_trace_info *in = hf_trace_info(t);
+	assert_int_equal(in->major, 1);
+	assert_int_equal(in->minor, 0);
+	assert_int_equal(in->pid, 4242);
+	assert_int_equal(in->ppid, 1);
+	assert_true(in->start_realtime_ns == UINT64_C(1700000000000000000));
+	assert_int_equal(in->page_size, 4096);
+	assert_int_equal(in->pointer_size, 8);
+	assert_int_equal(in->link_mode, HF_LINK_PRELOAD);
+	assert_string_equal(in->exe, "/usr/bin/app");
+	assert_int_equal(in->argc, 3);
+	assert_string_equal(in->argv[0], "./app");
+	assert_string_equal(in->argv[2], "8080");
+	assert_string_equal(in->libc, "glibc 2.36");
+	assert_string_equal(in->recorder, "heapfold 0.1.0");
+	assert_int_equal(in->nopt, 2);
+	assert_string_equal(in->opt_name[1], "HEAPFOLD_DEPTH");
+	assert_string_equal(in->opt_value[1], "64");
+	assert_int_equal(in->complete, 1);
+	assert_int_equal(in->truncated_bytes, 0);
+	assert_int_equal(in->chunks, 1); /* HEADER and CLOSE share the only chunk */
+	assert_int_equal(in->streams, 0);
+	assert_null(hf_trace_warning(t, 0));
+	struct hf_event ev;
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
+	assert_string_equal(hf_trace_error(t), "");
+	hf_trace_close(t);
+	tg_destroy(g);
+	free(path);
+}
+
+static void expect(const struct hf_event *ev, int type, uint32_t flags, uint64_t key, uint64_t ptr,
+		   uint64_t size, uint32_t node)
+{
+	assert_int_equal(ev->type, type);
+	assert_int_equal(ev->flags, flags);
+	assert_true(ev->key == key);
+	assert_true(ev->ptr == ptr);
+	assert_true(ev->size == size);
+	assert_int_equal(ev->node, node);
+}
+
+static void test_every_event_record_round_trips(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+	const uint64_t big = (uint64_t)1 << 63;
+
+	tg_set_start_epoch(g, 1, 3);
+	tg_thread_start(g, 1, 777, 0, "main");                /* key 6 */
+	tg_alloc(g, 1, s.malloc_, 0, 0x7f0000001000);          /* 6 */
+	tg_alloc(g, 1, s.malloc_, 127, 0x10);                  /* 6, big negative delta */
+	tg_alloc(g, 1, s.calloc_, 128, UINT64_MAX);            /* 6, delta wraps */
+	tg_time(g, 1, 1000);
+	tg_alloc(g, 1, s.malloc_, big, 0);                     /* 6 */
+	tg_free_last(g, 1);                                    /* unit */
+	tg_alloc(g, 1, s.malloc_, UINT64_MAX, 0x5000);         /* 6 */
+	tg_free(g, 1, 0x10, 3);                                /* key 7, C = 4 */
+	tg_epoch(g, 1, 10);                                    /* C = 10 */
+	tg_realloc(g, 1, s.realloc_, 300, 0x5000, 0x9000, 12, 15); /* free 25, alloc 30 */
+	tg_realloc(g, 1, s.realloc_, 40, 0x9000, 0x8000, 15, 16);  /* free 31, alloc 32 unit */
+	tg_free_last(g, 1);
+	tg_alloc_failed(g, 1, s.malloc_, UINT64_MAX - 1);      /* 32 */
+	tg_time(g, 1, 5);
+	tg_mark(g, 1, "phase two");                            /* 32 */
+	tg_thread_end(g, 1);                                   /* 32 */
+	tg_close(g, NULL);
+	char *path = write_trace(g, "events.gz");
+
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.nev, 14);
+	const struct hf_event *e = r.ev;
+	assert_int_equal(e[0].type, HF_EV_THREAD_START);
+	assert_int_equal(e[0].tid, 777);
+	assert_string_equal(e[0].text, "main");
+	assert_int_equal(e[0].thread, 1);
+	assert_int_equal(e[0].key, 6);
+	expect(&e[1], HF_EV_ALLOC, 0, 6, 0x7f0000001000, 0, s.malloc_);
+	expect(&e[2], HF_EV_ALLOC, 0, 6, 0x10, 127, s.malloc_);
+	expect(&e[3], HF_EV_ALLOC, 0, 6, UINT64_MAX, 128, s.calloc_);
+	assert_int_equal(e[3].time_ns, 0);
+	expect(&e[4], HF_EV_ALLOC, HF_EVF_UNIT, 6, 0, big, s.malloc_);
+	assert_int_equal(e[4].time_ns, 1000);
+	expect(&e[5], HF_EV_ALLOC, 0, 6, 0x5000, UINT64_MAX, s.malloc_);
+	expect(&e[6], HF_EV_FREE, 0, 7, 0x10, 0, 0);
+	expect(&e[7], HF_EV_FREE, HF_EVF_REALLOC, 25, 0x5000, 0, 0);
+	expect(&e[8], HF_EV_ALLOC, HF_EVF_REALLOC, 30, 0x9000, 300, s.realloc_);
+	assert_true(e[8].old_ptr == 0x5000);
+	expect(&e[9], HF_EV_FREE, HF_EVF_REALLOC, 31, 0x9000, 0, 0);
+	expect(&e[10], HF_EV_ALLOC, HF_EVF_REALLOC | HF_EVF_UNIT, 32, 0x8000, 40, s.realloc_);
+	assert_true(e[10].old_ptr == 0x9000);
+	expect(&e[11], HF_EV_ALLOC_FAILED, 0, 32, 0, UINT64_MAX - 1, s.malloc_);
+	assert_int_equal(e[12].type, HF_EV_MARK);
+	assert_string_equal(e[12].text, "phase two");
+	assert_int_equal(e[12].time_ns, 1005);
+	assert_int_equal(e[13].type, HF_EV_THREAD_END);
+	for (size_t i = 0; i < r.nev; i++)
+		assert_int_equal(r.ev[i].thread, 1);
+	assert_int_equal(r.info.streams, 1);
+	tg_read_free(&r);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_modules_resolve_node_frames_at_definition_time(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	const struct hf_segment exe_seg[] = { { 0, 0x1000, 4 }, { 0x1000, 0x5000, 5 }, { 0x7000, 0x2000, 6 } };
+	const struct hf_segment lib_seg[] = { { 0, 0x20000, 5 } };
+	const uint8_t bid[] = { 0xde, 0xad, 0xbe, 0xef };
+	tg_module(g, 1, "/usr/bin/app", bid, sizeof bid, 0x555555554000, 3, exe_seg);
+	tg_module(g, 7, "/lib/libc.so.6", NULL, 0, 0x7f0000000000, 1, lib_seg);
+	tg_module(g, 9, "", NULL, 0, 0x7fff00000000, 1, lib_seg); /* the vdso */
+	uint32_t n_exe = tg_node(g, 0, 0x555555555100);
+	uint32_t n_gap = tg_node(g, n_exe, 0x555555554000 + 0x6800); /* between segments */
+	uint32_t n_lib = tg_node(g, n_gap, 0x7f0000010000);
+	uint32_t n_none = tg_node(g, 0, 0x1000);
+	tg_module_unload(g, 7);
+	uint32_t n_after = tg_node(g, 0, 0x7f0000010000);
+	tg_module(g, 8, "/opt/plugin.so", NULL, 0, 0x7f0000000000, 1, lib_seg); /* same address */
+	uint32_t n_plugin = tg_node(g, 0, 0x7f0000010000);
+	uint32_t n_end = tg_node(g, 0, 0x555555554000 + 0x9000);      /* one past the last segment */
+	uint32_t n_pseudo = tg_node(g, n_plugin, HF_FN_MALLOC);
+	const struct hf_symbol syms[] = { { 0x1100, 0x40, "main" }, { 0x1200, 0x10, "work" } };
+	tg_symbols(g, 1, 2, syms);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "modules.gz");
+
+	hf_trace *t;
+	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+	assert_int_equal(hf_trace_node_count(t), 8);
+	assert_int_equal(hf_trace_node(t, n_exe)->module, 1);
+	assert_int_equal(hf_trace_node(t, n_gap)->module, 0);
+	assert_int_equal(hf_trace_node(t, n_gap)->parent, n_exe);
+	assert_int_equal(hf_trace_node(t, n_lib)->module, 7);
+	assert_int_equal(hf_trace_node(t, n_none)->module, 0);
+	assert_int_equal(hf_trace_node(t, n_after)->module, 0);
+	assert_int_equal(hf_trace_node(t, n_plugin)->module, 8);
+	assert_int_equal(hf_trace_node(t, n_end)->module, 0);
+	assert_int_equal(hf_trace_node(t, n_pseudo)->module, 0);
+	assert_true(hf_trace_node(t, n_pseudo)->frame == HF_FN_MALLOC);
+	assert_null(hf_trace_node(t, 0));
+	assert_null(hf_trace_node(t, 9));
+
+	assert_int_equal(hf_trace_module_count(t), 4);
+	const struct hf_module *m = hf_trace_module(t, 1);
+	assert_non_null(m);
+	assert_string_equal(m->path, "/usr/bin/app");
+	assert_int_equal(m->build_id_len, 4);
+	assert_memory_equal(m->build_id, bid, 4);
+	assert_true(m->bias == 0x555555554000);
+	assert_int_equal(m->nseg, 3);
+	assert_true(m->seg[2].vaddr == 0x7000 && m->seg[2].memsz == 0x2000 && m->seg[2].flags == 6);
+	assert_int_equal(m->unloaded, 0);
+	assert_int_equal(hf_trace_module(t, 7)->unloaded, 1);
+	assert_null(hf_trace_module(t, 7)->build_id);
+	assert_string_equal(hf_trace_module(t, 9)->path, "");
+	assert_null(hf_trace_module(t, 2));
+	assert_ptr_equal(hf_trace_module_at(t, 3), hf_trace_module(t, 8));
+	assert_null(hf_trace_module_at(t, 4));
+
+	size_t n;
+	const struct hf_symbol *sym = hf_trace_symbols(t, 1, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(sym[0].name, "main");
+	assert_true(sym[1].start == 0x1200 && sym[1].size == 0x10);
+	assert_null(hf_trace_symbols(t, 7, &n));
+	assert_int_equal(n, 0);
+	hf_trace_close(t);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_symbols_from_several_records_are_sorted(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	const struct hf_segment seg[] = { { 0, 0x10000, 5 } };
+	tg_module(g, 3, "/bin/static", NULL, 0, 0, 1, seg);
+	const struct hf_symbol a[] = { { 0x500, 8, "e" }, { 0x600, 8, "f" } };
+	const struct hf_symbol b[] = { { 0x100, 8, "a" }, { 0x550, 8, "e2" } };
+	tg_symbols(g, 3, 2, a);
+	tg_symbols(g, 3, 2, b);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "symbols.gz");
+	hf_trace *t;
+	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+	size_t n;
+	const struct hf_symbol *s = hf_trace_symbols(t, 3, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(s[0].name, "a");
+	assert_string_equal(s[1].name, "e");
+	assert_string_equal(s[2].name, "e2");
+	assert_string_equal(s[3].name, "f");
+	hf_trace_close(t);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_samples_merge_with_thread_events_by_key(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+	tg_sample(g, 0, 10, 1000);          /* key 0 */
+	tg_flush(g, 0);
+	tg_alloc(g, 1, s.malloc_, 8, 0x1000); /* key 0 */
+	tg_free(g, 1, 0x1000, 2);             /* key 5 */
+	tg_epoch(g, 1, 9);
+	tg_alloc(g, 1, s.malloc_, 8, 0x2000); /* key 18 */
+	tg_flush(g, 1);
+	tg_sample(g, 3, 10, 2000);          /* key 6 */
+	tg_sample(g, 20, 10, 3000);         /* key 40 */
+	tg_close(g, NULL);
+	char *path = write_trace(g, "samples.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	assert_int_equal(r.nev, 6);
+	assert_int_equal(r.ev[0].type, HF_EV_SAMPLE); /* equal keys: stream 0 first */
+	assert_int_equal(r.ev[0].thread, 0);
+	assert_int_equal(r.ev[0].rss, 1000);
+	assert_int_equal(r.ev[0].time_ns, 10);
+	assert_int_equal(r.ev[1].type, HF_EV_ALLOC);
+	assert_int_equal(r.ev[2].type, HF_EV_FREE);
+	assert_int_equal(r.ev[3].type, HF_EV_SAMPLE);
+	assert_int_equal(r.ev[3].rss, 2000);
+	assert_int_equal(r.ev[3].time_ns, 20);
+	assert_int_equal(r.ev[4].type, HF_EV_ALLOC);
+	assert_int_equal(r.ev[5].type, HF_EV_SAMPLE);
+	assert_int_equal(r.ev[5].key, 40);
+	tg_read_free(&r);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_deep_stack_of_10000_nodes_reads_back(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	uint32_t id = 0;
+	for (int i = 0; i < 10000; i++)
+		id = tg_node(g, id, 0x400000 + 16 * (uint64_t)i);
+	uint32_t leaf = tg_node(g, id, HF_FN_MALLOC);
+	tg_alloc(g, 1, leaf, 1, 0x1000);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "deep.gz");
+	hf_trace *t;
+	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+	assert_int_equal(hf_trace_node_count(t), 10001);
+	size_t depth = 0;
+	for (uint32_t n = leaf; n; n = hf_trace_node(t, n)->parent)
+		depth++;
+	assert_int_equal(depth, 10001);
+	assert_true(hf_trace_node(t, 1)->frame == 0x400000);
+	struct hf_event ev;
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_OK);
+	assert_int_equal(ev.node, leaf);
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
+	hf_trace_close(t);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_unknown_sized_records_and_newer_minor_are_read(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+	const uint8_t unknown_meta[] = { 0x6f, 3, 1, 2, 3 };
+	const uint8_t unknown_event[] = { 0x7f, 0 };
+	tg_raw(g, 0, unknown_meta, sizeof unknown_meta, 1);
+	tg_alloc(g, 1, s.malloc_, 5, 0x1000);
+	tg_raw(g, 1, unknown_event, sizeof unknown_event, 1);
+	tg_free(g, 1, 0x1000, 0);
+	tg_close(g, NULL);
+	for (size_t i = 0; i < tg_member_count(g); i++) {
+		tg_patch_u8(g, i, 1, 9);     /* minor 9 */
+		tg_patch_u8(g, i, 3, 0xff);  /* unknown flags */
+	}
+	char *path = write_trace(g, "minor.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	assert_int_equal(r.nev, 2);
+	assert_int_equal(r.ev[1].type, HF_EV_FREE);
+	assert_int_equal(r.ev[1].ptr, 0x1000);
+	tg_read_free(&r);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_known_sized_record_with_extra_bytes_is_read(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+	/* A MARK with two bytes a newer minor version appended: the label, then ignored bytes. */
+	const uint8_t mark[] = { HF_TAG_MARK, 5, 2, 'h', 'i', 0xaa, 0xbb };
+	tg_alloc(g, 1, s.malloc_, 5, 0x1000);
+	tg_raw(g, 1, mark, sizeof mark, 1);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "extra.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	assert_int_equal(r.nev, 2);
+	assert_int_equal(r.ev[1].type, HF_EV_MARK);
+	assert_string_equal(r.ev[1].text, "hi");
+	tg_read_free(&r);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_empty_chunks_are_valid(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+	tg_flush(g, 0);
+	tg_flush_empty(g, 1);
+	tg_alloc(g, 1, s.malloc_, 5, 0x1000);
+	tg_flush(g, 1);
+	tg_flush_empty(g, 1);
+	tg_flush_empty(g, 0);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "empty.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.nev, 1);
+	tg_read_free(&r);
+	tg_destroy(g);
+	free(path);
+}
+
+static void test_api_tolerates_null_arguments(void **state)
+{
+	(void)state;
+	hf_trace *t = NULL;
+	struct hf_event ev;
+	assert_int_equal(hf_trace_open("x", NULL), HF_TRACE_ERR_ARG);
+	assert_int_equal(hf_trace_open(NULL, &t), HF_TRACE_ERR_ARG);
+	assert_non_null(t);
+	assert_string_not_equal(hf_trace_error(t), "");
+	hf_trace_close(t);
+	assert_int_equal(hf_trace_next(NULL, &ev), HF_TRACE_ERR_ARG);
+	assert_null(hf_trace_info(NULL));
+	assert_null(hf_trace_warning(NULL, 0));
+	assert_int_equal(hf_trace_node_count(NULL), 0);
+	hf_trace_close(NULL);
+	assert_int_equal(hf_trace_open("/nonexistent/heapfold/trace.gz", &t), HF_TRACE_ERR_IO);
+	assert_non_null(strstr(hf_trace_error(t), "cannot open /nonexistent/heapfold/trace.gz"));
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_ERR_IO);
+	hf_trace_close(t);
+	assert_int_equal(hf_trace_open("/", &t), HF_TRACE_ERR_ARG);
+	hf_trace_close(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_fields_round_trip),
+		cmocka_unit_test(test_every_event_record_round_trips),
+		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
+		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
+		cmocka_unit_test(test_samples_merge_with_thread_events_by_key),
+		cmocka_unit_test(test_deep_stack_of_10000_nodes_reads_back),
+		cmocka_unit_test(test_unknown_sized_records_and_newer_minor_are_read),
+		cmocka_unit_test(test_known_sized_record_with_extra_bytes_is_read),
+		cmocka_unit_test(test_empty_chunks_are_valid),
+		cmocka_unit_test(test_api_tolerates_null_arguments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
