@@ -50,7 +50,7 @@ ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 # ---- sources ------------------------------------------------------------------------------------
 # The codec (chunks, varints, reader) is shared by the recorder and the tools.
 CODEC_SRC := lib/hf_codec.c lib/hf_chunk.c
-READER_SRC := $(CODEC_SRC) lib/hf_reader.c
+READER_SRC := $(CODEC_SRC) $(wildcard lib/hf_reader*.c)
 # The recorder: every other lib/hf_*.c. Files ending in _preload.c are only for the dynamic
 # library (dlsym bootstrap), files ending in _wrap.c only for the static archives (ld --wrap).
 REC_ALL := $(filter-out $(READER_SRC),$(wildcard lib/hf_*.c))
@@ -164,7 +164,14 @@ $(B)/tests/progs-musl/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(Q)$(MUSL_CC) $(PROG_CFLAGS) $< -o $@
 
-tests: $(UNIT_BIN) $(PROG_BIN)
+# The trace dump tool: the integration tests' oracle (exact counts, minimal symbolization).
+HF_DUMP := $(B)/tests/tools/hf_dump
+$(HF_DUMP): $(B)/host/tests/tools/hf_dump.o $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lelf -lz -o $@
+
+tests: $(UNIT_BIN) $(PROG_BIN) $(HF_DUMP)
 
 # ---- top-level targets --------------------------------------------------------------------------
 deps:
