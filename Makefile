@@ -147,6 +147,19 @@ $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) $< -o $@
 
+# tests/unit/test_print_*.c test the analyser: they also link its objects (all but its main) and
+# libdw. tests/progs/inl_*.c are its inlining ground truth, so they are built optimised.
+PRINT_LIB_OBJ := $(filter-out %/hfp_main.o,$(PRINT_OBJ))
+$(B)/tests/test_print_%: $(B)/host/tests/unit/test_print_%.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -o $@
+
+$(B)/tests/progs/inl_%: tests/progs/inl_%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -O1 -fno-inline,$(PROG_CFLAGS)) -O2 $< -o $@
+
 CXX_PROG_SRC := $(wildcard tests/progs/*.cpp)
 PROG_BIN += $(patsubst tests/progs/%.cpp,$(B)/tests/progs/%,$(CXX_PROG_SRC))
 $(B)/tests/progs/%: tests/progs/%.cpp

@@ -1,0 +1,188 @@
+/* test_print_folded.c: folded stacks obey flamegraph.pl's grammar whatever the frame names hold
+ * (hfp_folded.c). Every folded output produced here goes through hfp_folded_check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../tools/print/hfp.h"
+
+/* Folded text of s for cost, checked against the grammar; to free(). */
+static char *folded_text(const struct hfp_stacks *s, int cost)
+{
+	struct hfp_folded fo;
+	hfp_folded_build(s, cost, &fo);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(hfp_folded_write(f, &fo), 0);
+	assert_int_equal(fclose(f), 0);
+	size_t line;
+	const char *err = hfp_folded_check(text, len, &line);
+	if (err)
+		fail_msg("folded output breaks the grammar at line %zu: %s\n%s", line, err, text);
+	hfp_folded_free(&fo);
+	return text;
+}
+
+static char *escaped(const char *name)
+{
+	struct hfp_buf b = { 0 };
+	hfp_folded_escape(&b, name);
+	return hfp_buf_take(&b);
+}
+
+static void expect_escape(const char *in, const char *want)
+{
+	char *got = escaped(in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escape_makes_names_safe(void **state)
+{
+	(void)state;
+	expect_escape("main", "main");
+	expect_escape("a;b", "a:b");                              /* the separator */
+	expect_escape("foo 123", "foo_123");                      /* read as a count column */
+	expect_escape("foo 1.5", "foo_1.5");
+	expect_escape("foo 12.", "foo_12.");
+	expect_escape("foo .5", "foo .5");                        /* not a number to flamegraph.pl */
+	expect_escape("foo1 23x", "foo1 23x");
+	expect_escape("operator new(unsigned long) 8", "operator new(unsigned long)_8");
+	expect_escape("  padded  ", "padded");                    /* two spaces before the count */
+	expect_escape("x 12 ", "x_12");
+	expect_escape("", "[unknown]");
+	expect_escape("   ", "[unknown]");
+	expect_escape("tab\there", "tab?here");                    /* control characters */
+	expect_escape("line\nbreak\r", "line?break?");
+	expect_escape("del\x7f", "del?");
+	expect_escape("c1\xc2\x85", "c1?");                        /* U+0085, a C1 control */
+	expect_escape("bad\xff", "bad\xef\xbf\xbd");               /* invalid UTF-8 -> U+FFFD */
+	expect_escape("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");     /* overlong */
+	expect_escape("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* a surrogate */
+	expect_escape("cut\xe2\x82", "cut\xef\xbf\xbd\xef\xbf\xbd");
+	expect_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5");
+	expect_escape("std::map<int, char>::operator[](int) const &", "std::map<int, char>::operator[](int) const &");
+}
+
+static uint32_t fr(struct hfp_stacks *s, const char *name)
+{
+	return hfp_stacks_frame(s, name, NULL, 0, NULL);
+}
+
+static void add(struct hfp_stacks *s, const uint32_t *f, uint32_t n, uint64_t allocations, uint64_t bytes)
+{
+	struct hfp_costs c = { .allocations = allocations, .bytes = bytes };
+	hfp_stacks_add_frames(s, f, n, &c);
+}
+
+static void test_hostile_names_give_valid_lines(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	uint32_t m = fr(&s, "main");
+	uint32_t a[] = { m, fr(&s, "name with spaces"), fr(&s, "semi;colon") };
+	uint32_t b[] = { m, fr(&s, "a<b>&c\"d'e"), fr(&s, "leaf 123") };
+	uint32_t c[] = { m, fr(&s, "na\xc3\xafve \xe2\x98\x83"), fr(&s, "bad\xfe\xff") };
+	uint32_t d[] = { m, fr(&s, "ctl\x01\x1b[31m"), fr(&s, "") };
+	uint32_t e[] = { m, fr(&s, " ;; ") };
+	add(&s, a, 3, 5, 50);
+	add(&s, b, 3, 7, 70);
+	add(&s, c, 3, 1, 10);
+	add(&s, d, 3, 2, 20);
+	add(&s, e, 2, 3, 30);
+	char *t = folded_text(&s, HFP_COST_ALLOCATIONS);
+	assert_string_equal(t, "main;:: 3\n"
+			       "main;a<b>&c\"d'e;leaf_123 7\n"
+			       "main;ctl??[31m;[unknown] 2\n"
+			       "main;name with spaces;semi:colon 5\n" /* 'm' < 0xc3: byte order */
+			       "main;na\xc3\xafve \xe2\x98\x83;bad\xef\xbf\xbd\xef\xbf\xbd 1\n");
+	free(t);
+	t = folded_text(&s, HFP_COST_BYTES);
+	assert_non_null(strstr(t, "main;name with spaces;semi:colon 50\n"));
+	free(t);
+	hfp_stacks_free(&s);
+}
+
+static void test_lines_merge_sort_and_skip_zero(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	/* Same names, different lines: separate stacks, one folded line. */
+	uint32_t m = fr(&s, "main");
+	uint32_t f1 = hfp_stacks_frame(&s, "f", "f.c", 10, "/bin/x");
+	uint32_t f2 = hfp_stacks_frame(&s, "f", "f.c", 20, "/bin/x");
+	assert_true(f1 != f2);
+	uint32_t a[] = { m, f1 }, b[] = { m, f2 }, z[] = { m, fr(&s, "zero") }, y[] = { m, fr(&s, "Y") };
+	uint32_t semi[] = { m, fr(&s, "f;") }; /* "main;f:" sorts after "main;f" */
+	add(&s, a, 2, 2, 0);
+	add(&s, b, 2, 3, 0);
+	add(&s, z, 2, 0, 5);
+	add(&s, y, 2, 1, 0);
+	add(&s, semi, 2, 4, 0);
+	add(&s, a, 2, 1, 0); /* the same displayed stack again: merged at insertion */
+	assert_int_equal(s.nd, 5);
+	char *t = folded_text(&s, HFP_COST_ALLOCATIONS);
+	assert_string_equal(t, "main;Y 1\nmain;f 6\nmain;f: 4\n");
+	free(t);
+	t = folded_text(&s, HFP_COST_LEAKED);
+	assert_string_equal(t, ""); /* nothing leaked: no lines at all */
+	free(t);
+	hfp_stacks_free(&s);
+}
+
+static void expect_bad(const char *text, const char *why_part, size_t want_line)
+{
+	size_t line = 0;
+	const char *err = hfp_folded_check(text, strlen(text), &line);
+	if (!err)
+		fail_msg("accepted: %s", text);
+	if (!strstr(err, why_part))
+		fail_msg("'%s': expected a complaint about '%s', got '%s'", text, why_part, err);
+	assert_int_equal(line, want_line);
+}
+
+static void test_checker_rejects_what_flamegraph_misreads(void **state)
+{
+	(void)state;
+	size_t line;
+	assert_null(hfp_folded_check("a;b 1\na;c 2\nb 3\n", 16, &line));
+	assert_null(hfp_folded_check("", 0, &line));
+	expect_bad("a;b; 1\n", "empty frame", 1);
+	expect_bad("a;;b 1\n", "empty frame", 1);
+	expect_bad(";a 1\n", "empty frame", 1);
+	expect_bad("a  1\n", "space", 1);
+	expect_bad("a 0\n", "count", 1);
+	expect_bad("a 01\n", "count", 1);
+	expect_bad("a 1e3\n", "count", 1);
+	expect_bad("a 1,000\n", "count", 1);
+	expect_bad("a 1.5\n", "count", 1);
+	expect_bad("a\n", "space", 1);
+	expect_bad("a 1\r\n", "carriage", 1);
+	expect_bad("a 1", "newline", 1);
+	expect_bad("b 1\na 1\n", "sorted", 2);
+	expect_bad("a 1\na 2\n", "sorted", 2);
+	expect_bad("a;leaf 12 3\n", "number", 1);
+	expect_bad("a\xff 1\n", "UTF-8", 1);
+	expect_bad("a\tb 1\n", "control", 1);
+	expect_bad(" 1\n", "empty", 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_makes_names_safe),
+		cmocka_unit_test(test_hostile_names_give_valid_lines),
+		cmocka_unit_test(test_lines_merge_sort_and_skip_zero),
+		cmocka_unit_test(test_checker_rejects_what_flamegraph_misreads),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* test_print_stack.c: from stack-tree nodes to displayed stacks (hfp_stack.c): stacks stop at
+ * main or at a thread's start routine, the allocator is hidden unless asked for, truncated
+ * stacks show their marker as the root, inlined frames appear caller first, each address is
+ * symbolized once, and stacks that display the same merge. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../tools/print/hfp.h"
+
+/* A tiny "binary": address -> function names (innermost first, as the symbolizer returns). */
+static const struct {
+	uint64_t addr;
+	const char *names[3];
+} code[] = {
+	{ 0x5000, { "_start" } },
+	{ 0x5010, { "__libc_start_main" } },
+	{ 0x5020, { "main" } },
+	{ 0x5030, { "work" } },
+	{ 0x5040, { "clone3" } },
+	{ 0x5050, { "start_thread" } },
+	{ 0x5060, { "worker" } },
+	{ 0x5070, { "helper" } },
+	{ 0x5080, { "deep" } },
+	{ 0x5090, { "inner", "middle", "outer" } }, /* middle and inner inlined into outer */
+	{ 0x50a0, { "ns::f(int)" } },
+};
+
+static int resolve_calls;
+
+static size_t fake_resolve(void *ctx, uint32_t module, uint64_t frame, struct hfp_srcframe *out, size_t max)
+{
+	(void)ctx;
+	(void)module;
+	resolve_calls++;
+	for (size_t i = 0; i < sizeof code / sizeof code[0]; i++) {
+		if (code[i].addr != frame)
+			continue;
+		size_t n = 0;
+		while (n < 3 && n < max && code[i].names[n]) {
+			out[n] = (struct hfp_srcframe){ code[i].names[n], "x.c", (unsigned)frame & 0xff, "/bin/x" };
+			n++;
+		}
+		return n;
+	}
+	out[0] = (struct hfp_srcframe){ "[x+0x?]", NULL, 0, "/bin/x" };
+	return 1;
+}
+
+static struct hf_node nodes[64];
+static uint32_t nnodes;
+
+static const struct hf_node *fake_node(void *ctx, uint32_t id)
+{
+	(void)ctx;
+	return id >= 1 && id <= nnodes ? &nodes[id] : NULL;
+}
+
+static uint32_t node(uint32_t parent, uint64_t frame)
+{
+	nnodes++;
+	nodes[nnodes] = (struct hf_node){ parent, 1, frame };
+	return nnodes;
+}
+
+/* Builds a stack from root to leaf: frames..., 0 ends. Returns the leaf node. */
+static uint32_t stack(const uint64_t *frames)
+{
+	uint32_t id = 0;
+	for (; *frames; frames++)
+		id = node(id, *frames);
+	return id;
+}
+
+static void init(struct hfp_stacks *s, int above_main, int show_allocator)
+{
+	hfp_stacks_init(s);
+	s->nodes = (struct hfp_nodesrc){ fake_node, NULL };
+	s->resolve = fake_resolve;
+	s->above_main = above_main;
+	s->show_allocator = show_allocator;
+}
+
+/* The displayed stack of leaf as "a;b;c". */
+static char *shown(int above_main, int show_allocator, uint32_t leaf)
+{
+	struct hfp_stacks s;
+	init(&s, above_main, show_allocator);
+	struct hfp_costs c = { .allocations = 1 };
+	hfp_stacks_add(&s, leaf, &c);
+	assert_int_equal(s.nd, 1);
+	struct hfp_buf b = { 0 };
+	for (uint32_t i = 0; i < s.d[0].depth; i++) {
+		if (i)
+			hfp_buf_putc(&b, ';');
+		hfp_buf_puts(&b, s.frame[s.d[0].frames[i]].name);
+	}
+	hfp_stacks_free(&s);
+	return hfp_buf_take(&b);
+}
+
+static void expect_shown(int above_main, int show_allocator, uint32_t leaf, const char *want)
+{
+	char *got = shown(above_main, show_allocator, leaf);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_stacks_stop_at_main_unless_asked(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t leaf = stack((uint64_t[]){ 0x5000, 0x5010, 0x5020, 0x5030, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, leaf, "main;work");
+	expect_shown(0, 1, leaf, "main;work;malloc");
+	expect_shown(1, 0, leaf, "_start;__libc_start_main;main;work");
+	expect_shown(1, 1, leaf, "_start;__libc_start_main;main;work;malloc");
+}
+
+static void test_thread_stacks_stop_at_their_start_routine(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t leaf = stack((uint64_t[]){ 0x5040, 0x5050, 0x5060, 0x5070, HF_FRAME_CALLOC, 0 });
+	expect_shown(0, 0, leaf, "worker;helper");
+	expect_shown(0, 1, leaf, "worker;helper;calloc");
+	expect_shown(1, 0, leaf, "clone3;start_thread;worker;helper");
+}
+
+static void test_truncated_stacks_show_their_marker_as_root(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t depth = stack((uint64_t[]){ HF_FRAME_TRUNCATED_DEPTH, 0x5080, HF_FRAME_MALLOC, 0 });
+	uint32_t noinfo = stack((uint64_t[]){ HF_FRAME_TRUNCATED_NOINFO, 0x5080, HF_FRAME_REALLOC, 0 });
+	expect_shown(0, 0, depth, "[truncated];deep");
+	expect_shown(0, 0, noinfo, "[no unwind info];deep");
+	expect_shown(0, 1, noinfo, "[no unwind info];deep;realloc");
+	/* A stack that reaches main was not cut short where it matters: no marker. */
+	uint32_t m = stack((uint64_t[]){ HF_FRAME_TRUNCATED_DEPTH, 0x5020, 0x5080, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, m, "main;deep");
+	expect_shown(1, 0, m, "[truncated];main;deep");
+	/* Only the allocator: shown rather than an empty stack. */
+	uint32_t bare = stack((uint64_t[]){ HF_FRAME_VALLOC, 0 });
+	expect_shown(0, 0, bare, "valloc");
+}
+
+static void test_inlined_frames_appear_caller_first(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t leaf = stack((uint64_t[]){ 0x5020, 0x5090, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, leaf, "main;outer;middle;inner");
+}
+
+static void test_addresses_are_symbolized_once_and_stacks_merge(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t base = stack((uint64_t[]){ 0x5000, 0x5010, 0x5020, 0x5030, 0 });
+	uint32_t viamalloc = node(base, HF_FRAME_MALLOC);
+	uint32_t viacalloc = node(base, HF_FRAME_CALLOC);
+	/* the same code reached through another path above main */
+	uint32_t other = stack((uint64_t[]){ 0x5010, 0x5020, 0x5030, HF_FRAME_MALLOC, 0 });
+	struct hfp_stacks s;
+	init(&s, 0, 0);
+	resolve_calls = 0;
+	struct hfp_costs c1 = { .allocations = 1, .bytes = 10 }, c2 = { .allocations = 2, .bytes = 20 },
+			 c3 = { .allocations = 4, .bytes = 40, .leaked = 7 };
+	hfp_stacks_add(&s, viamalloc, &c1);
+	hfp_stacks_add(&s, viacalloc, &c2);
+	hfp_stacks_add(&s, other, &c3);
+	assert_int_equal(resolve_calls, 4); /* 0x5000, 0x5010, 0x5020, 0x5030: once each */
+	assert_int_equal(s.nd, 1);
+	assert_true(s.d[0].c.allocations == 7 && s.d[0].c.bytes == 70 && s.d[0].c.leaked == 7);
+	hfp_stacks_free(&s);
+
+	/* With the allocator shown they differ. */
+	init(&s, 0, 1);
+	hfp_stacks_add(&s, viamalloc, &c1);
+	hfp_stacks_add(&s, viacalloc, &c2);
+	hfp_stacks_add(&s, other, &c3);
+	assert_int_equal(s.nd, 2);
+	hfp_stacks_free(&s);
+}
+
+static void test_function_filter_sees_the_whole_stack(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t t = stack((uint64_t[]){ 0x5040, 0x5050, 0x5060, 0x50a0, 0x5090, HF_FRAME_MALLOC, 0 });
+	struct hfp_stacks s;
+	init(&s, 0, 0);
+	const char *start[] = { "start_thread" }, *worker[] = { "nope", "worker" }, *nope[] = { "nope" };
+	const char *mid[] = { "middle" }, *cxx[] = { "ns::f" }, *partial[] = { "ns::" };
+	assert_true(hfp_stacks_has_function(&s, t, start, 1)); /* above the cut, still on the stack */
+	assert_true(hfp_stacks_has_function(&s, t, worker, 2));
+	assert_false(hfp_stacks_has_function(&s, t, nope, 1));
+	assert_true(hfp_stacks_has_function(&s, t, mid, 1)); /* inlined frames count */
+	assert_true(hfp_stacks_has_function(&s, t, cxx, 1)); /* without the parameter list */
+	assert_false(hfp_stacks_has_function(&s, t, partial, 1));
+	hfp_stacks_free(&s);
+}
+
+static void test_damaged_trees_do_not_loop(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t a = node(0, 0x5020);
+	uint32_t b = node(a, HF_FRAME_MALLOC);
+	nodes[a].parent = b; /* a cycle: parents must come first */
+	uint32_t bad = node(a, 99);  /* an unknown pseudo-frame code */
+	uint32_t leaf = node(bad, HF_FRAME_MALLOC);
+	expect_shown(0, 0, b, "main");
+	expect_shown(1, 0, leaf, "main;[invalid frame]");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stacks_stop_at_main_unless_asked),
+		cmocka_unit_test(test_thread_stacks_stop_at_their_start_routine),
+		cmocka_unit_test(test_truncated_stacks_show_their_marker_as_root),
+		cmocka_unit_test(test_inlined_frames_appear_caller_first),
+		cmocka_unit_test(test_addresses_are_symbolized_once_and_stacks_merge),
+		cmocka_unit_test(test_function_filter_sees_the_whole_stack),
+		cmocka_unit_test(test_damaged_trees_do_not_loop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,264 @@
+/* test_print_symbol.c: offline symbolization (hfp_symbol.c) of return addresses taken in this
+ * very binary, described to the symbolizer the way a trace's module map describes it: static
+ * functions, inlined frames in caller-to-callee order with their lines, a build-id mismatch that
+ * is refused with one warning, a moved binary found through --debug-path, SYMBOLS records when
+ * no binary is found, and demangling. */
+#include <link.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../tools/print/hfp.h"
+
+/* ---- code whose return addresses we symbolize ---- */
+
+static __attribute__((noinline)) uintptr_t ret_addr(void)
+{
+	return (uintptr_t)__builtin_return_address(0);
+}
+
+/* volatile keeps the call from becoming a tail call (the return address would then be in the
+ * caller's caller). */
+enum { STATIC_CALL_LINE = __LINE__ + 3 };
+static __attribute__((noinline)) uintptr_t static_function(void)
+{
+	volatile uintptr_t r = ret_addr();
+	return r;
+}
+
+enum { INLINED_CALL_LINE = __LINE__ + 3 };
+static inline __attribute__((always_inline)) uintptr_t inlined_leaf(void)
+{
+	volatile uintptr_t r = ret_addr();
+	return r;
+}
+
+enum { OUTER_CALL_LINE = __LINE__ + 3 };
+static __attribute__((noinline)) uintptr_t outer_function(void)
+{
+	volatile uintptr_t r = inlined_leaf();
+	return r;
+}
+
+/* ---- the module map of this process, as the recorder would write it ---- */
+
+static char exe[4096];
+static uint64_t exe_bias;
+static uint8_t exe_id[64];
+static size_t exe_id_len;
+
+static int first_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	exe_bias = info->dlpi_addr; /* the first object is the executable */
+	return 1;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	assert_true(n > 0);
+	exe[n] = 0;
+	dl_iterate_phdr(first_object, NULL);
+	long k = hfp_file_build_id(exe, exe_id, sizeof exe_id);
+	assert_true(k > 0); /* the Makefile links with a build-id (gcc's default on Debian) */
+	exe_id_len = (size_t)k;
+	return 0;
+}
+
+struct fake_trace {
+	struct hf_module mod[4];
+	size_t nmod;
+	const struct hf_symbol *syms;
+	size_t nsyms;
+};
+
+static const struct hf_module *fake_module(void *ctx, uint32_t id)
+{
+	struct fake_trace *t = ctx;
+	for (size_t i = 0; i < t->nmod; i++)
+		if (t->mod[i].id == id)
+			return &t->mod[i];
+	return NULL;
+}
+
+static const struct hf_symbol *fake_symbols(void *ctx, uint32_t id, size_t *n)
+{
+	struct fake_trace *t = ctx;
+	*n = id == 1 ? t->nsyms : 0;
+	return id == 1 ? t->syms : NULL;
+}
+
+static struct hfp_symbolizer *symbolizer(struct fake_trace *t, const char *path, const uint8_t *id,
+					 size_t idlen, const char *const *dirs, size_t ndirs,
+					 struct hfp_warnings *w)
+{
+	memset(t->mod, 0, sizeof t->mod);
+	t->mod[0] = (struct hf_module){ .id = 1, .path = path, .build_id = id, .build_id_len = idlen,
+				        .bias = exe_bias };
+	t->nmod = 1;
+	struct hfp_modsrc src = { fake_module, fake_symbols, t };
+	w->quiet = 1;
+	return hfp_symbolizer_new(&src, dirs, ndirs, NULL, w);
+}
+
+static const char *base(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+	return s ? s + 1 : p;
+}
+
+static void test_static_and_inlined_functions_resolve(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+
+	size_t n = hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].name, "static_function");
+	assert_string_equal(base(f[0].file), "test_print_symbol.c");
+	assert_int_equal(f[0].line, STATIC_CALL_LINE);
+	assert_string_equal(f[0].module, exe);
+
+	/* Innermost first: the inlined function at its call of ret_addr, then the function it was
+	 * inlined into, at the line where it was inlined. */
+	n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].name, "inlined_leaf");
+	assert_int_equal(f[0].line, INLINED_CALL_LINE);
+	assert_string_equal(f[1].name, "outer_function");
+	assert_string_equal(base(f[1].file), "test_print_symbol.c");
+	assert_int_equal(f[1].line, OUTER_CALL_LINE);
+	assert_int_equal(w.n, 0);
+
+	/* An address in no module, and a module the trace does not know. */
+	n = hfp_symbolize(s, 0, 0x1234567, f, HFP_MAX_INLINE);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].name, "[unknown+0x1234567]");
+	n = hfp_symbolize(s, 77, 0x1234567, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "[unknown+0x1234567]");
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+}
+
+static void test_build_id_mismatch_is_refused_with_one_warning(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	uint8_t wrong[20];
+	memcpy(wrong, exe_id, sizeof wrong);
+	wrong[0] ^= 0xff;
+	struct hfp_symbolizer *s = symbolizer(&t, exe, wrong, sizeof wrong, NULL, 0, &w);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	uintptr_t a = static_function(), b = outer_function();
+	char want[4400];
+	size_t n = hfp_symbolize(s, 1, a, f, HFP_MAX_INLINE);
+	assert_int_equal(n, 1);
+	snprintf(want, sizeof want, "[%s+0x%" PRIx64 "]", base(exe), (uint64_t)a - exe_bias);
+	assert_string_equal(f[0].name, want);
+	hfp_symbolize(s, 1, b, f, HFP_MAX_INLINE);
+	snprintf(want, sizeof want, "[%s+0x%" PRIx64 "]", base(exe), (uint64_t)b - exe_bias);
+	assert_string_equal(f[0].name, want);
+	assert_int_equal(w.n, 1); /* once per module */
+	assert_non_null(strstr(w.msg[0], "build-id does not match"));
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+}
+
+static void test_moved_binary_is_found_through_debug_path(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	char moved[4200], dir[4096];
+	snprintf(moved, sizeof moved, "/nonexistent/place/%s", base(exe));
+	snprintf(dir, sizeof dir, "%s", exe);
+	*strrchr(dir, '/') = 0;
+	const char *dirs[] = { "/nonexistent/first", dir };
+	struct hfp_symbolizer *s = symbolizer(&t, moved, exe_id, exe_id_len, dirs, 2, &w);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	size_t n = hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].name, "static_function");
+	assert_int_equal(w.n, 0);
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+
+	/* Without the directory: not found, said once, and shown as [name+0xOFFSET]. */
+	s = symbolizer(&t, moved, exe_id, exe_id_len, NULL, 0, &w);
+	hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(f[0].name[0], '[');
+	assert_int_equal(w.n, 1);
+	assert_non_null(strstr(w.msg[0], "not found"));
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+}
+
+static void test_symbols_records_name_frames_without_a_binary(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	static const struct hf_symbol syms[] = {
+		{ 0x1000, 0x100, "first" },
+		{ 0x1100, 0x80, "_Z6secondi" },
+		{ 0x2000, 0, "sizeless" },
+	};
+	t.syms = syms;
+	t.nsyms = 3;
+	struct hfp_symbolizer *s = symbolizer(&t, "/nonexistent/static-prog", NULL, 0, NULL, 0, &w);
+	t.mod[0].bias = 0x400000;
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	/* frame - 1 - bias is the looked-up offset */
+	hfp_symbolize(s, 1, 0x400000 + 0x1000 + 1, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "first");
+	hfp_symbolize(s, 1, 0x400000 + 0x1100 + 0x7f + 1, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "second(int)");
+	hfp_symbolize(s, 1, 0x400000 + 0x1180 + 1, f, HFP_MAX_INLINE); /* a gap: no wrong name */
+	assert_string_equal(f[0].name, "[static-prog+0x1181]");
+	hfp_symbolize(s, 1, 0x400000 + 0x2000 + 1, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "sizeless");
+	hfp_symbolize(s, 1, 0x400000 + 0x2001 + 1, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "[static-prog+0x2002]");
+	hfp_symbolize(s, 1, 0x400000 + 0x10 + 1, f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "[static-prog+0x11]");
+	assert_int_equal(w.n, 0); /* the records stand in for the binary: nothing to warn about */
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+}
+
+static void test_demangling_uses_the_cxx_runtime(void **state)
+{
+	(void)state;
+	char *d = hfp_demangle("_ZN2ns4makeIiEEPT_m");
+	assert_non_null(d);
+	assert_string_equal(d, "int* ns::make<int>(unsigned long)");
+	free(d);
+	assert_null(hfp_demangle("main"));
+	assert_null(hfp_demangle("_Zjunk"));
+	assert_null(hfp_demangle(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_static_and_inlined_functions_resolve),
+		cmocka_unit_test(test_build_id_mismatch_is_refused_with_one_warning),
+		cmocka_unit_test(test_moved_binary_is_found_through_debug_path),
+		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
+		cmocka_unit_test(test_demangling_uses_the_cxx_runtime),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

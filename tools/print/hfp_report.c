@@ -1,0 +1,287 @@
+/* hfp_report.c: the text report, in heaptrack_print's shape so its users read it at a glance:
+ * a header (what was traced, warnings, active filters, phase markers), then the sections "MOST
+ * CALLS TO ALLOCATION FUNCTIONS", "PEAK MEMORY CONSUMERS", "MEMORY LEAKS", "MOST TEMPORARY
+ * ALLOCATIONS", then the totals, last, where heaptrack puts them (scripts that take its tail
+ * keep working).
+ *
+ * A section groups backtraces by allocation site (the innermost shown frame: function, file,
+ * line, module), lists the -n biggest sites and under each the -s biggest backtraces, from the
+ * site's caller outwards, and sums up the rest as "and X from N other places". Bytes are human
+ * readable (1K = 1024); counts are exact. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hfp.h"
+
+struct group {
+	uint32_t site; /* frame id */
+	struct hfp_costs c;
+	size_t first, n; /* its dstacks: members[first .. first+n) */
+};
+
+struct ctx {
+	FILE *f;
+	const struct hfp_report_in *in;
+	const struct hfp_stacks *s;
+	struct group *g;
+	size_t ng;
+	size_t *members; /* dstack indices grouped by site */
+};
+
+/* qsort has no context argument; the report is single-threaded. */
+static const struct ctx *sort_ctx;
+static int sort_cost;
+
+static uint32_t site_of(const struct ctx *x, const struct hfp_dstack *d)
+{
+	uint32_t i = d->depth - 1;
+	if (x->in->opt->show_allocator && d->depth > 1)
+		i--; /* the leaf is the allocator; the site is its caller */
+	return d->frames[i];
+}
+
+static int cmp_costs(const struct hfp_costs *a, const struct hfp_costs *b)
+{
+	uint64_t x = hfp_cost_get(a, sort_cost), y = hfp_cost_get(b, sort_cost);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const struct group *a = pa, *b = pb;
+	int r = cmp_costs(&a->c, &b->c);
+	if (r)
+		return r;
+	r = strcmp(sort_ctx->s->frame[a->site].name, sort_ctx->s->frame[b->site].name);
+	return r ? r : (a->site > b->site) - (a->site < b->site);
+}
+
+static int cmp_member(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int r = cmp_costs(&sort_ctx->s->d[a].c, &sort_ctx->s->d[b].c);
+	return r ? r : (a > b) - (a < b);
+}
+
+static int cmp_site(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	uint32_t x = site_of(sort_ctx, &sort_ctx->s->d[a]), y = site_of(sort_ctx, &sort_ctx->s->d[b]);
+	return x != y ? (x > y) - (x < y) : (a > b) - (a < b);
+}
+
+static void build_groups(struct ctx *x)
+{
+	const struct hfp_stacks *s = x->s;
+	x->members = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->members);
+	for (size_t i = 0; i < s->nd; i++)
+		x->members[i] = i;
+	sort_ctx = x;
+	qsort(x->members, s->nd, sizeof *x->members, cmp_site);
+	x->g = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->g);
+	for (size_t i = 0; i < s->nd; i++) {
+		const struct hfp_dstack *d = &s->d[x->members[i]];
+		uint32_t site = site_of(x, d);
+		if (!x->ng || x->g[x->ng - 1].site != site)
+			x->g[x->ng++] = (struct group){ .site = site, .first = i };
+		struct group *g = &x->g[x->ng - 1];
+		hfp_costs_add(&g->c, &d->c);
+		g->n++;
+	}
+}
+
+static void print_frame(FILE *f, const struct hfp_frame *fr, const char *indent)
+{
+	fprintf(f, "%s%s\n", indent, fr->name);
+	if (fr->file) {
+		if (fr->line)
+			fprintf(f, "%s  at %s:%u\n", indent, fr->file, fr->line);
+		else
+			fprintf(f, "%s  at %s\n", indent, fr->file);
+	}
+	if (fr->module)
+		fprintf(f, "%s  in %s\n", indent, fr->module);
+}
+
+static char *hb(uint64_t v, char *buf)
+{
+	return hfp_human_bytes(v, buf, 32);
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+/* One line describing costs c for a section; `sub` selects the backtrace wording. */
+static void describe(FILE *f, int section, const struct hfp_costs *c, int sub, int peak_valid)
+{
+	char a[32];
+	const char *end = sub ? " from:\n" : " from\n";
+	switch (section) {
+	case HFP_COST_ALLOCATIONS:
+		if (peak_valid)
+			fprintf(f, "%" PRIu64 " calls%s with %s peak consumption%s", c->allocations,
+				sub ? "" : " to allocation functions", hb(c->peak, a), end);
+		else
+			fprintf(f, "%" PRIu64 " calls%s%s", c->allocations, sub ? "" : " to allocation functions",
+				end);
+		break;
+	case HFP_COST_PEAK:
+		fprintf(f, "%s %sconsumed over %" PRIu64 " calls%s", hb(c->peak, a), sub ? "" : "peak memory ",
+			c->allocations, end);
+		break;
+	case HFP_COST_LEAKED:
+		fprintf(f, "%s leaked over %" PRIu64 " calls%s", hb(c->leaked, a), c->leaked_count, end);
+		break;
+	case HFP_COST_TEMPORARY:
+		fprintf(f, "%" PRIu64 " temporary allocations of %" PRIu64 " allocations in total (%.2f%%)%s",
+			c->temporary, c->allocations, pct(c->temporary, c->allocations), end);
+		break;
+	}
+}
+
+static void section(struct ctx *x, int cost, const char *title)
+{
+	FILE *f = x->f;
+	const struct hfp_options *o = x->in->opt;
+	fprintf(f, "%s\n", title);
+	sort_ctx = x;
+	sort_cost = cost;
+	qsort(x->g, x->ng, sizeof *x->g, cmp_group);
+	for (size_t gi = 0; gi < x->ng && gi < o->peak_limit; gi++) {
+		struct group *g = &x->g[gi];
+		if (!hfp_cost_get(&g->c, cost))
+			break;
+		describe(f, cost, &g->c, 0, x->in->peak_valid);
+		print_frame(f, &x->s->frame[g->site], "");
+		size_t *m = x->members + g->first;
+		qsort(m, g->n, sizeof *m, cmp_member);
+		size_t shown = 0;
+		for (; shown < g->n && shown < o->sub_peak_limit; shown++) {
+			const struct hfp_dstack *d = &x->s->d[m[shown]];
+			if (!hfp_cost_get(&d->c, cost))
+				break;
+			describe(f, cost, &d->c, 1, x->in->peak_valid);
+			uint32_t site_at = d->depth - 1 - (o->show_allocator && d->depth > 1);
+			for (uint32_t k = site_at; k-- > 0;)
+				print_frame(f, &x->s->frame[d->frames[k]], "    ");
+		}
+		struct hfp_costs rest = { 0 };
+		size_t others = 0;
+		for (size_t k = shown; k < g->n; k++) {
+			if (!hfp_cost_get(&x->s->d[m[k]].c, cost))
+				continue;
+			hfp_costs_add(&rest, &x->s->d[m[k]].c);
+			others++;
+		}
+		if (others) {
+			char a[32];
+			if (cost == HFP_COST_PEAK || cost == HFP_COST_LEAKED)
+				fprintf(f, "  and %s from %zu other places\n", hb(hfp_cost_get(&rest, cost), a), others);
+			else
+				fprintf(f, "  and %" PRIu64 " from %zu other places\n", hfp_cost_get(&rest, cost), others);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static const char *link_mode(unsigned m)
+{
+	switch (m) {
+	case 0: return "LD_PRELOAD";
+	case 1: return "dynamically linked";
+	case 2: return "statically linked";
+	default: return "unknown link mode";
+	}
+}
+
+static void header(struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct hfp_report_in *in = x->in;
+	const struct hf_trace_info *info = in->info;
+	fprintf(f, "heapfold_print report for %s\n", in->opt->trace);
+	if (info) {
+		fputs("Debuggee command was:", f);
+		for (size_t i = 0; i < info->argc; i++)
+			fprintf(f, " %s", info->argv[i]);
+		fputc('\n', f);
+		fprintf(f, "process %" PRIu64 ", %s, %s, %s, recorder %s\n", info->pid,
+			info->exe && *info->exe ? info->exe : "(unknown executable)",
+			info->libc && *info->libc ? info->libc : "unknown libc", link_mode(info->link_mode),
+			info->recorder && *info->recorder ? info->recorder : "unknown");
+	}
+	for (size_t i = 0; i < in->warnings->n; i++)
+		fprintf(f, "warning: %s\n", in->warnings->msg[i]);
+	if (hfp_options_filtered(in->opt)) {
+		char buf[1024];
+		hfp_options_describe_filters(in->opt, buf, sizeof buf);
+		fprintf(f, "FILTERS ACTIVE: %s (every number below counts only the allocations they keep)\n", buf);
+	}
+	fputc('\n', f);
+	const struct hfp_accum *a = in->acc;
+	if (a->nmarks) {
+		fputs("PHASE MARKERS\n", f);
+		for (size_t i = 0; i < a->nmarks; i++)
+			fprintf(f, "%" PRIu64 ".%03" PRIu64 "s  %s\n", a->marks[i].time_ns / 1000000000u,
+				a->marks[i].time_ns / 1000000u % 1000u, a->marks[i].label);
+		fputs("\n", f);
+	}
+}
+
+static uint64_t per_second(uint64_t n, uint64_t ns)
+{
+	return ns ? (uint64_t)((unsigned __int128)n * 1000000000u / ns) : 0;
+}
+
+static void totals(struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct hfp_accum *a = x->in->acc;
+	const struct hf_trace_info *info = x->in->info;
+	uint64_t ns = info && info->complete ? info->close.end_time_ns : a->last_time_ns;
+	if (ns < a->last_time_ns)
+		ns = a->last_time_ns;
+	char b1[32];
+	fprintf(f, "total runtime: %" PRIu64 ".%02" PRIu64 "s.\n", ns / 1000000000u, ns / 10000000u % 100u);
+	fprintf(f, "calls to allocation functions: %" PRIu64 " (%" PRIu64 "/s)\n", a->allocations,
+		per_second(a->allocations, ns));
+	fprintf(f, "temporary memory allocations: %" PRIu64 " (%" PRIu64 "/s)\n", a->temporary,
+		per_second(a->temporary, ns));
+	if (a->failed)
+		fprintf(f, "failed allocations: %" PRIu64 "\n", a->failed);
+	if (x->in->peak_valid)
+		fprintf(f, "peak heap memory consumption: %s after %" PRIu64 ".%03" PRIu64 "s\n",
+			hb(a->peak_bytes, b1), a->peak_time_ns / 1000000000u, a->peak_time_ns / 1000000u % 1000u);
+	else
+		fputs("peak heap memory consumption: not computed\n", f);
+	if (a->peak_rss)
+		fprintf(f, "peak RSS (including heapfold overhead): %s\n", hb(a->peak_rss, b1));
+	else
+		fputs("peak RSS (including heapfold overhead): unknown (no samples in the trace)\n", f);
+	fprintf(f, "total memory leaked: %s%s\n", hb(a->live_bytes, b1),
+		info && !info->complete ? " (the trace is incomplete: this is what was still allocated "
+					   "when it ends, not necessarily leaked)" : "");
+}
+
+int hfp_report_write(FILE *f, const struct hfp_report_in *in)
+{
+	struct ctx x = { .f = f, .in = in, .s = in->stacks };
+	build_groups(&x);
+	header(&x);
+	const struct hfp_options *o = in->opt;
+	if (o->print_allocators)
+		section(&x, HFP_COST_ALLOCATIONS, "MOST CALLS TO ALLOCATION FUNCTIONS");
+	if (o->print_peaks && in->peak_valid)
+		section(&x, HFP_COST_PEAK, "PEAK MEMORY CONSUMERS");
+	if (o->print_leaks)
+		section(&x, HFP_COST_LEAKED, "MEMORY LEAKS");
+	if (o->print_temporary)
+		section(&x, HFP_COST_TEMPORARY, "MOST TEMPORARY ALLOCATIONS");
+	totals(&x);
+	free(x.g);
+	free(x.members);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,327 @@
+/* hfp_svg.c: --svg, a flame graph drawn from the folded lines, so a machine without perl still
+ * gets a picture. It follows flamegraph.pl's SVG: the same geometry (1200 px wide, 16 px frames,
+ * "all" at the bottom), its "mem" palette with name-hashed colours (as with --hash, so the output
+ * is deterministic), each frame a <g> holding a <title> tooltip ("name (N unit, P%)"), a <rect>
+ * and a <text> truncated with "..". Click-to-zoom is a small script; without it the tooltips
+ * still work. Frames narrower than 0.1 px are left out, as flamegraph.pl does.
+ *
+ * Unlike flamegraph.pl, which merges a frame only with the previous line's, siblings are merged
+ * by name over the whole input: "a;b", "a;b c;x", "a;b;y" draw one "b". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hfp.h"
+
+#define IMAGE_WIDTH 1200
+#define FRAME_HEIGHT 16
+#define FONT_SIZE 12
+#define FONT_WIDTH 0.59
+#define MIN_WIDTH 0.1
+#define XPAD 10
+#define YPAD1 (FONT_SIZE * 3)
+#define YPAD2 (FONT_SIZE * 2 + 10)
+
+void hfp_xml_escape(struct hfp_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': hfp_buf_puts(b, "&amp;"); break;
+		case '<': hfp_buf_puts(b, "&lt;"); break;
+		case '>': hfp_buf_puts(b, "&gt;"); break;
+		case '"': hfp_buf_puts(b, "&quot;"); break;
+		case '\'': hfp_buf_puts(b, "&apos;"); break;
+		default: hfp_buf_putc(b, *s); break;
+		}
+	}
+}
+
+/* ---- the frame tree ------------------------------------------------------------------------- */
+
+struct tnode {
+	const char *name;
+	size_t parent;
+	uint64_t value;
+	uint64_t start; /* offset in cost units from the left edge */
+	uint32_t depth;
+	size_t first_child, next_sibling; /* 0: none (node 0 is the root, never a child) */
+};
+
+struct tree {
+	struct tnode *n;
+	size_t len, cap;
+	struct hfp_strtab names;
+	/* (parent, name) -> node, open addressing */
+	size_t *slot;
+	size_t slot_cap;
+};
+
+static uint64_t child_hash(size_t parent, const char *name)
+{
+	return ((uint64_t)parent * 0x9E3779B97F4A7C15ull) ^ ((uintptr_t)name * 0xff51afd7ed558ccdull);
+}
+
+static void tree_rehash(struct tree *t)
+{
+	size_t cap = t->slot_cap ? t->slot_cap * 2 : 1024;
+	size_t *slot = hfp_calloc(cap, sizeof *slot);
+	for (size_t i = 1; i < t->len; i++) {
+		size_t j = child_hash(t->n[i].parent, t->n[i].name) & (cap - 1);
+		while (slot[j])
+			j = (j + 1) & (cap - 1);
+		slot[j] = i;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->slot_cap = cap;
+}
+
+static size_t tree_child(struct tree *t, size_t parent, const char *name)
+{
+	if ((t->len + 1) * 2 > t->slot_cap)
+		tree_rehash(t);
+	size_t j = child_hash(parent, name) & (t->slot_cap - 1);
+	while (t->slot[j]) {
+		struct tnode *c = &t->n[t->slot[j]];
+		if (c->parent == parent && c->name == name)
+			return t->slot[j];
+		j = (j + 1) & (t->slot_cap - 1);
+	}
+	if (t->len == t->cap) {
+		t->cap *= 2;
+		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
+	}
+	size_t id = t->len++;
+	t->n[id] = (struct tnode){ name, parent, 0, 0, t->n[parent].depth + 1, 0, 0 };
+	t->slot[j] = id;
+	return id;
+}
+
+static const struct tnode *sort_base;
+
+static int cmp_child(const void *a, const void *b)
+{
+	return strcmp(sort_base[*(const size_t *)a].name, sort_base[*(const size_t *)b].name);
+}
+
+static void tree_build(struct tree *t, const struct hfp_folded *fo)
+{
+	memset(t, 0, sizeof *t);
+	t->cap = 256;
+	t->n = hfp_calloc(t->cap, sizeof *t->n);
+	t->n[0] = (struct tnode){ "all", 0, fo->total, 0, 0, 0, 0 };
+	t->len = 1;
+	for (size_t i = 0; i < fo->n; i++) {
+		size_t cur = 0;
+		const char *s = fo->stack[i];
+		for (;;) {
+			const char *e = strchr(s, ';');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			cur = tree_child(t, cur, hfp_intern_n(&t->names, s, len));
+			t->n[cur].value += fo->count[i];
+			if (!e)
+				break;
+			s = e + 1;
+		}
+	}
+	/* Children in name order, left to right; parents precede children in the array, so one
+	 * forward sweep places every node after its parent. */
+	size_t *kids = hfp_calloc(t->len, sizeof *kids);
+	size_t *nkids = hfp_calloc(t->len, sizeof *nkids);
+	size_t *at = hfp_calloc(t->len, sizeof *at);
+	for (size_t i = 1; i < t->len; i++)
+		nkids[t->n[i].parent]++;
+	for (size_t i = 1; i < t->len; i++)
+		at[i] = at[i - 1] + nkids[i - 1];
+	size_t *fill = hfp_calloc(t->len, sizeof *fill);
+	for (size_t i = 1; i < t->len; i++) {
+		size_t p = t->n[i].parent;
+		kids[at[p] + fill[p]++] = i;
+	}
+	sort_base = t->n;
+	for (size_t i = 0; i < t->len; i++) {
+		qsort(kids + at[i], nkids[i], sizeof *kids, cmp_child);
+		uint64_t x = t->n[i].start;
+		for (size_t k = 0; k < nkids[i]; k++) {
+			struct tnode *c = &t->n[kids[at[i] + k]];
+			c->start = x;
+			x += c->value;
+		}
+	}
+	free(kids);
+	free(nkids);
+	free(at);
+	free(fill);
+}
+
+static void tree_free(struct tree *t)
+{
+	free(t->n);
+	free(t->slot);
+	hfp_strtab_free(&t->names);
+}
+
+/* ---- colours: flamegraph.pl's namehash and "mem" palette ------------------------------------ */
+
+static double namehash(const char *name, size_t len, int reverse)
+{
+	/* flamegraph.pl drops a "module`" prefix first. */
+	const char *tick = len > 1 ? memchr(name + 1, '`', len - 1) : NULL;
+	if (tick && !reverse) {
+		len -= (size_t)(tick + 1 - name);
+		name = tick + 1;
+	}
+	double vector = 0, weight = 1, max = 1;
+	int mod = 10;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)(reverse ? name[len - 1 - i] : name[i]);
+		vector += (double)(c % mod) / (mod - 1) * weight;
+		mod++;
+		max += weight;
+		weight *= 0.70;
+		if (mod > 12)
+			break;
+	}
+	return 1 - vector / max;
+}
+
+static void mem_colour(const char *name, char *out, size_t cap)
+{
+	size_t len = strlen(name);
+	double v1 = namehash(name, len, 0), v2 = namehash(name, len, 1);
+	snprintf(out, cap, "rgb(%d,%d,%d)", 0, 190 + (int)(50 * v2), (int)(210 * v1));
+}
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static const char *const titles[HFP_COST_N] = {
+	[HFP_COST_ALLOCATIONS] = "Heap allocations",
+	[HFP_COST_BYTES] = "Heap bytes allocated",
+	[HFP_COST_TEMPORARY] = "Temporary allocations",
+	[HFP_COST_LEAKED] = "Leaked bytes",
+	[HFP_COST_PEAK] = "Heap bytes at peak",
+};
+
+static const char *const units[HFP_COST_N] = {
+	[HFP_COST_ALLOCATIONS] = "allocations",
+	[HFP_COST_BYTES] = "bytes",
+	[HFP_COST_TEMPORARY] = "allocations",
+	[HFP_COST_LEAKED] = "bytes",
+	[HFP_COST_PEAK] = "bytes",
+};
+
+/* Click a frame to zoom into it, click the background or "Reset Zoom" to go back. */
+static const char script[] =
+	"<script type=\"text/ecmascript\"><![CDATA[\n"
+	"var frames, fw = " "7.08" ", W = 1180, X = 10, all = [];\n"
+	"function init(evt) {\n"
+	"  frames = document.getElementById('frames').getElementsByTagName('g');\n"
+	"  for (var i = 0; i < frames.length; i++) {\n"
+	"    var g = frames[i], r = g.getElementsByTagName('rect')[0], t = g.getElementsByTagName('title')[0].textContent;\n"
+	"    all.push({g: g, r: r, x: +r.getAttribute('x'), w: +r.getAttribute('width'), y: +r.getAttribute('y'),\n"
+	"              name: t.replace(/ \\([^(]*\\)$/, ''), text: g.getElementsByTagName('text')[0]});\n"
+	"    g.onclick = (function (f) { return function (e) { zoom(f); e.stopPropagation(); }; })(all[i]);\n"
+	"  }\n"
+	"  document.getElementById('unzoom').onclick = function (e) { zoom(null); e.stopPropagation(); };\n"
+	"}\n"
+	"function label(f, w) {\n"
+	"  var c = Math.floor(w / fw), s = '';\n"
+	"  if (c >= 3) s = f.name.length > c ? f.name.substring(0, c - 2) + '..' : f.name;\n"
+	"  f.text.textContent = s;\n"
+	"}\n"
+	"function zoom(z) {\n"
+	"  document.getElementById('unzoom').style.opacity = z ? 1 : 0;\n"
+	"  for (var i = 0; i < all.length; i++) {\n"
+	"    var f = all[i], x = f.x, w = f.w, show = true;\n"
+	"    if (z) {\n"
+	"      if (f.y > z.y) { show = f.x <= z.x + 0.01 && f.x + f.w >= z.x + z.w - 0.01; x = X; w = W; }\n"
+	"      else { show = f.x >= z.x - 0.01 && f.x + f.w <= z.x + z.w + 0.01;\n"
+	"             x = X + (f.x - z.x) * W / z.w; w = f.w * W / z.w; }\n"
+	"    }\n"
+	"    f.g.style.display = show ? '' : 'none';\n"
+	"    f.r.setAttribute('x', x.toFixed(1)); f.r.setAttribute('width', w.toFixed(1));\n"
+	"    f.text.setAttribute('x', (x + 3).toFixed(2)); label(f, w);\n"
+	"  }\n"
+	"}\n"
+	"]]></script>\n";
+
+int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost)
+{
+	struct tree t;
+	tree_build(&t, fo);
+	uint64_t total = t.n[0].value;
+	double per = total ? (double)(IMAGE_WIDTH - 2 * XPAD) / (double)total : 0;
+	uint32_t depthmax = 0;
+	for (size_t i = 0; i < t.len; i++)
+		if ((double)t.n[i].value * per >= MIN_WIDTH && t.n[i].depth > depthmax)
+			depthmax = t.n[i].depth;
+	int height = (int)(depthmax + 1) * FRAME_HEIGHT + YPAD1 + YPAD2;
+	const char *unit = units[cost];
+	char colour[32], num[32];
+
+	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		   "<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
+		   "\"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n"
+		   "<svg version=\"1.1\" width=\"%d\" height=\"%d\" onload=\"init(evt)\" viewBox=\"0 0 %d %d\" "
+		   "xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n"
+		   "<!-- Flame graph by heapfold_print, in the structure of flamegraph.pl "
+		   "(https://github.com/brendangregg/FlameGraph). -->\n"
+		   "<defs>\n<linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\" >\n"
+		   "<stop stop-color=\"#eef2ee\" offset=\"5%%\" />\n<stop stop-color=\"#e0ffe0\" offset=\"95%%\" />\n"
+		   "</linearGradient>\n</defs>\n"
+		   "<style type=\"text/css\">\n"
+		   "text { font-family:Verdana; font-size:%dpx; fill:rgb(0,0,0); }\n"
+		   "#frames > g:hover { stroke:black; stroke-width:0.5; cursor:pointer; }\n"
+		   "#title { text-anchor:middle; font-size:%dpx; }\n"
+		   "#unzoom { cursor:pointer; opacity:0; }\n"
+		   "</style>\n%s"
+		   "<rect x=\"0.0\" y=\"0\" width=\"%d.0\" height=\"%d.0\" fill=\"url(#background)\" "
+		   "onclick=\"zoom(null)\" />\n"
+		   "<text id=\"title\" x=\"%.2f\" y=\"24\" >%s</text>\n"
+		   "<text id=\"unzoom\" x=\"%.2f\" y=\"24\" >Reset Zoom</text>\n"
+		   "<text x=\"%.2f\" y=\"%d\" >Total: %s %s</text>\n"
+		   "<g id=\"frames\">\n",
+		IMAGE_WIDTH, height, IMAGE_WIDTH, height, FONT_SIZE, FONT_SIZE + 5, script, IMAGE_WIDTH,
+		height, IMAGE_WIDTH / 2.0, titles[cost], (double)XPAD, (double)XPAD, height - YPAD2 / 2,
+		hfp_group_digits(total, num, sizeof num), unit);
+
+	struct hfp_buf b = { 0 };
+	for (size_t i = 0; i < t.len; i++) {
+		const struct tnode *n = &t.n[i];
+		double w = (double)n->value * per;
+		if (w < MIN_WIDTH || !n->value)
+			continue;
+		double x1 = XPAD + (double)n->start * per;
+		double y1 = height - YPAD2 - (double)(n->depth + 1) * FRAME_HEIGHT + 1;
+		double y2 = height - YPAD2 - (double)n->depth * FRAME_HEIGHT;
+		b.len = 0;
+		hfp_buf_puts(&b, "<g>\n<title>");
+		hfp_xml_escape(&b, n->name);
+		hfp_buf_printf(&b, " (%s %s, %.2f%%)</title>", hfp_group_digits(n->value, num, sizeof num), unit,
+			       100.0 * (double)n->value / (double)total);
+		mem_colour(n->name, colour, sizeof colour);
+		hfp_buf_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+				   "rx=\"2\" ry=\"2\" />\n<text x=\"%.2f\" y=\"%.2f\" >",
+			       x1, y1, w, y2 - y1, colour, x1 + 3, 3 + (y1 + y2) / 2);
+		/* Text that fits, cut at a UTF-8 character boundary. */
+		size_t chars = (size_t)(w / (FONT_SIZE * FONT_WIDTH));
+		if (chars >= 3) {
+			size_t len = strlen(n->name), cut = len;
+			if (len > chars) {
+				cut = chars - 2;
+				while (cut > 0 && ((unsigned char)n->name[cut] & 0xc0) == 0x80)
+					cut--;
+			}
+			char *text = hfp_strndup(n->name, cut);
+			hfp_xml_escape(&b, text);
+			free(text);
+			if (cut < len)
+				hfp_buf_puts(&b, "..");
+		}
+		hfp_buf_puts(&b, "</text>\n</g>\n");
+		fwrite(b.p, 1, b.len, f);
+	}
+	fputs("</g>\n</svg>\n", f);
+	hfp_buf_free(&b);
+	tree_free(&t);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,492 @@
+/* hfp_symbol.c: offline symbolization from the trace's module map with elfutils' libdwfl.
+ *
+ * Each module gets its own Dwfl session holding one ELF reported at address 0, and is queried
+ * with module-relative addresses (frame - bias). That keeps the recorded bias out of libdwfl's
+ * ET_DYN/ET_EXEC rules, and modules that overlapped in time (dlclose, then dlopen at the same
+ * address) never collide. A session is opened on the first address that needs it.
+ *
+ * Which file: the recorded path if its GNU build-id matches the trace's, else --sysroot DIR +
+ * path, else in each --debug-path DIR: DIR/.build-id/xx/rest(.debug) and DIR/basename, else the
+ * system's /usr/lib/debug/.build-id/xx/rest.debug. A file with another build-id is never used: a
+ * rebuilt binary would give plausible but wrong names. Stripped files get their DWARF and symbols
+ * through find_debuginfo below (the same directories, then libdwfl's standard search). Without
+ * any file, the trace's SYMBOLS records (static binaries write them) give function names.
+ * Anything still unknown is shown as "[module+0xOFFSET]", OFFSET = frame - bias. */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hfp.h"
+
+enum mod_state { MOD_NEW, MOD_DWFL, MOD_NONE };
+
+struct modstate {
+	uint32_t id;
+	int state;
+	struct hfp_symbolizer *s;
+	const struct hf_module *m;
+	const char *label; /* basename of the path, for [label+0xOFFSET] */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	const struct hf_symbol *syms;
+	size_t nsyms;
+};
+
+struct hfp_symbolizer {
+	struct hfp_modsrc src;
+	const char *const *debug_paths;
+	size_t ndebug_paths;
+	const char *sysroot;
+	struct hfp_warnings *w;
+	Dwfl_Callbacks cb;
+	struct modstate **mods; /* stable addresses: libdwfl keeps them as module userdata */
+	size_t nmods, capmods;
+	size_t last; /* index of the module hit last: consecutive lookups mostly share one */
+	struct hfp_strtab names; /* demangled and formatted names, alive as long as s */
+};
+
+/* ---- files and build-ids -------------------------------------------------------------------- */
+
+static int elf_ready(void)
+{
+	static int ok = -1;
+	if (ok < 0)
+		ok = elf_version(EV_CURRENT) != EV_NONE;
+	return ok;
+}
+
+long hfp_file_build_id(const char *path, uint8_t *out, size_t cap)
+{
+	if (!elf_ready())
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	long r = -1;
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (e && elf_kind(e) == ELF_K_ELF) {
+		const void *id = NULL;
+		ssize_t n = dwelf_elf_gnu_build_id(e, &id);
+		r = 0;
+		if (n > 0 && id) {
+			size_t k = (size_t)n < cap ? (size_t)n : cap;
+			memcpy(out, id, k);
+			r = (long)n;
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return r;
+}
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* 1 if path is an ELF whose build-id is id[0..n) (any ELF when n is 0: nothing to verify),
+ * 0 if it is another build, -1 if it is missing or not ELF. */
+static int file_matches(const char *path, const uint8_t *id, size_t n)
+{
+	uint8_t got[64];
+	long k = hfp_file_build_id(path, got, sizeof got);
+	if (k < 0)
+		return -1;
+	if (n == 0)
+		return 1;
+	return (size_t)k == n && memcmp(got, id, n) == 0;
+}
+
+/* Candidate paths for a module's file, in order of preference, into out (NUL-separated). */
+static void candidates(const struct hfp_symbolizer *s, const struct hf_module *m, struct hfp_buf *out)
+{
+	char id[2 * 64 + 1] = "";
+	size_t idn = m->build_id_len < 64 ? m->build_id_len : 64;
+	if (idn >= 2)
+		hex(id, m->build_id, idn);
+	const char *path = m->path ? m->path : "";
+	if (*path) {
+		hfp_buf_put(out, path, strlen(path) + 1);
+		if (s->sysroot) {
+			hfp_buf_printf(out, "%s%s", s->sysroot, path);
+			hfp_buf_putc(out, 0);
+		}
+	}
+	for (size_t i = 0; i < s->ndebug_paths; i++) {
+		const char *d = s->debug_paths[i];
+		if (idn >= 2) {
+			hfp_buf_printf(out, "%s/.build-id/%.2s/%s", d, id, id + 2);
+			hfp_buf_putc(out, 0);
+			hfp_buf_printf(out, "%s/.build-id/%.2s/%s.debug", d, id, id + 2);
+			hfp_buf_putc(out, 0);
+		}
+		if (*path) {
+			hfp_buf_printf(out, "%s/%s", d, base_name(path));
+			hfp_buf_putc(out, 0);
+			hfp_buf_printf(out, "%s/%s.debug", d, base_name(path));
+			hfp_buf_putc(out, 0);
+		}
+	}
+	if (idn >= 2) {
+		if (s->sysroot) {
+			hfp_buf_printf(out, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", s->sysroot, id, id + 2);
+			hfp_buf_putc(out, 0);
+		}
+		hfp_buf_printf(out, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+		hfp_buf_putc(out, 0);
+	}
+}
+
+/* libdwfl asks for DWARF when the file it has lacks it: try the same directories by build-id,
+ * debuglink name and basename, then libdwfl's standard search (debuglink, /usr/lib/debug). */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			  char **debuginfo_file_name)
+{
+	struct modstate *ms = userdata ? *userdata : NULL;
+	if (ms) {
+		const unsigned char *bits = NULL;
+		GElf_Addr vaddr;
+		int n = dwfl_module_build_id(mod, &bits, &vaddr);
+		const struct hfp_symbolizer *s = ms->s;
+		char id[2 * 64 + 1] = "";
+		if (n >= 2 && n <= 64)
+			hex(id, bits, (size_t)n);
+		struct hfp_buf c = { 0 };
+		for (size_t i = 0; i < s->ndebug_paths; i++) {
+			const char *d = s->debug_paths[i];
+			if (*id) {
+				hfp_buf_printf(&c, "%s/.build-id/%.2s/%s.debug", d, id, id + 2);
+				hfp_buf_putc(&c, 0);
+			}
+			if (debuglink_file) {
+				hfp_buf_printf(&c, "%s/%s", d, debuglink_file);
+				hfp_buf_putc(&c, 0);
+			}
+			if (file_name) {
+				hfp_buf_printf(&c, "%s/%s.debug", d, base_name(file_name));
+				hfp_buf_putc(&c, 0);
+			}
+		}
+		if (*id && s->sysroot) {
+			hfp_buf_printf(&c, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", s->sysroot, id, id + 2);
+			hfp_buf_putc(&c, 0);
+		}
+		for (size_t off = 0; off < c.len; off += strlen(c.p + off) + 1) {
+			const char *p = c.p + off;
+			if (file_name && strcmp(p, file_name) == 0)
+				continue;
+			if (file_matches(p, n > 0 ? bits : NULL, n > 0 ? (size_t)n : 0) != 1)
+				continue;
+			int fd = open(p, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				*debuginfo_file_name = strdup(p);
+				hfp_buf_free(&c);
+				return fd;
+			}
+		}
+		hfp_buf_free(&c);
+	}
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					    debuglink_crc, debuginfo_file_name);
+}
+
+/* ---- modules -------------------------------------------------------------------------------- */
+
+static void open_module(struct hfp_symbolizer *s, struct modstate *ms)
+{
+	const struct hf_module *m = ms->m;
+	ms->state = MOD_NONE;
+	ms->syms = s->src.symbols ? s->src.symbols(s->src.ctx, ms->id, &ms->nsyms) : NULL;
+	if (!ms->syms)
+		ms->nsyms = 0;
+
+	struct hfp_buf c = { 0 };
+	candidates(s, m, &c);
+	const char *found = NULL, *mismatch = NULL;
+	for (size_t off = 0; off < c.len && !found; off += strlen(c.p + off) + 1) {
+		int r = file_matches(c.p + off, m->build_id, m->build_id_len);
+		if (r == 1)
+			found = c.p + off;
+		else if (r == 0 && !mismatch)
+			mismatch = c.p + off;
+	}
+	char id[2 * 64 + 1] = "(none)";
+	if (m->build_id_len && m->build_id_len <= 64)
+		hex(id, m->build_id, m->build_id_len);
+	if (found) {
+		ms->dwfl = dwfl_begin(&s->cb);
+		if (ms->dwfl) {
+			dwfl_report_begin(ms->dwfl);
+			/* Base 0 with add_p_vaddr: addresses are the ELF's own virtual addresses. */
+			ms->mod = dwfl_report_elf(ms->dwfl, ms->label, found, -1, 0, true);
+			dwfl_report_end(ms->dwfl, NULL, NULL);
+			if (ms->mod) {
+				void **ud = NULL;
+				dwfl_module_info(ms->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+				if (ud)
+					*ud = ms;
+				ms->state = MOD_DWFL;
+			} else {
+				hfp_warn(s->w, "%s: cannot read it: %s", found, dwfl_errmsg(-1));
+				dwfl_end(ms->dwfl);
+				ms->dwfl = NULL;
+			}
+		}
+	} else if (mismatch) {
+		hfp_warn(s->w, "%s: build-id does not match the trace's (%s); not used, its frames show as "
+			 "[%s+0xOFFSET]%s", mismatch, id, ms->label,
+			 ms->nsyms ? " unless the trace's own symbols name them" :
+				     "; give the original with --debug-path");
+	} else if (m->path && *m->path && !ms->nsyms) {
+		hfp_warn(s->w, "%s (build-id %s) not found: its frames show as [%s+0xOFFSET]; "
+			 "see --debug-path and --sysroot", m->path, id, ms->label);
+	}
+	hfp_buf_free(&c);
+}
+
+static struct modstate *module_state(struct hfp_symbolizer *s, uint32_t id)
+{
+	if (s->last < s->nmods && s->mods[s->last]->id == id)
+		return s->mods[s->last];
+	for (size_t i = 0; i < s->nmods; i++)
+		if (s->mods[i]->id == id) {
+			s->last = i;
+			return s->mods[i];
+		}
+	const struct hf_module *m = s->src.module(s->src.ctx, id);
+	if (!m)
+		return NULL;
+	if (s->nmods == s->capmods) {
+		s->capmods = s->capmods ? s->capmods * 2 : 16;
+		s->mods = hfp_reallocarray(s->mods, s->capmods, sizeof *s->mods);
+	}
+	struct modstate *ms = hfp_calloc(1, sizeof *ms);
+	s->mods[s->nmods] = ms;
+	ms->id = id;
+	ms->s = s;
+	ms->m = m;
+	ms->label = m->path && *m->path ? base_name(m->path) : "[vdso]";
+	if (!*ms->label)
+		ms->label = "[unknown]";
+	s->last = s->nmods++;
+	return ms;
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+static const char *clean_name(struct hfp_symbolizer *s, const char *raw)
+{
+	if (!raw)
+		return NULL;
+	char *d = hfp_demangle(raw);
+	if (!d)
+		return raw;
+	const char *r = hfp_intern(&s->names, d);
+	free(d);
+	return r;
+}
+
+/* The name of a subprogram or inlined subroutine: its (demangled) linkage name, else its name,
+ * following abstract origins and specifications. */
+static const char *die_name(struct hfp_symbolizer *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *n = NULL;
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		n = dwarf_formstring(&attr);
+	if (n)
+		return clean_name(s, n);
+	return dwarf_diename(die);
+}
+
+static const char *unresolved(struct hfp_symbolizer *s, const char *label, uint64_t off)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, "[%s+0x%" PRIx64 "]", label, off);
+	return hfp_intern(&s->names, tmp);
+}
+
+/* The symbol containing a (module-relative); NULL rather than a neighbour's name. */
+static const char *symtab_name(struct hfp_symbolizer *s, struct modstate *ms, uint64_t a)
+{
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *n = dwfl_module_addrinfo(ms->mod, a, &off, &sym, NULL, NULL, NULL);
+	if (!n || !*n)
+		return NULL;
+	if (sym.st_size ? off >= sym.st_size : off != 0)
+		return NULL;
+	return clean_name(s, n);
+}
+
+static const char *records_name(struct hfp_symbolizer *s, struct modstate *ms, uint64_t a)
+{
+	size_t lo = 0, hi = ms->nsyms;
+	while (lo < hi) { /* first symbol starting above a */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ms->syms[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct hf_symbol *sy = &ms->syms[lo - 1];
+	uint64_t size = sy->size ? sy->size : 1;
+	if (a - sy->start >= size || !sy->name || !*sy->name)
+		return NULL;
+	return clean_name(s, sy->name);
+}
+
+static size_t resolve_dwarf(struct hfp_symbolizer *s, struct modstate *ms, uint64_t a,
+			    struct hfp_srcframe *out, size_t max)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(ms->mod, a, &bias);
+	const char *module = ms->m->path;
+	const char *file = NULL;
+	int line = 0;
+	Dwfl_Line *ln = dwfl_module_getsrc(ms->mod, a);
+	if (ln)
+		file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
+	if (!cu)
+		return 0;
+	Dwarf_Die *scopes = NULL;
+	int n = dwarf_getscopes(cu, a - bias, &scopes);
+	if (n <= 0) {
+		free(scopes);
+		return 0;
+	}
+	/* dwarf_getscopes continues from an inlined subroutine into its abstract definition; the
+	 * physical nesting (which function each copy was inlined into) comes from its parents, as
+	 * eu-addr2line does. */
+	Dwarf_Die inner = scopes[0];
+	free(scopes);
+	scopes = NULL;
+	n = dwarf_getscopes_die(&inner, &scopes);
+	if (n <= 0) {
+		free(scopes);
+		return 0;
+	}
+	Dwarf_Files *files = NULL;
+	Dwarf_Die cudie;
+	if (!dwarf_diecu(&inner, &cudie, NULL, NULL) || dwarf_getsrcfiles(&cudie, &files, NULL) != 0)
+		files = NULL;
+	size_t k = 0;
+	const char *at_file = file;
+	unsigned at_line = line > 0 ? (unsigned)line : 0;
+	for (int i = 0; i < n && k < max; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine && tag != DW_TAG_entry_point)
+			continue;
+		const char *name = die_name(s, &scopes[i]);
+		if (!name && tag != DW_TAG_inlined_subroutine)
+			name = symtab_name(s, ms, a);
+		out[k++] = (struct hfp_srcframe){ name ? name : "[unknown]", at_file, at_line, module };
+		if (tag != DW_TAG_inlined_subroutine)
+			break; /* the function that holds the code: outermost */
+		/* The caller's position is where this copy was inlined. */
+		Dwarf_Attribute attr;
+		Dwarf_Word v;
+		at_file = NULL;
+		at_line = 0;
+		if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &v) == 0)
+			at_file = dwarf_filesrc(files, v, NULL, NULL);
+		if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &v) == 0)
+			at_line = (unsigned)v;
+	}
+	free(scopes);
+	return k;
+}
+
+size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
+		     size_t max)
+{
+	struct hfp_symbolizer *s = symbolizer;
+	struct modstate *ms = module ? module_state(s, module) : NULL;
+	if (!ms) {
+		out[0] = (struct hfp_srcframe){ unresolved(s, "unknown", frame), NULL, 0, NULL };
+		return 1;
+	}
+	if (ms->state == MOD_NEW)
+		open_module(s, ms);
+	uint64_t rel = frame - ms->m->bias;
+	uint64_t a = rel - 1; /* a return address: the call is the instruction before it */
+	if (ms->state == MOD_DWFL) {
+		size_t k = resolve_dwarf(s, ms, a, out, max);
+		if (k)
+			return k;
+		const char *n = symtab_name(s, ms, a);
+		if (n) {
+			out[0] = (struct hfp_srcframe){ n, NULL, 0, ms->m->path };
+			Dwfl_Line *ln = dwfl_module_getsrc(ms->mod, a);
+			int line = 0;
+			if (ln)
+				out[0].file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
+			out[0].line = line > 0 ? (unsigned)line : 0;
+			return 1;
+		}
+	}
+	if (ms->nsyms) {
+		const char *n = records_name(s, ms, a);
+		if (n) {
+			out[0] = (struct hfp_srcframe){ n, NULL, 0, ms->m->path };
+			return 1;
+		}
+	}
+	out[0] = (struct hfp_srcframe){ unresolved(s, ms->label, rel), NULL, 0, ms->m->path };
+	return 1;
+}
+
+struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const char *const *debug_paths,
+					  size_t ndebug_paths, const char *sysroot,
+					  struct hfp_warnings *w)
+{
+	elf_ready();
+	struct hfp_symbolizer *s = hfp_calloc(1, sizeof *s);
+	s->src = *src;
+	s->debug_paths = debug_paths;
+	s->ndebug_paths = ndebug_paths;
+	s->sysroot = sysroot;
+	s->w = w;
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = NULL; /* libdwfl's default: ":.debug:/usr/lib/debug" */
+	return s;
+}
+
+void hfp_symbolizer_free(struct hfp_symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nmods; i++) {
+		if (s->mods[i]->dwfl)
+			dwfl_end(s->mods[i]->dwfl);
+		free(s->mods[i]);
+	}
+	free(s->mods);
+	hfp_strtab_free(&s->names);
+	free(s);
+}
