@@ -425,7 +425,7 @@ static int index_streams(hf_trace *t)
 		int first = !prev || prev->h.stream != c->h.stream;
 		uint32_t want = first ? 0 : prev->h.seq + 1;
 		if (c->h.seq != want)
-			return hf__chunk_fail(t, c, "expected seq %u of stream %u here (a chunk is missing)",
+			return hf__chunk_fail(t, c, "expected seq %u of stream %u (a chunk is missing)",
 					      want, c->h.stream);
 		if (!first && c->h.epoch_start < prev->h.epoch_end)
 			return hf__chunk_fail(t, c,

@@ -191,7 +191,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	switch (tag) {
 	case HF_TAG_ALLOC:
 		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		c->P += (uint64_t)sd;
@@ -206,7 +206,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		return 1;
 	case HF_TAG_FREE:
 		if (hf__get_s64(b, &sd) < 0 || hf__get_u64(b, &de) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		e = c->C;
 		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX)
 			return fail_at(t, c, at, "free epoch beyond the limit", tag);
@@ -221,7 +221,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	case HF_TAG_REALLOC:
 		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0 ||
 		    hf__get_s64(b, &sd2) < 0 || hf__get_u64(b, &de) < 0 || hf__get_u64(b, &dr) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		e = c->C;
@@ -247,7 +247,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		return 1;
 	case HF_TAG_ALLOC_FAILED:
 		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		ev->type = HF_EV_ALLOC_FAILED;
@@ -257,13 +257,13 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		return 1;
 	case HF_TAG_EPOCH:
 		if (hf__get_u64(b, &d) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (d == 0 || add_epoch(&c->C, d) < 0)
 			return fail_at(t, c, at, d ? "epoch beyond the limit" : "EPOCH of 0", tag);
 		return 0;
 	case HF_TAG_TIME:
 		if (hf__get_u64(b, &d) < 0)
-			return fail_at(t, c, at, "record runs past the end of the body", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		c->T += d;
 		return 0;
 	}
@@ -282,7 +282,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 			return fail_at(t, c, at, "THREAD_START is not the first record of its stream", tag);
 		if (hf__get_u64(&rb, &ev->tid) < 0 || hf__get_u32(&rb, &ev->parent) < 0 ||
 		    hf__get_str(&rb, &c->text, &c->text_len) < 0)
-			return fail_at(t, c, at, "field runs past the end of the record", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		ev->type = HF_EV_THREAD_START;
 		return 1;
 	case HF_TAG_THREAD_END:
@@ -291,7 +291,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		return 1;
 	case HF_TAG_MARK:
 		if (hf__get_str(&rb, &c->text, &c->text_len) < 0)
-			return fail_at(t, c, at, "field runs past the end of the record", tag);
+			return fail_at(t, c, at, "truncated or invalid field", tag);
 		ev->type = HF_EV_MARK;
 		return 1;
 	}

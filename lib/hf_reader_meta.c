@@ -84,7 +84,7 @@ static const char *dec_module(hf_trace *t, struct hf_body *r)
 	if (hf__get_u32(r, &m.id) < 0 || hf__get_str(r, &s, &n) < 0 ||
 	    hf__get_str(r, &bid, &nbid) < 0 || hf__get_u64(r, &m.bias) < 0 ||
 	    hf__get_u64(r, &nseg) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	if (m.id == 0)
 		return "module id 0 is reserved for \"no module\"";
 	if (mod_index(t, m.id) >= 0)
@@ -98,7 +98,7 @@ static const char *dec_module(hf_trace *t, struct hf_body *r)
 	for (size_t i = 0; i < nseg; i++)
 		if (hf__get_u64(r, &seg[i].vaddr) < 0 || hf__get_u64(r, &seg[i].memsz) < 0 ||
 		    hf__get_u32(r, &seg[i].flags) < 0)
-			return "segment runs past the end of the record";
+			return "truncated or invalid field";
 	if (!(m.path = hf__arena_str(&t->arena, s, n)))
 		return oom;
 	if (nbid) {
@@ -127,7 +127,7 @@ static const char *dec_module_unload(hf_trace *t, struct hf_body *r)
 {
 	uint32_t id;
 	if (hf__get_u32(r, &id) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	long i = mod_index(t, id);
 	if (i < 0)
 		return "unloads a module that was never loaded";
@@ -156,7 +156,7 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 	uint32_t parent;
 	uint64_t frame;
 	if (hf__get_u32(r, &parent) < 0 || hf__get_u64(r, &frame) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	if (t->nnodes >= UINT32_MAX - 1)
 		return "too many nodes";
 	/* Parents are defined before their children, which also rules out cycles: every walk up
@@ -193,7 +193,7 @@ static const char *get_string(hf_trace *t, struct hf_body *r, const char **out)
 	const uint8_t *s;
 	size_t n;
 	if (hf__get_str(r, &s, &n) < 0)
-		return "string runs past the end of the record";
+		return "truncated or invalid field";
 	return (*out = hf__arena_str(&t->arena, s, n)) ? NULL : oom;
 }
 
@@ -209,7 +209,7 @@ static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 	}
 	r->p += 8;
 	if (hf__get_u64(r, &major) < 0 || hf__get_u64(r, &minor) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	in->major = major > 0xffff ? 0xffff : (unsigned)major;
 	in->minor = minor > 0xffff ? 0xffff : (unsigned)minor;
 	if (major != HF_FORMAT_MAJOR) {
@@ -220,7 +220,7 @@ static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 	    hf__get_u64(r, &in->start_realtime_ns) < 0 || hf__get_u64(r, &in->clock_resolution_ns) < 0 ||
 	    hf__get_u64(r, &in->page_size) < 0 || hf__get_u64(r, &in->pointer_size) < 0 ||
 	    hf__get_u64(r, &link) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	if (link > HF_LINK_STATIC)
 		return "unknown link mode";
 	in->link_mode = (unsigned)link;
@@ -259,7 +259,7 @@ static const char *dec_symbols(hf_trace *t, struct hf_body *r)
 	uint32_t id;
 	uint64_t n, start = 0;
 	if (hf__get_u32(r, &id) < 0 || hf__get_u64(r, &n) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	long mi = mod_index(t, id);
 	if (mi < 0)
 		return "symbols of a module that was never loaded";
@@ -281,7 +281,7 @@ static const char *dec_symbols(hf_trace *t, struct hf_body *r)
 		struct hf_symbol *s = &x->sym[x->nsym];
 		const char *err;
 		if (hf__get_u64(r, &d) < 0 || hf__get_u64(r, &s->size) < 0)
-			return "symbol runs past the end of the record";
+			return "truncated or invalid field";
 		if (d > UINT64_MAX - start)
 			return "symbol address overflows";
 		s->start = start += d;
@@ -296,7 +296,7 @@ static const char *dec_sample(struct meta_state *st, struct hf_body *r)
 {
 	uint64_t dc, dt, rss;
 	if (hf__get_u64(r, &dc) < 0 || hf__get_u64(r, &dt) < 0 || hf__get_u64(r, &rss) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	if (dc > HF_EPOCH_MAX - st->C)
 		return "epoch beyond the limit";
 	st->C += dc;
@@ -312,7 +312,7 @@ static const char *dec_close(hf_trace *t, struct hf_body *r)
 	    hf__get_u64(r, &in->close.threads) < 0 || hf__get_u64(r, &in->close.nodes) < 0 ||
 	    hf__get_u64(r, &in->close.chunks) < 0 || hf__get_u64(r, &in->close.end_time_ns) < 0 ||
 	    hf__get_u64(r, &in->close.exit_status) < 0)
-		return "field runs past the end of the record";
+		return "truncated or invalid field";
 	in->complete = 1;
 	return NULL;
 }

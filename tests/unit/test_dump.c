@@ -88,6 +88,7 @@ static void test_dump_summary_counts_a_known_trace(void **state)
 	assert_non_null(strstr(out, "7 1 FREE - 0x5000 0 0 time=0\n"));
 	free(out);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -171,6 +172,7 @@ static void test_dump_stacks_symbolize_with_libelf(void **state)
 	assert_string_equal(out, want);
 	free(out);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -211,6 +213,7 @@ static void test_dump_reports_errors_and_warnings(void **state)
 	free(out);
 	free(bad);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,6 +27,7 @@ static void read_path(struct tg *g, const char *name, struct tg_read *r)
 	assert_int_equal(r->open_rc, HF_TRACE_OK);
 	if (r->next_rc != HF_TRACE_END)
 		fail_msg("%s", r->error);
+	unlink(path);
 	free(path);
 }
 
@@ -248,6 +250,7 @@ static size_t peak_bodies(struct tg *g, const char *name, size_t *nev)
 	assert_int_equal(rc, HF_TRACE_END);
 	size_t peak = hf__merge_peak_bodies(t);
 	hf_trace_close(t);
+	unlink(path);
 	free(path);
 	return peak;
 }

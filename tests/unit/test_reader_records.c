@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -72,6 +73,7 @@ static void test_header_fields_round_trip(void **state)
 	assert_string_equal(hf_trace_error(t), "");
 	hf_trace_close(t);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -150,6 +152,7 @@ static void test_every_event_record_round_trips(void **state)
 	assert_int_equal(r.info.streams, 1);
 	tg_read_free(&r);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -220,6 +223,7 @@ static void test_modules_resolve_node_frames_at_definition_time(void **state)
 	assert_int_equal(n, 0);
 	hf_trace_close(t);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -246,6 +250,7 @@ static void test_symbols_from_several_records_are_sorted(void **state)
 	assert_string_equal(s[3].name, "f");
 	hf_trace_close(t);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -283,6 +288,7 @@ static void test_samples_merge_with_thread_events_by_key(void **state)
 	assert_int_equal(r.ev[5].key, 40);
 	tg_read_free(&r);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -311,6 +317,7 @@ static void test_deep_stack_of_10000_nodes_reads_back(void **state)
 	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
 	hf_trace_close(t);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -340,6 +347,7 @@ static void test_unknown_sized_records_and_newer_minor_are_read(void **state)
 	assert_int_equal(r.ev[1].ptr, 0x1000);
 	tg_read_free(&r);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -362,6 +370,7 @@ static void test_known_sized_record_with_extra_bytes_is_read(void **state)
 	assert_string_equal(r.ev[1].text, "hi");
 	tg_read_free(&r);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 
@@ -385,6 +394,7 @@ static void test_empty_chunks_are_valid(void **state)
 	assert_int_equal(r.nev, 1);
 	tg_read_free(&r);
 	tg_destroy(g);
+	unlink(path);
 	free(path);
 }
 

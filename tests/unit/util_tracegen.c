@@ -36,7 +36,7 @@ struct tg {
 	size_t *order, norder;
 	int custom_order;
 	uint8_t *file;
-	size_t flen;
+	size_t flen, fcap;
 	z_stream zs;
 	int level;
 	size_t chunk_size;
@@ -590,7 +590,12 @@ const uint8_t *tg_file(struct tg *g, size_t *len)
 	size_t n = g->custom_order ? g->norder : g->nm, total = 0;
 	for (size_t k = 0; k < n; k++)
 		total += g->m[order_at(g, k)].len;
-	g->file = xrealloc(g->file, total);
+	/* The buffer only moves when it grows, so a pointer from an earlier call stays valid
+	 * across tg_write of the same members. */
+	if (total > g->fcap) {
+		g->file = xrealloc(g->file, total);
+		g->fcap = total;
+	}
 	g->flen = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct tg_member *m = &g->m[order_at(g, k)];

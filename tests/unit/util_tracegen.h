@@ -89,7 +89,8 @@ void tg_patch_u64(struct tg *g, size_t i, size_t hdr_off, uint64_t v);
 void tg_patch_u8(struct tg *g, size_t i, size_t hdr_off, uint8_t v);
 /* The file order of the members: a permutation (or a subset, to drop some) of their indices. */
 void tg_set_order(struct tg *g, const size_t *order, size_t n);
-/* The file: members in order. *len is its size; the buffer belongs to g. */
+/* The file: members in order. *len is its size; the buffer belongs to g and stays valid until
+ * a member is added or the order changes. */
 const uint8_t *tg_file(struct tg *g, size_t *len);
 /* Where member i ends in the file (offset of its last byte + 1), or 0 if it is not in it. */
 size_t tg_member_end(struct tg *g, size_t i);
