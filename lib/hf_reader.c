@@ -15,6 +15,9 @@
 /* ---- errors and warnings ---------------------------------------------------------------- */
 
 static int vfail(hf_trace *t, int code, const char *prefix, const char *fmt, va_list ap)
+	HF_PRINTF(4, 0);
+
+static int vfail(hf_trace *t, int code, const char *prefix, const char *fmt, va_list ap)
 {
 	/* The first error is the one that matters: a later failure while cleaning up must not
 	 * replace its message. */
