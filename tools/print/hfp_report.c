@@ -203,7 +203,7 @@ static void header(struct ctx *x)
 	const struct hfp_report_in *in = x->in;
 	const struct hf_trace_info *info = in->info;
 	fprintf(f, "heapfold_print report for %s\n", in->opt->trace);
-	if (info) {
+	if (info && info->chunks) { /* no chunk at all: no header to describe */
 		fputs("Debuggee command was:", f);
 		for (size_t i = 0; i < info->argc; i++)
 			fprintf(f, " %s", info->argv[i]);

@@ -1,0 +1,60 @@
+# heapfold_print on damaged traces and failing outputs: a truncated trace is read up to the
+# damage with a warning (exit 0), a corrupt or future-version one is refused (exit 1), an output
+# on a full disk or a closed pipe is an output error (exit 3), and a failed run leaves no files.
+. tests/lib/hftest.sh
+. tests/integration/print_lib.bash
+need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_costs" "$B/lib/libheapfold.so"
+T=$HF_TEST_TMP
+t=$T/good.gz
+traced st out "$T/err" "$t" "$HF_PROGS/print_costs"
+expect_eq "exit status" "$st" 0
+size=$(stat -c %s "$t")
+
+run() { # STATUS-VAR OPTIONS...: runs heapfold_print, output to $T/out, errors to $T/stderr
+	local -n _s=$1
+	shift
+	set +e
+	"$HP" --no-progress "$@" >"$T/out" 2>"$T/stderr"
+	_s=$?
+	set -e
+}
+
+# Truncated inside the last chunk: the complete chunks are used, with a warning on stderr and
+# at the top of the report.
+head -c $((size - 3)) "$t" >"$T/cut.gz"
+run st "$T/cut.gz"
+expect_eq "truncated: exit status" "$st" 0
+expect_true "truncated: warning on stderr" grep -q '^heapfold_print: warning: .*truncated' "$T/stderr"
+expect_true "truncated: warning in the report" grep -q '^warning: .*truncated' "$T/out"
+expect_true "truncated: report still written" grep -q '^total memory leaked' "$T/out"
+
+# One byte changed inside the first chunk's compressed data: corrupt.
+cp "$t" "$T/corrupt.gz"
+b=$(od -An -tu1 -j 80 -N1 "$T/corrupt.gz" | tr -d ' ')
+printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of="$T/corrupt.gz" bs=1 seek=80 conv=notrunc status=none
+run st "$T/corrupt.gz" -F "$T/corrupt.txt"
+expect_eq "corrupt: exit status" "$st" 1
+expect_eq "corrupt: one line" "$(wc -l <"$T/stderr")" 1
+expect_true "corrupt: message" grep -q '^heapfold_print: ' "$T/stderr"
+expect_true "corrupt: no output file left" test ! -e "$T/corrupt.txt"
+
+# A future major version (the first byte of the chunk header, at offset 16).
+cp "$t" "$T/future.gz"
+printf '\x09' | dd of="$T/future.gz" bs=1 seek=16 conv=notrunc status=none
+run st "$T/future.gz"
+expect_eq "future version: exit status" "$st" 1
+expect_true "future version: names the versions" grep -q '^heapfold_print: .*9' "$T/stderr"
+
+# Outputs: a full disk, an unwritable place, a closed pipe.
+run st "$t" -F /dev/full
+expect_eq "full disk: exit status" "$st" 3
+expect_true "full disk: message" grep -q '^heapfold_print: write error on /dev/full: No space left' "$T/stderr"
+run st "$t" -o "$T/no/such/dir/report.txt"
+expect_eq "unwritable: exit status" "$st" 3
+set +e
+(sleep 0.5; exec "$HP" --no-progress "$t" --flamegraph 2>"$T/stderr") | true
+st=${PIPESTATUS[0]}
+set -e
+expect_eq "closed pipe: exit status" "$st" 3
+expect_true "closed pipe: message" grep -q '^heapfold_print: write error on standard output: Broken pipe' "$T/stderr"
+finish
