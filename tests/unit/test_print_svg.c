@@ -106,7 +106,8 @@ static void test_xml_escape_covers_the_five_characters(void **state)
 	assert_non_null(xml_check("<a><b></a>"));
 }
 
-static char *render(const char *const *stacks, const uint64_t *counts, size_t n, int cost)
+static char *render_sub(const char *const *stacks, const uint64_t *counts, size_t n, int cost,
+			const char *subtitle)
 {
 	struct hfp_folded fo = { 0 };
 	fo.stack = hfp_calloc(n, sizeof *fo.stack);
@@ -120,13 +121,18 @@ static char *render(const char *const *stacks, const uint64_t *counts, size_t n,
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	assert_int_equal(hfp_svg_write(f, &fo, cost), 0);
+	assert_int_equal(hfp_svg_write(f, &fo, cost, subtitle), 0);
 	assert_int_equal(fclose(f), 0);
 	hfp_folded_free(&fo);
 	const char *err = xml_check(text);
 	if (err)
 		fail_msg("invalid XML (%s):\n%s", err, text);
 	return text;
+}
+
+static char *render(const char *const *stacks, const uint64_t *counts, size_t n, int cost)
+{
+	return render_sub(stacks, counts, n, cost, NULL);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -192,6 +198,10 @@ static void test_svg_drops_frames_too_narrow_to_see(void **state)
 	free(svg);
 	/* Empty input: still a valid picture. */
 	svg = render(NULL, NULL, 0, HFP_COST_LEAKED);
+	free(svg);
+	/* The filters as a subtitle, escaped. */
+	svg = render_sub(stacks, counts, 2, HFP_COST_BYTES, "--filter-bt-function a<b>&c");
+	assert_non_null(strstr(svg, ">--filter-bt-function a&lt;b&gt;&amp;c</text>"));
 	free(svg);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +207,53 @@ static void test_moved_binary_is_found_through_debug_path(void **state)
 	hfp_warnings_free(&w);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static void test_sysroot_prefixes_the_recorded_path(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("HF_TEST_TMP");
+	char root[4096], dir[4200], copy[4400], recorded[256];
+	snprintf(root, sizeof root, "%s/sysroot-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	snprintf(dir, sizeof dir, "%s/opt", root);
+	snprintf(copy, sizeof copy, "%s/app", dir);
+	snprintf(recorded, sizeof recorded, "/opt/app");
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	copy_file(exe, copy);
+
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	memset(t.mod, 0, sizeof t.mod);
+	t.mod[0] = (struct hf_module){ .id = 1, .path = recorded, .build_id = exe_id,
+				       .build_id_len = exe_id_len, .bias = exe_bias };
+	t.nmod = 1;
+	struct hfp_modsrc src = { fake_module, fake_symbols, &t };
+	w.quiet = 1;
+	struct hfp_symbolizer *s = hfp_symbolizer_new(&src, NULL, 0, root, &w);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_string_equal(f[0].name, "static_function");
+	assert_string_equal(f[0].module, "/opt/app"); /* reports say where it ran */
+	assert_int_equal(w.n, 0);
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+	unlink(copy);
+	rmdir(dir);
+	rmdir(root);
+}
+
 static void test_symbols_records_name_frames_without_a_binary(void **state)
 {
 	(void)state;
@@ -257,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_static_and_inlined_functions_resolve),
 		cmocka_unit_test(test_build_id_mismatch_is_refused_with_one_warning),
 		cmocka_unit_test(test_moved_binary_is_found_through_debug_path),
+		cmocka_unit_test(test_sysroot_prefixes_the_recorded_path),
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
 		cmocka_unit_test(test_demangling_uses_the_cxx_runtime),
 	};

@@ -351,8 +351,9 @@ const char *hfp_folded_check(const char *text, size_t len, size_t *line_no);
 
 /* ---- hfp_svg.c ------------------------------------------------------------------------------- */
 
-/* Renders folded lines as a flame graph in flamegraph.pl's SVG structure. Returns 0 or -1. */
-int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost);
+/* Renders folded lines as a flame graph in flamegraph.pl's SVG structure; subtitle (the active
+ * filters) may be NULL or "". Returns 0 or -1. */
+int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *subtitle);
 /* XML-escapes s (&<>"') into b. */
 void hfp_xml_escape(struct hfp_buf *b, const char *s);
 

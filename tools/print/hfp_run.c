@@ -198,7 +198,9 @@ static int emit(struct run *r, const struct hfp_accum *a, int peak_valid)
 		hfp_folded_build(&r->stacks, o->cost, &fo);
 		if (o->folded && (rc = close_output(&r->folded, hfp_folded_write(r->folded.f, &fo) < 0)))
 			worst = rc;
-		if (o->svg && (rc = close_output(&r->svg, hfp_svg_write(r->svg.f, &fo, o->cost) < 0)))
+		char filters[1024];
+		hfp_options_describe_filters(o, filters, sizeof filters);
+		if (o->svg && (rc = close_output(&r->svg, hfp_svg_write(r->svg.f, &fo, o->cost, filters) < 0)))
 			worst = rc;
 		hfp_folded_free(&fo);
 	}

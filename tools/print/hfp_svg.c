@@ -244,8 +244,9 @@ static const char script[] =
 	"}\n"
 	"]]></script>\n";
 
-int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost)
+int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *subtitle)
 {
+	int has_sub = subtitle && *subtitle;
 	struct tree t;
 	tree_build(&t, fo);
 	uint64_t total = t.n[0].value;
@@ -254,7 +255,9 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost)
 	for (size_t i = 0; i < t.len; i++)
 		if ((double)t.n[i].value * per >= MIN_WIDTH && t.n[i].depth > depthmax)
 			depthmax = t.n[i].depth;
-	int height = (int)(depthmax + 1) * FRAME_HEIGHT + YPAD1 + YPAD2;
+	/* flamegraph.pl's layout: a subtitle adds a line below the title. */
+	int ypad1 = YPAD1 + (has_sub ? FONT_SIZE * 2 : 0);
+	int height = (int)(depthmax + 1) * FRAME_HEIGHT + ypad1 + YPAD2;
 	const char *unit = units[cost];
 	char colour[32], num[32];
 
@@ -278,13 +281,21 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost)
 		   "onclick=\"zoom(null)\" />\n"
 		   "<text id=\"title\" x=\"%.2f\" y=\"24\" >%s</text>\n"
 		   "<text id=\"unzoom\" x=\"%.2f\" y=\"24\" >Reset Zoom</text>\n"
-		   "<text x=\"%.2f\" y=\"%d\" >Total: %s %s</text>\n"
-		   "<g id=\"frames\">\n",
+		   "<text x=\"%.2f\" y=\"%d\" >Total: %s %s</text>\n",
 		IMAGE_WIDTH, height, IMAGE_WIDTH, height, FONT_SIZE, FONT_SIZE + 5, script, IMAGE_WIDTH,
 		height, IMAGE_WIDTH / 2.0, titles[cost], (double)XPAD, (double)XPAD, height - YPAD2 / 2,
 		hfp_group_digits(total, num, sizeof num), unit);
 
 	struct hfp_buf b = { 0 };
+	if (has_sub) {
+		hfp_buf_printf(&b, "<text id=\"subtitle\" x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" >",
+			       IMAGE_WIDTH / 2.0, FONT_SIZE * 4);
+		hfp_xml_escape(&b, subtitle);
+		hfp_buf_puts(&b, "</text>\n");
+	}
+	hfp_buf_puts(&b, "<g id=\"frames\">\n");
+	fwrite(b.p, 1, b.len, f);
+
 	for (size_t i = 0; i < t.len; i++) {
 		const struct tnode *n = &t.n[i];
 		double w = (double)n->value * per;
