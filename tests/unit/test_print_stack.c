@@ -29,6 +29,10 @@ static const struct {
 	{ 0x5080, { "deep" } },
 	{ 0x5090, { "inner", "middle", "outer" } }, /* middle and inner inlined into outer */
 	{ 0x50a0, { "ns::f(int)" } },
+	{ 0x50b0, { "__libc_start_call_main" } },
+	{ 0x50c0, { "[app+0x1234]" } }, /* an unnamed main (stripped executable) */
+	{ 0x50d0, { "exit" } },
+	{ 0x50e0, { "atexit_handler" } },
 };
 
 static int resolve_calls;
@@ -120,6 +124,21 @@ static void test_stacks_stop_at_main_unless_asked(void **state)
 	expect_shown(0, 1, leaf, "main;work;malloc");
 	expect_shown(1, 0, leaf, "_start;__libc_start_main;main;work");
 	expect_shown(1, 1, leaf, "_start;__libc_start_main;main;work;malloc");
+}
+
+static void test_unnamed_main_is_found_by_its_caller(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t leaf = stack((uint64_t[]){ 0x5000, 0x50b0, 0x50c0, 0x5030, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, leaf, "[app+0x1234];work");
+	expect_shown(1, 0, leaf, "_start;__libc_start_call_main;[app+0x1234];work");
+	/* exit handlers run from the caller of main, after it */
+	uint32_t ex = stack((uint64_t[]){ 0x5000, 0x50b0, 0x50d0, 0x50e0, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, ex, "exit;atexit_handler");
+	/* a named main wins over its caller */
+	uint32_t named = stack((uint64_t[]){ 0x5000, 0x50b0, 0x5020, 0x5030, HF_FRAME_MALLOC, 0 });
+	expect_shown(0, 0, named, "main;work");
 }
 
 static void test_thread_stacks_stop_at_their_start_routine(void **state)
@@ -224,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stacks_stop_at_main_unless_asked),
+		cmocka_unit_test(test_unnamed_main_is_found_by_its_caller),
 		cmocka_unit_test(test_thread_stacks_stop_at_their_start_routine),
 		cmocka_unit_test(test_truncated_stacks_show_their_marker_as_root),
 		cmocka_unit_test(test_inlined_frames_appear_caller_first),

@@ -35,12 +35,16 @@ static int is_allocator_code(uint64_t frame)
 	return frame >= HF_FRAME_MALLOC && frame <= HF_FRAME_PVALLOC;
 }
 
-/* Functions that start threads: the stack of a thread stops at the frame they call (its start
- * routine). glibc: clone3 -> start_thread -> routine; older glibc and others: clone. */
-static int is_thread_root(const char *name)
+/* Functions that start threads or call main: a stack stops at the frame they call. For threads
+ * that is the start routine (glibc: clone3 -> start_thread -> routine; others: clone). For main
+ * it is main itself, which matters when main has no name (a stripped executable): glibc's
+ * __libc_start_call_main and musl's libc_start_main_stage2 call it. */
+static int is_root(const char *name)
 {
-	static const char *const roots[] = { "start_thread", "clone", "__clone", "clone3",
-					     "__clone3", "thread_start", "__thread_start" };
+	static const char *const roots[] = { "start_thread", "clone", "__clone", "clone3", "__clone3",
+					     "thread_start", "__thread_start", "__libc_start_call_main",
+					     "__libc_start_main", "__libc_start_main_impl",
+					     "libc_start_main_stage2" };
 	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
 		if (strcmp(name, roots[i]) == 0)
 			return 1;
@@ -308,21 +312,21 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	size_t lo = (alloc && !s->show_allocator) ? 1 : 0; /* innermost kept */
 	size_t hi = v.n;                                     /* one past the outermost kept */
 	if (!s->above_main) {
-		/* A truncation marker is the outermost element, so any cut below removes it.
-		 * A thread start routine: cut below the innermost thread root. Otherwise keep up to
-		 * the outermost main (recursion into main keeps its inner copies). */
+		/* Keep up to the outermost main (recursion into main keeps its inner copies), or else
+		 * cut below the innermost root. A truncation marker is the outermost element, so any
+		 * cut removes it. */
 		size_t root = SIZE_MAX, main_at = SIZE_MAX;
 		for (size_t i = lo; i < v.n; i++) {
 			const char *name = s->frame[v.v[i]].name;
-			if (root == SIZE_MAX && is_thread_root(name))
+			if (root == SIZE_MAX && is_root(name))
 				root = i;
 			if (strcmp(name, "main") == 0)
 				main_at = i;
 		}
-		if (root != SIZE_MAX && root > lo)
-			hi = root;
-		else if (main_at != SIZE_MAX)
+		if (main_at != SIZE_MAX && (root == SIZE_MAX || root > main_at))
 			hi = main_at + 1;
+		else if (root != SIZE_MAX && root > lo)
+			hi = root;
 	}
 	if (hi <= lo) /* nothing but the allocator: show it rather than an empty stack */
 		lo = 0, hi = v.n ? 1 : 0;
