@@ -1,0 +1,62 @@
+/* hf_fork.c: fork. A forked child must never deadlock on a lock another thread held at the fork.
+ *
+ * Default (HEAPFOLD_FOLLOW=0): the parent writes the forking thread's buffer first; the child
+ * closes its copy of the trace descriptor and never records, so it never touches a lock of ours
+ * (its hooks pass straight through; its exit and thread exits do nothing).
+ *
+ * HEAPFOLD_FOLLOW=1: before the fork every other thread is parked outside the recorder (so none
+ * holds a lock of ours, libunwind's or zlib's), then our locks are taken in their fixed order;
+ * the parent releases them, the child re-initialises them and starts a trace of its own (named
+ * from HEAPFOLD_OUTPUT with its pid), with the parent's modules and stack nodes, and a new
+ * background thread. If parking failed (a thread stuck inside a hook for 2 s) the child does not
+ * record rather than risk a deadlock. */
+#include "hf_rec.h"
+
+static __thread int prepared __attribute__((tls_model("initial-exec")));
+
+static void prepare(void)
+{
+	prepared = 0;
+	if (hf_load(&hf_g.state) != HF_STATE_ON || !hf_load(&hf_g.enabled))
+		return;
+	hf_thread_flush_self();
+	if (!hf_g.follow)
+		return;
+	struct hf_tls *t = &hf_tls;
+	int mode = t->mode;
+	t->mode = HF_MODE_INSIDE;
+	hf_thread_fork_prepare();
+	hf_writer_fork_prepare();
+	t->mode = mode;
+	prepared = 1;
+}
+
+static void parent(void)
+{
+	if (!prepared)
+		return;
+	hf_writer_fork_parent();
+	hf_thread_fork_parent();
+	prepared = 0;
+}
+
+static void child(void)
+{
+	int was_on = hf_load(&hf_g.state) == HF_STATE_ON;
+	hf_writer_fork_reinit();
+	hf_writer_fork_child();
+	hf_store(&hf_g.clock, 0);
+	if (!was_on || !hf_thread_fork_child(prepared && hf_load(&hf_g.enabled)) ||
+	    hf_rec_restart_child() < 0) {
+		hf_rec_disable();
+		hf_tls.mode = HF_MODE_OFF;
+		if (was_on)
+			hf_store(&hf_g.state, HF_STATE_CHILD);
+	}
+	prepared = 0;
+}
+
+int hf_fork_init(void)
+{
+	return pthread_atfork(prepare, parent, child);
+}

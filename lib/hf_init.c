@@ -1,0 +1,327 @@
+/* hf_init.c: the recorder's life cycle: start (options, environment, trace file, HEADER and
+ * modules, background thread), clean exit (flush every thread, CLOSE), a followed child's new
+ * trace, and stopping after an error. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
+
+#include "hf_rec.h"
+
+struct hf_global hf_g;
+struct hf_epoch hf_E;
+
+static char exe_path[PATH_MAX];
+static int exiting;
+
+#define HF_HEADER_ARGS_MAX (1u << 20) /* command line bytes kept in the HEADER */
+
+const char *hf_exe_path(void)
+{
+	return exe_path;
+}
+
+void hf_rec_disable(void)
+{
+	__atomic_store_n(&hf_g.enabled, 0, __ATOMIC_SEQ_CST);
+}
+
+/* --- environment ---------------------------------------------------------------------------- */
+
+/* Without HEAPFOLD_FOLLOW, children must not load us: a musl build breaks glibc children and
+ * vice versa (PLATFORM.md), and children were not asked for. Our LD_PRELOAD entry (same file,
+ * or same name without a directory) and every HEAPFOLD_* variable go; other preloads stay.
+ * environ is edited in place, allocating nothing: setenv/unsetenv may be the program's own at
+ * this point (bash defines them, and its unsetenv does not touch environ before its init). */
+static int is_our_preload(const char *item, const struct stat *self, int have_self,
+			  const char *self_base)
+{
+	struct stat st;
+	if (have_self && stat(item, &st) == 0 && st.st_dev == self->st_dev &&
+	    st.st_ino == self->st_ino)
+		return 1;
+	return !strchr(item, '/') && !strcmp(item, self_base);
+}
+
+static void clean_environment(void)
+{
+	extern char **environ;
+	static char preload[8192]; /* "LD_PRELOAD=" and the entries that stay */
+	Dl_info di;
+	struct stat self;
+	int have_self = dladdr((void *)(uintptr_t)clean_environment, &di) && di.dli_fname &&
+			stat(di.dli_fname, &self) == 0;
+	const char *self_base = have_self ? strrchr(di.dli_fname, '/') : NULL;
+	self_base = self_base ? self_base + 1 : have_self ? di.dli_fname : "libheapfold.so";
+	char **env = environ, **out = env;
+	if (!env)
+		return;
+	for (char **e = env; *e; e++) {
+		if (hf_opt_is_ours(*e))
+			continue; /* dropped */
+		if (strncmp(*e, "LD_PRELOAD=", 11) != 0) {
+			*out++ = *e;
+			continue;
+		}
+		size_t k = hf_fmt(preload, sizeof preload, "LD_PRELOAD="), kept = 0;
+		int dropped = 0, overflow = 0;
+		char item[PATH_MAX];
+		for (const char *s = *e + 11; *s;) {
+			size_t n = strcspn(s, " :\t\n");
+			if (n > 0) {
+				int ours = 0;
+				if (n < sizeof item) {
+					memcpy(item, s, n);
+					item[n] = 0;
+					ours = is_our_preload(item, &self, have_self, self_base);
+				}
+				if (ours) {
+					dropped = 1;
+				} else if (k + n + 2 <= sizeof preload) {
+					if (kept++)
+						preload[k++] = ' ';
+					memcpy(preload + k, s, n);
+					k += n;
+				} else {
+					overflow = 1;
+				}
+			}
+			s += n;
+			s += strspn(s, " :\t\n");
+		}
+		preload[k] = 0;
+		if (!dropped || overflow)
+			*out++ = *e; /* unchanged */
+		else if (kept)
+			*out++ = preload;
+		/* else: nothing left, the variable goes */
+	}
+	*out = NULL;
+}
+
+/* --- HEADER --------------------------------------------------------------------------------- */
+
+/* Strings are at most HF_STRING_MAX bytes: cut at a UTF-8 character boundary. */
+static uint8_t *put_str(uint8_t *q, const char *s, size_t n)
+{
+	if (n > HF_STRING_MAX) {
+		n = HF_STRING_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	q = hf_put_varint(q, n);
+	memcpy(q, s, n);
+	return q + n;
+}
+
+static uint64_t tick_ns(void)
+{
+	return hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
+}
+
+/* Meta lock held. */
+static void write_header(void)
+{
+	size_t cap_args = HF_HEADER_ARGS_MAX + 1;
+	char *args = hf_os_alloc(cap_args);
+	ssize_t alen = args ? hf_os_read_file("/proc/self/cmdline", args, cap_args) : -1;
+	if (alen < 0)
+		alen = 0;
+	size_t argc = 0;
+	for (ssize_t i = 0; i < alen; i++)
+		argc += args[i] == 0;
+	if (alen > 0 && args[alen - 1] != 0)
+		argc++; /* the last argument was cut */
+	size_t cap = 1024 + strlen(exe_path) + (size_t)alen + argc * HF_VARINT_MAX +
+		     HF_OPT_COUNT * (2 * HF_VARINT_MAX + 64 + PATH_MAX);
+	uint8_t *body = hf_os_alloc(cap), *q = body;
+	if (!body) {
+		hf_os_free(args, cap_args);
+		return;
+	}
+	memcpy(q, "HEAPFOLD", 8);
+	q += 8;
+	q = hf_put_varint(q, HF_FORMAT_MAJOR);
+	q = hf_put_varint(q, HF_FORMAT_MINOR);
+	q = hf_put_varint(q, (uint64_t)hf_g.pid);
+	q = hf_put_varint(q, (uint64_t)getppid());
+	q = hf_put_varint(q, hf_g.start_real);
+	q = hf_put_varint(q, tick_ns()); /* event times move with the background thread's tick */
+	q = hf_put_varint(q, hf_os_page_size());
+	q = hf_put_varint(q, sizeof(void *));
+	q = hf_put_varint(q, hf_g.link_mode);
+	q = put_str(q, exe_path, strlen(exe_path));
+	q = hf_put_varint(q, argc);
+	for (ssize_t i = 0; i < alen;) {
+		size_t n = strnlen(args + i, (size_t)(alen - i));
+		q = put_str(q, args + i, n);
+		i += (ssize_t)n + 1;
+	}
+#ifdef __GLIBC__
+	char libc[64];
+	hf_fmt(libc, sizeof libc, "glibc %s", gnu_get_libc_version());
+#else
+	const char *libc = "musl";
+#endif
+	q = put_str(q, libc, strlen(libc));
+	q = put_str(q, HF_VERSION_STRING, strlen(HF_VERSION_STRING));
+	q = hf_put_varint(q, HF_OPT_COUNT);
+	for (int o = 0; o < HF_OPT_COUNT; o++) {
+		char v[PATH_MAX];
+		const char *name = hf_opt_name((enum hf_opt)o);
+		size_t vl = hf_opt_text((enum hf_opt)o, v, sizeof v);
+		q = put_str(q, name, strlen(name));
+		q = put_str(q, v, vl);
+	}
+	hf_meta_record(HF_TAG_HEADER, body, (size_t)(q - body));
+	hf_os_free(body, cap);
+	hf_os_free(args, cap_args);
+}
+
+/* --- start ---------------------------------------------------------------------------------- */
+
+/* The trace's name: OUTPUT with %p (pid), %e (executable's file name), %% expanded. */
+static void output_path(char *out, size_t cap)
+{
+	const char *pat = hf_opt_str(HF_OPT_OUTPUT);
+	const char *base = strrchr(exe_path, '/');
+	base = base ? base + 1 : exe_path[0] ? exe_path : "unknown";
+	size_t k = 0;
+	for (const char *s = pat; *s && k + 1 < cap; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			k += hf_fmt(out + k, cap - k, "%d", (int)hf_g.pid);
+			s++;
+		} else if (s[0] == '%' && s[1] == 'e') {
+			k += hf_fmt(out + k, cap - k, "%s", base);
+			s++;
+		} else if (s[0] == '%' && s[1] == '%') {
+			out[k++] = '%';
+			s++;
+		} else {
+			out[k++] = *s;
+		}
+	}
+	out[k] = 0;
+}
+
+/* Meta lock held: what every trace starts with. */
+static void start_meta(int fresh)
+{
+	write_header();
+	if (fresh) {
+		hf_modules_scan();
+	} else {
+		hf_modules_replay();
+		hf_stack_replay();
+	}
+}
+
+#ifdef __GLIBC__
+/* Registered from the constructor, before __libc_start_main registers the loader's destructor
+ * pass: exit handlers run last-in first-out, so this runs after the program's atexit handlers,
+ * its C++ static destructors and every library's destructors, and gets the exit status. */
+static void on_exit_cb(int status, void *arg)
+{
+	(void)arg;
+	hf_rec_exit(status);
+}
+#endif
+
+void hf_rec_start(unsigned link_mode)
+{
+	struct hf_tls *t = &hf_tls;
+	if (hf_g.state != HF_STATE_IDLE)
+		return;
+	int mode = t->mode;
+	t->mode = HF_MODE_INSIDE;
+	hf_options_init();
+	hf_g.link_mode = link_mode;
+	hf_g.pid = getpid();
+	hf_g.follow = (int)hf_opt(HF_OPT_FOLLOW);
+	hf_g.unwind_fp = (int)hf_opt(HF_OPT_UNWIND);
+	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
+	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
+	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
+	hf_g.start_mono = hf_os_mono_ns();
+	hf_g.start_real = hf_os_real_ns();
+	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+	exe_path[n > 0 ? n : 0] = 0;
+	if (!hf_g.follow)
+		clean_environment();
+
+	char path[PATH_MAX];
+	output_path(path, sizeof path);
+	if (hf_stack_init() < 0 || hf_thread_init() < 0 || hf_unwind_init() < 0) {
+		hf_warn("cannot initialise (out of memory?); not recording");
+		goto out;
+	}
+	if (hf_writer_open(path) < 0)
+		goto out;
+	hf_g.membarrier = hf_os_membarrier_init();
+	hf_meta_lock();
+	start_meta(1);
+	hf_meta_unlock();
+	hf_writer_flush_meta(0);
+	hf_fork_init();
+#ifdef __GLIBC__
+	on_exit(on_exit_cb, NULL);
+#endif
+	hf_store(&hf_g.state, HF_STATE_ON);
+	hf_bg_start();
+	__atomic_store_n(&hf_g.enabled, 1, __ATOMIC_SEQ_CST);
+out:
+	t->mode = mode;
+}
+
+/* --- stop ----------------------------------------------------------------------------------- */
+
+void hf_rec_exit(int status)
+{
+	struct hf_tls *t = &hf_tls;
+	if (hf_load(&hf_g.state) != HF_STATE_ON || __atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
+		return;
+	int err = errno;
+	t->mode = HF_MODE_OFF; /* whatever this thread does from here on is not recorded */
+	hf_rec_disable();
+	hf_thread_flush_all();
+	hf_writer_close((unsigned)status & 0xff);
+	hf_store(&hf_g.state, HF_STATE_CLOSED);
+	errno = err;
+}
+
+void hf_rec_flush(void)
+{
+	if (hf_load(&hf_g.state) != HF_STATE_ON || !hf_load(&hf_g.enabled))
+		return;
+	struct hf_tls *t = &hf_tls;
+	int mode = t->mode, err = errno;
+	t->mode = HF_MODE_INSIDE;
+	hf_thread_flush_all();
+	hf_writer_flush_meta(0);
+	t->mode = mode;
+	errno = err;
+}
+
+int hf_rec_restart_child(void)
+{
+	hf_g.pid = getpid();
+	hf_g.start_mono = hf_os_mono_ns();
+	hf_g.start_real = hf_os_real_ns();
+	hf_g.membarrier = hf_os_membarrier_init(); /* registration does not survive fork */
+	char path[PATH_MAX];
+	output_path(path, sizeof path);
+	if (hf_writer_open(path) < 0)
+		return -1;
+	hf_meta_lock();
+	start_meta(0);
+	hf_meta_unlock();
+	hf_writer_flush_meta(0);
+	hf_bg_start();
+	return 0;
+}

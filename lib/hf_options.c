@@ -1,0 +1,219 @@
+/* hf_options.c: the HEAPFOLD_* environment options, one table row each (mimalloc's options.c).
+ *
+ *   HEAPFOLD_OUTPUT     trace file; %p pid, %e executable name, %% percent
+ *                       (default heapfold.%e.%p.gz, in the current directory)
+ *   HEAPFOLD_UNWIND     libunwind (default) or fp (frame pointers: -fno-omit-frame-pointer code)
+ *   HEAPFOLD_MAX_DEPTH  frames kept per stack, 1 to 1024 (default 128); deeper stacks are cut
+ *                       and marked truncated
+ *   HEAPFOLD_FLUSH_MS   longest time recorded data waits before it is written (default 1000)
+ *   HEAPFOLD_SAMPLE_MS  RSS sampling and event clock resolution (default 10)
+ *   HEAPFOLD_FOLLOW     1: forked and exec'd children write traces of their own (default 0:
+ *                       children are not traced and the preload variable is removed from the
+ *                       environment, since a child may use another libc)
+ *   HEAPFOLD_QUIET      1: nothing on stderr, not even warnings (default 0: warnings and errors
+ *                       only; nothing is printed when all goes well)
+ *
+ * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
+ * time); a bad value gives one warning naming the value and the default used instead. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hf_rec.h"
+
+extern char **environ;
+
+enum kind { K_STR, K_UINT, K_MS, K_BOOL, K_ENUM };
+
+struct desc {
+	const char *name;
+	enum kind kind;
+	long def, min, max;
+	const char *def_str;
+};
+
+static const struct desc table[HF_OPT_COUNT] = {
+	[HF_OPT_OUTPUT] = { "OUTPUT", K_STR, 0, 0, 0, "heapfold.%e.%p.gz" },
+	[HF_OPT_UNWIND] = { "UNWIND", K_ENUM, 0, 0, 1, NULL },
+	[HF_OPT_MAX_DEPTH] = { "MAX_DEPTH", K_UINT, 128, 1, HF_DEPTH_LIMIT, NULL },
+	[HF_OPT_FLUSH_MS] = { "FLUSH_MS", K_MS, 1000, 10, 3600000, NULL },
+	[HF_OPT_SAMPLE_MS] = { "SAMPLE_MS", K_MS, 10, 1, 60000, NULL },
+	[HF_OPT_FOLLOW] = { "FOLLOW", K_BOOL, 0, 0, 1, NULL },
+	[HF_OPT_QUIET] = { "QUIET", K_BOOL, 0, 0, 1, NULL },
+};
+
+/* Values before hf_options_init are the defaults that matter early: QUIET 0. */
+static long value[HF_OPT_COUNT];
+static const char *str_value[HF_OPT_COUNT];
+
+static const char *trim(const char *s, size_t *len)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
+		n--;
+	*len = n;
+	return s;
+}
+
+static int word_is(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(s, w, n) == 0;
+}
+
+/* Returns 0 and sets *out, or -1 if the text is not a value of this kind. */
+static int parse(const struct desc *d, const char *s, size_t n, long *out)
+{
+	switch (d->kind) {
+	case K_BOOL:
+		if (word_is(s, n, "1") || word_is(s, n, "true") || word_is(s, n, "yes") ||
+		    word_is(s, n, "on")) {
+			*out = 1;
+			return 0;
+		}
+		if (word_is(s, n, "0") || word_is(s, n, "false") || word_is(s, n, "no") ||
+		    word_is(s, n, "off")) {
+			*out = 0;
+			return 0;
+		}
+		return -1;
+	case K_ENUM: /* UNWIND, the only one */
+		if (word_is(s, n, "libunwind") || word_is(s, n, "unw") || word_is(s, n, "dwarf")) {
+			*out = 0;
+			return 0;
+		}
+		if (word_is(s, n, "fp") || word_is(s, n, "frame-pointer") ||
+		    word_is(s, n, "frame-pointers") || word_is(s, n, "framepointer")) {
+			*out = 1;
+			return 0;
+		}
+		return -1;
+	case K_UINT:
+	case K_MS: {
+		unsigned long long v = 0;
+		size_t i = 0;
+		if (n == 0)
+			return -1;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (v > 1000000000000ull)
+				return -1;
+		}
+		if (i == 0)
+			return -1;
+		if (d->kind == K_MS && i < n) {
+			if (word_is(s + i, n - i, "s"))
+				v *= 1000;
+			else if (!word_is(s + i, n - i, "ms"))
+				return -1;
+		} else if (i < n) {
+			return -1;
+		}
+		*out = v > 0x7fffffffull ? 0x7fffffff : (long)v;
+		return 0;
+	}
+	case K_STR:
+		break;
+	}
+	return -1;
+}
+
+/* getenv may be the program's own (bash defines one that ignores environ before its init). */
+static const char *env_get(const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static void init_one(enum hf_opt o)
+{
+	const struct desc *d = &table[o];
+	char env[32];
+	hf_fmt(env, sizeof env, "HEAPFOLD_%s", d->name);
+	const char *raw = env_get(env);
+	value[o] = d->def;
+	str_value[o] = d->def_str;
+	if (!raw)
+		return;
+	size_t n;
+	const char *s = trim(raw, &n);
+	if (n == 0)
+		return; /* set but empty: the default, as if unset */
+	if (d->kind == K_STR) {
+		str_value[o] = raw;
+		return;
+	}
+	long v;
+	if (parse(d, s, n, &v) < 0) {
+		char def[32];
+		hf_opt_text(o, def, sizeof def);
+		hf_warn("%s=%s is not valid; using %s", env, raw, def);
+		return;
+	}
+	if (v < d->min || v > d->max) {
+		long c = v < d->min ? d->min : d->max;
+		hf_warn("%s=%s is out of range (%ld to %ld); using %ld", env, raw, d->min, d->max, c);
+		v = c;
+	}
+	value[o] = v;
+}
+
+void hf_options_init(void)
+{
+	init_one(HF_OPT_QUIET); /* first: it decides whether the others may warn */
+	for (int o = 0; o < HF_OPT_COUNT; o++)
+		if (o != HF_OPT_QUIET)
+			init_one((enum hf_opt)o);
+	for (char **e = environ; e && *e; e++) {
+		if (!hf_opt_is_ours(*e))
+			continue;
+		const char *name = *e + 9;
+		size_t len = strcspn(name, "=");
+		int known = 0;
+		for (int o = 0; o < HF_OPT_COUNT; o++)
+			known |= strlen(table[o].name) == len && !strncmp(table[o].name, name, len);
+		if (!known) {
+			char nm[64];
+			hf_fmt(nm, len + 1 < sizeof nm ? len + 1 : sizeof nm, "%s", name);
+			hf_warn("unknown option HEAPFOLD_%s ignored (known: OUTPUT, UNWIND, MAX_DEPTH, "
+				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET)",
+				nm);
+		}
+	}
+}
+
+long hf_opt(enum hf_opt o)
+{
+	return value[o];
+}
+
+const char *hf_opt_str(enum hf_opt o)
+{
+	return str_value[o] ? str_value[o] : "";
+}
+
+const char *hf_opt_name(enum hf_opt o)
+{
+	return table[o].name;
+}
+
+size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap)
+{
+	switch (table[o].kind) {
+	case K_STR:
+		return hf_fmt(buf, cap, "%s", hf_opt_str(o));
+	case K_ENUM:
+		return hf_fmt(buf, cap, "%s", value[o] ? "fp" : "libunwind");
+	default:
+		return hf_fmt(buf, cap, "%ld", value[o]);
+	}
+}
+
+int hf_opt_is_ours(const char *entry)
+{
+	return strncmp(entry, "HEAPFOLD_", 9) == 0;
+}

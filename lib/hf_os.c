@@ -1,0 +1,122 @@
+/* hf_os.c: the few operating-system primitives the recorder needs, behind one small interface
+ * (mimalloc's prim layer). Everything here is a direct system call or a libc wrapper that does
+ * not allocate, so it may run inside a malloc hook. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hf_rec.h"
+
+/* <linux/membarrier.h> is not on musl-gcc's include path; the ABI values are fixed. */
+#define HF_MEMBARRIER_CMD_QUERY 0
+#define HF_MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define HF_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#ifndef SYS_membarrier
+#define SYS_membarrier 324 /* x86-64 */
+#endif
+
+void *hf_os_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void hf_os_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
+}
+
+void *hf_os_grow(void *p, size_t old_n, size_t n)
+{
+	if (!p)
+		return hf_os_alloc(n);
+	void *q = mremap(p, old_n, n, MREMAP_MAYMOVE);
+	return q == MAP_FAILED ? NULL : q;
+}
+
+int hf_os_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (w == 0)
+			return EIO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+uint64_t hf_os_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hf_os_real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+long hf_os_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+ssize_t hf_os_read_file(const char *path, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len < cap - 1) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = 0;
+	return (ssize_t)len;
+}
+
+/* Registration is needed once per process before PRIVATE_EXPEDITED works (kernel >= 4.14). A
+ * seccomp filter may refuse the call (ENOSYS, EPERM): the flush protocol then falls back to an
+ * exchange on the owner's side. */
+int hf_os_membarrier_init(void)
+{
+	long cmds = syscall(SYS_membarrier, HF_MEMBARRIER_CMD_QUERY, 0);
+	if (cmds < 0 || !(cmds & HF_MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return 0;
+	return syscall(SYS_membarrier, HF_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0;
+}
+
+int hf_os_membarrier(void)
+{
+	if (hf_g.membarrier)
+		return syscall(SYS_membarrier, HF_MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0 ? 0 : -1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+size_t hf_os_page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+	return p > 0 ? (size_t)p : 4096;
+}

@@ -1,0 +1,373 @@
+/* hf_rec.h: the recorder's internal interface, one section per defining file (as mimalloc's
+ * internal.h). Nothing here is exported from libheapfold.so: the build hides every symbol
+ * (-fvisibility=hidden) except the malloc family that hf_preload.c marks HF_EXPORT.
+ *
+ * The recorder runs inside someone else's malloc. Its rules, which every file follows:
+ * - never allocate through the interposed functions: internal memory comes from mmap
+ *   (hf_os_alloc) or from the real allocator (hf_real), and a thread-local mode word sends
+ *   nested calls (libc-internal, libunwind, zlib) straight to the real allocator, unrecorded;
+ * - no lock and no atomic read-modify-write per event, except the one fetch-and-add a free
+ *   needs for ordering (format.md section 3); locks are taken on slow paths only;
+ * - no stdio: warnings go through hf_fmt.c, which formats into a stack buffer and write(2)s;
+ * - errno is what the real allocator left, whatever the recorder did afterwards. */
+#ifndef HF_REC_H
+#define HF_REC_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hf_codec.h"
+
+#define HF_EXPORT __attribute__((visibility("default")))
+#define HF_NOINLINE __attribute__((noinline))
+#define HF_COLD __attribute__((noinline, cold))
+#define hf_likely(x) __builtin_expect(!!(x), 1)
+#define hf_unlikely(x) __builtin_expect(!!(x), 0)
+#define hf_compiler_barrier() __asm__ __volatile__("" ::: "memory")
+
+#define hf_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define hf_load_acq(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define hf_store(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define hf_store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/* Sizes, chosen by measurement (docs in the commit messages and the final report). */
+#define HF_BUF_SIZE (1u << 20)  /* raw event bytes per thread before a chunk is cut */
+#define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: TIME + EPOCH +
+				 * REALLOC (83 bytes) + FREE_LAST (1 byte), rounded up */
+#define HF_CACHE_N 1024         /* per-thread stack cache entries (power of two) */
+#define HF_DEPTH_LIMIT 1024     /* largest HEAPFOLD_MAX_DEPTH */
+#define HF_SKIP_MAX 16          /* recorder frames unwound before the program's first frame */
+#define HF_IPS_MAX (HF_DEPTH_LIMIT + HF_SKIP_MAX + 1)
+
+/* --- the real allocator (hf_preload.c; the static build's hf_wrap.c) ------------------------ */
+
+struct hf_real {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+};
+extern struct hf_real hf_real;
+
+/* --- process-wide state (hf_init.c) --------------------------------------------------------- */
+
+enum hf_state {
+	HF_STATE_IDLE = 0,   /* before the constructor, or the trace could not be opened */
+	HF_STATE_ON = 1,     /* recording (hf_g.enabled may still be 0 after a write error) */
+	HF_STATE_CLOSED = 2, /* CLOSE written */
+	HF_STATE_CHILD = 3,  /* a forked child that does not record (HEAPFOLD_FOLLOW=0) */
+};
+
+/* Read on every event: keep it to one cache line, written rarely. */
+struct hf_global {
+	uint64_t clock;     /* coarse ns since the trace's start; the background thread's tick */
+	int enabled;        /* 1 while events are recorded */
+	int membarrier;     /* 1: flush protocol with membarrier(2); 0: seq_cst exchange */
+	int unwind_fp;      /* HEAPFOLD_UNWIND=fp */
+	unsigned max_depth; /* HEAPFOLD_MAX_DEPTH */
+	int state;          /* enum hf_state */
+	int follow;         /* HEAPFOLD_FOLLOW */
+	unsigned link_mode; /* enum hf_link_mode */
+	pid_t pid;
+	uint64_t flush_ns;  /* HEAPFOLD_FLUSH_MS */
+	uint64_t sample_ns; /* HEAPFOLD_SAMPLE_MS */
+	uint64_t start_mono;
+	uint64_t start_real;
+} __attribute__((aligned(64)));
+extern struct hf_global hf_g;
+
+/* The free epoch E of format.md section 3, alone in its cache line: every free that is not a
+ * FREE_LAST increments it from whichever thread frees. */
+struct hf_epoch {
+	uint64_t v;
+	char pad[56];
+} __attribute__((aligned(64)));
+extern struct hf_epoch hf_E;
+
+/* Called by the constructor of hf_preload.c (and by the static build's start function). */
+void hf_rec_start(unsigned link_mode);
+/* Clean exit: flushes every thread, writes CLOSE, stops recording. Idempotent. */
+void hf_rec_exit(int status);
+/* Flushes every thread's buffer and the meta stream (hf_flush in the public API). */
+void hf_rec_flush(void);
+/* Stops recording for good after an error already reported on stderr. */
+void hf_rec_disable(void);
+/* Forked child with HEAPFOLD_FOLLOW=1: starts a trace of its own. Returns 0 or -1. */
+int hf_rec_restart_child(void);
+/* The executable's resolved path (readlink /proc/self/exe), "" if unknown. */
+const char *hf_exe_path(void);
+
+/* --- options (hf_options.c) ----------------------------------------------------------------- */
+
+enum hf_opt {
+	HF_OPT_OUTPUT,    /* string: trace path pattern (%p pid, %e exe name, %% percent) */
+	HF_OPT_UNWIND,    /* 0 libunwind, 1 fp */
+	HF_OPT_MAX_DEPTH, /* frames kept per stack, 1..1024 */
+	HF_OPT_FLUSH_MS,  /* longest time data waits in a buffer */
+	HF_OPT_SAMPLE_MS, /* RSS sample and clock tick interval */
+	HF_OPT_FOLLOW,    /* 0/1: trace forked and exec'd children */
+	HF_OPT_QUIET,     /* 0/1: no warnings at all on stderr */
+	HF_OPT_COUNT
+};
+/* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */
+void hf_options_init(void);
+long hf_opt(enum hf_opt o);
+const char *hf_opt_str(enum hf_opt o); /* HF_OPT_OUTPUT's text */
+const char *hf_opt_name(enum hf_opt o); /* "OUTPUT" */
+/* The value as used, as text, for the HEADER record. Returns its length. */
+size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap);
+/* Whether the environment entry "NAME=value" is one of ours (HEAPFOLD_...). */
+int hf_opt_is_ours(const char *entry);
+
+/* --- formatting without allocation (hf_fmt.c) ----------------------------------------------- */
+
+/* printf subset: %s %c %d %i %u %x %% with l, ll, z modifiers. Always NUL-terminates (cap > 0);
+ * returns the length written, truncating at cap - 1. */
+size_t hf_vfmt(char *buf, size_t cap, const char *fmt, va_list ap);
+size_t hf_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "heapfold: MESSAGE\n" on stderr in one write(2), unless HEAPFOLD_QUIET. Keeps errno. */
+void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- operating system primitives (hf_os.c) -------------------------------------------------- */
+
+void *hf_os_alloc(size_t n);                        /* zeroed pages, NULL on failure */
+void hf_os_free(void *p, size_t n);
+void *hf_os_grow(void *p, size_t old_n, size_t n);  /* mremap; NULL on failure (p intact) */
+int hf_os_write_all(int fd, const void *p, size_t n); /* 0, or the errno of the failure */
+uint64_t hf_os_mono_ns(void);
+uint64_t hf_os_real_ns(void);
+long hf_os_gettid(void);
+/* Reads a whole small file into buf (NUL-terminated); returns its length, or -1. */
+ssize_t hf_os_read_file(const char *path, char *buf, size_t cap);
+int hf_os_membarrier_init(void); /* 1 if MEMBARRIER_CMD_PRIVATE_EXPEDITED is usable */
+/* A full barrier on every running thread of the process. 0, or -1 if the kernel refused (the
+ * caller must then not rely on it). Registration does not survive fork: the child re-runs
+ * hf_os_membarrier_init. */
+int hf_os_membarrier(void);
+size_t hf_os_page_size(void);
+
+/* --- thread state, buffers and the flush protocol (hf_thread.c) ----------------------------- */
+
+enum hf_mode {
+	HF_MODE_FRESH = 0,  /* no thread object yet: the next hook attaches one (TLS starts here) */
+	HF_MODE_ON = 1,     /* recording; hf_tls.tb is live */
+	HF_MODE_INSIDE = 2, /* inside the recorder: nested calls go straight to the real allocator */
+	HF_MODE_OFF = 3,    /* never record in this thread (background thread, forked child) */
+};
+
+struct hf_tls {
+	int mode;       /* enum hf_mode: the one test on the fast path covers fresh, nested, off */
+	int resolving;  /* hf_preload.c: inside dlsym; allocations come from the static arena */
+	int late;       /* the thread's key destructor has run once already */
+	struct hf_thread *tb;
+};
+extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
+
+struct hf_cache_ent {
+	uint64_t hash; /* hf_stack_hash of (frames, allocator kind); 0 = empty (hashes are odd) */
+	uint32_t node; /* the allocator node of that stack */
+	uint32_t depth;
+};
+
+struct hf_counts {
+	uint64_t allocs, frees, failed, bytes;
+};
+
+enum hf_tb_state { HF_TB_FREE = 0, HF_TB_LIVE = 1 };
+
+/* One per thread that recorded something; recycled after the thread exits, never unmapped, so
+ * the background thread may walk the list of all objects without a lock. */
+struct hf_thread {
+	/* Owner-hot: every event reads and writes these. */
+	uint8_t *pos;      /* next free byte of buf */
+	uint8_t *lim;      /* buf + cap - HF_EVENT_RESERVE: past it, the chunk is cut first */
+	uint8_t *last_end; /* pos right after the last ALLOC/REALLOC of this chunk, NULL if none */
+	uint64_t last_ptr; /* its pointer: a free of it at pos == last_end is a FREE_LAST */
+	uint64_t C, T, P;  /* the decoder's registers (format.md 2), as of pos */
+	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
+	int flush_req;     /* another thread wants, or holds, this buffer */
+	uint32_t records;  /* records in the current chunk */
+	uint32_t n_alloc, n_free, n_failed;
+	uint64_t bytes;
+	/* Registers of the current chunk's header. */
+	uint64_t epoch_start, time_start;
+	uint32_t stream, seq;
+	uint8_t *buf;
+	size_t cap;
+	/* Identity and registry. */
+	int state; /* enum hf_tb_state */
+	int late;  /* attached after the thread's key destructor ran */
+	long tid;
+	struct hf_thread *next;      /* all objects, newest first; set once */
+	struct hf_thread *next_free;
+	uintptr_t stack_lo, stack_hi; /* HEAPFOLD_UNWIND=fp: the thread's stack, 0 if unknown */
+	struct hf_cache_ent cache[HF_CACHE_N];
+	uintptr_t ips[HF_IPS_MAX];
+};
+
+int hf_thread_init(void);
+/* Slow path of a fresh thread's first hook: returns its object, or NULL (record nothing). */
+struct hf_thread *hf_thread_attach(struct hf_tls *t);
+/* Owner, inside a hook: the buffer has less than HF_EVENT_RESERVE bytes left. */
+void hf_thread_full(struct hf_thread *tb);
+/* Owner, inside a hook: the coarse clock moved; appends TIME, cuts an old chunk first. */
+void hf_thread_tick(struct hf_thread *tb, uint64_t now);
+/* Owner: another thread set flush_req; wait until it is done with the buffer. */
+void hf_thread_wait_flush(struct hf_thread *tb);
+/* Background thread: flushes buffers older than the flush interval, reaps dead late threads. */
+void hf_thread_flush_idle(uint64_t now);
+/* Flushes every live buffer, waiting for threads inside hooks (bounded). */
+void hf_thread_flush_all(void);
+/* fork with HEAPFOLD_FOLLOW=1: keep every other thread out of the recorder across the fork. */
+void hf_thread_fork_prepare(void);
+void hf_thread_fork_parent(void);
+/* The child: forget other threads; with follow (and every thread parked at the fork), give the
+ * caller a fresh stream 1 and return 1; otherwise stop recording in this thread, return 0. */
+int hf_thread_fork_child(int follow);
+/* Owner outside a hook (fork, exec): flush this thread's own buffer now. */
+void hf_thread_flush_self(void);
+
+/* Enter and leave a hook (see the protocol comment in hf_thread.c). About 3 plain memory
+ * operations with membarrier, one locked exchange without it. */
+static inline void hf_busy_enter(struct hf_thread *tb)
+{
+	if (hf_likely(hf_g.membarrier)) {
+		hf_store(&tb->busy, 1);
+		hf_compiler_barrier();
+	} else {
+		__atomic_exchange_n(&tb->busy, 1, __ATOMIC_SEQ_CST);
+	}
+	if (hf_unlikely(hf_load_acq(&tb->flush_req)))
+		hf_thread_wait_flush(tb);
+}
+
+static inline void hf_busy_leave(struct hf_thread *tb)
+{
+	hf_store_rel(&tb->busy, 0);
+}
+
+/* --- stack capture (hf_unwind.c) ------------------------------------------------------------ */
+
+int hf_unwind_init(void);
+/* Per thread (fp mode): the stack bounds the walker checks every frame pointer against. */
+void hf_unwind_thread_init(struct hf_thread *tb);
+/* Captures the caller's stack into tb->ips, innermost first, recorder frames dropped, at most
+ * max_depth frames. *out points at the first program frame; *truncated is set when deeper
+ * frames were cut. Returns the number of frames. */
+unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated);
+/* Whether ip lies in the recorder's own code (libunwind and zlib included). */
+int hf_unwind_is_recorder(uintptr_t ip);
+
+/* --- stack interning (hf_stack.c) ----------------------------------------------------------- */
+
+int hf_stack_init(void);
+/* Slow path of hf_stack_node: takes the meta lock, inserts missing trie nodes (appending their
+ * NODE records), fills the cache entry. Returns the allocator node, 0 if out of memory. */
+uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ips, unsigned n,
+			 unsigned key);
+/* Under the meta lock: the number of NODE records so far. */
+uint32_t hf_stack_count(void);
+/* Under the meta lock, in a followed child: append every known node again, same ids. */
+void hf_stack_replay(void);
+
+/* key = allocator kind (HF_FN_*) | truncated << 8. Two independent multiply lanes keep the
+ * dependency chain at half the frames: about 1 ns per 2 frames. Always odd (0 = empty slot). */
+static inline uint64_t hf_stack_hash(const uintptr_t *ips, unsigned n, unsigned key)
+{
+	uint64_t a = 0x9e3779b97f4a7c15ull * (key + 1), b = 0x6a09e667f3bcc909ull ^ n;
+	unsigned i = 0;
+	for (; i + 1 < n; i += 2) {
+		a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+		b = (b ^ ips[i + 1]) * 0xc4ceb9fe1a85ec53ull;
+	}
+	if (i < n)
+		a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+	uint64_t h = a ^ (b >> 31) ^ (b << 33);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 29;
+	return h | 1;
+}
+
+/* The allocator node for this stack: a per-thread direct-mapped cache of 64-bit hashes (no
+ * lock; a hit costs the hash and one compare), the shared table behind it on a miss. */
+static inline uint32_t hf_stack_node(struct hf_thread *tb, const uintptr_t *ips, unsigned n,
+				     unsigned key)
+{
+	uint64_t h = hf_stack_hash(ips, n, key);
+	struct hf_cache_ent *e = &tb->cache[(h >> 1) & (HF_CACHE_N - 1)];
+	if (hf_likely(e->hash == h && e->depth == n))
+		return e->node;
+	return hf_stack_intern(e, h, ips, n, key);
+}
+
+/* --- module map (hf_modules.c) -------------------------------------------------------------- */
+
+/* Under the meta lock: emits MODULE / MODULE_UNLOAD for what changed since the last scan. */
+void hf_modules_scan(void);
+/* Under the meta lock, before a NODE with address addr: rescan if addr is in no known module
+ * and the loader's object list changed (a dlopen whose MODULE is not written yet). */
+void hf_modules_ensure(uintptr_t addr);
+/* Takes the meta lock; rescans if the loader's object list changed (dlopen, dlclose). */
+void hf_modules_poll(void);
+/* Under the meta lock, in a followed child: appends the MODULE records of loaded objects again. */
+void hf_modules_replay(void);
+
+/* --- the trace file, meta stream and background thread (hf_writer.c) ------------------------ */
+
+/* Creates the trace file (never overwrites, never follows a symlink). 0, or -1 after one line
+ * on stderr. */
+int hf_writer_open(const char *path);
+const char *hf_writer_path(void);
+void hf_writer_lock(void);
+void hf_writer_unlock(void);
+/* Compresses and writes one event chunk, after any pending meta records (format.md 4: NODEs
+ * before their use). locked: the caller holds hf_writer_lock. Returns 0 or -1. */
+int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
+		     const struct hf_counts *c, int locked);
+/* Writes pending meta records now. */
+void hf_writer_flush_meta(int locked);
+/* Flushes meta, appends CLOSE with the totals of what was written, closes the file. */
+void hf_writer_close(uint64_t exit_status);
+/* Forked child: drop the file (close the inherited descriptor) without writing anything. */
+void hf_writer_fork_child(void);
+/* The locks hf_fork.c takes around fork, in this order after hf_thread_fork_prepare. */
+void hf_writer_fork_prepare(void);
+void hf_writer_fork_parent(void);
+void hf_writer_fork_reinit(void);
+/* Meta stream: the meta lock also guards hf_stack.c's table and hf_modules.c's list. */
+void hf_meta_lock(void);
+void hf_meta_unlock(void);
+int hf_meta_record(uint8_t tag, const void *body, size_t len); /* meta lock held; 0 or -1 */
+int hf_meta_node(uint64_t parent, uint64_t frame);             /* meta lock held */
+/* Starts (or, in a followed child, restarts) the background thread. */
+int hf_bg_start(void);
+
+/* --- hooks (hf_hooks.c): the libc-independent recording logic ------------------------------- */
+
+void *hf_malloc(size_t n);
+void hf_free(void *p);
+void *hf_calloc(size_t m, size_t n);
+void *hf_realloc(void *p, size_t n);
+void *hf_reallocarray(void *p, size_t m, size_t n);
+int hf_posix_memalign(void **out, size_t align, size_t n);
+void *hf_aligned_alloc(size_t align, size_t n);
+void *hf_memalign(size_t align, size_t n);
+void *hf_valloc(size_t n);
+void *hf_pvalloc(size_t n);
+
+/* --- fork (hf_fork.c) ----------------------------------------------------------------------- */
+
+int hf_fork_init(void);
+
+#endif

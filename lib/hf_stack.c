@@ -1,0 +1,142 @@
+/* hf_stack.c: stack interning. Stacks form a trie, root (outermost frame) first; every trie node
+ * is written once as a NODE record (parent, frame), and its id is its position among the NODE
+ * records of the meta stream (format.md 2.2). An allocation references the allocator
+ * pseudo-frame node under its innermost frame.
+ *
+ * Two levels: hf_stack_node (hf_rec.h) looks the captured frames up in the thread's own
+ * direct-mapped cache, keyed by a 64-bit hash of (frames, allocator kind), with no lock. A miss
+ * comes here: under the meta lock, the frames are walked outermost first through an
+ * open-addressing table keyed by (parent, frame); missing nodes are inserted and their NODE
+ * records appended to the meta buffer in the same critical section, so ids and record order
+ * agree. A 64-bit hash collision in the cache would attribute a stack wrongly; with the depth
+ * compared too, the odds for a program with 10^6 distinct stacks are about 10^-7. */
+#include <string.h>
+
+#include "hf_rec.h"
+
+struct ent {
+	uint64_t frame;
+	uint32_t parent;
+	uint32_t id; /* 0: empty */
+};
+
+struct node {
+	uint64_t frame;
+	uint32_t parent;
+};
+
+static struct {
+	struct ent *tab;
+	size_t cap; /* power of two; grown at half full */
+	uint32_t count;
+	struct node *nodes; /* by id - 1, for hf_stack_replay */
+	size_t nodes_cap;
+} st;
+
+static inline uint64_t mix(uint32_t parent, uint64_t frame)
+{
+	uint64_t h = (frame ^ ((uint64_t)parent << 40) ^ parent) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+int hf_stack_init(void)
+{
+	if (st.tab)
+		return 0;
+	st.cap = 1 << 14;
+	st.tab = hf_os_alloc(st.cap * sizeof *st.tab);
+	st.nodes_cap = 1 << 13;
+	st.nodes = hf_os_alloc(st.nodes_cap * sizeof *st.nodes);
+	return st.tab && st.nodes ? 0 : -1;
+}
+
+static int grow(void)
+{
+	size_t cap = st.cap * 2;
+	struct ent *tab = hf_os_alloc(cap * sizeof *tab);
+	if (!tab)
+		return -1;
+	for (size_t i = 0; i < st.cap; i++) {
+		struct ent *e = &st.tab[i];
+		if (!e->id)
+			continue;
+		size_t j = mix(e->parent, e->frame) & (cap - 1);
+		while (tab[j].id)
+			j = (j + 1) & (cap - 1);
+		tab[j] = *e;
+	}
+	hf_os_free(st.tab, st.cap * sizeof *st.tab);
+	st.tab = tab;
+	st.cap = cap;
+	return 0;
+}
+
+/* Meta lock held. The id of (parent, frame), inserted if new; 0 if out of memory. */
+static uint32_t node_get(uint32_t parent, uint64_t frame)
+{
+	size_t mask = st.cap - 1, i = mix(parent, frame) & mask;
+	for (; st.tab[i].id; i = (i + 1) & mask)
+		if (st.tab[i].frame == frame && st.tab[i].parent == parent)
+			return st.tab[i].id;
+	if (st.count + 1 >= st.nodes_cap) {
+		void *n = hf_os_grow(st.nodes, st.nodes_cap * sizeof *st.nodes,
+				     2 * st.nodes_cap * sizeof *st.nodes);
+		if (!n)
+			return 0;
+		st.nodes = n;
+		st.nodes_cap *= 2;
+	}
+	if (frame >= HF_FRAME_MIN_ADDR)
+		hf_modules_ensure((uintptr_t)frame); /* its MODULE goes first */
+	if (hf_meta_node(parent, frame) < 0)
+		return 0;
+	uint32_t id = ++st.count;
+	st.tab[i] = (struct ent){ frame, parent, id };
+	st.nodes[id - 1] = (struct node){ frame, parent };
+	if (2 * (size_t)st.count > st.cap && grow() < 0) {
+		/* Half full and no memory: the table still works until it is full. */
+		if (st.count + 1 >= st.cap)
+			return 0;
+	}
+	return id;
+}
+
+uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ips, unsigned n,
+			 unsigned key)
+{
+	uint32_t parent = 0;
+	unsigned depth = n; /* the cache compares the captured depth */
+	int ok = 1;
+	for (unsigned i = 0; i < n; i++) {
+		if (ips[i] < HF_FRAME_MIN_ADDR) { /* never a return address: the stack ends here */
+			n = i;
+			break;
+		}
+	}
+	hf_meta_lock();
+	if (!st.tab)
+		ok = 0;
+	if (ok && key >> 8)
+		ok = (parent = node_get(0, HF_FRAME_TRUNC_DEPTH)) != 0;
+	for (unsigned i = n; ok && i-- > 0;)
+		ok = (parent = node_get(parent, ips[i])) != 0;
+	uint32_t leaf = ok ? node_get(parent, key & 0xff) : 0;
+	hf_meta_unlock();
+	if (leaf) {
+		e->hash = h;
+		e->node = leaf;
+		e->depth = depth;
+	}
+	return leaf;
+}
+
+uint32_t hf_stack_count(void)
+{
+	return st.count;
+}
+
+void hf_stack_replay(void)
+{
+	for (uint32_t i = 0; i < st.count; i++)
+		hf_meta_node(st.nodes[i].parent, st.nodes[i].frame);
+}

@@ -1,0 +1,432 @@
+/* hf_thread.c: per-thread state, event buffers, the registry of threads and the flush protocol.
+ *
+ * Each recording thread owns a struct hf_thread: a 1 MiB buffer of raw records and the decoder
+ * registers of its current chunk. Events are appended without locks. A chunk is cut (compressed
+ * and written by the owner itself) when the buffer fills, when the owner notices at a clock tick
+ * that the chunk is older than 3/4 of FLUSH_MS, at thread exit, at fork and at exit.
+ *
+ * Idle threads' buffers are written by the background thread, which must never read a buffer the
+ * owner is appending to. The flush protocol gives the owner no atomic read-modify-write per event
+ * (an asymmetric Dekker handshake, as in liburcu):
+ *
+ *   owner, every hook                      flusher (background thread, exit, fork)
+ *   busy = 1                               flush_req = 1
+ *   compiler barrier                       membarrier(PRIVATE_EXPEDITED)
+ *   if (flush_req) wait until it is 0      if (!busy) { copy the chunk out, reset registers }
+ *   ... real call, unwind, append ...      flush_req = 0 (release)
+ *   busy = 0 (release)                     compress and write the copy
+ *
+ * membarrier makes every running thread of the process execute a full barrier, so either the
+ * owner's "busy = 1" is visible to the flusher, or the owner's load of flush_req comes after the
+ * flusher's store and sees it: the two never both proceed. The owner pays two plain stores and
+ * a load (measured: no difference from no protocol at all within noise). The flusher pays the
+ * system call (a few microseconds), only for threads whose data is old. Without membarrier
+ * (seccomp, old kernels) the owner uses an exchange (a locked instruction, ~20 cycles) instead
+ * of the plain store, and the flusher a seq_cst fence; chosen once at start.
+ *
+ * Rules that keep it deadlock-free: a flusher never waits for an owner while holding a lock an
+ * owner may need (only the exit and fork paths wait at all, bounded, holding flush_lock, which
+ * owners never take); an owner waits for flush_req only at hook entry, holding nothing.
+ * tests/progs/rec_protocol.c stresses it.
+ *
+ * Thread objects are never unmapped, only recycled through a free list (with a new stream
+ * number), so the background thread walks the list of all objects without a lock. */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hf_rec.h"
+
+__thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
+
+static struct {
+	pthread_mutex_t lock; /* the free list and the head of the list of all objects */
+	struct hf_thread *all;
+	struct hf_thread *free;
+	pthread_key_t key;
+	int key_ok;
+	uint32_t streams;           /* last stream number handed out */
+	pthread_mutex_t flush_lock; /* one flusher of other threads' buffers at a time */
+	uint8_t *scratch;           /* flush_lock: a buffer copied out of its owner's way */
+} reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .flush_lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void thread_dtor(void *arg);
+
+int hf_thread_init(void)
+{
+	if (!reg.key_ok) {
+		if (pthread_key_create(&reg.key, thread_dtor) != 0)
+			return -1;
+		reg.key_ok = 1;
+	}
+	if (!reg.scratch && !(reg.scratch = hf_os_alloc(HF_BUF_SIZE)))
+		return -1;
+	return 0;
+}
+
+static struct hf_thread *obj_new(void)
+{
+	struct hf_thread *tb = hf_os_alloc(sizeof *tb);
+	uint8_t *buf = hf_os_alloc(HF_BUF_SIZE);
+	if (!tb || !buf) {
+		hf_os_free(tb, sizeof *tb);
+		hf_os_free(buf, HF_BUF_SIZE);
+		return NULL;
+	}
+	tb->buf = buf;
+	tb->cap = HF_BUF_SIZE;
+	tb->lim = buf + HF_BUF_SIZE - HF_EVENT_RESERVE;
+	pthread_mutex_lock(&reg.lock);
+	tb->next = reg.all;
+	hf_store_rel(&reg.all, tb);
+	pthread_mutex_unlock(&reg.lock);
+	return tb;
+}
+
+static void free_push(struct hf_thread *tb)
+{
+	pthread_mutex_lock(&reg.lock);
+	tb->next_free = reg.free;
+	reg.free = tb;
+	pthread_mutex_unlock(&reg.lock);
+}
+
+/* --- chunks --------------------------------------------------------------------------------- */
+
+static void chunk_reset(struct hf_thread *tb)
+{
+	tb->pos = tb->buf;
+	tb->last_end = NULL;
+	tb->P = 0;
+	tb->records = tb->n_alloc = tb->n_free = tb->n_failed = 0;
+	tb->bytes = 0;
+	tb->epoch_start = tb->C;
+	tb->time_start = tb->T;
+}
+
+/* Exclusive access (owner inside a hook, or flusher holding flush_req with busy seen 0), buffer
+ * not empty: the header and totals of the current chunk; the registers start a new one. The
+ * body stays in tb->buf until the next append. Returns its length. */
+static size_t chunk_take(struct hf_thread *tb, struct hf_chunk_hdr *h, struct hf_counts *c)
+{
+	size_t n = (size_t)(tb->pos - tb->buf);
+	memset(h, 0, sizeof *h);
+	h->stream = tb->stream;
+	h->seq = tb->seq++;
+	h->records = tb->records;
+	h->epoch_start = tb->epoch_start;
+	h->epoch_end = tb->C;
+	h->time_start = tb->time_start;
+	c->allocs = tb->n_alloc;
+	c->frees = tb->n_free;
+	c->failed = tb->n_failed;
+	c->bytes = tb->bytes;
+	chunk_reset(tb);
+	return n;
+}
+
+/* Owner, exclusive access: compress and write the current chunk from the buffer itself. */
+static void flush_own(struct hf_thread *tb)
+{
+	if (tb->pos == tb->buf)
+		return;
+	struct hf_chunk_hdr h;
+	struct hf_counts c;
+	size_t n = chunk_take(tb, &h, &c);
+	hf_writer_events(&h, tb->buf, n, &c, 0);
+}
+
+static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body, size_t len)
+{
+	uint8_t *q = tb->pos;
+	*q++ = tag;
+	q = hf_put_varint(q, len);
+	memcpy(q, body, len);
+	tb->pos = q + len;
+	tb->records++;
+}
+
+static void append_thread_start(struct hf_thread *tb)
+{
+	char name[17] = "";
+	prctl(PR_GET_NAME, name, 0, 0, 0);
+	name[16] = 0;
+	size_t nl = strlen(name);
+	uint8_t body[2 * HF_VARINT_MAX + 1 + 16], *q = body;
+	q = hf_put_varint(q, (uint64_t)tb->tid);
+	q = hf_put_varint(q, 0); /* parent thread: not tracked (pthread_create is not interposed) */
+	q = hf_put_varint(q, nl);
+	memcpy(q, name, nl);
+	append_sized(tb, HF_TAG_THREAD_START, body, (size_t)(q + nl - body));
+}
+
+void hf_thread_full(struct hf_thread *tb)
+{
+	flush_own(tb);
+}
+
+void hf_thread_tick(struct hf_thread *tb, uint64_t now)
+{
+	if (now < tb->T)
+		return; /* cannot happen: the clock only moves forward within a trace */
+	if (now - tb->time_start >= hf_g.flush_ns / 4 * 3 && tb->pos != tb->buf)
+		flush_own(tb);
+	uint8_t *q = tb->pos;
+	*q++ = HF_TAG_TIME;
+	tb->pos = hf_put_varint(q, now - tb->T);
+	tb->T = now;
+	tb->records++;
+}
+
+void hf_thread_wait_flush(struct hf_thread *tb)
+{
+	do {
+		hf_store_rel(&tb->busy, 0);
+		while (hf_load_acq(&tb->flush_req))
+			sched_yield();
+		if (hf_g.membarrier) {
+			hf_store(&tb->busy, 1);
+			hf_compiler_barrier();
+		} else {
+			__atomic_exchange_n(&tb->busy, 1, __ATOMIC_SEQ_CST);
+		}
+	} while (hf_load_acq(&tb->flush_req));
+}
+
+/* --- attach and detach ---------------------------------------------------------------------- */
+
+struct hf_thread *hf_thread_attach(struct hf_tls *t)
+{
+	pthread_mutex_lock(&reg.lock);
+	struct hf_thread *tb = reg.free;
+	if (tb)
+		reg.free = tb->next_free;
+	pthread_mutex_unlock(&reg.lock);
+	if (!tb && !(tb = obj_new()))
+		return NULL;
+	/* A flusher may still be looking at a recycled object: take it through the protocol. The
+	 * per-thread stack cache is kept: node ids are valid for the whole trace. */
+	hf_busy_enter(tb);
+	tb->tid = hf_os_gettid();
+	tb->late = t->late;
+	tb->C = hf_load(&hf_E.v);
+	tb->T = hf_load(&hf_g.clock);
+	tb->seq = 0;
+	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
+	chunk_reset(tb);
+	hf_unwind_thread_init(tb);
+	append_thread_start(tb);
+	hf_store_rel(&tb->state, HF_TB_LIVE);
+	hf_busy_leave(tb);
+	if (reg.key_ok)
+		pthread_setspecific(reg.key, tb); /* the destructor runs at thread exit */
+	t->tb = tb;
+	return tb;
+}
+
+/* Owner, exclusive access: the last records of the stream. */
+static void append_thread_end(struct hf_thread *tb)
+{
+	append_sized(tb, HF_TAG_THREAD_END, NULL, 0); /* fits: HF_EVENT_RESERVE is left after lim */
+}
+
+/* Runs at thread exit (pthread key destructor). Allocations by destructors that run after it
+ * attach a new object (a new stream; "late"), whose key destructor runs in the next round, or
+ * which the background thread reaps once the thread is gone. */
+static void thread_dtor(void *arg)
+{
+	struct hf_tls *t = &hf_tls;
+	struct hf_thread *tb = arg;
+	if (!tb || t->tb != tb || hf_load(&hf_g.state) == HF_STATE_CHILD)
+		return;
+	int mode = t->mode, err = errno;
+	t->mode = HF_MODE_INSIDE;
+	hf_busy_enter(tb);
+	if (hf_load(&hf_g.enabled)) {
+		append_thread_end(tb);
+		flush_own(tb);
+	}
+	hf_store(&tb->state, HF_TB_FREE);
+	hf_busy_leave(tb);
+	madvise(tb->buf, tb->cap, MADV_DONTNEED); /* its pages back until the object is reused */
+	free_push(tb);
+	t->tb = NULL;
+	t->late = 1;
+	t->mode = mode == HF_MODE_OFF ? HF_MODE_OFF : HF_MODE_FRESH;
+	errno = err;
+}
+
+/* --- flushing other threads' buffers -------------------------------------------------------- */
+
+static void release(struct hf_thread *tb)
+{
+	hf_store_rel(&tb->flush_req, 0);
+}
+
+/* flush_lock held. Takes tb's buffer through the protocol and writes it. wait: wait (at most
+ * 1 s) for an owner inside a hook instead of skipping it. end: the thread is gone; close its
+ * stream and free the object. Returns 1 if the object was retired. */
+static int flush_other(struct hf_thread *tb, int wait, int end)
+{
+	__atomic_store_n(&tb->flush_req, 1, __ATOMIC_SEQ_CST);
+	if (hf_os_membarrier() < 0) {
+		release(tb);
+		return 0;
+	}
+	if (hf_load_acq(&tb->busy)) {
+		if (!wait || tb == hf_tls.tb) {
+			release(tb);
+			return 0;
+		}
+		uint64_t t0 = hf_os_mono_ns();
+		while (hf_load_acq(&tb->busy)) {
+			if (hf_os_mono_ns() - t0 > 1000000000u) {
+				release(tb);
+				return 0;
+			}
+			sched_yield();
+		}
+	}
+	if (hf_load(&tb->state) != HF_TB_LIVE) {
+		release(tb);
+		return 0;
+	}
+	hf_writer_lock(); /* before seq is taken: chunks of a stream are written in seq order */
+	if (end && hf_load(&hf_g.enabled))
+		append_thread_end(tb);
+	size_t n = 0;
+	struct hf_chunk_hdr h;
+	struct hf_counts c;
+	if (tb->pos != tb->buf) {
+		n = chunk_take(tb, &h, &c);
+		memcpy(reg.scratch, tb->buf, n);
+	}
+	if (end)
+		hf_store(&tb->state, HF_TB_FREE);
+	release(tb);
+	if (n)
+		hf_writer_events(&h, reg.scratch, n, &c, 1);
+	hf_writer_unlock();
+	if (end)
+		free_push(tb);
+	return end;
+}
+
+void hf_thread_flush_idle(uint64_t now)
+{
+	uint64_t age = hf_g.flush_ns / 4 * 3;
+	pthread_mutex_lock(&reg.flush_lock);
+	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb; tb = tb->next) {
+		if (hf_load(&tb->state) != HF_TB_LIVE)
+			continue;
+		if (tb->late && syscall(SYS_tgkill, hf_g.pid, tb->tid, 0) < 0 && errno == ESRCH) {
+			flush_other(tb, 0, 1);
+			continue;
+		}
+		/* Racy hints, confirmed under the protocol: an empty or young buffer waits. */
+		if (hf_load(&tb->pos) == hf_load(&tb->buf) || now - hf_load(&tb->time_start) < age)
+			continue;
+		flush_other(tb, 0, 0);
+	}
+	pthread_mutex_unlock(&reg.flush_lock);
+}
+
+void hf_thread_flush_all(void)
+{
+	pthread_mutex_lock(&reg.flush_lock);
+	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb; tb = tb->next)
+		if (hf_load(&tb->state) == HF_TB_LIVE)
+			flush_other(tb, 1, 0);
+	pthread_mutex_unlock(&reg.flush_lock);
+}
+
+void hf_thread_flush_self(void)
+{
+	struct hf_tls *t = &hf_tls;
+	struct hf_thread *tb = t->tb;
+	if (t->mode != HF_MODE_ON || !tb || !hf_load(&hf_g.enabled))
+		return;
+	int err = errno;
+	t->mode = HF_MODE_INSIDE;
+	hf_busy_enter(tb);
+	flush_own(tb);
+	hf_busy_leave(tb);
+	t->mode = HF_MODE_ON;
+	errno = err;
+}
+
+/* --- fork ----------------------------------------------------------------------------------- */
+
+/* Parks every other thread outside the recorder, so that none holds a lock of ours, of libunwind
+ * or of zlib when the child is made: set flush_req on all, one membarrier, wait until none is
+ * busy. Threads entering a hook meanwhile wait at its entry. Bounded: a thread stuck inside a
+ * hook for 2 s is left alone (the child then does not follow; see hf_fork.c). */
+static int parked_ok;
+
+void hf_thread_fork_prepare(void)
+{
+	struct hf_thread *self = hf_tls.tb;
+	pthread_mutex_lock(&reg.flush_lock);
+	pthread_mutex_lock(&reg.lock); /* no thread attaches meanwhile */
+	for (struct hf_thread *tb = reg.all; tb; tb = tb->next)
+		if (tb != self)
+			__atomic_store_n(&tb->flush_req, 1, __ATOMIC_SEQ_CST);
+	parked_ok = hf_os_membarrier() == 0;
+	uint64_t t0 = hf_os_mono_ns();
+	for (struct hf_thread *tb = reg.all; tb && parked_ok; tb = tb->next) {
+		while (tb != self && hf_load_acq(&tb->busy)) {
+			if (hf_os_mono_ns() - t0 > 2000000000u) {
+				parked_ok = 0;
+				break;
+			}
+			sched_yield();
+		}
+	}
+}
+
+void hf_thread_fork_parent(void)
+{
+	struct hf_thread *self = hf_tls.tb;
+	for (struct hf_thread *tb = reg.all; tb; tb = tb->next)
+		if (tb != self)
+			release(tb);
+	pthread_mutex_unlock(&reg.lock);
+	pthread_mutex_unlock(&reg.flush_lock);
+}
+
+int hf_thread_fork_child(int follow)
+{
+	struct hf_tls *t = &hf_tls;
+	struct hf_thread *self = t->tb;
+	pthread_mutex_init(&reg.lock, NULL);
+	pthread_mutex_init(&reg.flush_lock, NULL);
+	if (!follow || !parked_ok) {
+		t->mode = HF_MODE_OFF; /* only this thread exists here: nothing records again */
+		return 0;
+	}
+	/* The other threads do not exist in the child: their objects become free. */
+	reg.free = NULL;
+	for (struct hf_thread *tb = reg.all; tb; tb = tb->next) {
+		if (tb == self)
+			continue;
+		tb->state = HF_TB_FREE;
+		tb->busy = 0;
+		tb->flush_req = 0;
+		tb->next_free = reg.free;
+		reg.free = tb;
+	}
+	reg.streams = 0;
+	if (self) {
+		self->tid = hf_os_gettid();
+		self->stream = ++reg.streams;
+		self->seq = 0;
+		self->T = 0;
+		chunk_reset(self);
+		append_thread_start(self);
+	}
+	return 1;
+}

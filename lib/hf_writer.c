@@ -1,0 +1,553 @@
+/* hf_writer.c: the trace file, the meta stream (stream 0) and the background thread.
+ *
+ * Locks, always taken in this order (hf_fork.c takes them all around fork):
+ *   file lock   the descriptor, the meta stream's seq and the totals of what was written; held
+ *               from "pending meta is written" to "the event chunk is written", which is how
+ *               NODE records always precede the events that use them (format.md 4)
+ *   meta lock   the meta buffer being appended to; also guards hf_stack.c's table and
+ *               hf_modules.c's list, so a NODE's id is its position in the meta stream
+ *   pool lock   the deflate streams
+ * An event chunk is compressed before the file lock is taken (threads compress in parallel);
+ * meta chunks are compressed under it (they are small: nodes, modules, samples).
+ *
+ * Compression runs in the thread whose buffer filled (measured against handing raw buffers to
+ * the background thread: see the commit message), in a deflate stream taken from a pool that
+ * grows to the number of threads compressing at once. zlib's memory comes from the real
+ * allocator, output buffers from mmap. */
+#define ZLIB_CONST
+#include <zlib.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hf_rec.h"
+
+#define HF_ZLEVEL 1                   /* see the commit message: level 1 vs 6 */
+#define HF_META_PIECE (1u << 20)      /* meta chunks are cut at record boundaries past this */
+#define HF_META_CHUNK_MAX (4u << 20)  /* largest meta chunk (a HEADER is capped at 2 MiB) */
+
+struct zbuf {
+	z_stream zs;
+	uint8_t *out;
+	size_t cap;
+	struct zbuf *next;
+};
+
+struct mbuf {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t c0, t0; /* the meta registers C and T at p[0] */
+};
+
+static struct {
+	pthread_mutex_t file_lock;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	int dead; /* failed or closed: nothing more is written */
+	char path[4096];
+	uint32_t meta_seq;
+	uint64_t chunks, threads, nodes_written;
+	struct hf_counts tot;
+	struct zbuf *meta_z;
+
+	pthread_mutex_t meta_lock;
+	struct mbuf cur, out; /* cur: appended to (meta lock); out: being written (file lock) */
+	uint64_t meta_C, meta_T;
+	uint64_t meta_first_t; /* clock when cur got its first record */
+
+	pthread_mutex_t pool_lock;
+	struct zbuf *pool;
+} w = {
+	.file_lock = PTHREAD_MUTEX_INITIALIZER,
+	.meta_lock = PTHREAD_MUTEX_INITIALIZER,
+	.pool_lock = PTHREAD_MUTEX_INITIALIZER,
+	.fd = -1,
+	.dead = 1,
+};
+
+/* --- deflate streams ------------------------------------------------------------------------ */
+
+static void *z_alloc(void *opaque, unsigned items, unsigned size)
+{
+	(void)opaque;
+	size_t n;
+	if (__builtin_mul_overflow((size_t)items, (size_t)size, &n))
+		return NULL;
+	return hf_real.malloc(n);
+}
+
+static void z_free(void *opaque, void *p)
+{
+	(void)opaque;
+	hf_real.free(p);
+}
+
+static struct zbuf *zbuf_new(size_t body_max)
+{
+	struct zbuf *z = hf_os_alloc(sizeof *z);
+	if (!z)
+		return NULL;
+	z->cap = hf_chunk_bound(body_max);
+	z->out = hf_os_alloc(z->cap);
+	z->zs.zalloc = z_alloc;
+	z->zs.zfree = z_free;
+	if (!z->out || deflateInit2(&z->zs, HF_ZLEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		hf_os_free(z->out, z->cap);
+		hf_os_free(z, sizeof *z);
+		return NULL;
+	}
+	return z;
+}
+
+static struct zbuf *pool_get(void)
+{
+	pthread_mutex_lock(&w.pool_lock);
+	struct zbuf *z = w.pool;
+	if (z)
+		w.pool = z->next;
+	pthread_mutex_unlock(&w.pool_lock);
+	return z ? z : zbuf_new(HF_BUF_SIZE);
+}
+
+static void pool_put(struct zbuf *z)
+{
+	pthread_mutex_lock(&w.pool_lock);
+	z->next = w.pool;
+	w.pool = z;
+	pthread_mutex_unlock(&w.pool_lock);
+}
+
+/* --- the file ------------------------------------------------------------------------------- */
+
+/* File lock held. One line on stderr, then nothing more is written or recorded. */
+static void fail(const char *what, int err)
+{
+	if (w.dead)
+		return;
+	w.dead = 1;
+	hf_warn("%s %s: %s; recording stopped (the trace written so far stays readable)", what,
+		w.path, err ? strerror(err) : "internal error");
+	hf_rec_disable();
+}
+
+int hf_writer_open(const char *path)
+{
+	hf_fmt(w.path, sizeof w.path, "%s", path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		hf_warn("cannot create trace %s: %s; not recording", path, strerror(errno));
+		return -1;
+	}
+	/* Keep clear of 0-2, which a program may close and expect to get back from open(). */
+	if (fd <= 2) {
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (hi >= 0) {
+			close(fd);
+			fd = hi;
+		}
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		hf_warn("cannot use trace %s: %s; not recording", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!w.meta_z && !(w.meta_z = zbuf_new(HF_META_CHUNK_MAX))) {
+		hf_warn("out of memory for %s; not recording", path);
+		close(fd);
+		return -1;
+	}
+	w.fd = fd;
+	w.dev = st.st_dev;
+	w.ino = st.st_ino;
+	w.dead = 0;
+	w.meta_seq = 0;
+	w.chunks = w.threads = w.nodes_written = 0;
+	memset(&w.tot, 0, sizeof w.tot);
+	w.meta_C = hf_load(&hf_E.v);
+	w.meta_T = 0;
+	w.cur.len = w.out.len = 0;
+	w.cur.c0 = w.meta_C;
+	w.cur.t0 = 0;
+	return 0;
+}
+
+const char *hf_writer_path(void)
+{
+	return w.path;
+}
+
+void hf_writer_lock(void)
+{
+	pthread_mutex_lock(&w.file_lock);
+}
+
+void hf_writer_unlock(void)
+{
+	pthread_mutex_unlock(&w.file_lock);
+}
+
+/* File lock held. The descriptor is checked first: a program that closes every descriptor and
+ * opens files of its own must never find our chunks in them. */
+static int write_member(const void *p, size_t n)
+{
+	if (w.dead)
+		return -1;
+	struct stat st;
+	if (fstat(w.fd, &st) != 0 || st.st_dev != w.dev || st.st_ino != w.ino) {
+		fail("the program closed the descriptor of", 0);
+		return -1;
+	}
+	int err = hf_os_write_all(w.fd, p, n);
+	if (err) {
+		fail("cannot write", err);
+		return -1;
+	}
+	w.chunks++;
+	return 0;
+}
+
+/* --- the meta stream ------------------------------------------------------------------------ */
+
+void hf_meta_lock(void)
+{
+	pthread_mutex_lock(&w.meta_lock);
+}
+
+void hf_meta_unlock(void)
+{
+	pthread_mutex_unlock(&w.meta_lock);
+}
+
+static int mbuf_reserve(struct mbuf *m, size_t n)
+{
+	if (m->len + n <= m->cap)
+		return 0;
+	size_t cap = m->cap ? m->cap : 64 << 10;
+	while (cap < m->len + n)
+		cap *= 2;
+	uint8_t *p = hf_os_grow(m->p, m->cap, cap);
+	if (!p)
+		return -1;
+	m->p = p;
+	m->cap = cap;
+	return 0;
+}
+
+int hf_meta_record(uint8_t tag, const void *body, size_t len)
+{
+	if (mbuf_reserve(&w.cur, 1 + HF_VARINT_MAX + len) < 0)
+		return -1;
+	if (w.cur.len == 0)
+		w.meta_first_t = hf_load(&hf_g.clock);
+	uint8_t *q = w.cur.p + w.cur.len;
+	*q++ = tag;
+	q = hf_put_varint(q, len);
+	memcpy(q, body, len);
+	w.cur.len = (size_t)(q + len - w.cur.p);
+	return 0;
+}
+
+int hf_meta_node(uint64_t parent, uint64_t frame)
+{
+	uint8_t body[2 * HF_VARINT_MAX];
+	uint8_t *q = hf_put_varint(hf_put_varint(body, parent), frame);
+	return hf_meta_record(HF_TAG_NODE, body, (size_t)(q - body));
+}
+
+/* Meta lock held. SAMPLE carries its key through the meta registers: C = E as loaded. */
+static void meta_sample(uint64_t e, uint64_t t, uint64_t rss)
+{
+	if (e < w.meta_C)
+		e = w.meta_C;
+	if (t < w.meta_T)
+		t = w.meta_T;
+	uint8_t body[3 * HF_VARINT_MAX];
+	uint8_t *q = hf_put_varint(body, e - w.meta_C);
+	q = hf_put_varint(q, t - w.meta_T);
+	q = hf_put_varint(q, rss);
+	if (hf_meta_record(HF_TAG_SAMPLE, body, (size_t)(q - body)) == 0) {
+		w.meta_C = e;
+		w.meta_T = t;
+	}
+}
+
+static int meta_piece(const uint8_t *p, size_t n, uint32_t records, uint64_t c0, uint64_t c1,
+		      uint64_t t0)
+{
+	struct hf_chunk_hdr h = { 0 };
+	h.kind = HF_CHUNK_META;
+	h.stream = 0;
+	h.seq = w.meta_seq;
+	h.records = records;
+	h.epoch_start = c0;
+	h.epoch_end = c1;
+	h.time_start = t0;
+	size_t m = hf_chunk_encode(&w.meta_z->zs, &h, p, n, w.meta_z->out, w.meta_z->cap);
+	if (m == 0) {
+		fail("cannot compress meta data for", 0);
+		return -1;
+	}
+	if (write_member(w.meta_z->out, m) < 0)
+		return -1;
+	w.meta_seq++;
+	return 0;
+}
+
+/* File lock held: writes m as chunks of about HF_META_PIECE bytes, cut at record boundaries
+ * (meta records are all sized, so a walk finds them; SAMPLE moves the registers). split = 0:
+ * one chunk, whatever its size (the last chunk, whose size CLOSE has already counted). */
+static void write_meta(const struct mbuf *m, int split)
+{
+	const uint8_t *p = m->p, *end = m->p + m->len, *start = p;
+	uint64_t C = m->c0, T = m->t0, c_start = C, t_start = T;
+	uint32_t records = 0;
+	while (p < end) {
+		const uint8_t *rec = p++, *body;
+		uint64_t len = 0, dc = 0, dt = 0;
+		if (hf_get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
+			break; /* cannot happen: we wrote it */
+		body = p;
+		p += len;
+		if (split && rec > start && (size_t)(p - start) > HF_META_PIECE) {
+			if (meta_piece(start, (size_t)(rec - start), records, c_start, C, t_start) < 0)
+				return;
+			start = rec;
+			c_start = C;
+			t_start = T;
+			records = 0;
+		}
+		if (*rec == HF_TAG_SAMPLE && hf_get_varint(&body, p, &dc) == 0 &&
+		    hf_get_varint(&body, p, &dt) == 0) {
+			C += dc;
+			T += dt;
+		}
+		if (*rec == HF_TAG_NODE)
+			w.nodes_written++;
+		records++;
+	}
+	if (p > start)
+		meta_piece(start, (size_t)(p - start), records, c_start, C, t_start);
+}
+
+/* File lock held: moves the pending meta records out from under the meta lock, writes them. */
+static void flush_meta_locked(int split)
+{
+	hf_meta_lock();
+	if (w.cur.len == 0) {
+		hf_meta_unlock();
+		return;
+	}
+	struct mbuf tmp = w.out;
+	w.out = w.cur;
+	w.cur = tmp;
+	w.cur.len = 0;
+	w.cur.c0 = w.meta_C;
+	w.cur.t0 = w.meta_T;
+	hf_meta_unlock();
+	if (!w.dead)
+		write_meta(&w.out, split);
+	w.out.len = 0;
+}
+
+void hf_writer_flush_meta(int locked)
+{
+	if (!locked)
+		hf_writer_lock();
+	flush_meta_locked(1);
+	if (!locked)
+		hf_writer_unlock();
+}
+
+int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
+		     const struct hf_counts *c, int locked)
+{
+	if (hf_load(&w.dead))
+		return -1;
+	struct zbuf *z = pool_get();
+	size_t m = 0;
+	hdr->kind = HF_CHUNK_EVENTS;
+	hdr->flags = 0;
+	if (z)
+		m = hf_chunk_encode(&z->zs, hdr, body, n, z->out, z->cap);
+	if (!locked)
+		hf_writer_lock();
+	int rc = -1;
+	if (!z) {
+		fail("out of memory writing", ENOMEM);
+	} else if (m == 0) {
+		fail("cannot compress events for", 0);
+	} else if (!w.dead) {
+		flush_meta_locked(1);
+		if (write_member(z->out, m) == 0) {
+			w.tot.allocs += c->allocs;
+			w.tot.frees += c->frees;
+			w.tot.failed += c->failed;
+			w.tot.bytes += c->bytes;
+			w.threads += hdr->seq == 0;
+			rc = 0;
+		}
+	}
+	if (!locked)
+		hf_writer_unlock();
+	if (z)
+		pool_put(z);
+	return rc;
+}
+
+void hf_writer_close(uint64_t exit_status)
+{
+	hf_writer_lock();
+	if (!w.dead) {
+		flush_meta_locked(1);
+		hf_meta_lock();
+		uint8_t body[9 * HF_VARINT_MAX], *q = body;
+		q = hf_put_varint(q, w.tot.allocs);
+		q = hf_put_varint(q, w.tot.frees);
+		q = hf_put_varint(q, w.tot.failed);
+		q = hf_put_varint(q, w.tot.bytes);
+		q = hf_put_varint(q, w.threads);
+		q = hf_put_varint(q, hf_stack_count());
+		q = hf_put_varint(q, w.chunks + 1); /* this last chunk included */
+		q = hf_put_varint(q, hf_os_mono_ns() - hf_g.start_mono);
+		q = hf_put_varint(q, exit_status);
+		int ok = hf_meta_record(HF_TAG_CLOSE, body, (size_t)(q - body)) == 0;
+		struct mbuf tmp = w.out;
+		w.out = w.cur;
+		w.cur = tmp;
+		w.cur.len = 0;
+		hf_meta_unlock();
+		if (ok)
+			write_meta(&w.out, 0);
+		w.out.len = 0;
+		w.dead = 1;
+	}
+	if (w.fd >= 0)
+		close(w.fd);
+	w.fd = -1;
+	hf_writer_unlock();
+}
+
+/* --- fork ----------------------------------------------------------------------------------- */
+
+void hf_writer_fork_prepare(void)
+{
+	pthread_mutex_lock(&w.file_lock);
+	pthread_mutex_lock(&w.meta_lock);
+	pthread_mutex_lock(&w.pool_lock);
+}
+
+void hf_writer_fork_parent(void)
+{
+	pthread_mutex_unlock(&w.pool_lock);
+	pthread_mutex_unlock(&w.meta_lock);
+	pthread_mutex_unlock(&w.file_lock);
+}
+
+/* The child's copies of the locks: taken by this thread in prepare (follow) or possibly held by
+ * a thread that does not exist here; either way they start over unlocked. */
+void hf_writer_fork_reinit(void)
+{
+	pthread_mutex_init(&w.file_lock, NULL);
+	pthread_mutex_init(&w.meta_lock, NULL);
+	pthread_mutex_init(&w.pool_lock, NULL);
+}
+
+void hf_writer_fork_child(void)
+{
+	if (w.fd >= 0)
+		close(w.fd);
+	w.fd = -1;
+	w.dead = 1;
+	w.cur.len = w.out.len = 0;
+}
+
+/* --- the background thread ------------------------------------------------------------------ */
+
+static uint64_t read_rss(void)
+{
+	char buf[128];
+	if (hf_os_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
+		return 0;
+	const char *s = buf;
+	while (*s && *s != ' ')
+		s++;
+	uint64_t pages = 0;
+	for (s++; *s >= '0' && *s <= '9'; s++)
+		pages = pages * 10 + (uint64_t)(*s - '0');
+	return pages * hf_os_page_size();
+}
+
+/* Wakes every min(SAMPLE_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
+ * samples RSS every SAMPLE_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
+ * written for 3/4 of FLUSH_MS, so no record waits longer than about FLUSH_MS. */
+static void *bg_main(void *arg)
+{
+	(void)arg;
+	hf_tls.mode = HF_MODE_OFF;
+	prctl(PR_SET_NAME, "heapfold", 0, 0, 0);
+	uint64_t tick = hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
+	uint64_t age = hf_g.flush_ns / 4 * 3;
+	uint64_t next = hf_os_mono_ns(), last_sample = 0, last_round = 0;
+	for (;;) {
+		next += tick;
+		uint64_t m = hf_os_mono_ns();
+		if (next < m)
+			next = m; /* fell behind (suspended): do not run to catch up */
+		struct timespec ts = { (time_t)(next / 1000000000u), (long)(next % 1000000000u) };
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead))
+			break;
+		uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
+		hf_store(&hf_g.clock, now);
+		if (now - last_sample >= hf_g.sample_ns || last_sample == 0) {
+			last_sample = now;
+			uint64_t rss = read_rss();
+			hf_meta_lock();
+			meta_sample(hf_load(&hf_E.v), now, rss);
+			hf_meta_unlock();
+		}
+		if (now - last_round >= hf_g.flush_ns / 4) {
+			last_round = now;
+			hf_modules_poll();
+			hf_thread_flush_idle(now);
+			hf_meta_lock();
+			int old = w.cur.len && now - w.meta_first_t >= age;
+			hf_meta_unlock();
+			if (old)
+				hf_writer_flush_meta(0);
+		}
+	}
+	return NULL;
+}
+
+int hf_bg_start(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	/* Signals are for the program's threads: ours starts with all of them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	int rc = pthread_create(&t, &attr, bg_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		hf_warn("cannot start the background thread: %s; buffers are written when they fill "
+			"and at exit",
+			strerror(rc));
+		return -1;
+	}
+	return 0;
+}
