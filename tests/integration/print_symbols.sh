@@ -31,6 +31,15 @@ expect_true "--print-above-main shows frames above main" \
 record "$T/inl.gz" "$HF_PROGS/inl_print"
 folded "$T/inl.gz" "$T/inl.txt"
 expect_eq "inlined frames in order" "$(count_of "$T/inl.txt" "main;inl_caller;inl_middle;inl_leaf")" 4
+# ... each at its own line: the leaf where it allocates, each caller where it was inlined.
+"$HP" --no-progress "$T/inl.gz" -o "$T/inl.report"
+for fn_pat in 'inl_leaf:kept\[i\] = malloc(48)' 'inl_middle:^	inl_leaf(i);' 'inl_caller:^		inl_middle(i);'; do
+	fn=${fn_pat%%:*}
+	want=$(grep -n "${fn_pat#*:}" tests/progs/inl_print.c | cut -d: -f1)
+	got=$(awk -v f="$fn" '$1 == f { getline; if (match($0, /inl_print\.c:[0-9]+$/)) {
+		print substr($0, RSTART + 12); exit } }' "$T/inl.report")
+	expect_eq "inlined frame $fn: line" "$got" "$want"
+done
 
 # C++: demangled names of template instances and methods.
 record "$T/cxx.gz" "$HF_PROGS/print_cxx"

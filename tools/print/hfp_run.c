@@ -1,5 +1,6 @@
 /* hfp_run.c: the pipeline: open outputs, read the trace (twice when --temporary needs a peak),
  * accumulate, symbolize, emit. The only file that talks to the trace reader. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,11 +182,16 @@ static void discard_outputs(struct run *r)
 	hfp_out_discard(&r->hist);
 }
 
+/* Closes an output that an emitter wrote (write_failed: the emitter saw an error). */
 static int close_output(struct hfp_out *out, int write_failed)
 {
+	int err = errno;
+	const char *name = out->name;
 	int rc = hfp_out_close(out);
-	if (write_failed && rc == HFP_EXIT_OK) /* ferror was cleared by a successful retry */
+	if (write_failed && rc == HFP_EXIT_OK) { /* the error did not stick to the stream */
+		fprintf(stderr, HFP_NAME ": write error on %s: %s\n", name, strerror(err ? err : EIO));
 		rc = HFP_EXIT_OUTPUT;
+	}
 	return rc;
 }
 
