@@ -1,0 +1,222 @@
+/* heapfold benchmark workloads: the seed benchmark of the performance issue and its variants.
+ *
+ *   seed shallow THREADS ITERS   each thread: n = counter % 1000 + 1; p = malloc(n); memset;
+ *                                counter += p[n-1]; free(p)   (malloc called from the thread function)
+ *   seed deep THREADS ITERS      the same allocation 34 frames down a non-inlined recursion
+ *   seed realloc THREADS ITERS   calloc, then realloc growing in 4 steps, then free
+ *   seed prodcons THREADS ITERS  THREADS producer/consumer pairs: the producer mallocs ITERS blocks
+ *                                and hands them through a 4096-slot ring; the consumer frees them,
+ *                                so blocks live long and die in another thread
+ *
+ * Prints "ops=N loop_s=S check=C" on stdout: N allocation calls made, the time the threads ran,
+ * and a checksum that keeps the compiler honest (it must be the same in every configuration).
+ * Built for glibc (-O2 -g -fno-omit-frame-pointer) and for static musl; see run.sh. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEEP_FRAMES 34
+
+static long iters;
+static int mode;
+enum { SHALLOW, DEEP, REALLOC, PRODCONS };
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- shallow: the seed loop as the issue writes it ---- */
+static void *shallow_thread(void *arg)
+{
+	(void)arg;
+	uintptr_t counter = 0;
+	for (long i = 0; i < iters; i++) {
+		size_t n = counter % 1000 + 1;
+		unsigned char *p = malloc(n);
+		if (!p)
+			abort();
+		memset(p, 1, n);
+		counter += ((volatile unsigned char *)p)[n - 1];
+		free(p);
+	}
+	return (void *)counter;
+}
+
+/* ---- deep: one allocation per call, DEEP_FRAMES frames below the thread function ---- */
+__attribute__((noinline, noclone)) static uintptr_t deep_alloc(uintptr_t counter, int depth)
+{
+	if (depth > 1) {
+		uintptr_t r = deep_alloc(counter, depth - 1);
+		__asm__ volatile("" ::: "memory"); /* no tail call: every frame stays on the stack */
+		return r;
+	}
+	size_t n = counter % 1000 + 1;
+	unsigned char *p = malloc(n);
+	if (!p)
+		abort();
+	memset(p, 1, n);
+	uintptr_t add = ((volatile unsigned char *)p)[n - 1];
+	free(p);
+	return add;
+}
+
+static void *deep_thread(void *arg)
+{
+	(void)arg;
+	uintptr_t counter = 0;
+	for (long i = 0; i < iters; i++)
+		counter += deep_alloc(counter, DEEP_FRAMES);
+	return (void *)counter;
+}
+
+/* ---- realloc/calloc: a buffer that starts zeroed and grows, as parsers' buffers do ---- */
+static void *realloc_thread(void *arg)
+{
+	(void)arg;
+	uintptr_t counter = 0;
+	for (long i = 0; i < iters; i++) {
+		size_t n = counter % 250 + 1;
+		unsigned char *p = calloc(n, 1);
+		if (!p)
+			abort();
+		for (int step = 0; step < 4; step++) {
+			size_t m = n + (n >> 1) + 16;
+			unsigned char *q = realloc(p, m);
+			if (!q)
+				abort();
+			memset(q + n, 1, m - n);
+			p = q;
+			n = m;
+		}
+		counter += ((volatile unsigned char *)p)[n - 1];
+		free(p);
+	}
+	return (void *)counter;
+}
+
+/* ---- producer/consumer: long-lived blocks freed by another thread ---- */
+#define RING 4096
+struct ring {
+	_Alignas(64) void *slot[RING];
+	_Alignas(64) atomic_ulong head; /* written by the producer */
+	_Alignas(64) atomic_ulong tail; /* written by the consumer */
+	_Alignas(64) uintptr_t sum;
+};
+
+static void *producer(void *arg)
+{
+	struct ring *r = arg;
+	uintptr_t counter = 0;
+	for (long i = 0; i < iters; i++) {
+		size_t n = counter % 1000 + 1;
+		unsigned char *p = malloc(n);
+		if (!p)
+			abort();
+		memset(p, 1, n);
+		counter += 1;
+		unsigned long h = atomic_load_explicit(&r->head, memory_order_relaxed);
+		while (h - atomic_load_explicit(&r->tail, memory_order_acquire) >= RING)
+			sched_yield(); /* ring full: the oldest block is still alive */
+		r->slot[h % RING] = p;
+		atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	}
+	return (void *)counter;
+}
+
+static void *consumer(void *arg)
+{
+	struct ring *r = arg;
+	uintptr_t sum = 0;
+	for (long i = 0; i < iters; i++) {
+		unsigned long t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+		/* Keep the ring at least half full, so each block outlives ~2000 others. */
+		while (atomic_load_explicit(&r->head, memory_order_acquire) - t < (i < iters - RING / 2 ? RING / 2 : 1))
+			sched_yield();
+		unsigned char *p = r->slot[t % RING];
+		sum += p[0];
+		free(p);
+		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+	}
+	r->sum = sum;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s shallow|deep|realloc|prodcons THREADS ITERATIONS\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "shallow"))
+		mode = SHALLOW;
+	else if (!strcmp(argv[1], "deep"))
+		mode = DEEP;
+	else if (!strcmp(argv[1], "realloc"))
+		mode = REALLOC;
+	else if (!strcmp(argv[1], "prodcons"))
+		mode = PRODCONS;
+	else {
+		fprintf(stderr, "%s: unknown shape '%s'\n", argv[0], argv[1]);
+		return 2;
+	}
+	int threads = atoi(argv[2]);
+	iters = atol(argv[3]);
+	if (threads < 1 || threads > 256 || iters < 1) {
+		fprintf(stderr, "%s: bad THREADS or ITERATIONS\n", argv[0]);
+		return 2;
+	}
+
+	int nthr = mode == PRODCONS ? 2 * threads : threads;
+	pthread_t *tid = calloc((size_t)nthr, sizeof *tid);
+	struct ring *rings = NULL;
+	if (mode == PRODCONS && posix_memalign((void **)&rings, 64, (size_t)threads * sizeof *rings))
+		abort();
+	if (!tid)
+		abort();
+	if (rings)
+		memset(rings, 0, (size_t)threads * sizeof *rings);
+
+	double t0 = now();
+	for (int i = 0; i < nthr; i++) {
+		void *(*fn)(void *);
+		void *arg = NULL;
+		switch (mode) {
+		case SHALLOW: fn = shallow_thread; break;
+		case DEEP: fn = deep_thread; break;
+		case REALLOC: fn = realloc_thread; break;
+		default:
+			fn = i % 2 ? consumer : producer;
+			arg = &rings[i / 2];
+			break;
+		}
+		if (pthread_create(&tid[i], NULL, fn, arg)) {
+			fprintf(stderr, "%s: pthread_create failed\n", argv[0]);
+			return 1;
+		}
+	}
+	uintptr_t check = 0;
+	for (int i = 0; i < nthr; i++) {
+		void *ret;
+		pthread_join(tid[i], &ret);
+		check += (uintptr_t)ret;
+	}
+	double t1 = now();
+	if (mode == PRODCONS)
+		for (int i = 0; i < threads; i++)
+			check += rings[i].sum;
+
+	long ops_per_iter = mode == REALLOC ? 5 : 1; /* calloc + 4 realloc */
+	printf("ops=%ld loop_s=%.6f check=%lu\n", (long)threads * iters * ops_per_iter, t1 - t0,
+	       (unsigned long)check);
+	free(rings);
+	free(tid);
+	return 0;
+}
