@@ -89,6 +89,21 @@ TARGETS += $(PRELOAD_SO) $(LAUNCHER)
 endif
 endif
 
+# The same recorder for musl programs (LD_PRELOAD=... or ld-musl-x86_64.so.1 --preload ...),
+# built when musl-gcc exists, against PIC musl builds of libunwind and zlib.
+# --eh-frame-hdr: musl-gcc omits it, and libunwind then reopens the file on every cache miss.
+MUSL_PRELOAD_SO := $(B)/musl/lib/libheapfold.so
+HAVE_MUSL_CC := $(shell command -v $(MUSL_CC) 2>/dev/null)
+UNWIND_CFLAGS_MUSL := -I$(DEPS_MUSL)/include
+UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
+ifneq ($(REC_ALL),)
+ifneq ($(HAVE_MUSL_CC),)
+ifeq ($(SANITIZE),)
+TARGETS += $(MUSL_PRELOAD_SO)
+endif
+endif
+endif
+
 all: $(TARGETS)
 
 # ---- rules --------------------------------------------------------------------------------------
@@ -121,6 +136,17 @@ $(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -shared -Wl,-z,nodelete -Wl,--build-id $(LDFLAGS) $^ $(UNWIND_LIBS_HOST) $(REC_LDLIBS) -o $@
+
+$(B)/musl/rec/%.o: %.c $(DEPS_MUSL)/.stamp
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) $(ALL_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_MUSL) -c $< -o $@
+
+$(MUSL_PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),musl/rec)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) -shared -Wl,-z,nodelete -Wl,--build-id -Wl,--eh-frame-hdr $(LDFLAGS) $^ \
+		$(UNWIND_LIBS_MUSL) -Wl,--exclude-libs,ALL -o $@
 
 $(LAUNCHER): tools/heapfold
 	$(call msg,GEN,$@)

@@ -39,7 +39,7 @@ static HF_COLD int attach_slow(struct hf_tls *t)
 }
 
 /* Enters the recorder: the thread object, or NULL to just call the real function. */
-static inline struct hf_thread *begin(struct hf_tls *t)
+HF_INLINE struct hf_thread *begin(struct hf_tls *t)
 {
 	if (hf_unlikely(t->mode != HF_MODE_ON) && !attach_slow(t))
 		return NULL;
@@ -49,13 +49,13 @@ static inline struct hf_thread *begin(struct hf_tls *t)
 	return tb;
 }
 
-static inline void end(struct hf_tls *t, struct hf_thread *tb)
+HF_INLINE void end(struct hf_tls *t, struct hf_thread *tb)
 {
 	hf_busy_leave(tb);
 	t->mode = HF_MODE_ON;
 }
 
-static inline uint32_t stack_node(struct hf_thread *tb, unsigned kind)
+HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 {
 	const uintptr_t *ips;
 	int trunc;
@@ -64,7 +64,7 @@ static inline uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 }
 
 /* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. */
-static inline uint8_t *prep(struct hf_thread *tb)
+HF_INLINE uint8_t *prep(struct hf_thread *tb)
 {
 	if (hf_unlikely(tb->pos > tb->lim))
 		hf_thread_full(tb);
@@ -74,7 +74,7 @@ static inline uint8_t *prep(struct hf_thread *tb)
 	return tb->pos;
 }
 
-static inline void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
+HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
 {
 	uint8_t *q = prep(tb);
 	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
@@ -97,7 +97,7 @@ static inline void put_alloc(struct hf_thread *tb, uint32_t node, const void *p,
 	tb->bytes += size;
 }
 
-static inline void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
+HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 {
 	uint8_t *q = prep(tb);
 	*q++ = HF_TAG_ALLOC_FAILED;
@@ -108,7 +108,7 @@ static inline void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 }
 
 /* e was taken before the real call that freed ptr. */
-static inline void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
+HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 {
 	uint8_t *q = prep(tb);
 	uint64_t a = (uint64_t)(uintptr_t)ptr;
@@ -123,7 +123,7 @@ static inline void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 
 /* The tail of every allocating hook: p is what the real call returned (NULL: it failed), size
  * what the program asked for (saturated at SIZE_MAX when nmemb * size overflows). */
-static inline void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned kind, void *p,
+HF_INLINE void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned kind, void *p,
 				 size_t size)
 {
 	if (hf_likely(hf_load(&hf_g.enabled))) {
@@ -243,7 +243,7 @@ void hf_free(void *p)
 
 /* realloc and reallocarray: old != NULL, recording enabled. e is taken before the real call
  * (the free half's key), r read after it (the allocation half's). */
-static void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
+HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
 			 size_t size)
 {
 	uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
@@ -285,7 +285,7 @@ static void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t 
 	return p;
 }
 
-static void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
+HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 {
 	struct hf_tls *t = &hf_tls;
 	size_t size = kind == HF_FN_REALLOC ? n : mul_size(m, n);

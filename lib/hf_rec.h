@@ -23,6 +23,7 @@
 
 #define HF_EXPORT __attribute__((visibility("default")))
 #define HF_NOINLINE __attribute__((noinline))
+#define HF_INLINE static inline __attribute__((always_inline))
 #define HF_COLD __attribute__((noinline, cold))
 #define hf_likely(x) __builtin_expect(!!(x), 1)
 #define hf_unlikely(x) __builtin_expect(!!(x), 0)
@@ -261,12 +262,37 @@ static inline void hf_busy_leave(struct hf_thread *tb)
 int hf_unwind_init(void);
 /* Per thread (fp mode): the stack bounds the walker checks every frame pointer against. */
 void hf_unwind_thread_init(struct hf_thread *tb);
+/* The frame-pointer walker: up to want return addresses into tb->ips, innermost first. */
+unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want);
+/* Slow path: whether ip has unwind information (a stack ending there without it was cut). */
+int hf_unwind_has_info(uintptr_t ip);
+/* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). */
+extern uintptr_t hf_rec_lo, hf_rec_hi;
+/* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
+int unw_backtrace(void **buffer, int size);
+
 /* Captures the caller's stack into tb->ips, innermost first, recorder frames dropped, at most
  * max_depth frames. *out points at the first program frame; *truncated is set when deeper
- * frames were cut. Returns the number of frames. */
-unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated);
-/* Whether ip lies in the recorder's own code (libunwind and zlib included). */
-int hf_unwind_is_recorder(uintptr_t ip);
+ * frames were cut. Returns the number of frames. Inlined into each hook, so that unw_backtrace
+ * has one recorder frame (the hook's) to walk before the program's: each frame costs it about
+ * 4 ns even when cached. */
+HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated)
+{
+	unsigned max = hf_g.max_depth, want = max + HF_SKIP_MAX + 1, n, skip = 0;
+	uintptr_t *raw = tb->ips;
+	if (hf_g.unwind_fp && tb->stack_hi) {
+		n = hf_unwind_fp(tb, want);
+	} else {
+		int r = unw_backtrace((void **)raw, (int)want);
+		n = r > 0 ? (unsigned)r : 0;
+	}
+	while (skip < n && raw[skip] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
+		skip++;
+	n -= skip;
+	*truncated = n > max;
+	*out = raw + skip;
+	return n > max ? max : n;
+}
 
 /* --- stack interning (hf_stack.c) ----------------------------------------------------------- */
 

@@ -113,11 +113,14 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 			break;
 		}
 	}
+	/* Short of the maximum depth, a stack that stops in code without unwind tables was cut. */
+	unsigned root = key >> 8 ? HF_FRAME_TRUNC_DEPTH
+		      : n > 0 && !hf_unwind_has_info(ips[n - 1]) ? HF_FRAME_TRUNC_NOINFO : 0;
 	hf_meta_lock();
 	if (!st.tab)
 		ok = 0;
-	if (ok && key >> 8)
-		ok = (parent = node_get(0, HF_FRAME_TRUNC_DEPTH)) != 0;
+	if (ok && root)
+		ok = (parent = node_get(0, root)) != 0;
 	for (unsigned i = n; ok && i-- > 0;)
 		ok = (parent = node_get(parent, ips[i])) != 0;
 	uint32_t leaf = ok ? node_get(parent, key & 0xff) : 0;

@@ -16,7 +16,7 @@
 
 #include "hf_rec.h"
 
-static uintptr_t rec_lo, rec_hi; /* the recorder's code: [rec_lo, rec_hi) */
+uintptr_t hf_rec_lo, hf_rec_hi;
 
 static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -26,8 +26,8 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
 		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= lo && me < lo + ph->p_memsz) {
-			rec_lo = lo;
-			rec_hi = lo + ph->p_memsz;
+			hf_rec_lo = lo;
+			hf_rec_hi = lo + ph->p_memsz;
 			return 1;
 		}
 	}
@@ -37,12 +37,7 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
 int hf_unwind_init(void)
 {
 	dl_iterate_phdr(self_cb, (void *)(uintptr_t)hf_unwind_init);
-	return rec_hi ? 0 : -1;
-}
-
-int hf_unwind_is_recorder(uintptr_t ip)
-{
-	return ip - rec_lo < rec_hi - rec_lo;
+	return hf_rec_hi ? 0 : -1;
 }
 
 void hf_unwind_thread_init(struct hf_thread *tb)
@@ -89,23 +84,20 @@ static HF_NOINLINE unsigned fp_walk(uintptr_t *ips, unsigned max, uintptr_t lo, 
 	return n;
 }
 
-unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated)
+/* Slow path (a new stack): whether the unwinder can step past ip. A stack that ends where it
+ * cannot, short of the maximum depth, was cut by missing unwind tables (musl's libc has none: an
+ * allocation inside strdup ends at strdup) and gets the "truncated: no unwind information"
+ * root; one that ends where the tables say "outermost" (_start, clone) is whole. The frame
+ * pointer walker cannot tell: it never marks. */
+int hf_unwind_has_info(uintptr_t ip)
 {
-	unsigned max = hf_g.max_depth, want = max + HF_SKIP_MAX + 1, n, skip = 0;
-	uintptr_t *raw = tb->ips;
-	if (hf_g.unwind_fp && tb->stack_hi) {
-		n = fp_walk(raw, want, tb->stack_lo, tb->stack_hi);
-	} else {
-		int r = unw_backtrace((void **)raw, (int)want);
-		n = r > 0 ? (unsigned)r : 0;
-	}
-	while (skip < n && raw[skip] - rec_lo < rec_hi - rec_lo)
-		skip++;
-	n -= skip;
-	raw += skip;
-	*truncated = n > max;
-	if (n > max)
-		n = max;
-	*out = raw;
-	return n;
+	unw_proc_info_t pi;
+	if (hf_g.unwind_fp)
+		return 1;
+	return unw_get_proc_info_by_ip(unw_local_addr_space, (unw_word_t)(ip - 1), &pi, NULL) == 0;
+}
+
+unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want)
+{
+	return fp_walk(tb->ips, want, tb->stack_lo, tb->stack_hi);
 }
