@@ -3,6 +3,7 @@
  * trace, and stopping after an error. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,33 @@ const char *hf_exe_path(void)
 void hf_rec_disable(void)
 {
 	__atomic_store_n(&hf_g.enabled, 0, __ATOMIC_SEQ_CST);
+}
+
+/* The executable: the loader's first object. glibc names it "" (then /proc/self/exe), musl as
+ * typed (maybe relative); run as "ld.so --preload lib prog" /proc/self/exe is the loader, so
+ * the object's own name wins unless it is the same file as /proc/self/exe. */
+static int first_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(const char **)data = info->dlpi_name ? info->dlpi_name : "";
+	return 1;
+}
+
+static void find_exe(void)
+{
+	const char *name = "";
+	char proc[PATH_MAX], resolved[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", proc, sizeof proc - 1);
+	proc[n > 0 ? n : 0] = 0;
+	dl_iterate_phdr(first_cb, &name);
+	struct stat a, b;
+	if (!name[0] || (proc[0] && stat(name, &a) == 0 && stat(proc, &b) == 0 &&
+			 a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		hf_fmt(exe_path, sizeof exe_path, "%s", proc);
+	else if (realpath(name, resolved))
+		hf_fmt(exe_path, sizeof exe_path, "%s", resolved);
+	else
+		hf_fmt(exe_path, sizeof exe_path, "%s", name);
 }
 
 /* --- environment ---------------------------------------------------------------------------- */
@@ -250,8 +278,7 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
 	hf_g.start_mono = hf_os_mono_ns();
 	hf_g.start_real = hf_os_real_ns();
-	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
-	exe_path[n > 0 ? n : 0] = 0;
+	find_exe();
 	if (!hf_g.follow)
 		clean_environment();
 
@@ -261,7 +288,7 @@ void hf_rec_start(unsigned link_mode)
 		hf_warn("cannot initialise (out of memory?); not recording");
 		goto out;
 	}
-	if (hf_writer_open(path) < 0)
+	if (hf_writer_open(path, hf_g.follow) < 0)
 		goto out;
 	hf_g.membarrier = hf_os_membarrier_init();
 	hf_meta_lock();
@@ -316,7 +343,7 @@ int hf_rec_restart_child(void)
 	hf_g.membarrier = hf_os_membarrier_init(); /* registration does not survive fork */
 	char path[PATH_MAX];
 	output_path(path, sizeof path);
-	if (hf_writer_open(path) < 0)
+	if (hf_writer_open(path, 1) < 0)
 		return -1;
 	hf_meta_lock();
 	start_meta(0);

@@ -122,7 +122,7 @@ static void add(const struct dl_phdr_info *info, int index)
 	char resolved[4096];
 	const char *path = name;
 	if (index == 0) {
-		path = hf_exe_path(); /* glibc names the executable "", musl as typed */
+		path = hf_exe_path(); /* resolved at start (hf_init.c: find_exe) */
 	} else if (ms.vdso && (uintptr_t)info->dlpi_phdr - ms.vdso < 4096) {
 		path = "";
 	} else if (name[0] && name[0] != '/' && realpath(name, resolved)) {

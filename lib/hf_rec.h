@@ -351,9 +351,9 @@ void hf_modules_replay(void);
 
 /* --- the trace file, meta stream and background thread (hf_writer.c) ------------------------ */
 
-/* Creates the trace file (never overwrites, never follows a symlink). 0, or -1 after one line
- * on stderr. */
-int hf_writer_open(const char *path);
+/* Creates the trace file (never overwrites, never follows a symlink); alternatives: if it
+ * exists, try NAME.1.gz, NAME.2.gz, ... instead. 0, or -1 after one line on stderr. */
+int hf_writer_open(const char *path, int alternatives);
 const char *hf_writer_path(void);
 void hf_writer_lock(void);
 void hf_writer_unlock(void);

@@ -137,12 +137,26 @@ static void fail(const char *what, int err)
 	hf_rec_disable();
 }
 
-int hf_writer_open(const char *path)
+static int create(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+int hf_writer_open(const char *path, int alternatives)
 {
 	hf_fmt(w.path, sizeof w.path, "%s", path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = create(path);
+	/* A followed process that execs keeps its pid: its next image finds its own trace there.
+	 * NAME.gz -> NAME.1.gz, NAME.2.gz, ... (never an existing file). */
+	size_t len = strlen(path);
+	int gz = len > 3 && !strcmp(path + len - 3, ".gz");
+	for (int i = 1; fd < 0 && errno == EEXIST && alternatives && i < 1000; i++) {
+		hf_fmt(w.path, sizeof w.path, "%s", path);
+		hf_fmt(w.path + len - (gz ? 3 : 0), sizeof w.path - len, ".%d%s", i, gz ? ".gz" : "");
+		fd = create(w.path);
+	}
 	if (fd < 0) {
-		hf_warn("cannot create trace %s: %s; not recording", path, strerror(errno));
+		hf_warn("cannot create trace %s: %s; not recording", w.path, strerror(errno));
 		return -1;
 	}
 	/* Keep clear of 0-2, which a program may close and expect to get back from open(). */

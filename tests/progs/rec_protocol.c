@@ -8,8 +8,8 @@
  * Each wave starts THREADS threads; each runs bursts of allocations in work_alloc() separated
  * by sleeps of 0 to 12 ms: in a burst, every third block is freed at once (FREE_LAST), every
  * third is handed to the next thread's mailbox and freed by it (a cross-thread FREE), the rest
- * are freed by their owner at the end of the burst; every 97th block is kept until exit
- * (leaked). It prints what the trace must say about work_alloc as "key=value" lines, in
+ * are freed by their owner at the end of the burst; every 97th block of a thread is kept until
+ * exit (leaked). It prints what the trace must say about work_alloc as "key=value" lines, in
  * hf_dump --stacks' terms (allocs, bytes, leaked_blocks, leaked_bytes). No stdio, so the trace
  * holds only these allocations and those of pthread_create. */
 #include <pthread.h>
@@ -69,7 +69,7 @@ static void *worker(void *arg)
 			void *p = work_alloc(n);
 			allocs++;
 			bytes += n;
-			if (i % 97 == 96) {
+			if (allocs % 97 == 0) {
 				pthread_mutex_lock(&keep_lock);
 				if (nkept == cap_kept) {
 					cap_kept = cap_kept ? 2 * cap_kept : 256;
