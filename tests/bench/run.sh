@@ -13,9 +13,9 @@
 # measurements, results.tsv, and per-run logs beside it).
 #
 # Knobs (environment): REPS (5), SEED_ITERS (1000000 per thread), REALLOC_ITERS (400000),
-# PRODCONS_ITERS (1000000), SQL_ROWS (fixed in batch.sql), REDIS_REQUESTS (500000 per test),
+# PRODCONS_ITERS (1000000), REDIS_REQUESTS (500000 per test),
 # REDIS_PIPELINE (16), BENCH_ONLY (space-separated workload ids to run: shallow2 shallow1 deep2
-# realloc2 prodcons sqlite redis), BENCH_NO_INSTALL=1 (never run apt-get).
+# realloc2 prodcons sqlite redis), BENCH_NO_INSTALL=1 (never run apt-get), RUN_TIMEOUT (300 s per run).
 set -u
 export LC_ALL=C
 
@@ -236,7 +236,8 @@ free_port() {
 	return 1
 }
 
-# One run: appends "wl cfg rep status wall loop maxrss_kb trace_bytes metric digest" to $tsv.
+# One run: appends "wl cfg rep status wall loop maxrss_kb trace_bytes metric digest cpu" to $tsv
+# (cpu: user + system seconds of the whole process tree).
 # metric: the program's own figure (seed: loop seconds; redis: requests/s); digest: a checksum of
 # the program's answer, which must be the same in every configuration.
 run_one() {
@@ -244,7 +245,7 @@ run_one() {
 	local -a pre
 	read -r -a pre <<<"$(prefix "$c" "$base.gz")"
 	rm -f "$base".* "$meas"
-	local status wall=0 loop=- rss=0 size=- metric=- digest=-
+	local status wall=0 loop=- rss=0 size=- metric=- digest=- cpu=-
 	case ${WL_KIND[$w]} in
 	seed)
 		local prog=$bin/seed
@@ -273,6 +274,8 @@ run_one() {
 		status=$(sed -n 's/.*status=\([^ ]*\).*/\1/p' "$meas")
 		wall=$(sed -n 's/.*wall=\([^ ]*\).*/\1/p' "$meas")
 		rss=$(sed -n 's/.*maxrss_kb=\([^ ]*\).*/\1/p' "$meas")
+		cpu=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "user" || kv[1] == "sys") s += kv[2] } }
+			END { printf "%.3f", s }' "$meas")
 	else
 		status=norun
 	fi
@@ -297,8 +300,8 @@ run_one() {
 		status=notrace
 	fi
 	rm -f "$base.out" "$base.rps" "$meas"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$r" "$status" "$wall" "${loop:--}" \
-		"${rss:-0}" "$size" "$metric" "$digest" >>"$tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$r" "$status" "$wall" "${loop:--}" \
+		"${rss:-0}" "$size" "$metric" "$digest" "$cpu" >>"$tsv"
 	printf '  %-9s %-6s rep %s: %s\n' "$w" "$c" "$r" "$(describe_run "$status" "$wall" "$metric" "${WL_KIND[$w]}")" >&2
 }
 declare -A EXACT_EVENTS
@@ -588,8 +591,11 @@ elapsed=$(($(date +%s) - t_start))
 	target "threads scale: heapfold fp $S / $S1 <= 0.65" "$(pratio shallow2 hffp shallow1 hffp 5)" le 0.65 f
 	v=$(pratio shallow2 bare shallow1 bare 5)
 	printf '| threads scale: bare %s / %s (reference: below 0.65 only when both cores are free) | %s | info |\n' "$S" "$S1" "$([[ -n $v ]] && fmt_f "$v" || echo n/a)"
+	ncpu=$(awk -F'\t' '$1 == "shallow2" && $2 == "bare" && $4 == "0" && $11 != "-" && $5 > 0 { x[n++] = $11 / $5 }
+		END { if (n) printf "%.2f\n", median(x, n) }'" $AWK_MEDIAN" "$tsv")
+	printf '| CPUs the bare seed shallow %s actually got (cpu time / wall time; 2.00 = both cores free) | %s | info |\n' "$S" "${ncpu:-n/a}"
 	a=$(pratio shallow2 hf shallow1 hf 5)
-	printf '| threads scale: heapfold relative to bare (1.00: scales as well as bare) | %s | info |\n' \
+	printf '| threads scale: heapfold ratio over bare ratio (1.00: scales as well as bare; above: worse) | %s | info |\n' \
 		"$([[ -n $a && -n $v ]] && fmt_f "$(awk -v a="$a" -v b="$v" 'BEGIN{print a/b}')" || echo n/a)"
 	a=$(med shallow2 hf 8) h=$(med shallow2 ht 8)
 	target "trace size, seed shallow $S: heapfold <= 2x heaptrack" \

@@ -8,6 +8,9 @@
  *                                and hands them through a 4096-slot ring; the consumer frees them,
  *                                so blocks live long and die in another thread
  *
+ * THREADS 0 runs one loop (shallow, deep or realloc) in the main thread, with no thread created:
+ * for profiling under valgrind (callgrind), which the recorder may treat differently in threads.
+ *
  * Prints "ops=N loop_s=S check=C" on stdout: N allocation calls made, the time the threads ran,
  * and a checksum that keeps the compiler honest (it must be the same in every configuration).
  * Built for glibc (-O2 -g -fno-omit-frame-pointer) and for static musl; see run.sh. */
@@ -169,6 +172,9 @@ int main(int argc, char **argv)
 	}
 	int threads = atoi(argv[2]);
 	iters = atol(argv[3]);
+	int in_main = threads == 0 && mode != PRODCONS;
+	if (in_main)
+		threads = 1;
 	if (threads < 1 || threads > 256 || iters < 1) {
 		fprintf(stderr, "%s: bad THREADS or ITERATIONS\n", argv[0]);
 		return 2;
@@ -185,6 +191,11 @@ int main(int argc, char **argv)
 		memset(rings, 0, (size_t)threads * sizeof *rings);
 
 	double t0 = now();
+	uintptr_t check = 0;
+	if (in_main) {
+		nthr = 0;
+		check = (uintptr_t)(mode == SHALLOW ? shallow_thread : mode == DEEP ? deep_thread : realloc_thread)(NULL);
+	}
 	for (int i = 0; i < nthr; i++) {
 		void *(*fn)(void *);
 		void *arg = NULL;
@@ -202,7 +213,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	uintptr_t check = 0;
 	for (int i = 0; i < nthr; i++) {
 		void *ret;
 		pthread_join(tid[i], &ret);
