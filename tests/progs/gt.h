@@ -24,6 +24,13 @@ static void gt_say(const char *s)
 	(void)r;
 }
 
+/* NULL where the compiler cannot see it (it rewrites realloc(NULL, n) as malloc(n)). */
+static inline void *gt_null(void)
+{
+	void *volatile n = NULL;
+	return n;
+}
+
 /* A failed expectation about libc's behaviour (with or without heapfold): say so, exit 99. */
 #define GT_CHECK(cond)                                                                            \
 	do {                                                                                      \

@@ -36,7 +36,7 @@ __attribute__((noinline)) static void from_calloc(void)
 __attribute__((noinline)) static void from_realloc(void)
 {
 	for (int i = 0; i < 30; i++) { /* realloc(NULL, 64) then realloc(p, 128): all freed */
-		void *p = realloc(NULL, 64);
+		void *p = realloc(gt_null(), 64);
 		GT_CHECK(p);
 		void *q = realloc(p, 128);
 		GT_CHECK(q);
@@ -47,7 +47,7 @@ __attribute__((noinline)) static void from_realloc(void)
 __attribute__((noinline)) static void from_reallocarray(void)
 {
 	for (int i = 0; i < 20; i++) { /* 20 x reallocarray(NULL, 10, 8): leaked */
-		void *p = reallocarray(NULL, 10, 8);
+		void *p = reallocarray(gt_null(), 10, 8);
 		GT_CHECK(p);
 		gt_keep(p);
 	}
