@@ -54,10 +54,14 @@ check_all() {
     missing_pkgs=()
     have_cmd cc || have_cmd gcc || need cc gcc
     have_cmd make || need make make
+    have_cmd g++ || need g++ g++                # the C++ ground-truth programs
+    have_cmd python3 || need python3 python3    # tests: the SVG must parse as XML
     have_cmd pkg-config || need pkg-config pkg-config
     have_cmd musl-gcc || need musl-gcc musl-tools
     have_cmd gzip || need gzip gzip
-    # apt-get source (tools/dev/musl-deps.sh) unpacks with dpkg-source and .tar.xz
+    # apt-get source (tools/dev/build-deps.sh) checks signatures with gpgv, unpacks with
+    # dpkg-source and .tar.xz
+    have_cmd gpgv || need gpgv gpgv
     have_cmd dpkg-source || need dpkg-source dpkg-dev
     have_cmd xz || need xz xz-utils
     have_header libunwind.h || need libunwind.h libunwind-dev
