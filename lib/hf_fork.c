@@ -4,12 +4,14 @@
  * closes its copy of the trace descriptor and never records, so it never touches a lock of ours
  * (its hooks pass straight through; its exit and thread exits do nothing).
  *
- * HEAPFOLD_FOLLOW=1: before the fork every other thread is parked outside the recorder (so none
- * holds a lock of ours, libunwind's or zlib's), then our locks are taken in their fixed order;
- * the parent releases them, the child re-initialises them and starts a trace of its own (named
- * from HEAPFOLD_OUTPUT with its pid), with the parent's modules and stack nodes, and a new
- * background thread. If parking failed (a thread stuck inside a hook for 2 s) the child does not
- * record rather than risk a deadlock. */
+ * HEAPFOLD_FOLLOW=1: before the fork every other thread is parked outside the recorder and the
+ * background thread kept out (hf_thread.c), so none holds a lock of ours, libunwind's or zlib's,
+ * and no structure of ours is half updated; the forking thread itself holds no lock a hook may
+ * need (glibc's fork takes its own locks after this handler, and a parked thread may hold one).
+ * The child re-initialises our locks and starts a trace of its own (named from HEAPFOLD_OUTPUT
+ * with its pid), with the parent's modules and stack nodes, and a new background thread. If
+ * parking failed (bounded waits, see hf_thread.c) the child does not record rather than risk a
+ * deadlock. */
 #include "hf_rec.h"
 
 static __thread int prepared __attribute__((tls_model("initial-exec")));
@@ -26,7 +28,6 @@ static void prepare(void)
 	int mode = t->mode;
 	t->mode = HF_MODE_INSIDE;
 	hf_thread_fork_prepare();
-	hf_writer_fork_prepare();
 	t->mode = mode;
 	prepared = 1;
 }
@@ -35,7 +36,6 @@ static void parent(void)
 {
 	if (!prepared)
 		return;
-	hf_writer_fork_parent();
 	hf_thread_fork_parent();
 	prepared = 0;
 }

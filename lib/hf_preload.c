@@ -379,11 +379,13 @@ HF_EXPORT int dlclose(void *handle)
 	int (*f)(void *) = (int (*)(void *))next_sym(&real, "dlclose");
 	int rc = f ? f(handle) : -1;
 	struct hf_tls *t = &hf_tls;
-	if (hf_load(&hf_g.enabled) && t->mode != HF_MODE_INSIDE) {
-		int mode = t->mode, err = errno;
+	if (hf_load(&hf_g.enabled) && t->mode == HF_MODE_ON) {
+		int err = errno;
 		t->mode = HF_MODE_INSIDE;
+		hf_busy_enter(t->tb); /* like a hook: a fork in progress keeps us out */
 		hf_modules_poll();
-		t->mode = mode;
+		hf_busy_leave(t->tb);
+		t->mode = HF_MODE_ON;
 		errno = err;
 	}
 	return rc;

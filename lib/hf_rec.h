@@ -185,6 +185,8 @@ struct hf_counts {
 };
 
 enum hf_tb_state { HF_TB_FREE = 0, HF_TB_LIVE = 1 };
+/* flush_req values: a flusher takes the buffer, or a fork keeps the thread out of hooks. */
+enum hf_req { HF_REQ_NONE = 0, HF_REQ_FLUSH = 1, HF_REQ_FORK = 2 };
 
 /* One per thread that recorded something; recycled after the thread exits, never unmapped, so
  * the background thread may walk the list of all objects without a lock. */
@@ -196,7 +198,7 @@ struct hf_thread {
 	uint64_t last_ptr; /* its pointer: a free of it at pos == last_end is a FREE_LAST */
 	uint64_t C, T, P;  /* the decoder's registers (format.md 2), as of pos */
 	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
-	int flush_req;     /* another thread wants, or holds, this buffer */
+	int flush_req;     /* another thread wants, or holds, this buffer (HF_REQ_*) */
 	uint32_t records;  /* records in the current chunk */
 	uint32_t n_alloc, n_free, n_failed;
 	uint64_t bytes;
@@ -225,11 +227,16 @@ void hf_thread_full(struct hf_thread *tb);
 void hf_thread_tick(struct hf_thread *tb, uint64_t now);
 /* Owner: another thread set flush_req; wait until it is done with the buffer. */
 void hf_thread_wait_flush(struct hf_thread *tb);
-/* Background thread: flushes buffers older than the flush interval, reaps dead late threads. */
+/* The background thread holds this around each tick's work (so a fork can keep it out). */
+void hf_thread_bg_begin(void);
+void hf_thread_bg_end(void);
+/* Background thread, inside bg_begin/end: flushes buffers older than 3/4 of the flush
+ * interval, reaps dead late threads. */
 void hf_thread_flush_idle(uint64_t now);
 /* Flushes every live buffer, waiting for threads inside hooks (bounded). */
 void hf_thread_flush_all(void);
-/* fork with HEAPFOLD_FOLLOW=1: keep every other thread out of the recorder across the fork. */
+/* fork with HEAPFOLD_FOLLOW=1: keep every other thread out of the recorder across the fork,
+ * holding no lock a hook may need. */
 void hf_thread_fork_prepare(void);
 void hf_thread_fork_parent(void);
 /* The child: forget other threads; with follow (and every thread parked at the fork), give the
@@ -367,9 +374,7 @@ void hf_writer_flush_meta(int locked);
 void hf_writer_close(uint64_t exit_status);
 /* Forked child: drop the file (close the inherited descriptor) without writing anything. */
 void hf_writer_fork_child(void);
-/* The locks hf_fork.c takes around fork, in this order after hf_thread_fork_prepare. */
-void hf_writer_fork_prepare(void);
-void hf_writer_fork_parent(void);
+/* A child's copies of the writer's locks start over unlocked. */
 void hf_writer_fork_reinit(void);
 /* Meta stream: the meta lock also guards hf_stack.c's table and hf_modules.c's list. */
 void hf_meta_lock(void);

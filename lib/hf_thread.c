@@ -26,7 +26,8 @@
  *
  * Rules that keep it deadlock-free: a flusher never waits for an owner while holding a lock an
  * owner may need (only the exit and fork paths wait at all, bounded, holding flush_lock, which
- * owners never take); an owner waits for flush_req only at hook entry, holding nothing.
+ * owners never take); an owner waits for flush_req only at hook entry, holding none of our
+ * locks (it may hold the program's or libc's: hence the bounds).
  * tests/progs/rec_protocol.c stresses it.
  *
  * Thread objects are never unmapped, only recycled through a free list (with a new stream
@@ -55,6 +56,8 @@ static struct {
 } reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .flush_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void thread_dtor(void *arg);
+static void attach_check_fork(struct hf_thread *tb);
+static void release(struct hf_thread *tb);
 
 int hf_thread_init(void)
 {
@@ -182,19 +185,44 @@ void hf_thread_tick(struct hf_thread *tb, uint64_t now)
 	tb->records++;
 }
 
+/* Set by a thread that gave up waiting for a fork (see hf_thread_fork_prepare). */
+static int park_broken;
+
 void hf_thread_wait_flush(struct hf_thread *tb)
 {
-	do {
+	for (;;) {
+		int gave_up = 0;
+		uint64_t t0 = 0;
 		hf_store_rel(&tb->busy, 0);
-		while (hf_load_acq(&tb->flush_req))
+		for (unsigned spins = 0; hf_load_acq(&tb->flush_req); spins++) {
+			if (hf_load(&tb->flush_req) == HF_REQ_FORK && hf_load(&park_broken)) {
+				gave_up = 1; /* this fork's child will not follow anyway */
+				break;
+			}
 			sched_yield();
+			if (hf_load(&tb->flush_req) != HF_REQ_FORK || (spins & 63))
+				continue;
+			uint64_t t = hf_os_mono_ns();
+			if (!t0)
+				t0 = t;
+			if (t - t0 > 100000000u) {
+				/* This thread may hold a lock glibc's fork needs after our prepare
+				 * handler (NSS, stdio): go on, and the child will not follow. A fork
+				 * request never guards the buffer, so going on is safe here. */
+				__atomic_store_n(&park_broken, 1, __ATOMIC_SEQ_CST);
+				gave_up = 1;
+				break;
+			}
+		}
 		if (hf_g.membarrier) {
 			hf_store(&tb->busy, 1);
 			hf_compiler_barrier();
 		} else {
 			__atomic_exchange_n(&tb->busy, 1, __ATOMIC_SEQ_CST);
 		}
-	} while (hf_load_acq(&tb->flush_req));
+		if (gave_up || !hf_load_acq(&tb->flush_req))
+			return;
+	}
 }
 
 /* --- attach and detach ---------------------------------------------------------------------- */
@@ -210,6 +238,7 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 		return NULL;
 	/* A flusher may still be looking at a recycled object: take it through the protocol. The
 	 * per-thread stack cache is kept: node ids are valid for the whole trace. */
+	attach_check_fork(tb);
 	hf_busy_enter(tb);
 	tb->tid = hf_os_gettid();
 	tb->late = t->late;
@@ -272,7 +301,7 @@ static void release(struct hf_thread *tb)
  * stream and free the object. Returns 1 if the object was retired. */
 static int flush_other(struct hf_thread *tb, int wait, int end)
 {
-	__atomic_store_n(&tb->flush_req, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&tb->flush_req, HF_REQ_FLUSH, __ATOMIC_SEQ_CST);
 	if (hf_os_membarrier() < 0) {
 		release(tb);
 		return 0;
@@ -316,10 +345,19 @@ static int flush_other(struct hf_thread *tb, int wait, int end)
 	return end;
 }
 
+void hf_thread_bg_begin(void)
+{
+	pthread_mutex_lock(&reg.flush_lock);
+}
+
+void hf_thread_bg_end(void)
+{
+	pthread_mutex_unlock(&reg.flush_lock);
+}
+
 void hf_thread_flush_idle(uint64_t now)
 {
 	uint64_t age = hf_g.flush_ns / 4 * 3;
-	pthread_mutex_lock(&reg.flush_lock);
 	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb; tb = tb->next) {
 		if (hf_load(&tb->state) != HF_TB_LIVE)
 			continue;
@@ -332,7 +370,6 @@ void hf_thread_flush_idle(uint64_t now)
 			continue;
 		flush_other(tb, 0, 0);
 	}
-	pthread_mutex_unlock(&reg.flush_lock);
 }
 
 void hf_thread_flush_all(void)
@@ -361,23 +398,32 @@ void hf_thread_flush_self(void)
 
 /* --- fork ----------------------------------------------------------------------------------- */
 
-/* Parks every other thread outside the recorder, so that none holds a lock of ours, of libunwind
- * or of zlib when the child is made: set flush_req on all, one membarrier, wait until none is
- * busy. Threads entering a hook meanwhile wait at its entry. Bounded: a thread stuck inside a
- * hook for 2 s is left alone (the child then does not follow; see hf_fork.c). */
-static int parked_ok;
+/* HEAPFOLD_FOLLOW=1: the child inherits our data structures, so at the moment of the fork no
+ * thread may be half way through one, nor inside libunwind or zlib (their locks would stay
+ * taken in the child). Every other thread is parked outside the recorder: flush_req = FORK on
+ * all, one membarrier, wait until none is busy; a thread entering a hook meanwhile waits at its
+ * entry, and one attaching sees "forking" and parks itself. The background thread is kept out
+ * by flush_lock, which it holds for each of its ticks.
+ *
+ * The forking thread holds no lock a hook may need while glibc's fork then takes its own locks
+ * (stdio's list lock, NSS): a parked thread may hold one of those. So both waits are bounded: a
+ * thread busy inside a hook for 2 s is left alone, and a parked thread waits at most 0.1 s and
+ * goes on (a fork rarely takes that long). Either way the child does not follow (it records nothing and touches nothing of
+ * ours), rather than risk a deadlock in the parent or the child. */
+static int parked_ok, forking;
 
 void hf_thread_fork_prepare(void)
 {
 	struct hf_thread *self = hf_tls.tb;
 	pthread_mutex_lock(&reg.flush_lock);
-	pthread_mutex_lock(&reg.lock); /* no thread attaches meanwhile */
-	for (struct hf_thread *tb = reg.all; tb; tb = tb->next)
+	__atomic_store_n(&park_broken, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&forking, 1, __ATOMIC_SEQ_CST);
+	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb; tb = tb->next)
 		if (tb != self)
-			__atomic_store_n(&tb->flush_req, 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&tb->flush_req, HF_REQ_FORK, __ATOMIC_SEQ_CST);
 	parked_ok = hf_os_membarrier() == 0;
 	uint64_t t0 = hf_os_mono_ns();
-	for (struct hf_thread *tb = reg.all; tb && parked_ok; tb = tb->next) {
+	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb && parked_ok; tb = tb->next) {
 		while (tb != self && hf_load_acq(&tb->busy)) {
 			if (hf_os_mono_ns() - t0 > 2000000000u) {
 				parked_ok = 0;
@@ -391,11 +437,22 @@ void hf_thread_fork_prepare(void)
 void hf_thread_fork_parent(void)
 {
 	struct hf_thread *self = hf_tls.tb;
-	for (struct hf_thread *tb = reg.all; tb; tb = tb->next)
+	__atomic_store_n(&forking, 0, __ATOMIC_SEQ_CST);
+	for (struct hf_thread *tb = hf_load_acq(&reg.all); tb; tb = tb->next)
 		if (tb != self)
 			release(tb);
-	pthread_mutex_unlock(&reg.lock);
 	pthread_mutex_unlock(&reg.flush_lock);
+}
+
+/* An attaching thread during a fork parks itself (see above: the forker may not see it). */
+static void attach_check_fork(struct hf_thread *tb)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&forking, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&tb->flush_req, HF_REQ_FORK, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&forking, __ATOMIC_SEQ_CST))
+		release(tb); /* the parent handler ran meanwhile and may have missed us */
 }
 
 int hf_thread_fork_child(int follow)
@@ -404,7 +461,8 @@ int hf_thread_fork_child(int follow)
 	struct hf_thread *self = t->tb;
 	pthread_mutex_init(&reg.lock, NULL);
 	pthread_mutex_init(&reg.flush_lock, NULL);
-	if (!follow || !parked_ok) {
+	forking = 0;
+	if (!follow || !parked_ok || park_broken) {
 		t->mode = HF_MODE_OFF; /* only this thread exists here: nothing records again */
 		return 0;
 	}

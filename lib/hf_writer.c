@@ -1,6 +1,6 @@
 /* hf_writer.c: the trace file, the meta stream (stream 0) and the background thread.
  *
- * Locks, always taken in this order (hf_fork.c takes them all around fork):
+ * Locks, always taken in this order (after hf_thread.c's flush_lock when that is held):
  *   file lock   the descriptor, the meta stream's seq and the totals of what was written; held
  *               from "pending meta is written" to "the event chunk is written", which is how
  *               NODE records always precede the events that use them (format.md 4)
@@ -451,22 +451,8 @@ void hf_writer_close(uint64_t exit_status)
 
 /* --- fork ----------------------------------------------------------------------------------- */
 
-void hf_writer_fork_prepare(void)
-{
-	pthread_mutex_lock(&w.file_lock);
-	pthread_mutex_lock(&w.meta_lock);
-	pthread_mutex_lock(&w.pool_lock);
-}
-
-void hf_writer_fork_parent(void)
-{
-	pthread_mutex_unlock(&w.pool_lock);
-	pthread_mutex_unlock(&w.meta_lock);
-	pthread_mutex_unlock(&w.file_lock);
-}
-
-/* The child's copies of the locks: taken by this thread in prepare (follow) or possibly held by
- * a thread that does not exist here; either way they start over unlocked. */
+/* The child's copies of the locks: possibly held by a thread that does not exist here (without
+ * follow; with follow, every thread was parked and no lock held). They start over unlocked. */
 void hf_writer_fork_reinit(void)
 {
 	pthread_mutex_init(&w.file_lock, NULL);
@@ -518,8 +504,11 @@ static void *bg_main(void *arg)
 		struct timespec ts = { (time_t)(next / 1000000000u), (long)(next % 1000000000u) };
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
-		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead))
+		hf_thread_bg_begin(); /* a fork keeps this whole tick out */
+		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead)) {
+			hf_thread_bg_end();
 			break;
+		}
 		uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
 		hf_store(&hf_g.clock, now);
 		if (now - last_sample >= hf_g.sample_ns || last_sample == 0) {
@@ -539,6 +528,7 @@ static void *bg_main(void *arg)
 			if (old)
 				hf_writer_flush_meta(0);
 		}
+		hf_thread_bg_end();
 	}
 	return NULL;
 }
