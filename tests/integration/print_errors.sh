@@ -51,6 +51,14 @@ expect_eq "full disk: exit status" "$st" 3
 expect_true "full disk: message" grep -q '^heapfold_print: write error on /dev/full: No space left' "$T/stderr"
 run st "$t" -o "$T/no/such/dir/report.txt"
 expect_eq "unwritable: exit status" "$st" 3
+# A failed run removes only outputs it created: never an existing file, never a device.
+echo precious >"$T/existing.txt"
+run st "$T/future.gz" -F "$T/existing.txt" -o /dev/null
+expect_eq "failed run: exit status" "$st" 1
+expect_true "failed run: the existing output file is still there" test -f "$T/existing.txt"
+expect_true "failed run: /dev/null is still a device" test -c /dev/null
+run st "$T/future.gz" -F "$T/new.txt"
+expect_true "failed run: a new output file is removed" test ! -e "$T/new.txt"
 set +e
 (sleep 0.5; exec "$HP" --no-progress "$t" --flamegraph 2>"$T/stderr") | true
 st=${PIPESTATUS[0]}

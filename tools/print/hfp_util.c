@@ -1,6 +1,7 @@
 /* hfp_util.c: small helpers of heapfold_print: allocation, number parsing and formatting,
  * growable buffers, string interning, warnings and checked outputs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -334,12 +335,22 @@ int hfp_out_open(struct hfp_out *o, const char *path)
 		return HFP_EXIT_OK;
 	}
 	o->name = path;
-	o->f = fopen(path, "w");
-	if (!o->f) {
+	/* Only a file this run created is removed when the run fails (hfp_out_discard): an
+	 * existing file, /dev/null above all, is truncated at most, never unlinked. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0)
+		o->created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
 		fprintf(stderr, HFP_NAME ": cannot create %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (o->created)
+			unlink(path);
+		o->created = 0;
 		return HFP_EXIT_OUTPUT;
 	}
-	o->created = 1;
 	return HFP_EXIT_OK;
 }
 
