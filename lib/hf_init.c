@@ -311,7 +311,10 @@ out:
 void hf_rec_exit(int status)
 {
 	struct hf_tls *t = &hf_tls;
-	if (hf_load(&hf_g.state) != HF_STATE_ON || __atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
+	/* INSIDE: a signal handler called exit while this thread was in the recorder, maybe holding
+	 * our locks. Leave the trace as it is (readable up to the last flush, without CLOSE). */
+	if (t->mode == HF_MODE_INSIDE || hf_load(&hf_g.state) != HF_STATE_ON ||
+	    __atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
 		return;
 	int err = errno;
 	t->mode = HF_MODE_OFF; /* whatever this thread does from here on is not recorded */
@@ -328,6 +331,8 @@ void hf_rec_flush(void)
 		return;
 	struct hf_tls *t = &hf_tls;
 	int mode = t->mode, err = errno;
+	if (mode == HF_MODE_INSIDE)
+		return; /* called from a signal handler that interrupted the recorder */
 	t->mode = HF_MODE_INSIDE;
 	hf_thread_flush_all();
 	hf_writer_flush_meta(0);

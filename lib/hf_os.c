@@ -3,6 +3,7 @@
  * not allocate, so it may run inside a malloc hook. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -38,22 +39,36 @@ void *hf_os_grow(void *p, size_t old_n, size_t n)
 	return q == MAP_FAILED ? NULL : q;
 }
 
+/* A write past RLIMIT_FSIZE raises SIGXFSZ, whose default action kills the process: the
+ * program must not die of our trace. The signal is blocked in this thread around the write
+ * (two system calls per chunk) and, if it was not blocked by the program, the one our write
+ * raised is consumed; the write then fails with EFBIG and recording stops. */
 int hf_os_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
+	int err = 0;
+	sigset_t xfsz, old;
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
 	while (n > 0) {
 		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w < 0 ? errno : EIO;
+			break;
 		}
-		if (w == 0)
-			return EIO;
 		c += w;
 		n -= (size_t)w;
 	}
-	return 0;
+	if (err == EFBIG && !sigismember(&old, SIGXFSZ)) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&xfsz, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
 }
 
 uint64_t hf_os_mono_ns(void)

@@ -53,7 +53,7 @@ static struct {
 	int dead; /* failed or closed: nothing more is written */
 	char path[4096];
 	uint32_t meta_seq;
-	uint64_t chunks, threads, nodes_written;
+	uint64_t chunks, threads;
 	struct hf_counts tot;
 	struct zbuf *meta_z;
 
@@ -183,7 +183,7 @@ int hf_writer_open(const char *path, int alternatives)
 	w.ino = st.st_ino;
 	w.dead = 0;
 	w.meta_seq = 0;
-	w.chunks = w.threads = w.nodes_written = 0;
+	w.chunks = w.threads = 0;
 	memset(&w.tot, 0, sizeof w.tot);
 	w.meta_C = hf_load(&hf_E.v);
 	w.meta_T = 0;
@@ -343,8 +343,6 @@ static void write_meta(const struct mbuf *m, int split)
 			C += dc;
 			T += dt;
 		}
-		if (*rec == HF_TAG_NODE)
-			w.nodes_written++;
 		records++;
 	}
 	if (p > start)
