@@ -245,6 +245,10 @@ install: all
 	$(if $(filter $(PRINT_BIN),$(TARGETS)),install -m 755 $(PRINT_BIN) $(DESTDIR)$(BINDIR)/)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/pkgconfig/heapfold-trace.pc.in \
 		> $(DESTDIR)$(PKGDIR)/heapfold-trace.pc
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(if $(filter $(MUSL_PRELOAD_SO),$(TARGETS)),install -d $(DESTDIR)$(LIBDIR)/musl && \
+		install -m 755 $(MUSL_PRELOAD_SO) $(DESTDIR)$(LIBDIR)/musl/)
 
 clean:
 	rm -rf $(B)
