@@ -1,0 +1,117 @@
+/* heapfold.h: control the heapfold recorder from the program it profiles, and read live heap
+ * statistics.
+ *
+ * Link with heapfold (docs/linking.md):
+ *     cc app.c $(pkg-config --libs heapfold)                                  dynamic
+ *     cc -static app.c $(pkg-config --static --libs heapfold-static)           static glibc
+ *     musl-gcc -static app.c $(pkg-config --static --libs heapfold-musl)       static musl
+ * The same calls work when the program runs under LD_PRELOAD=libheapfold.so.
+ *
+ * A program that may run without heapfold can call the API through weak references: define
+ * HF_WEAK before including this header, and every call returns HF_ENOTAVAIL (hf_version()
+ * returns 0) when no heapfold is linked or preloaded, instead of crashing:
+ *     #define HF_WEAK
+ *     #include <heapfold.h>
+ *
+ * All functions are thread-safe, allocate nothing through the program's allocator, and may be
+ * called before main (from constructors) and after it (from atexit handlers). */
+#ifndef HEAPFOLD_H
+#define HEAPFOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HF_VERSION_MAJOR 0
+#define HF_VERSION_MINOR 1
+#define HF_VERSION_PATCH 0
+/* One number for compile-time comparisons: 0xMMmmpp. */
+#define HF_VERSION_NUM ((HF_VERSION_MAJOR << 16) | (HF_VERSION_MINOR << 8) | HF_VERSION_PATCH)
+
+/* Return codes. */
+#define HF_OK 0           /* done */
+#define HF_ENOTAVAIL (-1) /* heapfold is not linked or preloaded (weak references, stub) */
+#define HF_EINVAL (-2)    /* bad argument: NULL, or a struct whose size field is wrong */
+#define HF_EBUSY (-3)     /* hf_start: already recording; hf_stop: not recording */
+#define HF_EIO (-4)       /* the trace file cannot be created or written (errno says why) */
+#define HF_EFORK (-5)     /* in a forked child that does not follow: recording is off for good */
+
+#ifdef HF_WEAK
+#define HF_DECL __attribute__((weak))
+#else
+#define HF_DECL
+#endif
+
+/* The library's version as HF_VERSION_NUM, to compare with the header's; 0 when heapfold is not
+ * there (weak references only). */
+HF_DECL unsigned hf_version(void);
+
+/* Starts recording into a new trace file. path is a pattern as HEAPFOLD_OUTPUT (%p pid, %e
+ * executable name); NULL uses HEAPFOLD_OUTPUT or its default. The file is created without
+ * following symlinks and never overwrites an existing file.
+ * Returns HF_OK, HF_EBUSY (already recording), HF_EIO (errno set), HF_EFORK, HF_ENOTAVAIL.
+ * Recording also starts by itself at program start when HEAPFOLD_OUTPUT is set, or always
+ * under the launcher / LD_PRELOAD. */
+HF_DECL int hf_start(const char *path);
+
+/* Stops recording: flushes every thread's data, writes the clean-exit record and closes the
+ * trace, which is then complete. Allocations after it are not recorded (the statistics below
+ * keep counting). Returns HF_OK, HF_EBUSY (not recording), HF_EIO, HF_ENOTAVAIL. */
+HF_DECL int hf_stop(void);
+
+/* Writes everything recorded so far to the trace file (every thread's buffer), so that a crash
+ * after it loses nothing before it. Returns HF_OK (also when not recording), HF_EIO,
+ * HF_ENOTAVAIL. */
+HF_DECL int hf_flush(void);
+
+/* Records a named phase marker in the calling thread's stream (heapfold_print lists marks with
+ * their time). label: at most 255 bytes are kept. Returns HF_OK (also when not recording),
+ * HF_EINVAL (NULL label), HF_ENOTAVAIL. */
+HF_DECL int hf_mark(const char *label);
+
+/* Live heap statistics, counted from program start whether or not a trace is being written.
+ * current_bytes and peak_bytes count live blocks at the size the allocator gives them
+ * (malloc_usable_size: the request rounded up to the allocator's granule), because the
+ * size a program asked for is not known when it frees a block; total_bytes counts the sizes
+ * asked for, as traces do. */
+typedef struct hf_stats {
+	size_t size;             /* set to sizeof(hf_stats_t) before the call */
+	uint64_t current_bytes;  /* live now (usable size) */
+	uint64_t current_blocks;
+	uint64_t peak_bytes;     /* the highest current_bytes so far (since start or hf_stats_reset_peak) */
+	uint64_t peak_blocks;    /* current_blocks at that moment */
+	uint64_t total_allocs;   /* allocations that returned memory */
+	uint64_t total_bytes;    /* sizes asked for */
+	uint64_t total_frees;
+	uint64_t temporary;      /* allocations freed by their thread before it allocated again */
+	uint64_t failed;         /* allocation calls that returned NULL */
+} hf_stats_t;
+
+/* Fills *out. Cheap (no system call, no lock): a service may export it as metrics. Values are
+ * exact at any point where no other thread is allocating.
+ * Returns HF_OK, HF_EINVAL (NULL or wrong out->size), HF_ENOTAVAIL. */
+HF_DECL int hf_stats(hf_stats_t *out);
+
+/* Sets peak_bytes and peak_blocks to the current values, so a test can bound the peak of one
+ * code path. Returns HF_OK or HF_ENOTAVAIL. */
+HF_DECL int hf_stats_reset_peak(void);
+
+#ifdef HF_WEAK
+/* Wrappers that make weak references safe to call: hf_version() is 0 and the others return
+ * HF_ENOTAVAIL when the symbol is absent. */
+#define hf_version() (hf_version ? (hf_version)() : 0u)
+#define hf_start(p) (hf_start ? (hf_start)(p) : HF_ENOTAVAIL)
+#define hf_stop() (hf_stop ? (hf_stop)() : HF_ENOTAVAIL)
+#define hf_flush() (hf_flush ? (hf_flush)() : HF_ENOTAVAIL)
+#define hf_mark(l) (hf_mark ? (hf_mark)(l) : HF_ENOTAVAIL)
+#define hf_stats(o) (hf_stats ? (hf_stats)(o) : HF_ENOTAVAIL)
+#define hf_stats_reset_peak() (hf_stats_reset_peak ? (hf_stats_reset_peak)() : HF_ENOTAVAIL)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif
