@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -483,6 +484,40 @@ static uint64_t read_rss(void)
 	return pages * hf_os_page_size();
 }
 
+/* Field 20 of /proc/self/stat (or of a task's): the number of threads; *state: field 3. */
+static long stat_threads(const char *path, char *state)
+{
+	char buf[1024];
+	if (hf_os_read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	const char *s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+	if (!s || s[1] != ' ')
+		return -1;
+	*state = s[2];
+	s += 2;
+	for (int field = 3; field < 20 && *s; s++)
+		field += *s == ' ';
+	long n = 0;
+	while (*s >= '0' && *s <= '9')
+		n = n * 10 + (*s++ - '0');
+	return n;
+}
+
+/* Whether every program thread is gone and only this one (and a main thread that called
+ * pthread_exit, a zombie until the process ends) remains. libc calls exit(0) when its last
+ * thread exits, but counts ours: without this, such a process would never end. */
+static int only_us(void)
+{
+	char state, path[64];
+	long n = stat_threads("/proc/self/stat", &state);
+	if (n != 2)
+		return 0; /* (1 cannot happen: a main thread that called pthread_exit still counts) */
+	if ((long)hf_os_gettid() == (long)hf_g.pid)
+		return 0;
+	hf_fmt(path, sizeof path, "/proc/self/task/%d/stat", (int)hf_g.pid);
+	return stat_threads(path, &state) >= 0 && state == 'Z';
+}
+
 /* Wakes every min(SAMPLE_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
  * samples RSS every SAMPLE_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
  * written for 3/4 of FLUSH_MS, so no record waits longer than about FLUSH_MS. */
@@ -527,6 +562,8 @@ static void *bg_main(void *arg)
 				hf_writer_flush_meta(0);
 		}
 		hf_thread_bg_end();
+		if (only_us())
+			exit(0); /* what libc's last thread would have done (outside bg_begin) */
 	}
 	return NULL;
 }
