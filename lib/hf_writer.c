@@ -128,13 +128,13 @@ static void pool_put(struct zbuf *z)
 /* --- the file ------------------------------------------------------------------------------- */
 
 /* File lock held. One line on stderr, then nothing more is written or recorded. */
-static void fail(const char *what, int err)
+static void fail(const char *why)
 {
 	if (w.dead)
 		return;
 	w.dead = 1;
-	hf_warn("%s %s: %s; recording stopped (the trace written so far stays readable)", what,
-		w.path, err ? strerror(err) : "internal error");
+	hf_warn("cannot write trace %s: %s; recording stopped (what was written stays readable)",
+		w.path, why);
 	hf_rec_disable();
 }
 
@@ -217,12 +217,12 @@ static int write_member(const void *p, size_t n)
 		return -1;
 	struct stat st;
 	if (fstat(w.fd, &st) != 0 || st.st_dev != w.dev || st.st_ino != w.ino) {
-		fail("the program closed the descriptor of", 0);
+		fail("the program closed or replaced its file descriptor");
 		return -1;
 	}
 	int err = hf_os_write_all(w.fd, p, n);
 	if (err) {
-		fail("cannot write", err);
+		fail(strerror(err));
 		return -1;
 	}
 	w.chunks++;
@@ -307,7 +307,7 @@ static int meta_piece(const uint8_t *p, size_t n, uint32_t records, uint64_t c0,
 	h.time_start = t0;
 	size_t m = hf_chunk_encode(&w.meta_z->zs, &h, p, n, w.meta_z->out, w.meta_z->cap);
 	if (m == 0) {
-		fail("cannot compress meta data for", 0);
+		fail("compression failed");
 		return -1;
 	}
 	if (write_member(w.meta_z->out, m) < 0)
@@ -394,9 +394,9 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 		hf_writer_lock();
 	int rc = -1;
 	if (!z) {
-		fail("out of memory writing", ENOMEM);
+		fail(strerror(ENOMEM));
 	} else if (m == 0) {
-		fail("cannot compress events for", 0);
+		fail("compression failed");
 	} else if (!w.dead) {
 		flush_meta_locked(1);
 		if (write_member(z->out, m) == 0) {
