@@ -80,13 +80,14 @@ DEPS_MUSL := $(B)/deps/musl
 UNWIND_CFLAGS_HOST := -I$(DEPS_HOST)/include
 UNWIND_LIBS_HOST := -L$(DEPS_HOST)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
 REC_CFLAGS := -fPIC -ftls-model=initial-exec -fvisibility=hidden -fno-omit-frame-pointer
+# The recorder is never built with sanitizers: it interposes the allocator that ASan and TSan
+# replace. SANITIZE builds build it plain, so the sanitized tools still read real traces.
+REC_BASE_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 REC_LDLIBS := -Wl,--exclude-libs,ALL -ldl -lpthread
 
 PRELOAD_SO := $(B)/lib/libheapfold.so
 ifneq ($(REC_ALL),)
-ifeq ($(SANITIZE),)
 TARGETS += $(PRELOAD_SO) $(LAUNCHER)
-endif
 endif
 
 # The same recorder for musl programs (LD_PRELOAD=... or ld-musl-x86_64.so.1 --preload ...),
@@ -98,9 +99,7 @@ UNWIND_CFLAGS_MUSL := -I$(DEPS_MUSL)/include
 UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
 ifneq ($(REC_ALL),)
 ifneq ($(HAVE_MUSL_CC),)
-ifeq ($(SANITIZE),)
 TARGETS += $(MUSL_PRELOAD_SO)
-endif
 endif
 endif
 
@@ -130,7 +129,7 @@ $(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp:
 $(B)/rec/%.o: %.c $(DEPS_HOST)/.stamp
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_HOST) -c $< -o $@
+	$(Q)$(CC) $(REC_BASE_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_HOST) -c $< -o $@
 
 $(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
 	$(call msg,LD,$@)
@@ -140,7 +139,7 @@ $(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
 $(B)/musl/rec/%.o: %.c $(DEPS_MUSL)/.stamp
 	$(call msg,MUSLCC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(MUSL_CC) $(ALL_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_MUSL) -c $< -o $@
+	$(Q)$(MUSL_CC) $(REC_BASE_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_MUSL) -c $< -o $@
 
 $(MUSL_PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),musl/rec)
 	$(call msg,LD,$@)
