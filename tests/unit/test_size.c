@@ -115,8 +115,8 @@ static void test_malloc_free_loop_costs_few_bytes_per_event(void **state)
 	print_message("same with n random in 1..1000: %.3f bytes/event raw; 1 MiB chunks: %.3f at "
 		      "level 1, %.3f at level 6\n", rraw, rz1, rz6);
 	/* ALLOC is 1 + 1 + 2 + (1..3) bytes, FREE_LAST 1: at most 4 per event with glibc's
-	 * addresses. AddressSanitizer's allocator spreads blocks further apart. */
-#ifdef __SANITIZE_ADDRESS__
+	 * addresses. The sanitizers' allocators spread blocks further apart. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	const double limit = 6.0;
 #else
 	const double limit = 4.0;
