@@ -14,6 +14,8 @@ expect_true "says not found" grep -q "not found" err
 expect_true "names the option" grep -q -- "--bogus" err
 "$HF_LAUNCHER" --unwind xyz true 2>err; expect_eq "bad --unwind" "$?" 2
 "$HF_LAUNCHER" 2>/dev/null; expect_eq "no program" "$?" 2
+"$HF_LAUNCHER" -q -o "$HF_TEST_TMP/missing/t.gz" true 2>err; expect_eq "-q, unwritable: status" "$?" 0
+expect_eq "-q still lets the recorder's error through, one line" "$(grep -c 'missing/t.gz' err)" 1
 
 printf 'int main(void) { return 3; }\n' >static.c
 if cc -static static.c -o static_prog 2>/dev/null; then
