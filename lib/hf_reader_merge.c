@@ -475,17 +475,20 @@ int hf_trace_next(hf_trace *t, struct hf_event *ev)
 	if (t->merge_state == 0 && (rc = merge_init(t)) < 0)
 		return rc;
 	if (t->emitted) {
+		/* The cursor that delivered the last event is still the top of the heap: advance it
+		 * and sift it down once (half the work of a pop now and a push later). */
 		struct hf_cursor *c = t->emitted;
 		t->emitted = NULL;
 		if ((rc = advance(t, c)) < 0)
 			return rc;
-		if (!c->done)
-			heap_push(t, (size_t)(c - t->cur));
+		if (c->done)
+			heap_pop(t);
+		else
+			heap_down(t, 0);
 	}
 	while (t->nheap) {
 		struct hf_cursor *c = &t->cur[t->heap[0]];
 		if (c->have_ev) {
-			heap_pop(t);
 			emit(t, c, ev);
 			t->emitted = c;
 			return HF_TRACE_OK;
