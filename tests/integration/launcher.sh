@@ -25,6 +25,13 @@ if cc -static static.c -o static_prog 2>/dev/null; then
 	expect_true "says statically linked" grep -q "statically linked" err
 fi
 
+# The preload variable and heapfold's options stay out of children (they may use another libc);
+# with --follow they are passed on.
+leak=$("$HF_LAUNCHER" -q -o "$HF_TEST_TMP/env.gz" sh -c 'env' | grep -c -E '^(LD_PRELOAD=.*heapfold|HEAPFOLD_)' || true)
+expect_eq "no LD_PRELOAD or HEAPFOLD_* in a child's environment" "$leak" 0
+leak=$("$HF_LAUNCHER" -q --follow -o "$HF_TEST_TMP/envf.%p.gz" sh -c 'env' | grep -c -E '^LD_PRELOAD=.*heapfold' || true)
+expect_eq "--follow passes LD_PRELOAD on" "$leak" 1
+
 "$HF_LAUNCHER" sh -c 'echo hi' >out 2>err
 st=$?
 set -e
