@@ -93,13 +93,39 @@ endif
 # The same recorder for musl programs (LD_PRELOAD=... or ld-musl-x86_64.so.1 --preload ...),
 # built when musl-gcc exists, against PIC musl builds of libunwind and zlib.
 # --eh-frame-hdr: musl-gcc omits it, and libunwind then reopens the file on every cache miss.
-MUSL_PRELOAD_SO := $(B)/musl/lib/libheapfold.so
+MUSL_PRELOAD_SO := $(B)/lib/musl/libheapfold.so
 HAVE_MUSL_CC := $(shell command -v $(MUSL_CC) 2>/dev/null)
 UNWIND_CFLAGS_MUSL := -I$(DEPS_MUSL)/include
 UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
 ifneq ($(REC_ALL),)
 ifneq ($(HAVE_MUSL_CC),)
+ifeq ($(SANITIZE),)
 TARGETS += $(MUSL_PRELOAD_SO)
+endif
+endif
+endif
+
+# ---- static archives (docs/linking.md) ----------------------------------------------------------
+# libheapfold.a for static glibc programs and lib/musl/libheapfold.a for static musl ones, each
+# with the ld options a program links it with (heapfold.wrap: --wrap of the malloc family, the
+# symbols to pull in) and the pkg-config files that name both. An archive is one object: our
+# code and the libunwind and zlib it needs, joined by a partial link (ld -r) that gathers all
+# their code into one section, hf_text (lib/hf_static.ld: the recorder drops frames inside it),
+# after which every symbol but the API and the __wrap_ functions is made local. So a program's
+# own zlib or libunwind never meets ours, and a link needs no further -l option.
+STATIC_LIB := $(B)/lib/libheapfold.a
+MUSL_STATIC_LIB := $(B)/lib/musl/libheapfold.a
+STATIC_WRAP := $(B)/lib/heapfold.wrap
+MUSL_STATIC_WRAP := $(B)/lib/musl/heapfold.wrap
+STATIC_KEEP := -w --keep-global-symbol='__wrap_*' $(addprefix --keep-global-symbol=,hf_version \
+	hf_start hf_stop hf_flush hf_mark hf_stats hf_stats_reset_peak)
+PC_NAMES := heapfold heapfold-static heapfold-musl
+ifneq ($(REC_ALL),)
+ifeq ($(SANITIZE),)
+TARGETS += $(STATIC_LIB) $(STATIC_WRAP)
+ifneq ($(HAVE_MUSL_CC),)
+TARGETS += $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP)
+endif
 endif
 endif
 
@@ -131,10 +157,13 @@ $(B)/rec/%.o: %.c $(DEPS_HOST)/.stamp
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(REC_BASE_CFLAGS) $(REC_CFLAGS) $(UNWIND_CFLAGS_HOST) -c $< -o $@
 
+# The soname is what a program linked with -lheapfold records in DT_NEEDED (hf_preload.c tells
+# linked from preloaded by it).
 $(PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),rec)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -shared -Wl,-z,nodelete -Wl,--build-id $(LDFLAGS) $^ $(UNWIND_LIBS_HOST) $(REC_LDLIBS) -o $@
+	$(Q)$(CC) -shared -Wl,-soname,libheapfold.so -Wl,-z,nodelete -Wl,--build-id $(LDFLAGS) $^ \
+		$(UNWIND_LIBS_HOST) $(REC_LDLIBS) -o $@
 
 $(B)/musl/rec/%.o: %.c $(DEPS_MUSL)/.stamp
 	$(call msg,MUSLCC,$@)
@@ -144,8 +173,35 @@ $(B)/musl/rec/%.o: %.c $(DEPS_MUSL)/.stamp
 $(MUSL_PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),musl/rec)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(MUSL_CC) -shared -Wl,-z,nodelete -Wl,--build-id -Wl,--eh-frame-hdr $(LDFLAGS) $^ \
-		$(UNWIND_LIBS_MUSL) -Wl,--exclude-libs,ALL -o $@
+	$(Q)$(MUSL_CC) -shared -Wl,-soname,libheapfold.so -Wl,-z,nodelete -Wl,--build-id \
+		-Wl,--eh-frame-hdr $(LDFLAGS) $^ $(UNWIND_LIBS_MUSL) -Wl,--exclude-libs,ALL -o $@
+
+# The archives: partial link, then everything but the API and the wrappers made local.
+$(STATIC_LIB): $(call obj,$(REC_STATIC_SRC),rec) lib/hf_static.ld
+	$(call msg,AR,$@)
+	@mkdir -p $(@D) $(B)/rec/static
+	$(Q)$(CC) -r -nostdlib -Wl,-T,lib/hf_static.ld $(filter %.o,$^) \
+		$(DEPS_HOST)/lib/libunwind.a $(DEPS_HOST)/lib/libz.a -o $(B)/rec/static/heapfold.o
+	$(Q)objcopy $(STATIC_KEEP) $(B)/rec/static/heapfold.o
+	$(Q)rm -f $@ && ar rcs $@ $(B)/rec/static/heapfold.o
+
+$(MUSL_STATIC_LIB): $(call obj,$(REC_STATIC_SRC),musl/rec) lib/hf_static.ld
+	$(call msg,AR,$@)
+	@mkdir -p $(@D) $(B)/musl/rec/static
+	$(Q)$(MUSL_CC) -r -nostdlib -Wl,-T,lib/hf_static.ld $(filter %.o,$^) \
+		$(DEPS_MUSL)/lib/libunwind.a $(DEPS_MUSL)/lib/libz.a -o $(B)/musl/rec/static/heapfold.o
+	$(Q)objcopy $(STATIC_KEEP) $(B)/musl/rec/static/heapfold.o
+	$(Q)rm -f $@ && ar rcs $@ $(B)/musl/rec/static/heapfold.o
+
+$(STATIC_WRAP): lib/pkgconfig/glibc.wrap
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(MUSL_STATIC_WRAP): lib/pkgconfig/musl.wrap
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 $(LAUNCHER): tools/heapfold
 	$(call msg,GEN,$@)
@@ -202,6 +258,48 @@ $(B)/tests/progs-musl/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(Q)$(MUSL_CC) $(PROG_CFLAGS) $< -o $@
 
+# Programs linked with heapfold (tests/integration/link_*.sh): tests/link/*.c, and the
+# ground-truth programs gt_family and gt_threads, each built statically with glibc, statically
+# with musl, and dynamically against libheapfold.so (no LD_PRELOAD), with the options the
+# pkg-config files give (tests/integration/link_pkgconfig.sh checks those files themselves).
+LINK_SRC := $(wildcard tests/link/*.c) tests/progs/gt_family.c tests/progs/gt_threads.c
+LINK_NAMES := $(basename $(notdir $(LINK_SRC)))
+LINK_CFLAGS := $(PROG_CFLAGS) -Iinclude
+LINK_STATIC_OPTS = -Wl,@$(STATIC_WRAP) -Wl,--eh-frame-hdr -Wl,--build-id
+LINK_MUSL_OPTS = -Wl,@$(MUSL_STATIC_WRAP) -Wl,--eh-frame-hdr -Wl,--build-id
+ifneq ($(filter $(STATIC_LIB),$(TARGETS)),)
+LINK_BIN := $(addprefix $(B)/tests/link/static/,$(LINK_NAMES)) \
+	$(addprefix $(B)/tests/link/dynamic/,$(LINK_NAMES))
+ifneq ($(filter $(MUSL_STATIC_LIB),$(TARGETS)),)
+LINK_BIN += $(addprefix $(B)/tests/link/musl/,$(LINK_NAMES))
+endif
+endif
+PROG_BIN += $(LINK_BIN) $(B)/tests/link/none/link_weak
+link_src = $(filter %/$(notdir $(1)).c,$(LINK_SRC))
+
+# The weak-reference program without heapfold at all.
+$(B)/tests/link/none/link_weak: tests/link/link_weak.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LINK_CFLAGS) $< -o $@
+
+.SECONDEXPANSION:
+$(B)/tests/link/static/%: $$(call link_src,$$*) $(STATIC_LIB) $(STATIC_WRAP)
+	$(call msg,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -static $(LINK_CFLAGS) $< $(STATIC_LIB) $(LINK_STATIC_OPTS) -o $@
+
+$(B)/tests/link/musl/%: $$(call link_src,$$*) $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP)
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) -static $(LINK_CFLAGS) $< $(MUSL_STATIC_LIB) $(LINK_MUSL_OPTS) -o $@
+
+$(B)/tests/link/dynamic/%: $$(call link_src,$$*) $(PRELOAD_SO)
+	$(call msg,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LINK_CFLAGS) $< -L$(B)/lib -Wl,-rpath,'$$ORIGIN/../../../lib' \
+		-Wl,--no-as-needed -lheapfold -o $@
+
 # The trace dump tool: the integration tests' oracle (exact counts, minimal symbolization).
 HF_DUMP := $(B)/tests/tools/hf_dump
 $(HF_DUMP): $(B)/host/tests/tools/hf_dump.o $(LIB_TRACE)
@@ -248,6 +346,13 @@ install: all
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	$(if $(filter $(MUSL_PRELOAD_SO),$(TARGETS)),install -d $(DESTDIR)$(LIBDIR)/musl && \
 		install -m 755 $(MUSL_PRELOAD_SO) $(DESTDIR)$(LIBDIR)/musl/)
+	$(if $(filter $(STATIC_LIB),$(TARGETS)),install -m 644 $(STATIC_LIB) $(STATIC_WRAP) $(DESTDIR)$(LIBDIR)/)
+	$(if $(filter $(MUSL_STATIC_LIB),$(TARGETS)),install -d $(DESTDIR)$(LIBDIR)/musl && \
+		install -m 644 $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP) $(DESTDIR)$(LIBDIR)/musl/)
+	for pc in $(PC_NAMES); do \
+		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/pkgconfig/$$pc.pc.in \
+			> $(DESTDIR)$(PKGDIR)/$$pc.pc || exit 1; \
+	done
 
 clean:
 	rm -rf $(B)

@@ -50,11 +50,13 @@ extern "C" {
 HF_DECL unsigned hf_version(void);
 
 /* Starts recording into a new trace file. path is a pattern as HEAPFOLD_OUTPUT (%p pid, %e
- * executable name); NULL uses HEAPFOLD_OUTPUT or its default. The file is created without
- * following symlinks and never overwrites an existing file.
- * Returns HF_OK, HF_EBUSY (already recording), HF_EIO (errno set), HF_EFORK, HF_ENOTAVAIL.
- * Recording also starts by itself at program start when HEAPFOLD_OUTPUT is set, or always
- * under the launcher / LD_PRELOAD. */
+ * executable name); NULL uses HEAPFOLD_OUTPUT or its default (heapfold.%e.%p.gz). The file is
+ * created without following symlinks and never overwrites an existing file. Each call after an
+ * hf_stop makes a new, complete trace of its own.
+ * Returns HF_OK, HF_EBUSY (already recording, or the process is exiting), HF_EIO (errno set),
+ * HF_EFORK, HF_ENOTAVAIL (also when called before heapfold's constructor ran).
+ * Recording also starts by itself at program start, linked or preloaded, into HEAPFOLD_OUTPUT
+ * or its default, unless HEAPFOLD_DISABLE=1 or HEAPFOLD_OUTPUT is set to the empty string. */
 HF_DECL int hf_start(const char *path);
 
 /* Stops recording: flushes every thread's data, writes the clean-exit record and closes the
@@ -90,8 +92,8 @@ typedef struct hf_stats {
 	uint64_t failed;         /* allocation calls that returned NULL */
 } hf_stats_t;
 
-/* Fills *out. Cheap (no system call, no lock): a service may export it as metrics. Values are
- * exact at any point where no other thread is allocating.
+/* Fills *out. Cheap (no system call, no lock; it sums one small record per thread): a service
+ * may export it as metrics. Values are exact at any point where no other thread is allocating.
  * Returns HF_OK, HF_EINVAL (NULL or wrong out->size), HF_ENOTAVAIL. */
 HF_DECL int hf_stats(hf_stats_t *out);
 

@@ -13,9 +13,16 @@
  * allocated last, with nothing recorded in between in the same chunk, is a one-byte FREE_LAST
  * and takes no epoch at all (the common malloc/use/free pattern).
  *
+ * Live statistics (hf_stats.c) are counted on every path except nested calls: recording or not,
+ * attached or not, before the constructor and after exit. A call that does not record still
+ * sets the thread's mode to INSIDE around the real call, so that what libc does inside it
+ * (musl's calloc calls malloc; musl's free calls __libc_free, wrapped too) is neither counted
+ * nor recorded twice.
+ *
  * errno: hooks return with errno as the real function left it (the recorder may write files,
  * unwind, take locks in between). */
 #include <errno.h>
+#include <string.h>
 
 #include "hf_rec.h"
 
@@ -28,8 +35,6 @@
 /* A thread's first call (mode FRESH) once recording is on: give it a thread object. */
 static HF_COLD int attach_slow(struct hf_tls *t)
 {
-	if (t->mode != HF_MODE_FRESH || !hf_load(&hf_g.enabled))
-		return 0;
 	int err = errno;
 	t->mode = HF_MODE_INSIDE;
 	struct hf_thread *tb = hf_thread_attach(t);
@@ -38,15 +43,44 @@ static HF_COLD int attach_slow(struct hf_tls *t)
 	return tb != NULL;
 }
 
-/* Enters the recorder: the thread object, or NULL to just call the real function. */
+/* Enters the recorder: the thread object, or NULL when this call does not record (see
+ * plain_enter). */
 HF_INLINE struct hf_thread *begin(struct hf_tls *t)
 {
-	if (hf_unlikely(t->mode != HF_MODE_ON) && !attach_slow(t))
+	if (hf_unlikely(t->mode != HF_MODE_ON) &&
+	    (t->mode != HF_MODE_FRESH || !hf_load(&hf_g.enabled) || !attach_slow(t)))
 		return NULL;
 	struct hf_thread *tb = t->tb;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);
 	return tb;
+}
+
+/* A call that does not record: returns the mode to restore after the real call, or -1 for a
+ * nested call (neither counted nor recorded). */
+HF_INLINE int plain_enter(struct hf_tls *t)
+{
+	int m = t->mode;
+	if (m == HF_MODE_INSIDE)
+		return -1;
+	t->mode = HF_MODE_INSIDE;
+	return m;
+}
+
+/* Before the recorder's constructor, a block is also kept for the first trace (hf_early.c). */
+static HF_COLD void early_alloc(void *p, size_t size, unsigned kind)
+{
+	if (p)
+		hf_early_alloc(p, size, kind, hf_early_caller(__builtin_frame_address(0)));
+}
+
+HF_INLINE void *plain_alloc(struct hf_tls *t, int m, unsigned kind, void *p, size_t size)
+{
+	hf_stat_alloc(t, p, size);
+	if (hf_unlikely(hf_load(&hf_early_open)))
+		early_alloc(p, size, kind);
+	t->mode = m;
+	return p;
 }
 
 HF_INLINE void end(struct hf_tls *t, struct hf_thread *tb)
@@ -126,7 +160,8 @@ HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 HF_INLINE void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned kind, void *p,
 				 size_t size)
 {
-	if (hf_likely(hf_load(&hf_g.enabled))) {
+	hf_stat_alloc(t, p, size);
+	if (hf_likely(hf_rec_on(tb))) {
 		int err = errno;
 		uint32_t node = stack_node(tb, kind);
 		if (hf_likely(node)) {
@@ -147,69 +182,83 @@ static inline size_t mul_size(size_t m, size_t n)
 	return __builtin_mul_overflow(m, n, &r) ? SIZE_MAX : r;
 }
 
+/* The allocating hooks: recording (begin), nested (the real call alone), or counted only. */
+#define ALLOC_HOOK(kind, call, size)                                                              \
+	struct hf_tls *t = &hf_tls;                                                               \
+	struct hf_thread *tb = begin(t);                                                          \
+	if (hf_likely(tb != NULL))                                                                \
+		return finish_alloc(t, tb, kind, call, size);                                     \
+	int md_ = plain_enter(t);                                                                 \
+	if (md_ < 0)                                                                              \
+		return call;                                                                      \
+	return plain_alloc(t, md_, kind, call, size)
+
 void *hf_malloc(size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.malloc(n);
-	return finish_alloc(t, tb, HF_FN_MALLOC, hf_real.malloc(n), n);
+	ALLOC_HOOK(HF_FN_MALLOC, hf_real.malloc(n), n);
 }
 
 void *hf_calloc(size_t m, size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.calloc(m, n);
-	return finish_alloc(t, tb, HF_FN_CALLOC, hf_real.calloc(m, n), mul_size(m, n));
+	size_t size = mul_size(m, n);
+	ALLOC_HOOK(HF_FN_CALLOC, hf_real.calloc(m, n), size);
 }
 
 void *hf_aligned_alloc(size_t align, size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.aligned_alloc(align, n);
-	return finish_alloc(t, tb, HF_FN_ALIGNED_ALLOC, hf_real.aligned_alloc(align, n), n);
+	ALLOC_HOOK(HF_FN_ALIGNED_ALLOC, hf_real.aligned_alloc(align, n), n);
 }
 
 void *hf_memalign(size_t align, size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.memalign(align, n);
-	return finish_alloc(t, tb, HF_FN_MEMALIGN, hf_real.memalign(align, n), n);
+	ALLOC_HOOK(HF_FN_MEMALIGN, hf_real.memalign(align, n), n);
 }
 
 void *hf_valloc(size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.valloc(n);
-	return finish_alloc(t, tb, HF_FN_VALLOC, hf_real.valloc(n), n);
+	ALLOC_HOOK(HF_FN_VALLOC, hf_real.valloc(n), n);
 }
 
 void *hf_pvalloc(size_t n)
 {
-	struct hf_tls *t = &hf_tls;
-	struct hf_thread *tb = begin(t);
-	if (!tb)
-		return hf_real.pvalloc(n);
-	return finish_alloc(t, tb, HF_FN_PVALLOC, hf_real.pvalloc(n), n);
+	ALLOC_HOOK(HF_FN_PVALLOC, hf_real.pvalloc(n), n);
+}
+
+/* posix_memalign returns an error code and leaves errno alone. */
+static inline void *pm_call(void **out, size_t align, size_t n, int *rc)
+{
+	*rc = hf_real.posix_memalign(out, align, n);
+	return *rc == 0 ? *out : NULL;
 }
 
 int hf_posix_memalign(void **out, size_t align, size_t n)
 {
 	struct hf_tls *t = &hf_tls;
 	struct hf_thread *tb = begin(t);
-	if (!tb)
+	int rc;
+	if (hf_likely(tb != NULL)) {
+		finish_alloc(t, tb, HF_FN_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
+		return rc;
+	}
+	int m = plain_enter(t);
+	if (m < 0)
 		return hf_real.posix_memalign(out, align, n);
-	int rc = hf_real.posix_memalign(out, align, n); /* an error code; errno untouched */
-	finish_alloc(t, tb, HF_FN_POSIX_MEMALIGN, rc == 0 ? *out : NULL, n);
+	plain_alloc(t, m, HF_FN_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
 	return rc;
+}
+
+static HF_COLD void plain_free(struct hf_tls *t, void *p)
+{
+	int m = plain_enter(t);
+	if (m < 0) {
+		hf_real.free(p);
+		return;
+	}
+	hf_stat_free(t, p, hf_stat_usable(t, p));
+	if (hf_unlikely(hf_load(&hf_early_open)))
+		hf_early_free(p);
+	hf_real.free(p);
+	t->mode = m;
 }
 
 void hf_free(void *p)
@@ -219,10 +268,11 @@ void hf_free(void *p)
 	if (!p)
 		return; /* free(NULL) does nothing and is not recorded */
 	if (!(tb = begin(t))) {
-		hf_real.free(p);
+		plain_free(t, p);
 		return;
 	}
-	if (hf_unlikely(!hf_load(&hf_g.enabled))) {
+	hf_stat_free(t, p, hf_stat_usable(t, p));
+	if (hf_unlikely(!hf_rec_on(tb))) {
 		hf_real.free(p);
 	} else if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end) {
 		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
@@ -241,8 +291,8 @@ void hf_free(void *p)
 	end(t, tb);
 }
 
-/* realloc and reallocarray: old != NULL, recording enabled. e is taken before the real call
- * (the free half's key), r read after it (the allocation half's). */
+/* realloc and reallocarray: old != NULL, recording on. e is taken before the real call (the free
+ * half's key), r read after it (the allocation half's). */
 HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
 			 size_t size)
 {
@@ -285,19 +335,65 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 	return p;
 }
 
+static inline void *realloc_call(unsigned kind, void *old, size_t m, size_t n)
+{
+	return kind == HF_FN_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
+}
+
+/* The statistics of a realloc of old (not NULL) that returned p; u: old's usable size. */
+HF_INLINE void realloc_stats(struct hf_tls *t, void *old, size_t u, void *p, size_t size)
+{
+	if (p) {
+		hf_stat_free(t, old, u);
+		hf_stat_alloc(t, p, size);
+	} else if (HF_REALLOC_ZERO_FREES && size == 0) {
+		hf_stat_free(t, old, u); /* glibc: realloc(p, 0) freed p */
+	} else {
+		hf_stat_alloc(t, NULL, size); /* failed: old stays allocated */
+	}
+}
+
+static HF_COLD void *realloc_plain(struct hf_tls *t, unsigned kind, void *old, size_t m, size_t n,
+				   size_t size)
+{
+	int md = plain_enter(t);
+	if (md < 0)
+		return realloc_call(kind, old, m, n);
+	if (!old)
+		return plain_alloc(t, md, kind, realloc_call(kind, old, m, n), size);
+	size_t u = hf_stat_usable(t, old);
+	void *p = realloc_call(kind, old, m, n);
+	int err = errno;
+	realloc_stats(t, old, u, p, size);
+	if (hf_unlikely(hf_load(&hf_early_open))) {
+		if (p || (HF_REALLOC_ZERO_FREES && size == 0))
+			hf_early_free(old);
+		early_alloc(p, size, kind);
+	}
+	errno = err;
+	t->mode = md;
+	return p;
+}
+
 HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 {
 	struct hf_tls *t = &hf_tls;
 	size_t size = kind == HF_FN_REALLOC ? n : mul_size(m, n);
 	struct hf_thread *tb = begin(t);
 	if (!tb)
-		return kind == HF_FN_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
-	if (!old || !hf_load(&hf_g.enabled)) {
-		void *p = kind == HF_FN_REALLOC ? hf_real.realloc(old, n)
-						: hf_real.reallocarray(old, m, n);
-		return finish_alloc(t, tb, kind, p, size); /* realloc(NULL, n) is an ALLOC */
+		return realloc_plain(t, kind, old, m, n, size);
+	if (!old) /* realloc(NULL, n) is an ALLOC */
+		return finish_alloc(t, tb, kind, realloc_call(kind, old, m, n), size);
+	size_t u = hf_stat_usable(t, old);
+	void *p;
+	if (hf_rec_on(tb)) {
+		p = realloc_rec(tb, kind, old, m, n, size);
+	} else {
+		p = realloc_call(kind, old, m, n);
 	}
-	void *p = realloc_rec(tb, kind, old, m, n, size);
+	int err = errno;
+	realloc_stats(t, old, u, p, size);
+	errno = err;
 	end(t, tb);
 	return p;
 }
@@ -310,4 +406,64 @@ void *hf_realloc(void *p, size_t n)
 void *hf_reallocarray(void *p, size_t m, size_t n)
 {
 	return realloc_hook(HF_FN_REALLOCARRAY, p, m, n);
+}
+
+/* --- marks and the blocks of before the start ----------------------------------------------- */
+
+/* A record that takes its key from C (MARK, ALLOC): C catches up with E first. */
+HF_INLINE uint8_t *put_epoch(struct hf_thread *tb, uint8_t *q)
+{
+	uint64_t r = hf_load(&hf_E.v);
+	if (hf_unlikely(r > tb->C)) {
+		*q++ = HF_TAG_EPOCH;
+		q = hf_put_varint(q, r - tb->C);
+		tb->C = r;
+		tb->records++;
+	}
+	return q;
+}
+
+void hf_hooks_mark(const char *label, size_t len)
+{
+	struct hf_tls *t = &hf_tls;
+	struct hf_thread *tb = begin(t);
+	if (!tb)
+		return; /* not recording here, or called from inside the recorder (a signal) */
+	if (hf_rec_on(tb)) {
+		int err = errno;
+		/* The reserve after lim holds one hot event, not a long label: make room first. */
+		if ((size_t)(tb->buf + tb->cap - tb->pos) < HF_EVENT_RESERVE + len + 2 * HF_VARINT_MAX)
+			hf_thread_full(tb);
+		uint8_t *q = put_epoch(tb, prep(tb));
+		*q++ = HF_TAG_MARK;
+		q = hf_put_varint(q, hf_varint_len(len) + len);
+		q = hf_put_varint(q, len);
+		memcpy(q, label, len);
+		tb->pos = q + len;
+		tb->last_end = NULL; /* a FREE_LAST must directly follow its ALLOC */
+		tb->records++;
+		errno = err;
+	}
+	end(t, tb);
+}
+
+void hf_hooks_replay_early(void)
+{
+	const struct hf_early_block *b;
+	size_t n = hf_early_take(&b);
+	struct hf_tls *t = &hf_tls;
+	if (!n)
+		return;
+	struct hf_thread *tb = t->tb;
+	if (!tb && !(tb = hf_thread_attach(t)))
+		return;
+	hf_busy_enter(tb);
+	for (size_t i = 0; i < n && hf_rec_on(tb); i++) {
+		/* One frame, the caller; the truncated bit marks the stack as cut short. */
+		const uintptr_t ip = b[i].caller;
+		uint32_t node = hf_stack_node(tb, &ip, ip ? 1 : 0, b[i].kind | 1u << 8);
+		if (node)
+			put_alloc(tb, node, (const void *)b[i].ptr, b[i].size);
+	}
+	hf_busy_leave(tb);
 }

@@ -1,18 +1,24 @@
-/* hf_init.c: the recorder's life cycle: start (options, environment, trace file, HEADER and
- * modules, background thread), clean exit (flush every thread, CLOSE), a followed child's new
- * trace, and stopping after an error. */
+/* hf_init.c: the recorder's life cycle: initialisation (options, environment, statistics),
+ * opening a trace (file, HEADER and modules, background thread), closing it (flush every
+ * thread, SYMBOLS of a static executable, CLOSE) at hf_stop or clean exit, a followed child's
+ * new trace, and stopping after an error.
+ *
+ * Traces are numbered (hf_g.gen): hf_start after hf_stop opens trace gen + 1, with its own
+ * stack nodes, streams and modules; threads notice the new number at their next hook. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
 #endif
 
+#include "heapfold.h"
 #include "hf_rec.h"
 
 struct hf_global hf_g;
@@ -20,6 +26,9 @@ struct hf_epoch hf_E;
 
 static char exe_path[PATH_MAX];
 static int exiting;
+static int initialised;
+/* hf_start and hf_stop from several threads, and exit: one at a time. */
+static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HF_HEADER_ARGS_MAX (1u << 20) /* command line bytes kept in the HEADER */
 
@@ -50,6 +59,13 @@ static void find_exe(void)
 	ssize_t n = readlink("/proc/self/exe", proc, sizeof proc - 1);
 	proc[n > 0 ? n : 0] = 0;
 	dl_iterate_phdr(first_cb, &name);
+	/* Without /proc (a FROM scratch container) static musl's "/proc/self/exe" names nothing:
+	 * the path the kernel was given at exec is the best there is. */
+	if (!proc[0] && (!name[0] || !strcmp(name, "/proc/self/exe"))) {
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+		if (fn)
+			name = fn;
+	}
 	struct stat a, b;
 	if (!name[0] || (proc[0] && stat(name, &a) == 0 && stat(proc, &b) == 0 &&
 			 a.st_dev == b.st_dev && a.st_ino == b.st_ino))
@@ -77,7 +93,7 @@ static int is_our_preload(const char *item, const struct stat *self, int have_se
 	return !strchr(item, '/') && !strcmp(item, self_base);
 }
 
-static void clean_environment(void)
+static void clean_environment(int drop_ours)
 {
 	extern char **environ;
 	static char preload[8192]; /* "LD_PRELOAD=" and the entries that stay */
@@ -91,7 +107,7 @@ static void clean_environment(void)
 	if (!env)
 		return;
 	for (char **e = env; *e; e++) {
-		if (hf_opt_is_ours(*e))
+		if (drop_ours && hf_opt_is_ours(*e))
 			continue; /* dropped */
 		if (strncmp(*e, "LD_PRELOAD=", 11) != 0) {
 			*out++ = *e;
@@ -214,10 +230,9 @@ static void write_header(void)
 
 /* --- start ---------------------------------------------------------------------------------- */
 
-/* The trace's name: OUTPUT with %p (pid), %e (executable's file name), %% expanded. */
-static void output_path(char *out, size_t cap)
+/* The trace's name: the pattern with %p (pid), %e (executable's file name), %% expanded. */
+static void output_path(const char *pat, char *out, size_t cap)
 {
-	const char *pat = hf_opt_str(HF_OPT_OUTPUT);
 	const char *base = strrchr(exe_path, '/');
 	base = base ? base + 1 : exe_path[0] ? exe_path : "unknown";
 	size_t k = 0;
@@ -238,18 +253,6 @@ static void output_path(char *out, size_t cap)
 	out[k] = 0;
 }
 
-/* Meta lock held: what every trace starts with. */
-static void start_meta(int fresh)
-{
-	write_header();
-	if (fresh) {
-		hf_modules_scan();
-	} else {
-		hf_modules_replay();
-		hf_stack_replay();
-	}
-}
-
 #ifdef __GLIBC__
 /* Registered from the constructor, before __libc_start_main registers the loader's destructor
  * pass: exit handlers run last-in first-out, so this runs after the program's atexit handlers,
@@ -261,11 +264,26 @@ static void on_exit_cb(int status, void *arg)
 }
 #endif
 
+/* A forked child's copy of the API lock may be held by a thread that does not exist there. */
+static void child_reinit(void)
+{
+	pthread_mutex_init(&api_lock, NULL);
+	hf_stats_fork_child();
+}
+
+/* Whether recording starts by itself: unless HEAPFOLD_DISABLE=1, or HEAPFOLD_OUTPUT set to the
+ * empty string (so a linked program can be run without a trace). */
+static int auto_start(void)
+{
+	return !hf_opt(HF_OPT_DISABLE) && !hf_opt_set_empty(HF_OPT_OUTPUT);
+}
+
 void hf_rec_start(unsigned link_mode)
 {
 	struct hf_tls *t = &hf_tls;
-	if (hf_g.state != HF_STATE_IDLE)
+	if (initialised)
 		return;
+	initialised = 1;
 	int mode = t->mode;
 	t->mode = HF_MODE_INSIDE;
 	hf_options_init();
@@ -276,37 +294,122 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
-	hf_g.start_mono = hf_os_mono_ns();
-	hf_g.start_real = hf_os_real_ns();
 	find_exe();
-	if (!hf_g.follow)
-		clean_environment();
-
-	char path[PATH_MAX];
-	output_path(path, sizeof path);
-	if (hf_stack_init() < 0 || hf_thread_init() < 0 || hf_unwind_init() < 0) {
-		hf_warn("cannot initialise (out of memory?); not recording");
-		goto out;
-	}
-	if (hf_writer_open(path, hf_g.follow) < 0)
-		goto out;
-	hf_g.membarrier = hf_os_membarrier_init();
-	hf_meta_lock();
-	start_meta(1);
-	hf_meta_unlock();
-	hf_writer_flush_meta(0);
+	hf_stats_init();
+	pthread_atfork(NULL, NULL, child_reinit);
 	hf_fork_init();
 #ifdef __GLIBC__
 	on_exit(on_exit_cb, NULL);
 #endif
+	int start = auto_start();
+	/* Without following, children must not inherit our preload (they may use another libc)
+	 * nor, when we record, our options (HEAPFOLD_OUTPUT names our file). A disabled program
+	 * passes HEAPFOLD_DISABLE on, so that linked children stay quiet too. */
+	if (!hf_g.follow)
+		clean_environment(start);
+	t->mode = mode;
+	if (start) {
+		hf_rec_open(NULL);
+	} else {
+		const struct hf_early_block *b;
+		hf_early_take(&b); /* no first trace: forget the blocks of before the start */
+	}
+}
+
+/* Opens trace number gen + 1. api_lock held, state IDLE or CLOSED. */
+static int open_trace(const char *pattern)
+{
+	char path[PATH_MAX];
+	int first = hf_g.gen == 0;
+	hf_g.start_mono = hf_os_mono_ns();
+	hf_g.start_real = hf_os_real_ns();
+	hf_store(&hf_g.clock, 0);
+	output_path(pattern ? pattern : hf_opt_str(HF_OPT_OUTPUT), path, sizeof path);
+	if (hf_stack_init() < 0 || hf_thread_init() < 0 || hf_unwind_init() < 0) {
+		hf_warn("cannot initialise (out of memory?); not recording");
+		errno = ENOMEM;
+		return HF_EIO;
+	}
+	if (hf_writer_open(path, hf_g.follow) < 0)
+		return HF_EIO; /* errno from open(2) */
+	hf_g.membarrier = hf_os_membarrier_init();
+	hf_g.gen++;
+	hf_thread_new_trace();
+	hf_meta_lock();
+	write_header();
+	if (first) {
+		hf_modules_scan();
+	} else {
+		hf_stack_reset();
+		hf_modules_replay(); /* every module known, same ids; the scan adds what is new */
+		hf_modules_scan();
+	}
+	hf_meta_unlock();
+	hf_writer_flush_meta(0);
 	hf_store(&hf_g.state, HF_STATE_ON);
 	hf_bg_start();
-	__atomic_store_n(&hf_g.enabled, 1, __ATOMIC_SEQ_CST);
-out:
-	t->mode = mode;
+	__atomic_store_n(&hf_g.enabled, hf_g.gen, __ATOMIC_SEQ_CST);
+	if (first)
+		hf_hooks_replay_early();
+	return HF_OK;
+}
+
+int hf_rec_open(const char *pattern)
+{
+	struct hf_tls *t = &hf_tls;
+	if (t->mode == HF_MODE_INSIDE)
+		return HF_EBUSY; /* a signal handler interrupted the recorder in this thread */
+	int st = hf_load(&hf_g.state);
+	if (st == HF_STATE_CHILD)
+		return HF_EFORK;
+	if (!initialised)
+		return HF_ENOTAVAIL; /* before our constructor: too early */
+	int mode = t->mode, rc;
+	t->mode = HF_MODE_INSIDE;
+	pthread_mutex_lock(&api_lock);
+	st = hf_load(&hf_g.state);
+	if (st == HF_STATE_ON || hf_load(&exiting))
+		rc = HF_EBUSY;
+	else if (st == HF_STATE_CHILD)
+		rc = HF_EFORK;
+	else
+		rc = open_trace(pattern);
+	pthread_mutex_unlock(&api_lock);
+	int err = errno;
+	/* The first trace may have attached this thread (its blocks of before the start). */
+	t->mode = mode == HF_MODE_FRESH && t->tb ? HF_MODE_ON : mode;
+	errno = err;
+	return rc;
 }
 
 /* --- stop ----------------------------------------------------------------------------------- */
+
+/* api_lock held, state ON: flushes every thread, writes SYMBOLS and CLOSE, closes the file. */
+static void close_trace(int status)
+{
+	hf_rec_disable();
+	hf_thread_flush_all();
+	hf_writer_close((unsigned)status & 0xff);
+	hf_store(&hf_g.state, HF_STATE_CLOSED);
+}
+
+int hf_rec_stop(void)
+{
+	struct hf_tls *t = &hf_tls;
+	if (t->mode == HF_MODE_INSIDE)
+		return HF_EBUSY;
+	int mode = t->mode, err = errno, rc = HF_OK;
+	t->mode = HF_MODE_INSIDE;
+	pthread_mutex_lock(&api_lock);
+	if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&exiting))
+		rc = HF_EBUSY;
+	else
+		close_trace(0);
+	pthread_mutex_unlock(&api_lock);
+	t->mode = mode;
+	errno = err;
+	return rc;
+}
 
 void hf_rec_exit(int status)
 {
@@ -318,10 +421,12 @@ void hf_rec_exit(int status)
 		return;
 	int err = errno;
 	t->mode = HF_MODE_OFF; /* whatever this thread does from here on is not recorded */
-	hf_rec_disable();
-	hf_thread_flush_all();
-	hf_writer_close((unsigned)status & 0xff);
-	hf_store(&hf_g.state, HF_STATE_CLOSED);
+	/* "exiting" keeps hf_start and hf_stop out from here on; one of them in progress in
+	 * another thread finishes first (neither waits for anything unbounded). */
+	pthread_mutex_lock(&api_lock);
+	if (hf_load(&hf_g.state) == HF_STATE_ON)
+		close_trace(status);
+	pthread_mutex_unlock(&api_lock);
 	errno = err;
 }
 
@@ -347,11 +452,14 @@ int hf_rec_restart_child(void)
 	hf_g.start_real = hf_os_real_ns();
 	hf_g.membarrier = hf_os_membarrier_init(); /* registration does not survive fork */
 	char path[PATH_MAX];
-	output_path(path, sizeof path);
+	output_path(hf_opt_str(HF_OPT_OUTPUT), path, sizeof path);
 	if (hf_writer_open(path, 1) < 0)
 		return -1;
+	/* The parent's modules and stack nodes, same ids: the child's stack caches stay valid. */
 	hf_meta_lock();
-	start_meta(0);
+	write_header();
+	hf_modules_replay();
+	hf_stack_replay();
 	hf_meta_unlock();
 	hf_writer_flush_meta(0);
 	hf_bg_start();

@@ -22,12 +22,15 @@
 
 struct mod {
 	uint64_t bias;
+	int index;         /* position in the loader's list when found: 0 is the executable */
 	const void *phdr;
 	uint32_t id;
 	uint16_t phnum;
 	uint8_t alive, seen;
 	uint64_t lo, hi;   /* span of the PT_LOAD segments, bias applied */
 	char *name;        /* the loader's name, for identity */
+	uint8_t bid[64];   /* GNU build-id */
+	size_t bid_len;
 	uint8_t *body;     /* the MODULE record's body, replayed in a followed child */
 	size_t body_len;
 };
@@ -169,7 +172,10 @@ static void add(const struct dl_phdr_info *info, int index)
 	size_t len = (size_t)(q - ms.scratch);
 	struct mod *m = &ms.mods[ms.n];
 	*m = (struct mod){ .bias = info->dlpi_addr, .phdr = info->dlpi_phdr, .id = id,
-			   .phnum = info->dlpi_phnum, .alive = 1, .seen = 1, .lo = lo, .hi = hi };
+			   .index = index, .phnum = info->dlpi_phnum, .alive = 1, .seen = 1,
+			   .lo = lo, .hi = hi };
+	m->bid_len = blen;
+	memcpy(m->bid, bid, blen);
 	m->name = keep(name, strlen(name) + 1);
 	m->body = keep(ms.scratch, len);
 	m->body_len = len;
@@ -269,4 +275,18 @@ void hf_modules_replay(void)
 	for (size_t i = 0; i < ms.n; i++)
 		if (ms.mods[i].alive)
 			hf_meta_record(HF_TAG_MODULE, ms.mods[i].body, ms.mods[i].body_len);
+}
+
+uint32_t hf_modules_exe(uint64_t *bias, const uint8_t **build_id, size_t *build_id_len)
+{
+	for (size_t i = 0; i < ms.n; i++) {
+		struct mod *m = &ms.mods[i];
+		if (m->alive && m->index == 0) {
+			*bias = m->bias;
+			*build_id = m->bid;
+			*build_id_len = m->bid_len;
+			return m->id;
+		}
+	}
+	return 0;
 }

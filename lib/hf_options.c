@@ -12,6 +12,8 @@
  *                       environment, since a child may use another libc)
  *   HEAPFOLD_QUIET      1: nothing on stderr, not even warnings (default 0: warnings and errors
  *                       only; nothing is printed when all goes well)
+ *   HEAPFOLD_DISABLE    1: do not start recording at program start (hf_start still can); the
+ *                       same as HEAPFOLD_OUTPUT set to the empty string
  *
  * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
  * time); a bad value gives one warning naming the value and the default used instead. */
@@ -40,11 +42,13 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_SAMPLE_MS] = { "SAMPLE_MS", K_MS, 10, 1, 60000, NULL },
 	[HF_OPT_FOLLOW] = { "FOLLOW", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_QUIET] = { "QUIET", K_BOOL, 0, 0, 1, NULL },
+	[HF_OPT_DISABLE] = { "DISABLE", K_BOOL, 0, 0, 1, NULL },
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
 static long value[HF_OPT_COUNT];
 static const char *str_value[HF_OPT_COUNT];
+static char set_empty[HF_OPT_COUNT];
 
 static const char *trim(const char *s, size_t *len)
 {
@@ -141,8 +145,10 @@ static void init_one(enum hf_opt o)
 		return;
 	size_t n;
 	const char *s = trim(raw, &n);
-	if (n == 0)
-		return; /* set but empty: the default, as if unset */
+	if (n == 0) {
+		set_empty[o] = 1; /* the default; for OUTPUT, also "do not start by yourself" */
+		return;
+	}
 	if (d->kind == K_STR) {
 		str_value[o] = raw;
 		return;
@@ -180,7 +186,7 @@ void hf_options_init(void)
 			char nm[64];
 			hf_fmt(nm, len + 1 < sizeof nm ? len + 1 : sizeof nm, "%s", name);
 			hf_warn("unknown option HEAPFOLD_%s ignored (known: OUTPUT, UNWIND, MAX_DEPTH, "
-				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET)",
+				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET, DISABLE)",
 				nm);
 		}
 	}
@@ -194,6 +200,11 @@ long hf_opt(enum hf_opt o)
 const char *hf_opt_str(enum hf_opt o)
 {
 	return str_value[o] ? str_value[o] : "";
+}
+
+int hf_opt_set_empty(enum hf_opt o)
+{
+	return set_empty[o];
 }
 
 const char *hf_opt_name(enum hf_opt o)

@@ -1,5 +1,7 @@
-/* hf_preload.c: the malloc family exported by libheapfold.so for LD_PRELOAD, and how it finds
- * the real one.
+/* hf_preload.c: the malloc family exported by libheapfold.so, and how it finds the real one. The
+ * library is either preloaded (LD_PRELOAD, the launcher) or linked into the program
+ * (pkg-config heapfold: the executable names it in DT_NEEDED, ahead of libc, so its malloc wins
+ * by symbol precedence alone); the HEADER's link_mode says which.
  *
  * hf_real starts out pointing at the boot_* functions below: the first call of any of them
  * resolves the whole table with dlsym(RTLD_NEXT), then forwards. dlsym may allocate (glibc
@@ -13,6 +15,7 @@
  * runs destructors after atexit handlers, through our destructor. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,9 +470,61 @@ HF_EXPORT int execvp(const char *file, char *const argv[])
 	return f ? f(file, argv) : (errno = ENOSYS, -1);
 }
 
+/* --- preloaded or linked -------------------------------------------------------------------- */
+
+struct needed {
+	const char *self; /* our file name, without directories */
+	int found;
+};
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* The executable (the loader's first object): whether a DT_NEEDED entry names our file. */
+static int needed_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct needed *nd = data;
+	const ElfW(Dyn) *dyn = NULL;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	if (!dyn)
+		return 1;
+	uintptr_t strtab = 0;
+	for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_STRTAB)
+			strtab = d->d_un.d_ptr;
+	/* glibc's loader relocates these addresses in place, musl's does not. */
+	if (strtab && strtab < info->dlpi_addr)
+		strtab += info->dlpi_addr;
+	for (const ElfW(Dyn) *d = dyn; strtab && d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_NEEDED &&
+		    !strcmp(base_name((const char *)strtab + d->d_un.d_val), nd->self))
+			nd->found = 1;
+	return 1;
+}
+
+static unsigned link_mode(void)
+{
+	Dl_info di;
+	struct needed nd = { "libheapfold.so", 0 };
+	if (dladdr((void *)(uintptr_t)link_mode, &di) && di.dli_fname && di.dli_fname[0])
+		nd.self = base_name(di.dli_fname);
+	dl_iterate_phdr(needed_cb, &nd);
+	if (!nd.found && strcmp(nd.self, "libheapfold.so") != 0) {
+		nd.self = "libheapfold.so"; /* our soname, if the file was renamed or linked to */
+		dl_iterate_phdr(needed_cb, &nd);
+	}
+	return nd.found ? HF_LINK_DYNAMIC : HF_LINK_PRELOAD;
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
-	hf_rec_start(HF_LINK_PRELOAD);
+	hf_rec_start(link_mode());
 }
 
 #ifndef __GLIBC__

@@ -72,7 +72,10 @@ enum hf_state {
 /* Read on every event: keep it to one cache line, written rarely. */
 struct hf_global {
 	uint64_t clock;     /* coarse ns since the trace's start; the background thread's tick */
-	int enabled;        /* 1 while events are recorded */
+	unsigned enabled;   /* while events are recorded: the trace's generation (gen), else 0 */
+	unsigned gen;       /* the current (or last) trace's number, 1, 2, ... (hf_start after
+			     * hf_stop makes a new one); a thread whose stream belongs to an older
+			     * one starts a new stream before it records (hf_thread_regen) */
 	int membarrier;     /* 1: flush protocol with membarrier(2); 0: seq_cst exchange */
 	int unwind_fp;      /* HEAPFOLD_UNWIND=fp */
 	unsigned max_depth; /* HEAPFOLD_MAX_DEPTH */
@@ -95,9 +98,16 @@ struct hf_epoch {
 } __attribute__((aligned(64)));
 extern struct hf_epoch hf_E;
 
-/* Called by the constructor of hf_preload.c (and by the static build's start function). */
+/* Called once by the constructor of hf_preload.c or hf_wrap.c: reads the options, and starts
+ * recording unless HEAPFOLD_DISABLE=1 or HEAPFOLD_OUTPUT is set empty. */
 void hf_rec_start(unsigned link_mode);
-/* Clean exit: flushes every thread, writes CLOSE, stops recording. Idempotent. */
+/* Starts a new trace (hf_start): pattern as HEAPFOLD_OUTPUT, NULL for the option's value.
+ * Returns HF_OK or a negative HF_E* code of heapfold.h (errno set for HF_EIO). */
+int hf_rec_open(const char *pattern);
+/* Ends the current trace (hf_stop): flushes every thread, writes CLOSE, closes the file.
+ * Returns HF_OK or HF_EBUSY (not recording). Recording can start again with hf_rec_open. */
+int hf_rec_stop(void);
+/* Clean exit: flushes every thread, writes CLOSE, stops recording for good. Idempotent. */
 void hf_rec_exit(int status);
 /* Flushes every thread's buffer and the meta stream (hf_flush in the public API). */
 void hf_rec_flush(void);
@@ -118,12 +128,15 @@ enum hf_opt {
 	HF_OPT_SAMPLE_MS, /* RSS sample and clock tick interval */
 	HF_OPT_FOLLOW,    /* 0/1: trace forked and exec'd children */
 	HF_OPT_QUIET,     /* 0/1: no warnings at all on stderr */
+	HF_OPT_DISABLE,   /* 0/1: do not start recording at program start */
 	HF_OPT_COUNT
 };
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */
 void hf_options_init(void);
 long hf_opt(enum hf_opt o);
-const char *hf_opt_str(enum hf_opt o); /* HF_OPT_OUTPUT's text */
+const char *hf_opt_str(enum hf_opt o); /* HF_OPT_OUTPUT's text (the default if unset or empty) */
+/* Whether the variable was set to the empty string (HEAPFOLD_OUTPUT= disables auto-start). */
+int hf_opt_set_empty(enum hf_opt o);
 const char *hf_opt_name(enum hf_opt o); /* "OUTPUT" */
 /* The value as used, as text, for the HEADER record. Returns its length. */
 size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap);
@@ -166,11 +179,16 @@ enum hf_mode {
 	HF_MODE_OFF = 3,    /* never record in this thread (background thread, forked child) */
 };
 
+struct hf_tstat;
 struct hf_tls {
 	int mode;       /* enum hf_mode: the one test on the fast path covers fresh, nested, off */
 	int resolving;  /* hf_preload.c: inside dlsym; allocations come from the static arena */
 	int late;       /* the thread's key destructor has run once already */
 	struct hf_thread *tb;
+	/* hf_stats.c: this thread's counters, and its last allocation (for "temporary"). */
+	struct hf_tstat *ts;
+	uintptr_t last_ptr;
+	size_t last_usable;
 };
 extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 
@@ -210,6 +228,7 @@ struct hf_thread {
 	/* Identity and registry. */
 	int state; /* enum hf_tb_state */
 	int late;  /* attached after the thread's key destructor ran */
+	unsigned gen; /* the trace generation its stream belongs to (hf_g.gen) */
 	long tid;
 	struct hf_thread *next;      /* all objects, newest first; set once */
 	struct hf_thread *next_free;
@@ -244,6 +263,22 @@ void hf_thread_fork_parent(void);
 int hf_thread_fork_child(int follow);
 /* Owner outside a hook (fork, exec): flush this thread's own buffer now. */
 void hf_thread_flush_self(void);
+/* Owner, inside a hook: recording restarted (hf_start after hf_stop) since this thread's stream
+ * began; starts a stream in the new trace (new number, THREAD_START, empty stack cache). Always
+ * returns 1. */
+int hf_thread_regen(struct hf_thread *tb, unsigned gen);
+/* hf_rec_open: a new trace numbers its streams from 1 again. */
+void hf_thread_new_trace(void);
+
+/* Whether tb records now: recording is on and tb's stream belongs to the current trace (one
+ * load and compare on the fast path; the stream is renewed on a mismatch). */
+static inline int hf_rec_on(struct hf_thread *tb)
+{
+	unsigned e = hf_load(&hf_g.enabled);
+	if (hf_likely(e == tb->gen))
+		return 1;
+	return e != 0 && hf_thread_regen(tb, e);
+}
 
 /* Enter and leave a hook (see the protocol comment in hf_thread.c). About 3 plain memory
  * operations with membarrier, one locked exchange without it. */
@@ -273,8 +308,12 @@ void hf_unwind_thread_init(struct hf_thread *tb);
 unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want);
 /* Slow path: whether ip has unwind information (a stack ending there without it was cut). */
 int hf_unwind_has_info(uintptr_t ip);
-/* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). */
+/* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). In the shared
+ * library, its executable segment; in a static executable, the hf_text section that the
+ * archive's partial link gathers all of it into (lib/hf_static.ld). */
 extern uintptr_t hf_rec_lo, hf_rec_hi;
+/* Sets hf_rec_lo and hf_rec_hi (idempotent, allocation-free); -1 if not found. */
+int hf_unwind_range_init(void);
 /* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
 int unw_backtrace(void **buffer, int size);
 
@@ -312,6 +351,10 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 uint32_t hf_stack_count(void);
 /* Under the meta lock, in a followed child: append every known node again, same ids. */
 void hf_stack_replay(void);
+/* Under the meta lock, for a new trace (hf_start after hf_stop): forget every node. */
+void hf_stack_reset(void);
+/* Under the meta lock: calls fn for every node's frame address (pseudo-frames skipped). */
+void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg);
 
 /* key = allocator kind (HF_FN_*) | truncated << 8. Two independent multiply lanes keep the
  * dependency chain at half the frames: about 1 ns per 2 frames. Always odd (0 = empty slot). */
@@ -355,6 +398,14 @@ void hf_modules_ensure(uintptr_t addr);
 void hf_modules_poll(void);
 /* Under the meta lock, in a followed child: appends the MODULE records of loaded objects again. */
 void hf_modules_replay(void);
+/* Under the meta lock: the executable's module id (0 if none), its load bias and build-id. */
+uint32_t hf_modules_exe(uint64_t *bias, const uint8_t **build_id, size_t *build_id_len);
+
+/* --- SYMBOLS for static executables (hf_symbols.c) ------------------------------------------ */
+
+/* Under the meta lock, before CLOSE in a statically linked program: appends a SYMBOLS record of
+ * the executable's functions that hold a stack frame of this trace, read from its .symtab. */
+void hf_symbols_write(void);
 
 /* --- the trace file, meta stream and background thread (hf_writer.c) ------------------------ */
 
@@ -383,6 +434,8 @@ int hf_meta_record(uint8_t tag, const void *body, size_t len); /* meta lock held
 int hf_meta_node(uint64_t parent, uint64_t frame);             /* meta lock held */
 /* Starts (or, in a followed child, restarts) the background thread. */
 int hf_bg_start(void);
+/* Whether the trace file failed (nothing more is written). */
+int hf_writer_failed(void);
 
 /* --- hooks (hf_hooks.c): the libc-independent recording logic ------------------------------- */
 
@@ -396,6 +449,127 @@ void *hf_aligned_alloc(size_t align, size_t n);
 void *hf_memalign(size_t align, size_t n);
 void *hf_valloc(size_t n);
 void *hf_pvalloc(size_t n);
+/* hf_mark: a MARK record in the calling thread's stream (if it records). */
+void hf_hooks_mark(const char *label, size_t len);
+/* hf_rec_open, first trace only: the blocks allocated before the recorder's constructor (kept
+ * by hf_early.c) become ALLOC records of the starting thread. */
+void hf_hooks_replay_early(void);
+
+/* --- allocations before the constructor (hf_early.c) ---------------------------------------- */
+
+/* Static glibc allocates before any constructor runs, and unwinding there would corrupt
+ * libunwind's cache: until the recorder starts, live blocks are kept in a small table with
+ * their immediate caller (found through the hooks' own frame pointers), to be replayed into
+ * the first trace with a one-frame stack marked truncated. */
+struct hf_early_block {
+	uintptr_t ptr, caller;
+	size_t size;
+	unsigned kind;
+};
+/* Whether the table still takes blocks (before the first start, or its discard). */
+extern int hf_early_open;
+void hf_early_alloc(void *p, size_t size, unsigned kind, uintptr_t caller);
+void hf_early_free(void *p);
+/* The table's blocks; closes it. */
+size_t hf_early_take(const struct hf_early_block **out);
+/* The first return address outside the recorder, from the hook's frame (frame pointers: every
+ * recorder function keeps one). 0 if none is found. */
+uintptr_t hf_early_caller(const void *frame);
+
+/* --- live heap statistics (hf_stats.c) ------------------------------------------------------ */
+
+/* Counted on every call of the malloc family from program start (recording or not), except
+ * nested ones. Current bytes (usable sizes) in one global atomic, so that the peak is exact;
+ * everything else in per-thread counters, summed when read (hf_stats.c: why, and the cost). */
+struct hf_live {
+	uint64_t bytes, blocks; /* hf_live: bytes only; hf_peak: both */
+	char pad[48];
+} __attribute__((aligned(64)));
+extern struct hf_live hf_live, hf_peak;
+
+#define HF_OWED_MAX (64u << 10) /* freed bytes a thread may hold back from hf_live.bytes */
+
+struct hf_tstat {
+	uint64_t allocs, bytes, frees, temporary, failed; /* owner writes, anyone reads */
+	uint64_t owed; /* bytes freed but not yet taken off hf_live.bytes (hf_stats.c) */
+	struct hf_tstat *next;                            /* registry: all blocks, set once */
+	struct hf_tstat *next_free;
+	int live;
+} __attribute__((aligned(64)));
+
+/* Once, from the constructor: the thread-exit key (recycles blocks). */
+void hf_stats_init(void);
+/* A thread's first counted call: its block (never NULL). */
+struct hf_tstat *hf_stats_attach(struct hf_tls *t);
+/* hf_live.bytes passed the peak (g: its value after this thread's update): the true total,
+ * without what other threads owe, may be a new peak; raise it and note the blocks live. */
+void hf_stats_peak(struct hf_tstat *self, uint64_t g);
+/* Fork child: the registry lock starts over. */
+void hf_stats_fork_child(void);
+
+HF_INLINE struct hf_tstat *hf_stat_block(struct hf_tls *t)
+{
+	struct hf_tstat *s = t->ts;
+	return hf_likely(s != NULL) ? s : hf_stats_attach(t);
+}
+
+HF_INLINE void hf_stat_inc(uint64_t *c, uint64_t d)
+{
+	hf_store(c, hf_load(c) + d); /* owner only: a plain add, readable by hf_stats */
+}
+
+/* After an allocation call: p what it returned (NULL: failed), req the size asked for. One
+ * atomic add carries this block's size and what the thread's frees since its last allocation
+ * owe; the block count is allocs - frees, summed over threads. */
+HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
+{
+	struct hf_tstat *s = hf_stat_block(t);
+	if (hf_unlikely(!p)) {
+		hf_stat_inc(&s->failed, 1);
+		return;
+	}
+	size_t u = hf_real.malloc_usable_size(p);
+	uint64_t owed = hf_load(&s->owed);
+	hf_stat_inc(&s->allocs, 1);
+	hf_stat_inc(&s->bytes, req);
+	t->last_ptr = (uintptr_t)p;
+	t->last_usable = u;
+	uint64_t g = __atomic_add_fetch(&hf_live.bytes, u - owed, __ATOMIC_RELAXED);
+	if (owed)
+		hf_store(&s->owed, 0);
+	if (hf_unlikely(g > hf_load(&hf_peak.bytes)))
+		hf_stats_peak(s, g);
+}
+
+/* The usable size of p, which is about to be freed (before the real call). */
+HF_INLINE size_t hf_stat_usable(struct hf_tls *t, void *p)
+{
+	return (uintptr_t)p == t->last_ptr ? t->last_usable : hf_real.malloc_usable_size(p);
+}
+
+/* A free of p (not NULL) whose usable size is u (hf_stat_usable before the real call): owed
+ * until the thread's next allocation, or until it owes more than HF_OWED_MAX. */
+HF_INLINE void hf_stat_free(struct hf_tls *t, void *p, size_t u)
+{
+	struct hf_tstat *s = hf_stat_block(t);
+	if ((uintptr_t)p == t->last_ptr) { /* freed before this thread allocated again */
+		hf_stat_inc(&s->temporary, 1);
+		t->last_ptr = 0;
+	}
+	hf_stat_inc(&s->frees, 1);
+	uint64_t owed = hf_load(&s->owed) + u;
+	if (hf_likely(owed <= HF_OWED_MAX)) {
+		hf_store(&s->owed, owed);
+	} else {
+		__atomic_sub_fetch(&hf_live.bytes, owed, __ATOMIC_RELAXED);
+		hf_store(&s->owed, 0);
+	}
+}
+
+/* Fills the public struct (hf_api.c). */
+struct hf_stats;
+void hf_stats_read(struct hf_stats *out);
+void hf_stats_reset(void);
 
 /* --- fork (hf_fork.c) ----------------------------------------------------------------------- */
 

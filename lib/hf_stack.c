@@ -113,10 +113,22 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 			break;
 		}
 	}
-	/* Short of the maximum depth, a stack that stops in code without unwind tables was cut. */
-	unsigned root = key >> 8 ? HF_FRAME_TRUNC_DEPTH
-		      : n > 0 && !hf_unwind_has_info(ips[n - 1]) ? HF_FRAME_TRUNC_NOINFO : 0;
 	hf_meta_lock();
+	/* A frame in code without unwind information (musl's libc has none) is as far as the
+	 * stack is known: libunwind may have stepped past it by guessing with the frame pointer,
+	 * and a guess can skip the real caller, so whatever lies beyond is dropped and the stack
+	 * marked "truncated: no unwind information". Checked here, once per new stack: the cache
+	 * maps the same captured frames to the same node afterwards. */
+	unsigned root = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!hf_unwind_has_info(ips[i])) {
+			n = i + 1;
+			root = HF_FRAME_TRUNC_NOINFO;
+			break;
+		}
+	}
+	if (!root && key >> 8)
+		root = HF_FRAME_TRUNC_DEPTH;
 	if (!st.tab)
 		ok = 0;
 	if (ok && root)
@@ -142,4 +154,19 @@ void hf_stack_replay(void)
 {
 	for (uint32_t i = 0; i < st.count; i++)
 		hf_meta_node(st.nodes[i].parent, st.nodes[i].frame);
+}
+
+void hf_stack_reset(void)
+{
+	if (!st.tab)
+		return;
+	memset(st.tab, 0, st.cap * sizeof *st.tab);
+	st.count = 0;
+}
+
+void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < st.count; i++)
+		if (st.nodes[i].frame >= HF_FRAME_MIN_ADDR)
+			fn(st.nodes[i].frame, arg);
 }

@@ -243,6 +243,10 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	 * per-thread stack cache is kept: node ids are valid for the whole trace. */
 	attach_check_fork(tb);
 	hf_busy_enter(tb);
+	unsigned gen = hf_load(&hf_g.gen);
+	if (tb->gen && tb->gen != gen)
+		memset(tb->cache, 0, sizeof tb->cache); /* node ids of an older trace */
+	tb->gen = gen;
 	tb->tid = hf_os_gettid();
 	tb->late = t->late;
 	tb->C = hf_load(&hf_E.v);
@@ -278,7 +282,7 @@ static void thread_dtor(void *arg)
 	int mode = t->mode, err = errno;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);
-	if (hf_load(&hf_g.enabled)) {
+	if (hf_load(&hf_g.enabled) == tb->gen) {
 		append_thread_end(tb);
 		flush_own(tb);
 	}
@@ -326,6 +330,16 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 	if (hf_load(&tb->state) != HF_TB_LIVE) {
 		release(tb);
 		return 0;
+	}
+	if (tb->gen != hf_load(&hf_g.gen)) {
+		/* A stream of an older trace, already flushed when it closed; a live owner renews
+		 * it at its next hook, a dead one's object is free. */
+		if (end)
+			hf_store(&tb->state, HF_TB_FREE);
+		release(tb);
+		if (end)
+			free_push(tb);
+		return end;
 	}
 	hf_writer_lock(); /* before seq is taken: chunks of a stream are written in seq order */
 	if (end && hf_load(&hf_g.enabled))
@@ -399,6 +413,26 @@ void hf_thread_flush_self(void)
 	hf_busy_leave(tb);
 	t->mode = HF_MODE_ON;
 	errno = err;
+}
+
+/* --- a new trace --------------------------------------------------------------------------- */
+
+void hf_thread_new_trace(void)
+{
+	hf_store(&reg.streams, 0);
+}
+
+int hf_thread_regen(struct hf_thread *tb, unsigned gen)
+{
+	memset(tb->cache, 0, sizeof tb->cache);
+	tb->gen = gen;
+	tb->C = hf_load(&hf_E.v);
+	tb->T = hf_load(&hf_g.clock);
+	tb->seq = 0;
+	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
+	chunk_reset(tb); /* whatever an older trace left here was flushed when it closed */
+	append_thread_start(tb);
+	return 1;
 }
 
 /* --- fork ----------------------------------------------------------------------------------- */

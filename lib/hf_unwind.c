@@ -8,8 +8,13 @@
  *   thread's stack (pthread_getattr_np, read once per thread) before it is read, and must grow,
  *   so code without frame pointers yields a wrong outermost frame at worst, never a fault.
  *
- * Recorder frames (hooks, unwinder, this file) are dropped by address: the library's executable
- * segment, found at start, holds all of them, libunwind included (it is linked in statically). */
+ * Recorder frames (hooks, unwinder, this file) are dropped by address. In the shared library,
+ * its executable segment holds all of them, libunwind included (linked in statically). In a
+ * static executable the recorder's code is part of the program's own segment, so the archive
+ * is built as one partial link whose code, ours, libunwind's and zlib's, is gathered into one
+ * section, hf_text (lib/hf_static.ld): the linker's __start_hf_text and __stop_hf_text bound
+ * it. Every frame a hook leaves between the program and the unwinder lies in it, whatever the
+ * compiler inlined or turned into tail calls. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <link.h>
@@ -17,6 +22,10 @@
 #include "hf_rec.h"
 
 uintptr_t hf_rec_lo, hf_rec_hi;
+
+/* Defined by the linker in a static executable only (weak: NULL in the shared library). */
+extern const char __start_hf_text[] __attribute__((weak, visibility("hidden")));
+extern const char __stop_hf_text[] __attribute__((weak, visibility("hidden")));
 
 static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -34,10 +43,23 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+int hf_unwind_range_init(void)
+{
+	if (hf_rec_hi)
+		return 0;
+	uintptr_t lo = (uintptr_t)__start_hf_text, hi = (uintptr_t)__stop_hf_text;
+	if (lo && hi > lo && (uintptr_t)hf_unwind_range_init - lo < hi - lo) {
+		hf_rec_lo = lo;
+		hf_rec_hi = hi;
+		return 0;
+	}
+	dl_iterate_phdr(self_cb, (void *)(uintptr_t)hf_unwind_range_init);
+	return hf_rec_hi ? 0 : -1;
+}
+
 int hf_unwind_init(void)
 {
-	dl_iterate_phdr(self_cb, (void *)(uintptr_t)hf_unwind_init);
-	return hf_rec_hi ? 0 : -1;
+	return hf_unwind_range_init();
 }
 
 void hf_unwind_thread_init(struct hf_thread *tb)
@@ -84,17 +106,30 @@ static HF_NOINLINE unsigned fp_walk(uintptr_t *ips, unsigned max, uintptr_t lo, 
 	return n;
 }
 
-/* Slow path (a new stack): whether the unwinder can step past ip. A stack that ends where it
- * cannot, short of the maximum depth, was cut by missing unwind tables (musl's libc has none: an
- * allocation inside strdup ends at strdup) and gets the "truncated: no unwind information"
- * root; one that ends where the tables say "outermost" (_start, clone) is whole. The frame
- * pointer walker cannot tell: it never marks. */
+/* Slow path (a new stack, meta lock held): whether ip, a return address, lies in code with
+ * unwind information. A stack that reaches code without it (musl's libc has none: an
+ * allocation inside strdup ends at strdup) is cut there and gets the "truncated: no unwind
+ * information" root; one that ends where the tables say "outermost" (_start, clone) is whole.
+ * The frame pointer walker cannot tell: it never marks. Answers are cached by address (frames
+ * repeat across stacks, and a lookup searches the unwind tables). */
+#define INFO_CACHE_N 4096
+static struct {
+	uintptr_t ip;
+	int has;
+} info_cache[INFO_CACHE_N];
+
 int hf_unwind_has_info(uintptr_t ip)
 {
 	unw_proc_info_t pi;
 	if (hf_g.unwind_fp)
 		return 1;
-	return unw_get_proc_info_by_ip(unw_local_addr_space, (unw_word_t)(ip - 1), &pi, NULL) == 0;
+	size_t slot = (size_t)((ip * 0x9e3779b97f4a7c15ull) >> 52) & (INFO_CACHE_N - 1);
+	if (info_cache[slot].ip == ip)
+		return info_cache[slot].has;
+	int has = unw_get_proc_info_by_ip(unw_local_addr_space, (unw_word_t)(ip - 1), &pi, NULL) == 0;
+	info_cache[slot].ip = ip;
+	info_cache[slot].has = has;
+	return has;
 }
 
 unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want)

@@ -415,11 +415,24 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 	return rc;
 }
 
+int hf_writer_failed(void)
+{
+	return hf_load(&w.dead) && w.fd >= 0;
+}
+
 void hf_writer_close(uint64_t exit_status)
 {
 	hf_writer_lock();
 	if (!w.dead) {
 		flush_meta_locked(1);
+		if (hf_g.link_mode == HF_LINK_STATIC) {
+			/* The trace names its functions without the binary; in chunks of their own,
+			 * so that CLOSE's chunk is the one CLOSE counts. */
+			hf_meta_lock();
+			hf_symbols_write();
+			hf_meta_unlock();
+			flush_meta_locked(1);
+		}
 		hf_meta_lock();
 		uint8_t body[9 * HF_VARINT_MAX], *q = body;
 		q = hf_put_varint(q, w.tot.allocs);
@@ -524,7 +537,10 @@ static int only_us(void)
 static void *bg_main(void *arg)
 {
 	(void)arg;
-	hf_tls.mode = HF_MODE_OFF;
+	/* INSIDE: whatever this thread allocates (libc may, inside the calls below) is ours, not
+	 * the program's: neither recorded nor counted. */
+	hf_tls.mode = HF_MODE_INSIDE;
+	unsigned gen = hf_load(&hf_g.gen);
 	prctl(PR_SET_NAME, "heapfold", 0, 0, 0);
 	uint64_t tick = hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
 	uint64_t age = hf_g.flush_ns / 4 * 3;
@@ -538,8 +554,9 @@ static void *bg_main(void *arg)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
 		hf_thread_bg_begin(); /* a fork keeps this whole tick out */
-		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead)) {
-			hf_thread_bg_end();
+		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead) ||
+		    hf_load(&hf_g.gen) != gen) {
+			hf_thread_bg_end(); /* the trace ended (a later one has its own thread) */
 			break;
 		}
 		uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
@@ -562,8 +579,10 @@ static void *bg_main(void *arg)
 				hf_writer_flush_meta(0);
 		}
 		hf_thread_bg_end();
-		if (only_us())
+		if (only_us()) {
+			hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
 			exit(0); /* what libc's last thread would have done (outside bg_begin) */
+		}
 	}
 	return NULL;
 }
