@@ -148,7 +148,9 @@ $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -o $@
 
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
-$(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp:
+# The script decides whether its last build is current (it also patches libunwind): a newer
+# script makes it look again.
+$(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp: tools/dev/build-deps.sh
 	$(call msg,DEPS,$(@D))
 	$(Q)tools/dev/build-deps.sh $(B) $(notdir $(@D))
 

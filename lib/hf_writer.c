@@ -209,14 +209,21 @@ void hf_writer_unlock(void)
 	pthread_mutex_unlock(&w.file_lock);
 }
 
-/* File lock held. The descriptor is checked first: a program that closes every descriptor and
- * opens files of its own must never find our chunks in them. */
+/* Whether w.fd still refers to the trace. A program may close it (closefrom, daemons) or dup2
+ * over it, and then own the number: its file must never get our chunks, nor be closed by us
+ * (at exit, stdio still flushes into it; a forked child may dup2 it before exec). */
+static int fd_is_ours(void)
+{
+	struct stat st;
+	return w.fd >= 0 && fstat(w.fd, &st) == 0 && st.st_dev == w.dev && st.st_ino == w.ino;
+}
+
+/* File lock held. The descriptor is checked first (see fd_is_ours). */
 static int write_member(const void *p, size_t n)
 {
 	if (w.dead)
 		return -1;
-	struct stat st;
-	if (fstat(w.fd, &st) != 0 || st.st_dev != w.dev || st.st_ino != w.ino) {
+	if (!fd_is_ours()) {
 		fail("the program closed or replaced its file descriptor");
 		return -1;
 	}
@@ -455,7 +462,7 @@ void hf_writer_close(uint64_t exit_status)
 		w.out.len = 0;
 		w.dead = 1;
 	}
-	if (w.fd >= 0)
+	if (fd_is_ours())
 		close(w.fd);
 	w.fd = -1;
 	hf_writer_unlock();
@@ -474,7 +481,7 @@ void hf_writer_fork_reinit(void)
 
 void hf_writer_fork_child(void)
 {
-	if (w.fd >= 0)
+	if (fd_is_ours())
 		close(w.fd);
 	w.fd = -1;
 	w.dead = 1;

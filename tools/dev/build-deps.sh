@@ -31,7 +31,18 @@ mkdir -p "$1/deps/$flavour" "$1/deps/dl"
 M=$(cd "$1/deps/$flavour" && pwd)   # absolute: the builds below change directory
 DL=$(cd "$1/deps/dl" && pwd)
 
-if [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ]; then
+# Our changes to the upstream sources (see patch_libunwind). A stamp without this line
+# was made before them: the build starts over.
+patches='patches: libunwind-validate-without-pipe'
+
+built() {
+    [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
+        grep -qxF "$patches" "$M/.stamp"
+}
+
+# Current: the stamp is made newer than this script, so that make stops asking.
+if built; then
+    touch "$M/.stamp"
     exit 0
 fi
 
@@ -39,7 +50,8 @@ fi
 if command -v flock >/dev/null 2>&1; then
     exec 9>"$M/.lock"
     flock 9
-    if [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ]; then
+    if built; then
+        touch "$M/.stamp"
         exit 0
     fi
 fi
@@ -230,6 +242,75 @@ build_zlib() {
         make install
 }
 
+# libunwind (x86-64) checks that an address is readable before reading it, in frames
+# without usable unwind information, by writing a byte from it into a pipe that it keeps
+# open for the life of the process (and reading a byte back). A program that closes every
+# descriptor (closefrom: daemons, ssh) and opens files of its own gets the pipe's numbers:
+# libunwind then reads a byte from one of the program's files and writes a byte of memory
+# into another, or closes both and makes its pipe again where the program expects its next
+# files (upstream libunwind issues 274 and 291; tests/integration/crash_output.sh). With an
+# invalid HOW, rt_sigprocmask checks the same thing without any descriptor: the kernel
+# copies the new set from the address first (EFAULT if it is unreadable), then rejects HOW
+# (EINVAL), changing nothing. abseil's AddressIsReadable works the same way.
+patch_libunwind() {
+    grep -q mem_validate_pipe src/x86_64/Ginit.c || return 0 # a libunwind without the pipe
+    patch -p1 --forward <<'PATCH'
+--- a/src/x86_64/Ginit.c
++++ b/src/x86_64/Ginit.c
+@@ -119,35 +119,12 @@
+ static int
+ write_validate (void *addr)
+ {
+-  int ret = -1;
+-  ssize_t bytes = 0;
+-
+-  do
+-    {
+-      char buf;
+-      bytes = read (mem_validate_pipe[0], &buf, 1);
+-    }
+-  while ( errno == EINTR );
+-
+-  int valid_read = (bytes > 0 || errno == EAGAIN || errno == EWOULDBLOCK);
+-  if (!valid_read)
+-    {
+-      // re-open closed pipe
+-      open_pipe ();
+-    }
+-
+-  do
+-    {
+-#ifdef HAVE_SYS_SYSCALL_H
+-       /* use syscall insteadof write() so that ASAN does not complain */
+-       ret = syscall (SYS_write, mem_validate_pipe[1], addr, 1);
+-#else
+-	  ret = write (mem_validate_pipe[1], addr, 1);
+-#endif
+-    }
+-  while ( errno == EINTR );
+-
+-  return ret;
++  /* heapfold (tools/dev/build-deps.sh): no pipe, no descriptor. */
++  int err = errno;
++  long ret = syscall (SYS_rt_sigprocmask, ~0L, addr, NULL, 8);
++  int readable = ret == 0 || errno != EFAULT;
++  errno = err;
++  return readable ? 0 : -1;
+ }
+
+ static int (*mem_validate_func) (void *addr, size_t len);
+@@ -184,8 +161,6 @@
+ HIDDEN void
+ tdep_init_mem_validate (void)
+ {
+-  open_pipe ();
+-
+ #ifdef HAVE_MINCORE
+   unsigned char present = 1;
+   size_t len = unw_page_size;
+PATCH
+}
+
 # The upstream tarball ships a generated configure, so no autotools are needed.
 # Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
 # Makefile.am is then newer than its Makefile.in, which is harmless because
@@ -237,6 +318,7 @@ build_zlib() {
 build_libunwind() {
     unpack libunwind "$M/src/libunwind" &&
         cd "$M/src/libunwind" &&
+        patch_libunwind &&
         CC=$cc CFLAGS=$dep_cflags ./configure --host="$host" \
             --disable-shared --enable-static \
             --disable-minidebuginfo --disable-zlibdebuginfo \
@@ -331,5 +413,6 @@ verify >"$M/verify.log" 2>&1 || fail "checking $flavour libunwind/zlib" verify.l
     echo "libunwind $(sed -n 's/^Version: //p' "$(dsc_of libunwind)")"
     echo "cflags $dep_cflags"
     echo "host $host"
+    echo "$patches"
 } >"$M/.stamp"
 echo "heapfold: $flavour zlib and libunwind ready in $shown" >&2
