@@ -187,6 +187,7 @@ static void write_header(void)
 	uint8_t *body = hf_os_alloc(cap), *q = body;
 	if (!body) {
 		hf_os_free(args, cap_args);
+		hf_writer_fail("out of memory for its header"); /* unreadable without one */
 		return;
 	}
 	memcpy(q, "HEAPFOLD", 8);
@@ -223,7 +224,8 @@ static void write_header(void)
 		q = put_str(q, name, strlen(name));
 		q = put_str(q, v, vl);
 	}
-	hf_meta_record(HF_TAG_HEADER, body, (size_t)(q - body));
+	if (hf_meta_record(HF_TAG_HEADER, body, (size_t)(q - body)) < 0)
+		hf_writer_fail("out of memory for its header");
 	hf_os_free(body, cap);
 	hf_os_free(args, cap_args);
 }

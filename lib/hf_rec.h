@@ -413,6 +413,9 @@ void hf_symbols_write(void);
  * exists, try NAME.1.gz, NAME.2.gz, ... instead. 0, or -1 after one line on stderr. */
 int hf_writer_open(const char *path, int alternatives);
 const char *hf_writer_path(void);
+/* Stops writing after an error other than a write's (out of memory): one line on stderr.
+ * Callable with any of the recorder's locks held. */
+void hf_writer_fail(const char *why);
 void hf_writer_lock(void);
 void hf_writer_unlock(void);
 /* Compresses and writes one event chunk, after any pending meta records (format.md 4: NODEs

@@ -141,6 +141,8 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 		e->hash = h;
 		e->node = leaf;
 		e->depth = depth;
+	} else if (st.tab) {
+		hf_writer_fail("out of memory for a new stack"); /* not a trace with holes */
 	}
 	return leaf;
 }

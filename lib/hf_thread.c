@@ -237,8 +237,10 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	if (tb)
 		reg.free = tb->next_free;
 	pthread_mutex_unlock(&reg.lock);
-	if (!tb && !(tb = obj_new()))
+	if (!tb && !(tb = obj_new())) {
+		hf_writer_fail("out of memory for a new thread's buffer");
 		return NULL;
+	}
 	/* A flusher may still be looking at a recycled object: take it through the protocol. The
 	 * per-thread stack cache is kept: node ids are valid for the whole trace. */
 	attach_check_fork(tb);

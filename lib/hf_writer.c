@@ -127,15 +127,24 @@ static void pool_put(struct zbuf *z)
 
 /* --- the file ------------------------------------------------------------------------------- */
 
-/* File lock held. One line on stderr, then nothing more is written or recorded. */
+/* One line on stderr, then nothing more is written or recorded. Usually with the file lock
+ * held; the flag is taken atomically so that hf_writer_fail may run without it (with the meta
+ * lock, which comes after the file lock); a chunk being written meanwhile still ends whole. */
 static void fail(const char *why)
 {
-	if (w.dead)
+	if (__atomic_exchange_n(&w.dead, 1, __ATOMIC_SEQ_CST))
 		return;
-	w.dead = 1;
 	hf_warn("cannot write trace %s: %s; recording stopped (what was written stays readable)",
 		w.path, why);
 	hf_rec_disable();
+}
+
+/* The recorder ran out of memory where it cannot go on without it (the HEADER, a new thread's
+ * buffer, a new stack's nodes): as after a write error, one line and nothing more is written,
+ * so the trace holds what was written before, without holes. Any locks may be held. */
+void hf_writer_fail(const char *why)
+{
+	fail(why);
 }
 
 static int create(const char *path)
@@ -596,6 +605,8 @@ static void *bg_main(void *arg)
 
 int hf_bg_start(void)
 {
+	if (hf_load(&w.dead))
+		return -1; /* nothing to write (the one line about it was said) */
 	pthread_t t;
 	pthread_attr_t attr;
 	sigset_t all, old;

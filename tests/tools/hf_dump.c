@@ -1,8 +1,8 @@
 /* hf_dump: the integration tests' oracle. Reads a trace with the public reader, replays its
  * events in order and prints exact totals (--summary), per-stack counts with a minimal libelf
- * symbolization (--stacks) and the raw events (--events).
+ * symbolization (--stacks, and --failed for failed allocations) and the raw events (--events).
  *
- *   hf_dump [--summary] [--stacks] [--events] TRACE
+ *   hf_dump [--summary] [--stacks] [--failed] [--events] TRACE
  *
  * Exit 0 on success, 1 on a reader error (message on stderr), 2 on bad usage. Being an oracle, it
  * is deliberately plain: a hash table of live blocks, counters, and nothing clever. */
@@ -19,7 +19,7 @@
 enum { EXIT_OK = 0, EXIT_TRACE = 1, EXIT_USAGE = 2 };
 
 struct opts {
-	int summary, stacks, events;
+	int summary, stacks, failed, events;
 	const char *path;
 };
 
@@ -132,6 +132,7 @@ static void map_free(struct map *m)
 
 struct node_stats {
 	uint64_t allocs, bytes, leaked_blocks, leaked_bytes, temporary;
+	uint64_t failed, failed_bytes; /* ALLOC_FAILED records and the sizes they asked for */
 };
 
 struct state {
@@ -504,7 +505,8 @@ static char *stack_text(struct symbolizer *z, uint32_t leaf)
 	return s;
 }
 
-static void print_stacks(struct state *s)
+/* failed: the stacks of failed allocations (--failed) instead of those of allocations. */
+static void print_stacks(struct state *s, int failed)
 {
 	hf_trace *t = s->t;
 	size_t nn = hf_trace_node_count(t);
@@ -515,7 +517,7 @@ static void print_stacks(struct state *s)
 	z.frame_text = xcalloc(nn + 1, sizeof *z.frame_text);
 	elf_version(EV_CURRENT);
 
-	for (size_t i = 0; i < s->live.cap; i++)
+	for (size_t i = 0; i < s->live.cap && !failed; i++)
 		if (s->live.used[i]) {
 			struct node_stats *st = stats(s, s->live.val[i].node);
 			st->leaked_blocks++;
@@ -524,7 +526,7 @@ static void print_stacks(struct state *s)
 	struct line *lines = xcalloc(nn, sizeof *lines);
 	size_t nl = 0;
 	for (uint32_t id = 1; id <= nn; id++)
-		if (s->ns[id].allocs) {
+		if (failed ? s->ns[id].failed : s->ns[id].allocs) {
 			lines[nl].stack = stack_text(&z, id);
 			lines[nl++].st = s->ns[id];
 		}
@@ -539,6 +541,8 @@ static void print_stacks(struct state *s)
 			a->leaked_blocks += b->leaked_blocks;
 			a->leaked_bytes += b->leaked_bytes;
 			a->temporary += b->temporary;
+			a->failed += b->failed;
+			a->failed_bytes += b->failed_bytes;
 			free(lines[i].stack);
 			continue;
 		}
@@ -550,10 +554,17 @@ static void print_stacks(struct state *s)
 		const char *sp = strchr(lines[i].stack, ' ');
 		size_t n = strlen(lines[i].stack) + 128;
 		lines[i].text = xcalloc(n, 1);
-		snprintf(lines[i].text, n, "%.*s %llu %llu %llu %llu %llu %s", (int)(sp - lines[i].stack),
-			 lines[i].stack, (unsigned long long)st->allocs, (unsigned long long)st->bytes,
-			 (unsigned long long)st->leaked_blocks, (unsigned long long)st->leaked_bytes,
-			 (unsigned long long)st->temporary, sp + 1);
+		if (failed)
+			snprintf(lines[i].text, n, "%.*s %llu %llu %s", (int)(sp - lines[i].stack),
+				 lines[i].stack, (unsigned long long)st->failed,
+				 (unsigned long long)st->failed_bytes, sp + 1);
+		else
+			snprintf(lines[i].text, n, "%.*s %llu %llu %llu %llu %llu %s",
+				 (int)(sp - lines[i].stack), lines[i].stack,
+				 (unsigned long long)st->allocs, (unsigned long long)st->bytes,
+				 (unsigned long long)st->leaked_blocks,
+				 (unsigned long long)st->leaked_bytes, (unsigned long long)st->temporary,
+				 sp + 1);
 	}
 	qsort(lines, nl, sizeof *lines, line_text_cmp);
 	for (size_t i = 0; i < nl; i++) {
@@ -581,10 +592,12 @@ static void print_stacks(struct state *s)
 
 static void usage(FILE *f)
 {
-	fputs("usage: hf_dump [--summary] [--stacks] [--events] TRACE\n"
+	fputs("usage: hf_dump [--summary] [--stacks] [--failed] [--events] TRACE\n"
 	      "  --summary  totals as key=value lines (the default)\n"
 	      "  --stacks   one line per allocator and stack: ALLOCATOR ALLOCS BYTES LEAKED_BLOCKS\n"
 	      "             LEAKED_BYTES TEMPORARY outermost;...;innermost\n"
+	      "  --failed   one line per allocator and stack of failed allocations: ALLOCATOR\n"
+	      "             FAILED REQUESTED_BYTES outermost;...;innermost\n"
 	      "  --events   one line per event, in order\n",
 	      f);
 }
@@ -596,6 +609,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->summary = 1;
 		else if (!strcmp(argv[i], "--stacks"))
 			o->stacks = 1;
+		else if (!strcmp(argv[i], "--failed"))
+			o->failed = 1;
 		else if (!strcmp(argv[i], "--events"))
 			o->events = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -615,7 +630,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fputs("hf_dump: no trace given\n", stderr);
 		return -1;
 	}
-	if (!o->summary && !o->stacks && !o->events)
+	if (!o->summary && !o->stacks && !o->failed && !o->events)
 		o->summary = 1;
 	return 0;
 }
@@ -657,6 +672,8 @@ int main(int argc, char **argv)
 			break;
 		case HF_EV_ALLOC_FAILED:
 			s.failed++;
+			stats(&s, ev.node)->failed++;
+			stats(&s, ev.node)->failed_bytes += ev.size;
 			break;
 		case HF_EV_MARK:
 			s.marks++;
@@ -675,7 +692,9 @@ int main(int argc, char **argv)
 		if (o.summary)
 			print_summary(&s);
 		if (o.stacks)
-			print_stacks(&s);
+			print_stacks(&s, 0);
+		if (o.failed)
+			print_stacks(&s, 1);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("hf_dump: write error");
