@@ -193,6 +193,49 @@ static void test_temporary_is_per_thread(void **state)
 	hfp_accum_free(&a);
 }
 
+/* Stream numbers come from the file: sparse and huge ones (a damaged or hostile trace) cost no
+ * more memory than dense ones, and one at or above 2^31 is not confused with the "counted" flag
+ * kept beside the thread in the live table. Found by tests/fuzz/fuzz_print.c (an array indexed
+ * by stream number: 32 GiB for stream 4e9). */
+static void test_sparse_stream_numbers(void **state)
+{
+	(void)state;
+	static const uint32_t threads[] = { 1, 0x80000000u, 0xffffffffu, 7, 0x80000001u, 1000000 };
+	const size_t nt = sizeof threads / sizeof threads[0];
+	struct hfp_accum a;
+	hfp_accum_init(&a);
+	for (uint64_t i = 0; i < 300; i++) {
+		uint32_t t = threads[i % nt], other = threads[(i + 1) % nt];
+		alloc(&a, t, 1, 16, 0x100000 + 16 * i);  /* temporary: freed by t at once */
+		release(&a, t, 0x100000 + 16 * i);
+		alloc(&a, t, 2, 32, 0x900000 + 16 * i);  /* freed by another thread: not temporary */
+		release(&a, other, 0x900000 + 16 * i);
+		alloc(&a, t, 3, 8, 0x500000 + 16 * i);   /* leaked */
+	}
+	hfp_accum_finish(&a);
+	expect(&a, 1, 300, 4800, 300, 0, 0);
+	expect(&a, 2, 300, 9600, 0, 0, 32);     /* the peak: the last node-2 block, live */
+	expect(&a, 3, 300, 2400, 0, 2400, 2392); /* beside 299 leaked blocks */
+	assert_true(a.live_bytes == 2400 && a.peak_bytes == 2424);
+	assert_true(a.frees == 600 && a.unmatched_frees == 0);
+	assert_true(a.nthreads == nt);
+	hfp_accum_free(&a);
+
+	/* Enough sparse threads to grow the thread table a few times; each keeps its own count. */
+	hfp_accum_init(&a);
+	for (uint64_t k = 0; k < 3; k++)
+		for (uint64_t i = 0; i < 500; i++) {
+			uint32_t t = 0x9e3779b9u * (uint32_t)(i + 1);
+			alloc(&a, t, 4, 1, 0x1000000 + 16 * (i + 500 * k));
+			if (k == 2) /* t's first block: t made two more allocations since */
+				release(&a, t, 0x1000000 + 16 * i);
+		}
+	hfp_accum_finish(&a);
+	assert_true(a.nthreads == 500);
+	expect(&a, 4, 1500, 1500, 0, 1000, 1001);
+	hfp_accum_free(&a);
+}
+
 static void test_realloc_frees_then_allocates(void **state)
 {
 	(void)state;
@@ -365,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_peak_is_each_stack_at_the_global_maximum),
 		cmocka_unit_test(test_temporary_threshold_counts_other_allocations),
 		cmocka_unit_test(test_temporary_is_per_thread),
+		cmocka_unit_test(test_sparse_stream_numbers),
 		cmocka_unit_test(test_realloc_frees_then_allocates),
 		cmocka_unit_test(test_size_filters_select_exactly),
 		cmocka_unit_test(test_temporary_only_counts_at_free_or_with_the_prepass),

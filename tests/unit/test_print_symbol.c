@@ -287,6 +287,33 @@ static void test_symbols_records_name_frames_without_a_binary(void **state)
 	hfp_warnings_free(&w);
 }
 
+/* A trace names files: one that is a FIFO (or a terminal, a directory) is not an ELF and must not
+ * be waited on. Before the fix, opening a FIFO without a writer blocked heapfold_print forever. */
+static void test_special_files_in_the_trace_are_skipped_without_blocking(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("HF_TEST_TMP");
+	char fifo[4200];
+	snprintf(fifo, sizeof fifo, "%s/fifo-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a regression fails by SIGALRM rather than hanging the suite */
+	uint8_t id[64];
+	assert_int_equal(hfp_file_build_id(fifo, id, sizeof id), -1);
+	assert_int_equal(hfp_file_build_id("/dev/null", id, sizeof id), -1);
+	assert_int_equal(hfp_file_build_id("/", id, sizeof id), -1);
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	struct hfp_symbolizer *s = symbolizer(&t, fifo, NULL, 0, NULL, 0, &w);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	hfp_symbolize(s, 1, exe_bias + 0x1234 + 1, f, HFP_MAX_INLINE);
+	assert_non_null(strstr(f[0].name, "+0x1235]")); /* unresolved: [fifo-N+0x1235] */
+	alarm(0);
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+	unlink(fifo);
+}
+
 static void test_demangling_uses_the_cxx_runtime(void **state)
 {
 	(void)state;
@@ -307,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_moved_binary_is_found_through_debug_path),
 		cmocka_unit_test(test_sysroot_prefixes_the_recorded_path),
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
+		cmocka_unit_test(test_special_files_in_the_trace_are_skipped_without_blocking),
 		cmocka_unit_test(test_demangling_uses_the_cxx_runtime),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

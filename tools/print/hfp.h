@@ -139,6 +139,10 @@ struct hfp_out {
 	int created;      /* we created the file: remove it if the run fails */
 };
 int hfp_out_open(struct hfp_out *o, const char *path);
+/* The stream behind "standard output": NULL (the default) means stdout, which hfp_out_close
+ * closes, as the tool's last write to it. A caller that runs hfp_main more than once (tests, the
+ * fuzzer) sets its own stream here; hfp_out_close then flushes it but leaves it open. */
+extern FILE *hfp_stdout;
 /* Returns HFP_EXIT_OK or HFP_EXIT_OUTPUT (message printed). */
 int hfp_out_close(struct hfp_out *o);
 /* Closes and removes a file this run created (used when the run fails before writing it). */
@@ -194,10 +198,16 @@ struct hfp_accum {
 	struct hfp_stat *stats;
 	size_t nstats, stats_cap;
 
-	/* live blocks and per-thread allocation counters */
+	/* live blocks and per-thread allocation counters; threads are dense slots (thread_slot in
+	 * hfp_accum.c), not the stream numbers of the trace */
 	struct hfp_live *live;
-	uint64_t *tseq;
-	size_t nthreads;
+	uint64_t *tseq;            /* slot -> allocations made by the thread */
+	uint32_t *thread_of_slot;  /* slot -> stream number */
+	size_t nthreads, tseq_cap;
+	uint32_t *thread_hash;     /* open addressing: stream number -> slot + 1 (0: empty) */
+	size_t thread_hash_cap;
+	uint64_t thread_seed;
+	uint32_t last_thread, last_slot;
 
 	/* pre-pass output */
 	uint8_t *map;
@@ -378,5 +388,10 @@ int hfp_histogram_write(FILE *f, const struct hfp_accum *a);
 
 /* Runs the whole pipeline for parsed options. Returns an enum hfp_exit value. */
 int hfp_run(const struct hfp_options *o);
+/* The whole tool: parses argv, then prints help or the version, or runs the pipeline. Returns
+ * the exit status (enum hfp_exit); never exits (short of running out of memory, see hfp_malloc)
+ * and frees what it allocated, so it can be called again (tests, tests/fuzz/fuzz_print.c).
+ * getopt permutes argv. */
+int hfp_main(int argc, char **argv);
 
 #endif

@@ -33,7 +33,7 @@ struct live_ent {
 	uint64_t seq;   /* the thread's allocation number */
 	uint64_t index; /* global allocation number (pre-pass bitmap) */
 	uint32_t stat;  /* stat index, or UINT32_MAX in the pre-pass */
-	uint32_t thread;
+	uint32_t thread; /* the allocating thread's slot (thread_slot) */
 };
 
 #define LIVE_COUNTED 0x80000000u /* in .thread: the block counts toward live bytes */
@@ -161,6 +161,9 @@ void hfp_accum_init(struct hfp_accum *a)
 	memset(a, 0, sizeof *a);
 	a->max_size = UINT64_MAX;
 	a->live = hfp_calloc(1, sizeof *a->live);
+	/* Heap addresses vary from run to run: a crafted trace cannot aim its stream numbers at
+	 * one probe sequence of the thread hash. */
+	a->thread_seed = (uint64_t)(uintptr_t)a->live * 0x9E3779B97F4A7C15ull;
 }
 
 void hfp_accum_free(struct hfp_accum *a)
@@ -171,6 +174,8 @@ void hfp_accum_free(struct hfp_accum *a)
 	free(a->stat_of_node);
 	free(a->stats);
 	free(a->tseq);
+	free(a->thread_of_slot);
+	free(a->thread_hash);
 	free(a->map);
 	free(a->hist_key);
 	free(a->hist_count);
@@ -189,18 +194,55 @@ uint8_t *hfp_accum_take_tempmap(struct hfp_accum *a, size_t *bits)
 	return m;
 }
 
-static uint64_t *thread_seq(struct hfp_accum *a, uint32_t thread)
+static size_t thread_home(const struct hfp_accum *a, uint32_t thread)
 {
-	if (thread >= a->nthreads) {
-		/* Stream numbers are dense (format.md: the N-th thread seen), so an array fits. */
-		size_t n = a->nthreads ? a->nthreads : 16;
-		while (n <= thread)
-			n *= 2;
-		a->tseq = hfp_reallocarray(a->tseq, n, sizeof *a->tseq);
-		memset(a->tseq + a->nthreads, 0, (n - a->nthreads) * sizeof *a->tseq);
-		a->nthreads = n;
+	uint64_t h = (thread ^ a->thread_seed) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h ^ (h >> 32)) & (a->thread_hash_cap - 1);
+}
+
+/* The dense slot of a stream number (event.thread), numbered in order of first appearance.
+ * Stream numbers are meant to be dense too (format.md: the N-th thread seen), but they are a
+ * 32-bit field of the file: an array indexed by them would let a damaged or hostile trace with
+ * a stream 4,000,000,000 allocate 32 GiB (found by tests/fuzz/fuzz_print.c). Slots follow the
+ * streams actually present, and stay below LIVE_COUNTED (a live_ent keeps its slot beside that
+ * flag): a trace cannot hold 2^31 streams of at least one 72-byte chunk each and be read. */
+static uint32_t thread_slot(struct hfp_accum *a, uint32_t thread)
+{
+	if (a->nthreads && a->last_thread == thread)
+		return a->last_slot;
+	if (a->thread_hash_cap) {
+		for (size_t j = thread_home(a, thread); a->thread_hash[j];
+		     j = (j + 1) & (a->thread_hash_cap - 1))
+			if (a->thread_of_slot[a->thread_hash[j] - 1] == thread) {
+				a->last_thread = thread;
+				return a->last_slot = a->thread_hash[j] - 1;
+			}
 	}
-	return &a->tseq[thread];
+	if (a->nthreads == a->tseq_cap) {
+		a->tseq_cap = a->tseq_cap ? a->tseq_cap * 2 : 16;
+		a->tseq = hfp_reallocarray(a->tseq, a->tseq_cap, sizeof *a->tseq);
+		a->thread_of_slot = hfp_reallocarray(a->thread_of_slot, a->tseq_cap, sizeof *a->thread_of_slot);
+	}
+	if (2 * (a->nthreads + 1) > a->thread_hash_cap) { /* at most half full */
+		free(a->thread_hash);
+		a->thread_hash_cap = a->thread_hash_cap ? a->thread_hash_cap * 2 : 64;
+		a->thread_hash = hfp_calloc(a->thread_hash_cap, sizeof *a->thread_hash);
+		for (size_t i = 0; i < a->nthreads; i++) {
+			size_t j = thread_home(a, a->thread_of_slot[i]);
+			while (a->thread_hash[j])
+				j = (j + 1) & (a->thread_hash_cap - 1);
+			a->thread_hash[j] = (uint32_t)i + 1;
+		}
+	}
+	uint32_t slot = (uint32_t)a->nthreads++;
+	size_t j = thread_home(a, thread);
+	while (a->thread_hash[j])
+		j = (j + 1) & (a->thread_hash_cap - 1);
+	a->thread_hash[j] = slot + 1;
+	a->thread_of_slot[slot] = thread;
+	a->tseq[slot] = 0;
+	a->last_thread = thread;
+	return a->last_slot = slot;
 }
 
 /* Stat index of the stack ending at node, or UINT32_MAX if the stack is filtered out. */
@@ -328,13 +370,13 @@ static int get_bit(const struct hfp_accum *a, uint64_t i)
 	return (a->tempmap[i / 8] >> (i % 8)) & 1;
 }
 
-/* A block just freed by `thread`: temporary if the same thread allocated it and made at most
- * threshold other allocations since. */
-static int is_temporary(struct hfp_accum *a, const struct live_ent *e, uint32_t thread)
+/* A block just freed by the thread in `slot`: temporary if the same thread allocated it and made
+ * at most threshold other allocations since. */
+static int is_temporary(struct hfp_accum *a, const struct live_ent *e, uint32_t slot)
 {
-	if ((e->thread & ~LIVE_COUNTED) != thread)
+	if ((e->thread & ~LIVE_COUNTED) != slot)
 		return 0;
-	uint64_t now = *thread_seq(a, thread); /* allocations made so far by the thread */
+	uint64_t now = a->tseq[slot]; /* allocations made so far by the thread */
 	return now - e->seq - 1 <= a->threshold;
 }
 
@@ -358,8 +400,8 @@ static void release(struct hfp_accum *a, const struct live_ent *e, int temporary
 
 static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 {
-	uint64_t *seqp = thread_seq(a, ev->thread);
-	uint64_t seq = (*seqp)++;
+	uint32_t slot = thread_slot(a, ev->thread);
+	uint64_t seq = a->tseq[slot]++;
 	uint64_t index = a->alloc_index++;
 	int unit = (ev->flags & HF_EVF_UNIT) != 0;
 
@@ -368,7 +410,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 			set_bit(a, index);
 			return;
 		}
-		struct live_ent e = { ev->ptr, ev->size, seq, index, UINT32_MAX, ev->thread }, old;
+		struct live_ent e = { ev->ptr, ev->size, seq, index, UINT32_MAX, slot }, old;
 		if (live_put(a->live, &e, &old))
 			a->duplicates++;
 		return;
@@ -397,7 +439,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 		live_change(a, st, ev->size, +1, ev->time_ns);
 	}
 	struct live_ent e = { ev->ptr, ev->size, seq, index, si,
-			      ev->thread | (deferred ? 0 : LIVE_COUNTED) }, old;
+			      slot | (deferred ? 0 : LIVE_COUNTED) }, old;
 	if (live_put(a->live, &e, &old)) {
 		/* The same address live twice: a damaged trace. Release the older block as a
 		 * non-temporary free so every total stays consistent. */
@@ -415,7 +457,7 @@ static void on_free(struct hfp_accum *a, const struct hf_event *ev)
 		return;
 	}
 	a->frees++;
-	release(a, &e, is_temporary(a, &e, ev->thread), ev->time_ns);
+	release(a, &e, is_temporary(a, &e, thread_slot(a, ev->thread)), ev->time_ns);
 }
 
 void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)

@@ -164,7 +164,10 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	uint64_t v;
 
 	opterr = 0; /* our own one-line messages */
-	optind = 1;
+	/* 0, not 1: glibc (and musl) then reset getopt's whole state. With 1, a parse that stopped
+	 * inside a group of short options ("-hv" returns at 'h') leaves getopt pointing into that
+	 * argv, which the next parse (hfp_main called again: tests, the fuzzer) would read. */
+	optind = 0;
 	for (;;) {
 		int li = -1;
 		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:hv", long_opts, &li);

@@ -8,6 +8,10 @@
 
 #include "hfp.h"
 
+#ifndef HF_VERSION_STRING
+#define HF_VERSION_STRING "unknown"
+#endif
+
 struct run {
 	const struct hfp_options *o;
 	struct hfp_warnings w;
@@ -284,5 +288,26 @@ int hfp_run(const struct hfp_options *o)
 	hfp_symbolizer_free(r.sym);
 	hf_trace_close(r.t);
 	hfp_warnings_free(&r.w);
+	return rc;
+}
+
+/* ---- the tool ------------------------------------------------------------------------------- */
+
+int hfp_main(int argc, char **argv)
+{
+	struct hfp_options o;
+	int rc = hfp_options_parse(&o, argc, argv);
+	if (rc == HFP_EXIT_OK && (o.help || o.version)) {
+		struct hfp_out out;
+		hfp_out_open(&out, NULL);
+		if (o.help)
+			hfp_usage(out.f);
+		else
+			fputs(HFP_NAME " " HF_VERSION_STRING "\n", out.f);
+		rc = hfp_out_close(&out);
+	} else if (rc == HFP_EXIT_OK) {
+		rc = hfp_run(&o);
+	}
+	hfp_options_free(&o);
 	return rc;
 }

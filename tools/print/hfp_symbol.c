@@ -21,6 +21,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hfp.h"
@@ -66,9 +67,17 @@ long hfp_file_build_id(const char *path, uint8_t *out, size_t cap)
 {
 	if (!elf_ready())
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Paths come from the trace: a FIFO or a terminal there must not block the tool (open would
+	 * wait for a writer, libelf for input). Only regular files are read; every other file this
+	 * code opens passed through here first. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	long r = -1;
 	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (e && elf_kind(e) == ELF_K_ELF) {

@@ -323,13 +323,15 @@ void hfp_warnings_free(struct hfp_warnings *w)
 
 /* ---- outputs ----------------------------------------------------------------------------------- */
 
+FILE *hfp_stdout;
+
 int hfp_out_open(struct hfp_out *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
 	/* A closed pipe must be an error we can report, not a silent death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!path || strcmp(path, "-") == 0) {
-		o->f = stdout;
+		o->f = hfp_stdout ? hfp_stdout : stdout;
 		o->name = "standard output";
 		o->is_stdout = 1;
 		return HFP_EXIT_OK;
@@ -364,8 +366,11 @@ int hfp_out_close(struct hfp_out *o)
 	errno = 0;
 	if (fflush(o->f) != 0 || ferror(o->f))
 		err = errno ? errno : saved ? saved : EIO;
-	/* stdout is closed too: only fclose reports errors of the final write(2). */
-	if (fclose(o->f) != 0 && !err)
+	/* stdout is closed too: only fclose reports errors of the final write(2). A stream set in
+	 * hfp_stdout belongs to whoever set it: checked and flushed, left open for the next run. */
+	if (o->is_stdout && hfp_stdout)
+		clearerr(o->f);
+	else if (fclose(o->f) != 0 && !err)
 		err = errno ? errno : EIO;
 	o->f = NULL;
 	if (err) {
