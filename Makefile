@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run every test (summary line at the end)
 #   make demo       install what is missing, build, profile an example, leave a trace, stacks, SVG
 #   make bench      the benchmark suite (docs/performance.md)
+#   make fuzz       the fuzzers, FUZZ_SECONDS=60 each (docs/reliability.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 # Options: V=1 (show commands), SANITIZE=address,undefined or SANITIZE=thread, O=0 (no optimisation).
@@ -334,6 +335,43 @@ bench:
 	$(Q)B=$(B) REPS=$(or $(REPS),5) tests/bench/run.sh
 # ---- end of bench section -----------------------------------------------------------------------
 
+# ---- fuzz section (tests/fuzz/, docs/reliability.md) --------------------------------------------
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_FLAGS=more libFuzzer options]: builds the libFuzzer targets
+# (the trace reader; heapfold_print's options and pipeline) with clang under $(B)/fuzz and runs
+# each for FUZZ_SECONDS, one job at a time; crashing inputs go to $(B)/fuzz/artifacts/. Not part
+# of make check, except a short run in tests/integration/fuzz_short.sh. tests/unit/
+# test_fuzz_regress.c replays the corpus and the regression files without libFuzzer.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -DHF_VERSION_STRING='"$(VERSION)"' -Iinclude -Ilib \
+	-MMD -MP $(FUZZ_SAN)
+FUZZ_READER_OBJ := $(call obj,$(READER_SRC),fuzz/obj)
+FUZZ_PRINT_OBJ := $(call obj,$(filter-out %/hfp_main.c,$(PRINT_SRC)),fuzz/obj)
+
+$(B)/fuzz/obj/%.o: %.c
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(B)/fuzz/fuzz_reader: $(B)/fuzz/obj/tests/fuzz/fuzz_reader.o $(FUZZ_READER_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -lz -o $@
+
+$(B)/fuzz/fuzz_print: $(B)/fuzz/obj/tests/fuzz/fuzz_print.o $(FUZZ_PRINT_OBJ) $(FUZZ_READER_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -ldw -lelf -lz -o $@
+
+fuzz: $(B)/fuzz/fuzz_reader $(B)/fuzz/fuzz_print
+	$(Q)B=$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_FLAGS='$(FUZZ_FLAGS)' tests/fuzz/run.sh reader print
+
+# The replay test links heapfold_print's objects too.
+$(B)/tests/test_fuzz_regress: $(B)/host/tests/unit/test_fuzz_regress.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -o $@
+# ---- end of fuzz section ------------------------------------------------------------------------
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
 	install -m 644 include/heapfold_trace.h $(DESTDIR)$(INCDIR)/
@@ -359,7 +397,7 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps check demo bench install clean tests
+.PHONY: all deps check demo bench install clean tests fuzz
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
