@@ -40,7 +40,7 @@
 
 int hf_fuzz_print(const uint8_t *data, size_t size);
 
-static char fzp_dir[64]; /* the scratch directory; "" until made */
+static char fzp_dir[4096]; /* the scratch directory; "" until made */
 static int fzp_dir_fd = -1;
 
 static void fzp_die(const char *what)
@@ -79,9 +79,11 @@ static void fzp_init(void)
 {
 	if (fzp_dir_fd >= 0)
 		return;
+	/* libFuzzer ends with _Exit, past atexit: tests/fuzz/run.sh points TMPDIR at a directory of
+	 * its own and removes it after the run. */
 	const char *tmp = getenv("TMPDIR");
 	snprintf(fzp_dir, sizeof fzp_dir, "%s/hf_fuzz_print.XXXXXX",
-		 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+		 tmp && *tmp && strlen(tmp) < sizeof fzp_dir - 32 ? tmp : "/tmp");
 	if (!mkdtemp(fzp_dir))
 		fzp_die("fuzz_print: mkdtemp");
 	if ((fzp_dir_fd = open(fzp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -31,16 +31,21 @@ for t in "$@"; do
 	seeds=("$root/tests/fuzz/corpus/$t")
 	[[ -d $root/tests/fuzz/regress/$t ]] && seeds+=("$root/tests/fuzz/regress/$t")
 	rm -f "$logs"/fuzz-*.log
+	# The targets' scratch files (fuzz_print's directory): libFuzzer exits past atexit handlers.
+	scratch=$fz/tmp/$t
+	rm -rf "$scratch"
+	mkdir -p "$scratch"
 	dict=()
 	[[ -f $root/tests/fuzz/$t.dict ]] && dict=(-dict="$root/tests/fuzz/$t.dict")
 	before=$(ls "$fz/artifacts" | sort)
 	# -close_fd_mask=3: the target's own stdout/stderr (heapfold_print's messages) are dropped;
 	# libFuzzer and the sanitizers keep theirs. -jobs=1 writes the log in the current directory.
-	(cd "$logs" && "$bin" -jobs=1 -workers=1 -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	(cd "$logs" && TMPDIR=$scratch "$bin" -jobs=1 -workers=1 -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
 		-close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$fz/artifacts/$t-" "${dict[@]}" "${extra[@]}" \
 		"$work" "${seeds[@]}") >"$logs/driver.log" 2>&1
 	rc=$?
+	rm -rf "$scratch"
 	log=$logs/fuzz-0.log
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" 2>/dev/null | tail -n 1)
 	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" 2>/dev/null | tail -n 1)
