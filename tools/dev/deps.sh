@@ -38,6 +38,15 @@ have_lib() {
     return 1
 }
 
+# have_fuzzer: clang's libFuzzer runtime (any installed LLVM version)
+have_fuzzer() {
+    local f
+    for f in /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-"$arch".a; do
+        [ -e "$f" ] && return 0
+    done
+    return 1
+}
+
 missing_items=()
 missing_pkgs=()
 
@@ -56,6 +65,9 @@ check_all() {
     have_cmd make || need make make
     have_cmd g++ || need g++ g++                # the C++ ground-truth programs
     have_cmd python3 || need python3 python3    # tests: the SVG must parse as XML
+    # make check's short fuzzing run (tests/integration/fuzz_short.sh): clang and libFuzzer
+    have_cmd clang || need clang clang
+    have_fuzzer || need libclang_rt.fuzzer libclang-rt-dev
     have_cmd pkg-config || need pkg-config pkg-config
     have_cmd musl-gcc || need musl-gcc musl-tools
     have_cmd gzip || need gzip gzip
