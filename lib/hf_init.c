@@ -350,7 +350,7 @@ static int open_trace(const char *pattern)
 	hf_writer_flush_meta(0);
 	hf_store(&hf_g.state, HF_STATE_ON);
 	hf_bg_start();
-	__atomic_store_n(&hf_g.enabled, hf_g.gen, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&hf_g.enabled, 1, __ATOMIC_SEQ_CST);
 	if (first)
 		hf_hooks_replay_early();
 	return HF_OK;

@@ -72,7 +72,7 @@ enum hf_state {
 /* Read on every event: keep it to one cache line, written rarely. */
 struct hf_global {
 	uint64_t clock;     /* coarse ns since the trace's start; the background thread's tick */
-	unsigned enabled;   /* while events are recorded: the trace's generation (gen), else 0 */
+	int enabled;        /* 1 while events are recorded */
 	unsigned gen;       /* the current (or last) trace's number, 1, 2, ... (hf_start after
 			     * hf_stop makes a new one); a thread whose stream belongs to an older
 			     * one starts a new stream before it records (hf_thread_regen) */
@@ -270,14 +270,14 @@ int hf_thread_regen(struct hf_thread *tb, unsigned gen);
 /* hf_rec_open: a new trace numbers its streams from 1 again. */
 void hf_thread_new_trace(void);
 
-/* Whether tb records now: recording is on and tb's stream belongs to the current trace (one
- * load and compare on the fast path; the stream is renewed on a mismatch). */
+/* Whether tb records now: recording is on and tb's stream belongs to the current trace (two
+ * loads from one cache line on the fast path; the stream is renewed on a mismatch). */
 static inline int hf_rec_on(struct hf_thread *tb)
 {
-	unsigned e = hf_load(&hf_g.enabled);
-	if (hf_likely(e == tb->gen))
-		return 1;
-	return e != 0 && hf_thread_regen(tb, e);
+	if (hf_unlikely(!hf_load(&hf_g.enabled)))
+		return 0;
+	unsigned gen = hf_load(&hf_g.gen);
+	return hf_likely(tb->gen == gen) || hf_thread_regen(tb, gen);
 }
 
 /* Enter and leave a hook (see the protocol comment in hf_thread.c). About 3 plain memory

@@ -284,7 +284,7 @@ static void thread_dtor(void *arg)
 	int mode = t->mode, err = errno;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);
-	if (hf_load(&hf_g.enabled) == tb->gen) {
+	if (hf_load(&hf_g.enabled) && tb->gen == hf_load(&hf_g.gen)) {
 		append_thread_end(tb);
 		flush_own(tb);
 	}
@@ -406,8 +406,8 @@ void hf_thread_flush_self(void)
 {
 	struct hf_tls *t = &hf_tls;
 	struct hf_thread *tb = t->tb;
-	if (t->mode != HF_MODE_ON || !tb || !hf_load(&hf_g.enabled))
-		return;
+	if (t->mode != HF_MODE_ON || !tb || !hf_load(&hf_g.enabled) || tb->gen != hf_load(&hf_g.gen))
+		return; /* (a stream of an older trace was flushed when that trace closed) */
 	int err = errno;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);

@@ -79,7 +79,11 @@ export LC_ALL=C
 # -fPIC: the archives also go into the LD_PRELOAD library.
 # -fvisibility=hidden: nothing of them is exported from that library; within a
 # static link hidden symbols still resolve (checked by the test program below).
-dep_cflags='-O2 -g -fPIC -fvisibility=hidden'
+# -ftls-model=initial-exec: libunwind's thread-local cache without __tls_get_addr
+# (about 1% per event). Right for every place these archives go: static programs
+# (the linker turns it into local-exec), and libheapfold.so, which is loaded at
+# start (preloaded or linked) and whose own code uses initial-exec already.
+dep_cflags='-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec'
 jobs=$(nproc 2>/dev/null || echo 2)
 
 fail() { # fail WHAT LOG
