@@ -305,6 +305,12 @@ static void release(struct hf_thread *tb)
 	hf_store_rel(&tb->flush_req, 0);
 }
 
+/* An object attached after its thread's key destructor ran, whose thread has exited. */
+static int late_and_gone(const struct hf_thread *tb)
+{
+	return tb->late && syscall(SYS_tgkill, hf_g.pid, tb->tid, 0) < 0 && errno == ESRCH;
+}
+
 /* flush_lock held. Takes tb's buffer through the protocol and writes it. wait: a deadline
  * (monotonic ns) until which to wait for an owner inside a hook instead of skipping it, 0 for
  * none. end: the thread is gone; close its stream and free the object. Returns 1 if the
@@ -329,7 +335,10 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 			sched_yield();
 		}
 	}
-	if (hf_load(&tb->state) != HF_TB_LIVE) {
+	/* end: confirmed here, with the owner kept out. The background thread read late and tid
+	 * without the protocol: they may be those of an earlier user of a recycled object, whose
+	 * new owner must not lose it (tests/unit/test_rec_thread.c). */
+	if (hf_load(&tb->state) != HF_TB_LIVE || (end && !late_and_gone(tb))) {
 		release(tb);
 		return 0;
 	}
@@ -384,7 +393,8 @@ void hf_thread_flush_idle(uint64_t now)
 			flush_other(tb, 0, 1);
 			continue;
 		}
-		/* Racy hints, confirmed under the protocol: an empty or young buffer waits. */
+		/* Racy hints, confirmed under the protocol (flush_other): a dead late thread above,
+		 * here an empty or young buffer, which waits. */
 		if (hf_load(&tb->pos) == hf_load(&tb->buf) || now - hf_load(&tb->time_start) < age)
 			continue;
 		flush_other(tb, 0, 0);
