@@ -130,7 +130,44 @@ endif
 endif
 endif
 
+# ---- examples (examples/, docs/linking.md; run by make check) -------------------------------------
+# kvd: the static service, fully static with musl (glibc when musl-gcc is missing), linked as
+# examples/static-service/Makefile does with pkg-config. test_strbuf: the cmocka unit test that
+# asserts with hf_stats, linked dynamically (Debian has no static cmocka), when cmocka is there.
+EXAMPLE_KVD := $(B)/examples/static-service/kvd
+EXAMPLE_UNIT := $(B)/examples/unit-test/test_strbuf
+EXAMPLE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
+HAVE_CMOCKA := $(wildcard /usr/include/cmocka.h)
+ifneq ($(filter $(STATIC_LIB),$(TARGETS)),)
+TARGETS += $(EXAMPLE_KVD)
+ifneq ($(HAVE_CMOCKA),)
+TARGETS += $(EXAMPLE_UNIT)
+endif
+endif
+
 all: $(TARGETS)
+
+# The examples (variables above).
+ifneq ($(filter $(MUSL_STATIC_LIB),$(TARGETS)),)
+$(EXAMPLE_KVD): examples/static-service/service.c $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP)
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) -static $(EXAMPLE_CFLAGS) $< $(MUSL_STATIC_LIB) -Wl,@$(MUSL_STATIC_WRAP) \
+		-Wl,--eh-frame-hdr -Wl,--build-id -o $@
+else
+$(EXAMPLE_KVD): examples/static-service/service.c $(STATIC_LIB) $(STATIC_WRAP)
+	$(call msg,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -static $(EXAMPLE_CFLAGS) $< $(STATIC_LIB) -Wl,@$(STATIC_WRAP) \
+		-Wl,--eh-frame-hdr -Wl,--build-id -o $@
+endif
+
+$(EXAMPLE_UNIT): examples/unit-test/test_strbuf.c examples/unit-test/strbuf.c \
+		examples/unit-test/strbuf.h $(PRELOAD_SO)
+	$(call msg,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(EXAMPLE_CFLAGS) $(filter %.c,$^) -L$(B)/lib -Wl,-rpath,'$$ORIGIN/../../lib' \
+		-Wl,--no-as-needed -lheapfold -lcmocka -o $@
 
 # ---- rules --------------------------------------------------------------------------------------
 $(B)/host/%.o: %.c

@@ -63,6 +63,19 @@ if [[ $musl == 1 ]]; then
 		check_family mu-lto musl
 fi
 
+# C++: operator new and delete reach the wrappers through malloc and free.
+if command -v "${CXX:-g++}" >/dev/null; then
+	src=tests/progs/gt_cxx.cpp
+	cflags=(-O1 -g -Itests/progs)
+	if build cxx-st "${CXX:-g++}" -static "${cflags[@]}" -- heapfold-static --static; then
+		t=$HF_TEST_TMP/cxx-st.gz
+		linked st out "$HF_TEST_TMP/err" "$t" "$HF_TEST_TMP/cxx-st"
+		expect_eq "cxx-st: output" "$out" "gt_cxx: ok"
+		check_consistent "$t"
+		expect_eq "cxx-st: new int[100] x 10" "$(stack_via "$t" malloc _ZL9new_arrayv allocs)" 10
+	fi
+fi
+
 # A program that calls no allocation function itself still links (libc's fclose refers to
 # __wrap_free) and still records what libc allocates for it.
 src=$HF_TEST_TMP/quiet.c

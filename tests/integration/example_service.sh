@@ -1,0 +1,116 @@
+# examples/static-service: kvd, built fully static with musl and heapfold linked in, serves a
+# bounded client on loopback (300 requests on one connection, then QUIT) and exits cleanly; its
+# trace has exactly the shapes the example was written with: the leak (100 overwritten values,
+# 380 bytes, in copy() under store_set), the temporary hot spot (fold_key: 299 copies, the 99 of
+# GET and DEL requests temporary), the pool (2 buffers). The trace names its functions after the
+# binary is deleted, and also when the service ran without /proc (as in a FROM scratch image).
+. tests/lib/hftest.sh
+. tests/integration/link_lib.bash
+kvd=$B/examples/static-service/kvd
+need "$kvd" "$HF_DUMP" "$HP"
+
+# start_kvd TRACE [PREFIX...]: starts kvd on a free port; sets kvd_pid and port.
+start_kvd() {
+	local trace=$1
+	shift
+	rm -f "$HF_TEST_TMP/port"
+	HEAPFOLD_OUTPUT=$trace "$@" "$exe" 0 >"$HF_TEST_TMP/port" 2>"$HF_TEST_TMP/kvd.err" &
+	kvd_pid=$!
+	for _ in $(seq 100); do
+		port=$(awk '/^listening on/ { print $3 }' "$HF_TEST_TMP/port" 2>/dev/null)
+		[[ -n $port ]] && return 0
+		sleep 0.05
+	done
+	echo "FAIL kvd did not start: $(cat "$HF_TEST_TMP/kvd.err")"
+	exit 1
+}
+
+# client: the bounded session; prints the last reply of each phase.
+client() {
+	local r i
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	for i in $(seq 0 99); do printf 'SET k%d v%d\n' "$i" "$i" >&3; read -r -t 5 r <&3; done
+	echo "$r"
+	for i in $(seq 0 99); do printf 'SET K%d w%d\n' $((i % 50)) "$i" >&3; read -r -t 5 r <&3; done
+	for i in $(seq 0 49); do printf 'GET k%d\n' "$i" >&3; read -r -t 5 r <&3; done
+	echo "$r"
+	for i in $(seq 50 98); do printf 'DEL k%d\n' "$i" >&3; read -r -t 5 r <&3; done
+	echo "$r"
+	printf 'STATS\n' >&3
+	read -r -t 5 r <&3
+	echo "${r%%=*}"
+	printf 'QUIT\n' >&3
+	read -r -t 5 r <&3
+	echo "$r"
+	exec 3<&-
+}
+
+wait_kvd() { # the exit status, or 124 after 10 s
+	for _ in $(seq 200); do
+		kill -0 "$kvd_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$kvd_pid" 2>/dev/null; then
+		kill "$kvd_pid"
+		echo 124
+		return
+	fi
+	local st=0
+	wait "$kvd_pid" || st=$?
+	echo "$st"
+}
+
+check_trace() { # WHAT TRACE
+	local t=$2
+	expect_eq "$1: complete" "$(summary "$t" complete)" 1
+	expect_eq "$1: link mode" "$(link_mode "$t")" "statically linked"
+	expect_eq "$1: leaked blocks (100 overwritten values)" "$(summary "$t" leaked_blocks)" 100
+	expect_eq "$1: leaked bytes" "$(summary "$t" leaked_bytes)" 380
+	expect_eq "$1: the leak is in copy()" "$(stack_field "$t" malloc copy leaked_blocks)" 100
+	expect_eq "$1: copy() under store_set" "$(stack_via "$t" malloc store_set allocs)" 400
+	expect_eq "$1: fold_key allocations" "$(stack_field "$t" malloc fold_key allocs)" 299
+	expect_eq "$1: fold_key temporary" "$(stack_field "$t" malloc fold_key temporary)" 99
+	expect_eq "$1: pool buffers" "$(stack_field "$t" malloc pool_get allocs)" 2
+	expect_eq "$1: the mark" "$(summary "$t" marks)" 1
+}
+
+exe=$HF_TEST_TMP/kvd
+cp "$kvd" "$exe"
+expect_true "kvd is statically linked" is_static "$exe"
+t=$HF_TEST_TMP/kvd.gz
+start_kvd "$t"
+replies=$(client)
+expect_eq "replies" "$(tr '\n' ' ' <<<"$replies")" "OK VALUE w99 OK heap: current BYE "
+expect_eq "exit status" "$(wait_kvd)" 0
+check_trace "kvd" "$t"
+
+# Symbolized by heapfold_print from the binary, then from the trace's own SYMBOLS.
+"$HP" "$t" -F "$HF_TEST_TMP/with.txt" >/dev/null 2>&1
+rm -f "$exe"
+"$HP" "$t" -F "$HF_TEST_TMP/without.txt" >/dev/null 2>&1
+"$HP" "$t" --flamegraph-cost-type leaked -F "$HF_TEST_TMP/leaked.txt" >/dev/null 2>&1
+expect_true "binary deleted: fold_key named" grep -q ';fold_key ' "$HF_TEST_TMP/without.txt"
+# The symbol table has no inlined functions (serve, handle: the binary's DWARF has them).
+inlined_out() { sed -e 's/;serve;handle;/;/' -e 's/;serve;/;/' "$1" | sort; }
+expect_eq "binary deleted: same stacks but the inlined frames" \
+	"$(cat "$HF_TEST_TMP/without.txt")" "$(inlined_out "$HF_TEST_TMP/with.txt")"
+expect_eq "leaked bytes by stack" "$(sed 's/.*;//' "$HF_TEST_TMP/leaked.txt")" "copy 380"
+
+# Without /proc, as in a FROM scratch container: a private mount namespace hides it.
+if unshare -m --propagation private true 2>/dev/null; then
+	cp "$kvd" "$exe"
+	t=$HF_TEST_TMP/noproc.gz
+	start_kvd "$t" unshare -m --propagation private sh -c 'mount -t tmpfs none /proc && exec "$@"' sh
+	replies=$(client)
+	expect_eq "no /proc: replies" "$(tr '\n' ' ' <<<"$replies")" "OK VALUE w99 OK heap: current BYE "
+	expect_eq "no /proc: exit status" "$(wait_kvd)" 0
+	check_trace "no /proc" "$t"
+	rm -f "$exe"
+	"$HP" "$t" -F "$HF_TEST_TMP/noproc.txt" >/dev/null 2>&1
+	expect_eq "no /proc, binary deleted: same stacks" "$(cat "$HF_TEST_TMP/noproc.txt")" \
+		"$(cat "$HF_TEST_TMP/without.txt")"
+	expect_true "no /proc: the executable's path from exec" bash -c "'$HP' '$t' 2>/dev/null | grep -q ', $exe, '"
+else
+	echo "note: no private mount namespace here; the run without /proc is skipped"
+fi
+finish
