@@ -317,6 +317,12 @@ endif
 PROG_BIN += $(LINK_BIN) $(B)/tests/link/none/link_weak
 link_src = $(filter %/$(notdir $(1)).c,$(LINK_SRC))
 
+# The x86 decoder's unit test reads the linked test programs' unwind tables with libdw.
+$(B)/tests/test_rec_x86: $(B)/host/tests/unit/test_rec_x86.o $(UNIT_HELPERS) $(LIB_TRACE)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -o $@
+
 # The weak-reference program without heapfold at all.
 $(B)/tests/link/none/link_weak: tests/link/link_weak.c
 	$(call msg,CC,$@)

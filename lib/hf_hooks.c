@@ -93,8 +93,11 @@ HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 {
 	const uintptr_t *ips;
 	int trunc;
-	unsigned n = hf_unwind_capture(tb, &ips, &trunc);
-	return hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8);
+	unsigned trusted;
+	unsigned n = hf_unwind_capture(tb, &ips, &trunc, &trusted);
+	if (trusted > n)
+		trusted = n;
+	return hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8 | trusted << 16);
 }
 
 /* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. */

@@ -297,6 +297,7 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
 	find_exe();
+	hf_recover_init();
 	hf_stats_init();
 	pthread_atfork(NULL, NULL, child_reinit);
 	hf_fork_init();

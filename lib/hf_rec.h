@@ -317,12 +317,29 @@ int hf_unwind_range_init(void);
 /* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
 int unw_backtrace(void **buffer, int size);
 
+/* hf_recover.c: in static musl programs, the callers of libc functions without unwind tables.
+ * hf_recover_on is set once at start. hf_recover takes the program's frames (ips[0] first), the
+ * hook's frame, and room for want frames; returns the new count and in *trusted how many
+ * leading frames have a caller found this way (hf_stack.c does not cut the stack there). */
+extern int hf_recover_on;
+void hf_recover_init(void);
+unsigned hf_recover(const void *frame, uintptr_t *ips, unsigned n, unsigned want, unsigned *trusted);
+/* hf_x86.c: rsp's distance below the entry of the function [start, start + size) (its code at
+ * code) at the call that returns to ret, and the height at which it pushed rbp (-1: not).
+ * 0, or -1 if it cannot be told for certain. */
+int hf_x86_call_height(const uint8_t *code, uint64_t start, uint64_t size, uint64_t ret,
+		       int32_t *height, int32_t *rbp_h);
+/* Whether a function symbol of this name starts where the function is entered (not a
+ * compiler's split-off cold part). */
+int hf_x86_is_entry(const char *name);
+
 /* Captures the caller's stack into tb->ips, innermost first, recorder frames dropped, at most
  * max_depth frames. *out points at the first program frame; *truncated is set when deeper
- * frames were cut. Returns the number of frames. Inlined into each hook, so that unw_backtrace
- * has one recorder frame (the hook's) to walk before the program's: each frame costs it about
- * 4 ns even when cached. */
-HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated)
+ * frames were cut; *trusted as hf_recover's. Returns the number of frames. Inlined into each
+ * hook, so that unw_backtrace has one recorder frame (the hook's) to walk before the
+ * program's: each frame costs it about 4 ns even when cached. */
+HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out, int *truncated,
+				     unsigned *trusted)
 {
 	unsigned max = hf_g.max_depth, want = max + HF_SKIP_MAX + 1, n, skip = 0;
 	uintptr_t *raw = tb->ips;
@@ -335,6 +352,11 @@ HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out
 	while (skip < n && raw[skip] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
 		skip++;
 	n -= skip;
+	*trusted = 0;
+#ifndef __GLIBC__
+	if (hf_unlikely(hf_recover_on) && n > 0)
+		n = hf_recover(__builtin_frame_address(0), raw + skip, n, want - skip, trusted);
+#endif
 	*truncated = n > max;
 	*out = raw + skip;
 	return n > max ? max : n;
@@ -356,7 +378,8 @@ void hf_stack_reset(void);
 /* Under the meta lock: calls fn for every node's frame address (pseudo-frames skipped). */
 void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg);
 
-/* key = allocator kind (HF_FN_*) | truncated << 8. Two independent multiply lanes keep the
+/* key = allocator kind (HF_FN_*) | truncated << 8 | trusted << 16 (hf_unwind_capture's). Two
+ * independent multiply lanes keep the
  * dependency chain at half the frames: about 1 ns per 2 frames. Always odd (0 = empty slot). */
 static inline uint64_t hf_stack_hash(const uintptr_t *ips, unsigned n, unsigned key)
 {

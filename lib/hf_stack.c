@@ -120,14 +120,15 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 	 * marked "truncated: no unwind information". Checked here, once per new stack: the cache
 	 * maps the same captured frames to the same node afterwards. */
 	unsigned root = 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = (key >> 16) & 0xff; i < n; i++) { /* the first ones' callers are known
+							       * (hf_recover.c) */
 		if (!hf_unwind_has_info(ips[i])) {
 			n = i + 1;
 			root = HF_FRAME_TRUNC_NOINFO;
 			break;
 		}
 	}
-	if (!root && key >> 8)
+	if (!root && (key >> 8) & 1)
 		root = HF_FRAME_TRUNC_DEPTH;
 	if (!st.tab)
 		ok = 0;

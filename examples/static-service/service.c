@@ -61,8 +61,9 @@ static struct item *find(const char *key)
 	return NULL;
 }
 
-/* Not strdup: musl's libc has no unwind tables, so a stack through strdup ends there
- * ("[no unwind info]") and would not show store_set. */
+/* malloc and memcpy rather than strdup: the stack is then whole whatever the libc (heapfold
+ * finds strdup's caller in musl's libc, which has no unwind tables, from its machine code, but a
+ * service should not depend on that). */
 __attribute__((noinline)) static char *copy(const char *s)
 {
 	size_t n = strlen(s) + 1;
