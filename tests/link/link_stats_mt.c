@@ -1,0 +1,107 @@
+/* hf_stats with threads: 4 workers, each making 1,000 blocks of 32 bytes (the even ones handed
+ * to main, which frees them; the odd ones freed by the worker itself, but the last 5) and then
+ * 100 malloc/free pairs. Checks itself, exit 0 and "link_stats_mt: ok":
+ * - with every worker started and waiting (glibc's pthread_create allocates a thread's TLS
+ *   vector, which is counted too), then again with every worker done and waiting: allocations,
+ *   frees, temporary and live blocks exactly the workers' own; live bytes exactly the usable
+ *   sizes of the 20 blocks left;
+ * - after the workers exited (their counters move to those of exited threads) nothing counted
+ *   is lost. */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "gt.h"
+#include "heapfold.h"
+
+#define WORKERS 4
+#define PER 1000
+#define PAIRS 100
+
+static void *handed[WORKERS][PER / 2];
+static void *kept[WORKERS][5];
+static uint64_t kept_usable[WORKERS];
+static pthread_barrier_t started, done, go;
+
+__attribute__((noinline)) static void *worker(void *arg)
+{
+	long w = (long)arg;
+	void *own[PER / 2];
+	pthread_barrier_wait(&started);
+	pthread_barrier_wait(&go);
+	for (int i = 0; i < PER; i++) {
+		void *p = malloc(32);
+		GT_CHECK(p);
+		if (i % 2 == 0)
+			handed[w][i / 2] = p;
+		else
+			own[i / 2] = p;
+	}
+	for (int i = 0; i < PER / 2 - 5; i++)
+		free(own[i]);
+	for (int i = 0; i < 5; i++) {
+		kept[w][i] = own[PER / 2 - 5 + i];
+		kept_usable[w] += malloc_usable_size(kept[w][i]);
+	}
+	for (int i = 0; i < PAIRS; i++) {
+		void *p = malloc(64);
+		GT_CHECK(p);
+		gt_keep(p);
+		free(p);
+	}
+	pthread_barrier_wait(&done);
+	pthread_barrier_wait(&go);
+	return NULL;
+}
+
+static hf_stats_t now(void)
+{
+	hf_stats_t s = { .size = sizeof s };
+	GT_CHECK(hf_stats(&s) == HF_OK);
+	return s;
+}
+
+int main(void)
+{
+	pthread_t t[WORKERS];
+	GT_CHECK(pthread_barrier_init(&started, NULL, WORKERS + 1) == 0);
+	GT_CHECK(pthread_barrier_init(&done, NULL, WORKERS + 1) == 0);
+	GT_CHECK(pthread_barrier_init(&go, NULL, WORKERS + 1) == 0);
+	for (long w = 0; w < WORKERS; w++)
+		GT_CHECK(pthread_create(&t[w], NULL, worker, (void *)w) == 0);
+	pthread_barrier_wait(&started);
+	hf_stats_t a = now();
+	pthread_barrier_wait(&go);
+	pthread_barrier_wait(&done); /* the workers are done and wait: a quiescent point */
+	hf_stats_t b = now();
+	uint64_t usable = 0;
+	for (int w = 0; w < WORKERS; w++)
+		usable += kept_usable[w];
+	GT_CHECK(b.total_allocs - a.total_allocs == WORKERS * (PER + PAIRS));
+	GT_CHECK(b.total_bytes - a.total_bytes == WORKERS * (PER * 32 + PAIRS * 64));
+	GT_CHECK(b.total_frees - a.total_frees == WORKERS * (PER / 2 - 5 + PAIRS));
+	GT_CHECK(b.temporary - a.temporary == WORKERS * PAIRS);
+	GT_CHECK(b.current_blocks - a.current_blocks == WORKERS * (PER / 2 + 5));
+	/* Cross-thread frees: main frees what the workers allocated. */
+	uint64_t handed_usable = 0;
+	for (int w = 0; w < WORKERS; w++)
+		for (int i = 0; i < PER / 2; i++) {
+			handed_usable += malloc_usable_size(handed[w][i]);
+			free(handed[w][i]);
+		}
+	hf_stats_t c = now();
+	GT_CHECK(c.total_frees - b.total_frees == WORKERS * PER / 2);
+	GT_CHECK(c.current_blocks - a.current_blocks == WORKERS * 5);
+	GT_CHECK(b.current_bytes - c.current_bytes == handed_usable);
+	GT_CHECK(c.current_bytes - a.current_bytes == usable);
+	GT_CHECK(c.peak_bytes >= b.current_bytes);
+	pthread_barrier_wait(&go);
+	for (int w = 0; w < WORKERS; w++)
+		GT_CHECK(pthread_join(t[w], NULL) == 0);
+	hf_stats_t d = now(); /* the workers' counts now live with the exited threads' */
+	GT_CHECK(d.total_allocs >= c.total_allocs && d.total_frees >= c.total_frees);
+	GT_CHECK(d.temporary >= c.temporary && d.total_bytes >= c.total_bytes);
+	gt_keep(kept);
+	gt_say("link_stats_mt: ok\n");
+	return 0;
+}
