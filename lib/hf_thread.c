@@ -151,7 +151,8 @@ static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body,
 	uint8_t *q = tb->pos;
 	*q++ = tag;
 	q = hf_put_varint(q, len);
-	memcpy(q, body, len);
+	if (len)
+		memcpy(q, body, len); /* body may be NULL when len is 0 (THREAD_END) */
 	tb->pos = q + len;
 	tb->records++;
 }
