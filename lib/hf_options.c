@@ -1,6 +1,7 @@
 /* hf_options.c: the HEAPFOLD_* environment options, one table row each (mimalloc's options.c).
  *
- *   HEAPFOLD_OUTPUT     trace file; %p pid, %e executable name, %% percent
+ *   HEAPFOLD_OUTPUT     trace file; %p pid, %e executable name, %% percent (ignored in a
+ *                       setuid or setgid program: the default is used)
  *                       (default heapfold.%e.%p.gz, in the current directory)
  *   HEAPFOLD_UNWIND     libunwind (default) or fp (frame pointers: -fno-omit-frame-pointer code)
  *   HEAPFOLD_MAX_DEPTH  frames kept per stack, 1 to 1024 (default 128); deeper stacks are cut
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/auxv.h>
 
 #include "hf_rec.h"
 
@@ -150,6 +152,13 @@ static void init_one(enum hf_opt o)
 		return;
 	}
 	if (d->kind == K_STR) {
+		/* A setuid or setgid program (secure execution) must not create files where its
+		 * caller says: the path from the environment is refused, the default used. */
+		if (o == HF_OPT_OUTPUT && getauxval(AT_SECURE)) {
+			hf_warn("%s ignored in a setuid/setgid program; writing %s instead", env,
+				d->def_str);
+			return;
+		}
 		str_value[o] = raw;
 		return;
 	}
