@@ -15,6 +15,7 @@
  * runs destructors after atexit handlers, through our destructor. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <link.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -399,7 +400,8 @@ HF_EXPORT int dlclose(void *handle)
  * "unknown"); if exec then fails, recording stays off. Not in a vfork child, which shares our
  * memory but not our pid (its exec or _exit must not close the parent's trace), nor from a
  * signal handler that interrupted the recorder in this thread (it may hold our locks). The
- * execl* variants and fexecve are not interposed (they call execve inside libc). */
+ * execl* variants call libc's execve internally, past our symbol: they collect their arguments
+ * and go through the wrappers below. */
 typedef int (*exec_fn)(const char *, char *const[], char *const[]);
 
 static void end_image(int status)
@@ -468,6 +470,55 @@ HF_EXPORT int execvp(const char *file, char *const argv[])
 		(int (*)(const char *, char *const[]))next_sym(&real, "execvp");
 	before_exec();
 	return f ? f(file, argv) : (errno = ENOSYS, -1);
+}
+
+HF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	static void *real;
+	int (*f)(int, char *const[], char *const[]) =
+		(int (*)(int, char *const[], char *const[]))next_sym(&real, "fexecve");
+	before_exec();
+	return f ? f(fd, argv, envp) : (errno = ENOSYS, -1);
+}
+
+/* The argument list of an execl* call as an argv array, on the stack (no malloc: the heap may
+ * be in any state when a program execs). */
+#define EXECL_ARGV(argv, arg0, ap_last)                                                            \
+	size_t n_ = 1;                                                                             \
+	va_list ap_;                                                                               \
+	va_start(ap_, ap_last);                                                                    \
+	while (va_arg(ap_, char *))                                                                \
+		n_++;                                                                              \
+	va_end(ap_);                                                                               \
+	char **argv = __builtin_alloca((n_ + 1) * sizeof *argv);                                   \
+	va_start(ap_, ap_last);                                                                    \
+	argv[0] = (char *)(uintptr_t)(arg0); /* execv takes char *const[] */                       \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                                        \
+		argv[i_] = va_arg(ap_, char *);                                                    \
+	va_end(ap_)
+
+HF_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	EXECL_ARGV(argv, arg, arg);
+	return execv(path, argv);
+}
+
+HF_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	EXECL_ARGV(argv, arg, arg);
+	return execvp(file, argv);
+}
+
+HF_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	/* execle's environment follows the NULL that ends the arguments. */
+	EXECL_ARGV(argv, arg, arg);
+	va_start(ap_, arg);
+	while (va_arg(ap_, char *))
+		;
+	char *const *envp = va_arg(ap_, char *const *);
+	va_end(ap_);
+	return execve(path, argv, envp);
 }
 
 /* --- preloaded or linked -------------------------------------------------------------------- */
