@@ -18,7 +18,8 @@
  *
  * The constructor starts the recorder before the program's own constructors (priority 101).
  * Recording ends at exit: on glibc through on_exit (hf_init.c), on musl through the
- * destructor, which runs after the atexit handlers and the program's destructors. */
+ * destructor, which runs after the atexit handlers and the program's destructors, with the
+ * status exit was called with. */
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -180,8 +181,20 @@ __attribute__((constructor(101))) static void wrap_init(void)
 }
 
 #ifndef __GLIBC__
+/* musl has no on_exit: exit is wrapped (musl.wrap) to learn the status the destructor below
+ * writes into CLOSE. Returning from main calls exit too (inside libc.a, wrapped as well). */
+static int exit_status;
+_Noreturn void __real_exit(int status);
+_Noreturn void __wrap_exit(int status);
+
+WRAP _Noreturn void __wrap_exit(int status)
+{
+	exit_status = status;
+	__real_exit(status);
+}
+
 __attribute__((destructor(101))) static void wrap_fini(void)
 {
-	hf_rec_exit(0);
+	hf_rec_exit(exit_status);
 }
 #endif

@@ -15,6 +15,7 @@ for m in "${LINK_MODES[@]}"; do
 	expect_eq "$m: stderr" "$(cat "$HF_TEST_TMP/err")" ""
 	expect_eq "$m: link mode" "$(link_mode "$t")" "$(mode_name "$m")"
 	check_consistent "$t"
+	expect_eq "$m: exit status in the trace" "$(summary "$t" exit_status)" 7
 	f() { stack_field "$t" "$@"; }
 	expect_eq "$m: malloc allocs" "$(f malloc from_malloc allocs)" 100
 	expect_eq "$m: malloc leaked bytes" "$(f malloc from_malloc leaked_bytes)" 4000

@@ -265,6 +265,7 @@ static void print_summary(const struct state *s)
 			leaked_bytes += s->live.val[i].size;
 		}
 	printf("complete=%d\n", in->complete ? 1 : 0);
+	printf("exit_status=%llu\n", (unsigned long long)(in->complete ? in->close.exit_status : 0));
 	printf("truncated_bytes=%llu\n", (unsigned long long)in->truncated_bytes);
 	printf("threads=%u\n", in->streams);
 	printf("allocations=%llu\n", (unsigned long long)s->allocations);

@@ -66,6 +66,7 @@ static void test_dump_summary_counts_a_known_trace(void **state)
 	char *out;
 	assert_int_equal(run_dump("", path, 1, &out), 0);
 	assert_string_equal(out, "complete=1\n"
+				 "exit_status=0\n"
 				 "truncated_bytes=0\n"
 				 "threads=2\n"
 				 "allocations=5\n"
