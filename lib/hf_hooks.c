@@ -277,9 +277,14 @@ void hf_free(void *p)
 	hf_stat_free(t, p, hf_stat_usable(t, p));
 	if (hf_unlikely(!hf_rec_on(tb))) {
 		hf_real.free(p);
-	} else if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end) {
+	} else if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end &&
+		   hf_load(&hf_E.v) == tb->C) {
 		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
-		 * left after lim always holds it, so no space check and no clock tick. */
+		 * left after lim always holds it, so no space check and no clock tick.
+		 * Only if no thread freed anything since that allocation (E unchanged): otherwise
+		 * the block may have been freed by another thread and the same address handed back
+		 * to us as someone else's block (tests/progs/gt_pingpong.c). One load of a
+		 * read-mostly line. */
 		hf_real.free(p);
 		*tb->pos++ = HF_TAG_FREE_LAST;
 		tb->records++;

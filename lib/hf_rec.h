@@ -567,10 +567,13 @@ HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
 		hf_stats_peak(s, g);
 }
 
-/* The usable size of p, which is about to be freed (before the real call). */
+/* The usable size of p, which is about to be freed (before the real call). Always asked of the
+ * allocator: the same address as this thread's last allocation may be another thread's block by
+ * now, of another size (freed there and handed back; tests/progs/gt_pingpong.c). */
 HF_INLINE size_t hf_stat_usable(struct hf_tls *t, void *p)
 {
-	return (uintptr_t)p == t->last_ptr ? t->last_usable : hf_real.malloc_usable_size(p);
+	(void)t;
+	return hf_real.malloc_usable_size(p);
 }
 
 /* A free of p (not NULL) whose usable size is u (hf_stat_usable before the real call): owed
