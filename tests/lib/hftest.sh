@@ -39,14 +39,19 @@ stacks() {
 	cat "$1.stacks"
 }
 
+# field_column FIELD: the column of hf_dump --stacks holding FIELD
+field_column() {
+	case $1 in
+	allocs) echo 2 ;; bytes) echo 3 ;; leaked_blocks) echo 4 ;; leaked_bytes) echo 5 ;;
+	temporary) echo 6 ;; *) echo "hftest: bad stack field $1" >&2; return 2 ;;
+	esac
+}
+
 # stack_field TRACE ALLOCATOR FUNCTION FIELD: sums FIELD (allocs, bytes, leaked_blocks,
 # leaked_bytes, temporary) over the lines of ALLOCATOR whose innermost frame is FUNCTION.
 stack_field() {
 	local col
-	case $4 in
-	allocs) col=2 ;; bytes) col=3 ;; leaked_blocks) col=4 ;; leaked_bytes) col=5 ;;
-	temporary) col=6 ;; *) echo "stack_field: bad field $4" >&2; return 2 ;;
-	esac
+	col=$(field_column "$4") || return 2
 	stacks "$1" | awk -v a="$2" -v f="$3" -v c="$col" '
 		$1 == a { n = split($7, fr, ";"); if (fr[n] == f) s += $c }
 		END { print s + 0 }'
@@ -65,10 +70,7 @@ finish() {
 # stack passes through FUNCTION anywhere (for allocations made inside libraries, operator new).
 stack_via() {
 	local col
-	case $4 in
-	allocs) col=2 ;; bytes) col=3 ;; leaked_blocks) col=4 ;; leaked_bytes) col=5 ;;
-	temporary) col=6 ;; *) echo "stack_via: bad field $4" >&2; return 2 ;;
-	esac
+	col=$(field_column "$4") || return 2
 	stacks "$1" | awk -v a="$2" -v f="$3" -v c="$col" '
 		$1 == a { n = split($7, fr, ";"); for (i = 1; i <= n; i++) if (fr[i] == f) { s += $c; break } }
 		END { print s + 0 }'
