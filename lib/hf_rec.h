@@ -188,7 +188,6 @@ struct hf_tls {
 	/* hf_stats.c: this thread's counters, and its last allocation (for "temporary"). */
 	struct hf_tstat *ts;
 	uintptr_t last_ptr;
-	size_t last_usable;
 };
 extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 
@@ -559,7 +558,6 @@ HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
 	hf_stat_inc(&s->allocs, 1);
 	hf_stat_inc(&s->bytes, req);
 	t->last_ptr = (uintptr_t)p;
-	t->last_usable = u;
 	uint64_t g = __atomic_add_fetch(&hf_live.bytes, u - owed, __ATOMIC_RELAXED);
 	if (owed)
 		hf_store(&s->owed, 0);
