@@ -65,6 +65,7 @@ check_all() {
     have_cmd make || need make make
     have_cmd g++ || need g++ g++                # the C++ ground-truth programs
     have_cmd python3 || need python3 python3    # tests: the SVG must parse as XML
+    have_cmd mount || need mount mount          # tests: read-only and full tmpfs in a namespace
     # make check's short fuzzing run (tests/integration/fuzz_short.sh): clang and libFuzzer
     have_cmd clang || need clang clang
     have_fuzzer || need libclang_rt.fuzzer libclang-rt-dev
