@@ -256,7 +256,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_HELPERS := $(call obj,$(wildcard tests/unit/util_*.c),host)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(PROG_SRC))
-PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fno-omit-frame-pointer -fno-inline -pthread -Itests/progs
+PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fno-omit-frame-pointer -fno-inline -pthread -Itests/progs \
+	-Iinclude
 
 $(B)/tests/test_%: $(B)/host/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)

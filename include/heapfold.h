@@ -78,7 +78,16 @@ HF_DECL int hf_mark(const char *label);
  * current_bytes and peak_bytes count live blocks at the size the allocator gives them
  * (malloc_usable_size: the request rounded up to the allocator's granule), because the
  * size a program asked for is not known when it frees a block; total_bytes counts the sizes
- * asked for, as traces do. */
+ * asked for, as traces do.
+ *
+ * The peak costs every allocating thread a write to one shared cache line, so heapfold tracks
+ * it only where it can be read: in static programs, and in dynamic ones where the program or a
+ * library loaded at start calls hf_stats or hf_stats_reset_peak (linked, or through HF_WEAK
+ * references). A program that finds hf_stats another way (dlsym, a library loaded later) sets
+ * HEAPFOLD_PEAK=1 in its environment; HEAPFOLD_PEAK=0 turns the peak off anywhere. When it is
+ * not tracked, peak_bytes and peak_blocks read HF_STATS_NO_PEAK. */
+#define HF_STATS_NO_PEAK UINT64_MAX
+
 typedef struct hf_stats {
 	size_t size;             /* set to sizeof(hf_stats_t) before the call */
 	uint64_t current_bytes;  /* live now (usable size) */

@@ -15,6 +15,8 @@
  *                       only; nothing is printed when all goes well)
  *   HEAPFOLD_DISABLE    1: do not start recording at program start (hf_start still can); the
  *                       same as HEAPFOLD_OUTPUT set to the empty string
+ *   HEAPFOLD_PEAK       1: track the heap's peak for hf_stats, 0: do not (default: tracked
+ *                       when the program can call hf_stats; hf_stats.c)
  *
  * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
  * time); a bad value gives one warning naming the value and the default used instead. */
@@ -45,6 +47,7 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_FOLLOW] = { "FOLLOW", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_QUIET] = { "QUIET", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_DISABLE] = { "DISABLE", K_BOOL, 0, 0, 1, NULL },
+	[HF_OPT_PEAK] = { "PEAK", K_BOOL, -1, 0, 1, NULL }, /* -1: automatic */
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
@@ -195,7 +198,7 @@ void hf_options_init(void)
 			char nm[64];
 			hf_fmt(nm, len + 1 < sizeof nm ? len + 1 : sizeof nm, "%s", name);
 			hf_warn("unknown option HEAPFOLD_%s ignored (known: OUTPUT, UNWIND, MAX_DEPTH, "
-				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET, DISABLE)",
+				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET, DISABLE, PEAK)",
 				nm);
 		}
 	}
@@ -228,6 +231,8 @@ size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap)
 		return hf_fmt(buf, cap, "%s", hf_opt_str(o));
 	case K_ENUM:
 		return hf_fmt(buf, cap, "%s", value[o] ? "fp" : "libunwind");
+	case K_BOOL:
+		return hf_fmt(buf, cap, "%s", value[o] < 0 ? "auto" : value[o] ? "1" : "0");
 	default:
 		return hf_fmt(buf, cap, "%ld", value[o]);
 	}

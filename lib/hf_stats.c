@@ -2,25 +2,32 @@
  * not a trace is being written.
  *
  * Bytes are usable sizes: malloc_usable_size before the real free, because the size a program
- * asked for is not known when it frees a block (the size of the thread's last allocation is
- * kept, so a malloc/free pair asks the allocator once). Current bytes are one global atomic,
- * hf_live.bytes, so that the peak is exact: an allocation that takes it past the peak raises
- * the peak with a compare-and-swap, which happens only while the heap grows to a new high.
- * A thread's frees do not touch it: their bytes are "owed" in the thread's own counter and
- * taken off with its next allocation, in the same atomic add (or once the thread owes more
- * than HF_OWED_MAX). So hf_live.bytes is the true total plus what threads owe, never less: an
- * allocation that does not pass the peak with it cannot have passed it truly, and one that
- * does is checked against the true total (what other threads owe summed) before the peak is
- * raised. Readers subtract the owed bytes too. With no other thread allocating, both are exact.
- * Everything else (allocations, bytes asked for, frees, temporary, failed; current blocks =
- * allocations - frees) is per-thread counters that only their thread writes, with plain stores,
- * summed when read; the blocks live at a new peak are summed when the peak is raised.
+ * asked for is not known when it frees a block. Every count (allocations, bytes asked for,
+ * usable bytes allocated and freed, frees, temporary, failed) is a per-thread counter that only
+ * its thread writes, with plain stores, summed when read: current bytes are usable bytes
+ * allocated minus freed, current blocks allocations minus frees.
  *
- * Measured (perf stat task-clock, bench_seed under LD_PRELOAD, median of interleaved runs; the
- * commit message has the details): one thread x 10M, no statistics 784 ms; an atomic add per
- * allocation and per free +3.5%, plus a second atomic for the block count +14%. Two threads x
- * 5M, where both threads' atomics hit one cache line: +23% for one atomic per event; with the
- * frees owed, one atomic per malloc/free pair, see the commit message.
+ * The peak is different: it needs the order of all threads' allocations. While it is tracked,
+ * current bytes also go through one global atomic, hf_live.bytes, so that the peak is exact: an
+ * allocation that takes it past the peak raises the peak with a compare-and-swap, which happens
+ * only while the heap grows to a new high. A thread's frees do not touch it: their bytes are
+ * "owed" in the thread's own counter and taken off with its next allocation, in the same atomic
+ * add (or once the thread owes more than HF_OWED_MAX). So hf_live.bytes is the true total plus
+ * what threads owe, never less: an allocation that does not pass the peak with it cannot have
+ * passed it truly, and one that does is checked against the true total (what other threads owe
+ * summed) before the peak is raised; the blocks live at a new peak are summed then.
+ *
+ * That atomic is the one line every allocating thread writes. Measured on the seed benchmark
+ * under LD_PRELOAD (perf stat task-clock, 2 threads x 1M, 2 idle cores): 264 ms of CPU with it,
+ * 162 ms without; a third of the recorder's time, and the reason threads did not scale. So the
+ * peak is tracked only where it can be read (hf_stats_init): in a dynamic process, when a loaded
+ * object imports hf_stats or hf_stats_reset_peak (linked with libheapfold.so, or through HF_WEAK
+ * references, under LD_PRELOAD too); in every static program that links the archive (a weak
+ * reference cannot tell the linker whether the program calls hf_stats); or with HEAPFOLD_PEAK=1
+ * (for a program that finds hf_stats with dlsym, or in a library it loads later). HEAPFOLD_PEAK=0
+ * turns it off anywhere. Elsewhere the peak fields read HF_STATS_NO_PEAK. Until the constructor
+ * decides, the peak is tracked, so allocations made before it are in the peak of a program that
+ * wants it.
  *
  * Per-thread blocks live in a registry that is only ever appended to (readers walk it without a
  * lock); a thread's block goes back to a free list at its exit, after its counts were added to
@@ -34,6 +41,7 @@
 #include "hf_rec.h"
 
 struct hf_live hf_live, hf_peak;
+int hf_peak_on = 1;
 
 #define SLAB_BLOCKS 256
 
@@ -73,6 +81,8 @@ static void add_to(struct hf_tstat *d, const struct hf_tstat *s)
 	hf_store(&d->frees, hf_load(&d->frees) + hf_load(&s->frees));
 	hf_store(&d->temporary, hf_load(&d->temporary) + hf_load(&s->temporary));
 	hf_store(&d->failed, hf_load(&d->failed) + hf_load(&s->failed));
+	hf_store(&d->ualloc, hf_load(&d->ualloc) + hf_load(&s->ualloc));
+	hf_store(&d->ufree, hf_load(&d->ufree) + hf_load(&s->ufree));
 }
 
 static void zero(struct hf_tstat *s)
@@ -82,6 +92,8 @@ static void zero(struct hf_tstat *s)
 	hf_store(&s->frees, 0);
 	hf_store(&s->temporary, 0);
 	hf_store(&s->failed, 0);
+	hf_store(&s->ualloc, 0);
+	hf_store(&s->ufree, 0);
 }
 
 /* At thread exit (key destructor): the counts join those of exited threads, the block is
@@ -109,8 +121,20 @@ static void thread_exit(void *arg)
 	t->last_ptr = 0;
 }
 
+/* Whether anything in this process can read the peak. */
+static int peak_wanted(void)
+{
+	static const char *const api[] = { "hf_stats", "hf_stats_reset_peak", NULL };
+	long opt = hf_opt(HF_OPT_PEAK);
+	if (opt >= 0)
+		return (int)opt;
+	return hf_g.link_mode == HF_LINK_STATIC || hf_imports_any(api);
+}
+
 void hf_stats_init(void)
 {
+	if (!peak_wanted())
+		hf_store(&hf_peak_on, 0);
 	if (!sr.key_ok && pthread_key_create(&sr.key, thread_exit) == 0)
 		sr.key_ok = 1;
 	if (sr.key_ok && hf_tls.ts)
@@ -216,8 +240,7 @@ void hf_stats_read(hf_stats_t *out)
 {
 	struct hf_tstat sum;
 	sum_counts(&sum);
-	uint64_t g = hf_load(&hf_live.bytes), owed = owed_by_others(NULL);
-	out->current_bytes = g > owed ? g - owed : 0;
+	out->current_bytes = sum.ualloc > sum.ufree ? sum.ualloc - sum.ufree : 0;
 	out->current_blocks = blocks_of(&sum);
 	out->peak_bytes = hf_load(&hf_peak.bytes);
 	out->peak_blocks = hf_load(&hf_peak.blocks);
@@ -226,7 +249,9 @@ void hf_stats_read(hf_stats_t *out)
 	out->total_frees = sum.frees;
 	out->temporary = sum.temporary;
 	out->failed = sum.failed;
-	if (out->peak_bytes < out->current_bytes) { /* a raise under way in another thread */
+	if (!hf_load(&hf_peak_on)) {
+		out->peak_bytes = out->peak_blocks = HF_STATS_NO_PEAK;
+	} else if (out->peak_bytes < out->current_bytes) { /* a raise under way elsewhere */
 		out->peak_bytes = out->current_bytes;
 		out->peak_blocks = out->current_blocks;
 	}
