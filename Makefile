@@ -183,7 +183,7 @@ $(LIB_TRACE): $(READER_OBJ)
 $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -pthread -o $@
 
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
 # The script decides whether its last build is current (it also patches libunwind): a newer

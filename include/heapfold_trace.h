@@ -159,6 +159,9 @@ const char *hf_trace_warning(const hf_trace *t, size_t i);
 
 const struct hf_trace_info *hf_trace_info(const hf_trace *t);
 
+/* Modules, stack nodes and symbols were all decoded by hf_trace_open; the functions below only
+ * read them, so another thread may call them while one thread calls hf_trace_next. */
+
 /* Modules by index 0 .. hf_trace_module_count()-1, and by id (NULL if unknown). */
 size_t hf_trace_module_count(const hf_trace *t);
 const struct hf_module *hf_trace_module_at(const hf_trace *t, size_t index);

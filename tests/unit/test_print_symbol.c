@@ -178,6 +178,41 @@ static void test_build_id_mismatch_is_refused_with_one_warning(void **state)
 	hfp_warnings_free(&w);
 }
 
+/* hfp_symbolizer_prefetch opens the modules on a second thread: the same answers, and its
+ * warnings reach the caller's list only when the first lookup joins the thread. */
+static void test_prefetched_modules_answer_the_same_and_warn_once_joined(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 }, t2 = { 0 };
+	struct hfp_warnings w = { 0 }, w2 = { 0 };
+	const uint32_t ids[] = { 1 };
+	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
+	hfp_symbolizer_prefetch(s, ids, 1);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	size_t n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].name, "inlined_leaf");
+	assert_string_equal(f[1].name, "outer_function");
+	assert_int_equal(f[1].line, OUTER_CALL_LINE);
+	assert_int_equal(w.n, 0);
+	hfp_symbolizer_free(s);
+
+	uint8_t wrong[20];
+	memcpy(wrong, exe_id, sizeof wrong);
+	wrong[0] ^= 0xff;
+	s = symbolizer(&t2, exe, wrong, sizeof wrong, NULL, 0, &w2);
+	hfp_symbolizer_prefetch(s, ids, 1);
+	assert_int_equal(w2.n, 0); /* kept by the thread until joined */
+	hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(w2.n, 1);
+	assert_non_null(strstr(w2.msg[0], "build-id does not match"));
+	hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(w2.n, 1);
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+	hfp_warnings_free(&w2);
+}
+
 static void test_moved_binary_is_found_through_debug_path(void **state)
 {
 	(void)state;
@@ -331,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_and_inlined_functions_resolve),
 		cmocka_unit_test(test_build_id_mismatch_is_refused_with_one_warning),
+		cmocka_unit_test(test_prefetched_modules_answer_the_same_and_warn_once_joined),
 		cmocka_unit_test(test_moved_binary_is_found_through_debug_path),
 		cmocka_unit_test(test_sysroot_prefixes_the_recorded_path),
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),

@@ -271,6 +271,10 @@ struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const ch
 					  struct hfp_warnings *w);
 size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
 		     size_t max);
+/* Opens the modules ids[0..n) and their DWARF on a second thread, started now; the first
+ * hfp_symbolize (or hfp_symbolizer_free) waits for it. The module source must stay readable
+ * from any thread until then. */
+void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n);
 void hfp_symbolizer_free(struct hfp_symbolizer *s);
 /* Reads the GNU build-id of an ELF file. Returns its length (0 if none), -1 if unreadable. */
 long hfp_file_build_id(const char *path, uint8_t *out, size_t cap);

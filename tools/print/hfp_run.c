@@ -226,6 +226,18 @@ static int emit(struct run *r, const struct hfp_accum *a, int peak_valid)
 
 /* ---- the pipeline --------------------------------------------------------------------------- */
 
+/* Every module the trace names: their debug information loads while the events are read. The
+ * reader decoded the meta stream in hf_trace_open, and only reads it from here on. */
+static void prefetch_modules(struct run *r)
+{
+	size_t n = hf_trace_module_count(r->t);
+	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = hf_trace_module_at(r->t, i)->id;
+	hfp_symbolizer_prefetch(r->sym, ids, n);
+	free(ids);
+}
+
 int hfp_run(const struct hfp_options *o)
 {
 	struct run r = { .o = o };
@@ -252,6 +264,7 @@ int hfp_run(const struct hfp_options *o)
 	r.stacks.resolve_ctx = r.sym;
 	r.stacks.above_main = o->above_main;
 	r.stacks.show_allocator = o->show_allocator;
+	prefetch_modules(&r);
 
 	int need_peak = r.want_report || o->cost == HFP_COST_PEAK;
 	uint8_t *map = NULL;

@@ -11,7 +11,13 @@
  * rebuilt binary would give plausible but wrong names. Stripped files get their DWARF and symbols
  * through find_debuginfo below (the same directories, then libdwfl's standard search). Without
  * any file, the trace's SYMBOLS records (static binaries write them) give function names.
- * Anything still unknown is shown as "[module+0xOFFSET]", OFFSET = frame - bias. */
+ * Anything still unknown is shown as "[module+0xOFFSET]", OFFSET = frame - bias.
+ *
+ * Opening a module's DWARF is most of the symbolizer's time: Debian's debug files compress their
+ * sections, and libdw inflates each one whole (glibc's, about 10 MB, take 20 to 30 ms). So
+ * hfp_symbolizer_prefetch opens every module of the trace on a second thread while the events
+ * are read; the first hfp_symbolize waits for it. Until then the sessions belong to that thread
+ * alone, and its warnings are kept and printed when it is joined, in the order they came. */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -19,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,6 +58,13 @@ struct hfp_symbolizer {
 	size_t nmods, capmods;
 	size_t last; /* index of the module hit last: consecutive lookups mostly share one */
 	struct hfp_strtab names; /* demangled and formatted names, alive as long as s */
+	/* hfp_symbolizer_prefetch: the thread, the modules it opens, its warnings until joined */
+	pthread_t prefetch;
+	int prefetching;
+	uint32_t *prefetch_ids;
+	size_t nprefetch;
+	struct hfp_warnings *user_w;
+	struct hfp_warnings prefetch_w;
 };
 
 /* ---- files and build-ids -------------------------------------------------------------------- */
@@ -429,10 +443,60 @@ static size_t resolve_dwarf(struct hfp_symbolizer *s, struct modstate *ms, uint6
 	return k;
 }
 
+/* ---- opening modules ahead of time ---------------------------------------------------------- */
+
+static void *prefetch_main(void *arg)
+{
+	struct hfp_symbolizer *s = arg;
+	for (size_t i = 0; i < s->nprefetch; i++) {
+		struct modstate *ms = module_state(s, s->prefetch_ids[i]);
+		if (ms && ms->state == MOD_NEW)
+			open_module(s, ms);
+		Dwarf_Addr bias;
+		if (ms && ms->state == MOD_DWFL)
+			dwfl_module_getdwarf(ms->mod, &bias); /* inflates the debug sections */
+	}
+	return NULL;
+}
+
+void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n)
+{
+	if (s->prefetching || !n)
+		return;
+	s->prefetch_ids = hfp_reallocarray(NULL, n, sizeof *ids);
+	memcpy(s->prefetch_ids, ids, n * sizeof *ids);
+	s->nprefetch = n;
+	s->user_w = s->w;
+	s->prefetch_w = (struct hfp_warnings){ .quiet = 1 };
+	s->w = &s->prefetch_w;
+	if (pthread_create(&s->prefetch, NULL, prefetch_main, s) == 0) {
+		s->prefetching = 1;
+	} else { /* no thread: modules open on first use, as without prefetching */
+		s->w = s->user_w;
+		free(s->prefetch_ids);
+		s->prefetch_ids = NULL;
+	}
+}
+
+static void prefetch_join(struct hfp_symbolizer *s)
+{
+	if (!s->prefetching)
+		return;
+	pthread_join(s->prefetch, NULL);
+	s->prefetching = 0;
+	s->w = s->user_w;
+	for (size_t i = 0; i < s->prefetch_w.n; i++)
+		hfp_warn(s->w, "%s", s->prefetch_w.msg[i]);
+	hfp_warnings_free(&s->prefetch_w);
+	free(s->prefetch_ids);
+	s->prefetch_ids = NULL;
+}
+
 size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
 		     size_t max)
 {
 	struct hfp_symbolizer *s = symbolizer;
+	prefetch_join(s);
 	struct modstate *ms = module ? module_state(s, module) : NULL;
 	if (!ms) {
 		out[0] = (struct hfp_srcframe){ unresolved(s, "unknown", frame), NULL, 0, NULL };
@@ -490,6 +554,7 @@ void hfp_symbolizer_free(struct hfp_symbolizer *s)
 {
 	if (!s)
 		return;
+	prefetch_join(s);
 	for (size_t i = 0; i < s->nmods; i++) {
 		if (s->mods[i]->dwfl)
 			dwfl_end(s->mods[i]->dwfl);
