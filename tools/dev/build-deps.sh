@@ -33,7 +33,8 @@ DL=$(cd "$1/deps/dl" && pwd)
 
 # Our changes to the upstream sources (see patch_libunwind). A stamp without this line
 # was made before them: the build starts over.
-patches='patches: libunwind-validate-without-pipe'
+patches='patches: libunwind-validate-without-pipe libunwind-trace-memo'
+patch_dir=$(cd "$(dirname "$0")/patches" && pwd)
 
 built() {
     [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
@@ -315,6 +316,12 @@ patch_libunwind() {
 PATCH
 }
 
+# patches/libunwind-trace-memo.patch: unw_backtrace's fast path (src/x86_64/Gtrace.c) walks
+# the stack as a chain of dependent steps, each a hash lookup of the frame's rule and a load
+# of the next return address: about 6 ns a frame, 60% of the recorder's time 34 frames deep.
+# The patch keeps the states of each thread's last trace; a trace that reaches one of them
+# exactly checks the stack words the remaining steps would read (all independent loads) and
+# takes those frames when they are unchanged. The comment in the patch says why that is exact.
 # The upstream tarball ships a generated configure, so no autotools are needed.
 # Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
 # Makefile.am is then newer than its Makefile.in, which is harmless because
@@ -323,6 +330,7 @@ build_libunwind() {
     unpack libunwind "$M/src/libunwind" &&
         cd "$M/src/libunwind" &&
         patch_libunwind &&
+        patch -p1 --forward <"$patch_dir/libunwind-trace-memo.patch" &&
         CC=$cc CFLAGS=$dep_cflags ./configure --host="$host" \
             --disable-shared --enable-static \
             --disable-minidebuginfo --disable-zlibdebuginfo \

@@ -1,0 +1,43 @@
+# The unwinder's memo of each thread's last trace (tools/dev/patches/libunwind-trace-memo.patch)
+# must never give a stack another one's frames: gt_memo's stacks share frames at the same stack
+# addresses and differ further out (the caller of via_a, via_a or via_b) or further in (the
+# depth of rec). Exact counts per stack, with libunwind and, as a cross-check, frame pointers.
+. tests/lib/hftest.sh
+need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo"
+# nodes SIZE: "allocations nodes" of the allocations of SIZE bytes: how many, in how many
+# distinct stack nodes (hf_dump --events: ALLOC lines hold the size, then the node)
+nodes() {
+	"$HF_DUMP" --events "$t" | awk -v s="$1" '$3 == "ALLOC" && $6 == s { n++; if (!($7 in seen)) { seen[$7] = 1; k++ } }
+		END { print n + 0, k + 0 }'
+}
+node_of() {
+	"$HF_DUMP" --events "$t" | awk -v s="$1" '$3 == "ALLOC" && $6 == s { print $7; exit }'
+}
+# allocs FRAMES: allocations of the stacks whose frames are exactly FRAMES after _start's part
+allocs() {
+	stacks "$t" | awk -v f="$1" '$1 == "malloc" && $7 ~ ("(^|;)" f "$") { s += $2 } END { print s + 0 }'
+}
+for unwind in libunwind fp; do
+	t=$HF_TEST_TMP/memo-$unwind.gz
+	traced st out "$HF_TEST_TMP/err" "$t" --unwind "$unwind" "$HF_PROGS/gt_memo"
+	expect_eq "$unwind: exit status" "$st" 0
+	check_consistent "$t"
+	expect_eq "$unwind: allocations" "$(summary "$t" allocations)" 3334
+	# main's two call sites of via_a: two stacks (same function names, different nodes)
+	expect_eq "$unwind: via_a, first call site: one stack" "$(nodes 16)" "1000 1"
+	expect_eq "$unwind: via_a, second call site: one stack" "$(nodes 32)" "334 1"
+	expect_eq "$unwind: via_b: one stack" "$(nodes 24)" "1000 1"
+	expect_true "$unwind: the three stacks differ" \
+		test "$(node_of 16)" != "$(node_of 32)" -a "$(node_of 16)" != "$(node_of 24)" -a "$(node_of 24)" != "$(node_of 32)"
+	expect_eq "$unwind: via_a's stacks" "$(allocs "main;via_a;mid;leaf")" 1334
+	expect_eq "$unwind: via_b's stack" "$(allocs "main;via_b;mid;leaf")" 1000
+	for d in 0 1 2 3 4 5 6; do
+		n=143
+		[[ $d == 6 ]] && n=142
+		frames="main"
+		for ((i = 0; i <= d; i++)); do frames+=";rec"; done
+		expect_eq "$unwind: rec $d levels deep: one stack" "$(nodes $((100 + d)))" "$n 1"
+		expect_eq "$unwind: rec $d levels deep: its frames" "$(allocs "$frames")" "$n"
+	done
+done
+finish
