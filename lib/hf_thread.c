@@ -22,7 +22,7 @@
  * a load; the flusher pays the system call (a few microseconds), only for threads whose data is
  * old. Without membarrier (seccomp, old kernels) the owner uses an exchange (a locked
  * instruction) instead of the plain store, and the flusher a seq_cst fence; chosen once at
- * start. Measured here (bench_seed 1 x 1M shallow, fp, CPU, median of 7): 48.2 ms with the
+ * start. Measured here (tests/bench/seed.c, shallow 1 x 1M, fp, CPU, median of 7): 48.2 ms with the
  * protocol, 48.1 ms with it compiled out, 47.9 ms with the exchange forced on every hook: all
  * within noise on this CPU; the plain-store variant stays the default for CPUs where a locked
  * instruction costs more.

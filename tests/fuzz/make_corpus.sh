@@ -12,7 +12,8 @@ out_r=$root/tests/fuzz/corpus/reader
 out_p=$root/tests/fuzz/corpus/print
 scratch=$(mktemp -d /tmp/hfcorpus.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-cp "$B/lib/libheapfold.so" "$B"/tests/progs/{gt_family,gt_threads,gt_deep,gt_fork,gt_cxx,print_sym,print_threads,bench_seed} "$scratch/"
+cp "$B/lib/libheapfold.so" "$B"/tests/progs/{gt_family,gt_threads,gt_deep,gt_fork,gt_cxx,print_sym,print_threads} "$scratch/"
+cc -std=gnu11 -O2 -g -pthread -o "$scratch/seed" tests/bench/seed.c
 mkdir -p "$out_r" "$out_p"
 cd "$scratch"
 
@@ -32,8 +33,8 @@ rm -f gt_fork.[0-9]*.gz
 rec print_sym.gz ./print_sym
 rec print_threads.gz ./print_threads
 rec gt_threads.gz ./gt_threads
-rec seed3_deep.gz ./bench_seed 3 300 deep
-rec seed2_fp_depth8.gz HEAPFOLD_UNWIND=fp HEAPFOLD_MAX_DEPTH=8 ./bench_seed 2 200 deep
+rec seed3_deep.gz ./seed deep 3 300
+rec seed2_fp_depth8.gz HEAPFOLD_UNWIND=fp HEAPFOLD_MAX_DEPTH=8 ./seed deep 2 200
 # Killed with SIGKILL: no CLOSE record (an incomplete trace).
 {
 	(LD_PRELOAD=./libheapfold.so HEAPFOLD_OUTPUT=killed_sleep.gz HEAPFOLD_FLUSH_MS=100 exec sleep 5) &
