@@ -397,6 +397,12 @@ med() {
 	awk -F'\t' -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $4 == "0" && $f != "-" { v[n++] = $f + 0 }
 		END { if (n) printf "%.6g\n", median(v, n) }'" $AWK_MEDIAN" "$tsv"
 }
+# span WL CFG FIELD: "min to max" of FIELD over the successful repetitions
+span() {
+	awk -F'\t' -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $4 == "0" && $f != "-" {
+		v = $f + 0; if (!n++ || v < lo) lo = v; if (n == 1 || v > hi) hi = v }
+		END { if (n) print lo, hi }' "$tsv"
+}
 # pratio WL1 CFG1 WL2 CFG2 FIELD: median over repetitions of FIELD(WL1,CFG1) / FIELD(WL2,CFG2),
 # both taken in the same repetition
 pratio() {
@@ -526,18 +532,21 @@ elapsed=$(($(date +%s) - t_start))
 	echo "## Trace size"
 	echo
 	echo "Events = allocations + frees (a realloc that moves a block is one of each)$([[ -n $hf_dump ]] && echo ", counted exactly in the heapfold trace by hf_dump")."
+	echo "Sizes are medians over repetitions; the range of heaptrack's follows it: its one stream"
+	echo "interleaves the threads' events differently in each run, and compresses differently."
 	echo
-	echo "| workload | events | heapfold | B/event | heapfold fp | heaptrack | B/event | heapfold / heaptrack |"
+	echo "| workload | events | heapfold | B/event | heapfold fp | heaptrack (range) | B/event | heapfold / heaptrack |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for w in "${WLS[@]}"; do
 		ev=$(events_of "$w")
 		a=$(med "$w" hf 8) f=$(med "$w" hffp 8) h=$(med "$w" ht 8)
 		[[ -z $a && -z $h ]] && continue
+		read -r hlo hhi <<<"$(span "$w" ht 8)"
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${WL_LABEL[$w]}" "${ev:-?}" \
 			"$([[ -n $a ]] && fmt_bytes "$a" || echo n/a)" \
 			"$([[ -n $a && -n $ev ]] && awk -v s="$a" -v e="$ev" 'BEGIN{printf "%.3f", s/e}' || echo n/a)" \
 			"$([[ -n $f ]] && fmt_bytes "$f" || echo n/a)" \
-			"$([[ -n $h ]] && fmt_bytes "$h" || echo n/a)" \
+			"$([[ -n $h ]] && echo "$(fmt_bytes "$h") ($(fmt_bytes "$hlo") to $(fmt_bytes "$hhi"))" || echo n/a)" \
 			"$([[ -n $h && -n $ev ]] && awk -v s="$h" -v e="$ev" 'BEGIN{printf "%.3f", s/e}' || echo n/a)" \
 			"$([[ -n $a && -n $h ]] && fmt_x "$(awk -v a="$a" -v b="$h" 'BEGIN{print a/b}')" || echo n/a)"
 	done
