@@ -188,7 +188,7 @@ $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
 # The script decides whether its last build is current (it also patches libunwind): a newer
 # script makes it look again.
-$(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp: tools/dev/build-deps.sh
+$(DEPS_HOST)/.stamp $(DEPS_MUSL)/.stamp: tools/dev/build-deps.sh $(wildcard tools/dev/patches/*.patch)
 	$(call msg,DEPS,$(@D))
 	$(Q)tools/dev/build-deps.sh $(B) $(notdir $(@D))
 

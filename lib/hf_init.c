@@ -292,7 +292,8 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.link_mode = link_mode;
 	hf_g.pid = getpid();
 	hf_g.follow = (int)hf_opt(HF_OPT_FOLLOW);
-	hf_g.unwind_fp = (int)hf_opt(HF_OPT_UNWIND);
+	hf_g.unwind_fp = hf_opt(HF_OPT_UNWIND) == 1;
+	hf_unw_memo_off = hf_opt(HF_OPT_UNWIND) == 2;
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;

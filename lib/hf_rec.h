@@ -122,7 +122,7 @@ const char *hf_exe_path(void);
 
 enum hf_opt {
 	HF_OPT_OUTPUT,    /* string: trace path pattern (%p pid, %e exe name, %% percent) */
-	HF_OPT_UNWIND,    /* 0 libunwind, 1 fp */
+	HF_OPT_UNWIND,    /* 0 libunwind, 1 fp, 2 libunwind without its memo */
 	HF_OPT_MAX_DEPTH, /* frames kept per stack, 1..1024 */
 	HF_OPT_FLUSH_MS,  /* longest time data waits in a buffer */
 	HF_OPT_SAMPLE_MS, /* RSS sample and clock tick interval */
@@ -316,6 +316,9 @@ extern uintptr_t hf_rec_lo, hf_rec_hi;
 int hf_unwind_range_init(void);
 /* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
 int unw_backtrace(void **buffer, int size);
+/* Our libunwind's (tools/dev/patches/libunwind-trace-memo.patch): 1 turns the memo of each
+ * thread's last stack off. */
+extern int hf_unw_memo_off;
 
 /* hf_recover.c: in static musl programs, the callers of libc functions without unwind tables.
  * hf_recover_on is set once at start. hf_recover takes the program's frames (ips[0] first), the

@@ -2,6 +2,8 @@
 # must never give a stack another one's frames: gt_memo's stacks share frames at the same stack
 # addresses and differ further out (the caller of via_a, via_a or via_b) or further in (the
 # depth of rec). Exact counts per stack, with libunwind and, as a cross-check, frame pointers.
+# Then Debian's python3, built without frame pointers (rbp is an ordinary register there), runs
+# a fixed workload with the memo and without it (libunwind-plain): every stack and count the same.
 . tests/lib/hftest.sh
 need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo"
 # nodes SIZE: "allocations nodes" of the allocations of SIZE bytes: how many, in how many
@@ -40,4 +42,29 @@ for unwind in libunwind fp; do
 		expect_eq "$unwind: rec $d levels deep: its frames" "$(allocs "$frames")" "$n"
 	done
 done
+
+py=/usr/bin/python3
+[[ -x $py ]] || skip "$py not installed"
+# The script has a directory of its own: python lists the directory it runs from, and the
+# traces written next to it would change its allocations from one run to the next.
+mkdir -p "$HF_TEST_TMP/py"
+cat >"$HF_TEST_TMP/py/work.py" <<'PY'
+import json, re
+d = {}
+for i in range(20000):
+    d.setdefault("key%d" % (i % 500), []).append({"i": i, "s": str(i) * (i % 7)})
+s = json.dumps(d)
+print(len(s), len(re.findall(r"\d+", s)))
+PY
+for unwind in libunwind libunwind-plain; do
+	t=$HF_TEST_TMP/py-$unwind.gz
+	PYTHONHASHSEED=0 PYTHONMALLOC=malloc traced st out "$HF_TEST_TMP/err" "$t" --unwind "$unwind" \
+		"$py" -S "$HF_TEST_TMP/py/work.py"
+	expect_eq "python3, $unwind: exit status" "$st" 0
+	check_consistent "$t"
+	stacks "$t" | sort >"$t.sorted"
+done
+expect_true "python3: thousands of stacks" test "$(wc -l <"$HF_TEST_TMP/py-libunwind.gz.sorted")" -gt 1000
+expect_true "python3: the same stacks and counts with the memo and without" \
+	cmp -s "$HF_TEST_TMP/py-libunwind.gz.sorted" "$HF_TEST_TMP/py-libunwind-plain.gz.sorted"
 finish

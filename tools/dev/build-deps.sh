@@ -33,8 +33,8 @@ DL=$(cd "$1/deps/dl" && pwd)
 
 # Our changes to the upstream sources (see patch_libunwind). A stamp without this line
 # was made before them: the build starts over.
-patches='patches: libunwind-validate-without-pipe libunwind-trace-memo'
 patch_dir=$(cd "$(dirname "$0")/patches" && pwd)
+patches="patches: libunwind-validate-without-pipe libunwind-trace-memo $(cksum <"$patch_dir/libunwind-trace-memo.patch" | cut -d' ' -f1)"
 
 built() {
     [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
