@@ -321,7 +321,9 @@ PATCH
 # of the next return address: about 6 ns a frame, 60% of the recorder's time 34 frames deep.
 # The patch keeps the states of each thread's last trace; a trace that reaches one of them
 # exactly checks the stack words the remaining steps would read (all independent loads) and
-# takes those frames when they are unchanged. The comment in the patch says why that is exact.
+# takes those frames when they are unchanged. unw_backtrace (src/mi/backtrace.c) first tries
+# the whole last trace again from its caller's state, before making a context or a cursor.
+# The comments in the patch say why that is exact.
 # The upstream tarball ships a generated configure, so no autotools are needed.
 # Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
 # Makefile.am is then newer than its Makefile.in, which is harmless because
