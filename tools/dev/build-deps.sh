@@ -319,10 +319,11 @@ PATCH
 # patches/libunwind-trace-memo.patch: unw_backtrace's fast path (src/x86_64/Gtrace.c) walks
 # the stack as a chain of dependent steps, each a hash lookup of the frame's rule and a load
 # of the next return address: about 6 ns a frame, 60% of the recorder's time 34 frames deep.
-# The patch keeps the states of each thread's last trace; a trace that reaches one of them
-# exactly checks the stack words the remaining steps would read (all independent loads) and
-# takes those frames when they are unchanged. unw_backtrace (src/mi/backtrace.c) first tries
-# the whole last trace again from its caller's state, before making a context or a cursor.
+# The patch keeps the states of each thread's last 8 traces; a trace that reaches one of the
+# last one's states exactly checks the stack words the remaining steps would read (all
+# independent loads) and takes those frames when they are unchanged. unw_backtrace
+# (src/mi/backtrace.c) first tries each kept trace whole from its caller's state, before
+# making a context or a cursor.
 # The comments in the patch say why that is exact.
 # The upstream tarball ships a generated configure, so no autotools are needed.
 # Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
