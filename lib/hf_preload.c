@@ -539,19 +539,13 @@ static int needed_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
 	struct needed *nd = data;
-	const ElfW(Dyn) *dyn = NULL;
-	for (int i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	const ElfW(Dyn) *dyn = hf_dyn_section(info);
 	if (!dyn)
 		return 1;
 	uintptr_t strtab = 0;
 	for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
 		if (d->d_tag == DT_STRTAB)
-			strtab = d->d_un.d_ptr;
-	/* glibc's loader relocates these addresses in place, musl's does not. */
-	if (strtab && strtab < info->dlpi_addr)
-		strtab += info->dlpi_addr;
+			strtab = hf_dyn_addr(info, d->d_un.d_ptr);
 	for (const ElfW(Dyn) *d = dyn; strtab && d->d_tag != DT_NULL; d++)
 		if (d->d_tag == DT_NEEDED &&
 		    !strcmp(base_name((const char *)strtab + d->d_un.d_val), nd->self))

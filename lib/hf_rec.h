@@ -541,9 +541,14 @@ struct hf_tstat *hf_stats_attach(struct hf_tls *t);
 void hf_stats_peak(struct hf_tstat *self, uint64_t g);
 /* Fork child: the registry lock starts over. */
 void hf_stats_fork_child(void);
-/* Whether an object loaded in the process imports one of names (a NULL-terminated list) from
- * its dynamic symbol table (hf_imports.c). */
+/* hf_dynamic.c. Whether an object loaded in the process imports one of names (a NULL-terminated
+ * list) from its dynamic symbol table. */
 int hf_imports_any(const char *const *names);
+/* A loaded object's dynamic section (ElfW(Dyn) entries), NULL if it has none; and an address
+ * read from it, made absolute (glibc's loader relocates them in place, musl's does not). */
+struct dl_phdr_info;
+const void *hf_dyn_section(const struct dl_phdr_info *info);
+uintptr_t hf_dyn_addr(const struct dl_phdr_info *info, uintptr_t v);
 
 HF_INLINE struct hf_tstat *hf_stat_block(struct hf_tls *t)
 {

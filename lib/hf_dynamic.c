@@ -1,6 +1,6 @@
-/* hf_imports.c: whether an object loaded in the process imports a symbol by name, read from
- * the dynamic symbol tables of the objects dl_iterate_phdr lists. hf_stats.c asks it once, in
- * the constructor, whether anything can call hf_stats.
+/* hf_dynamic.c: the dynamic sections of the objects dl_iterate_phdr lists. hf_preload.c reads
+ * the executable's DT_NEEDED entries (is the program linked with us?); hf_stats.c asks once, in
+ * the constructor, whether an object imports hf_stats (can anything read the peak?).
  *
  * An import is a dynamic symbol with no section (SHN_UNDEF), weak references included (HF_WEAK
  * programs). They are not always below DT_GNU_HASH's symoffset: GNU ld hashes the undefined
@@ -18,7 +18,15 @@ struct scan {
 	int found;
 };
 
-static uintptr_t dyn_ptr(const struct dl_phdr_info *info, ElfW(Addr) v)
+const void *hf_dyn_section(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			return (const void *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	return NULL; /* a static executable */
+}
+
+uintptr_t hf_dyn_addr(const struct dl_phdr_info *info, uintptr_t v)
 {
 	return v < info->dlpi_addr ? info->dlpi_addr + v : v;
 }
@@ -52,31 +60,28 @@ static size_t symbol_count(uintptr_t hash, uintptr_t gnu)
 static int object_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct scan *sc = data;
-	const ElfW(Dyn) *dyn = NULL;
+	const ElfW(Dyn) *dyn = hf_dyn_section(info);
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 	if (!dyn)
-		return 0; /* a static executable */
+		return 0;
 	uintptr_t symtab = 0, strtab = 0, hash = 0, gnu = 0;
 	size_t strsz = 0;
 	for (; dyn->d_tag != DT_NULL; dyn++) {
 		switch (dyn->d_tag) {
 		case DT_SYMTAB:
-			symtab = dyn_ptr(info, dyn->d_un.d_ptr);
+			symtab = hf_dyn_addr(info, dyn->d_un.d_ptr);
 			break;
 		case DT_STRTAB:
-			strtab = dyn_ptr(info, dyn->d_un.d_ptr);
+			strtab = hf_dyn_addr(info, dyn->d_un.d_ptr);
 			break;
 		case DT_STRSZ:
 			strsz = dyn->d_un.d_val;
 			break;
 		case DT_HASH:
-			hash = dyn_ptr(info, dyn->d_un.d_ptr);
+			hash = hf_dyn_addr(info, dyn->d_un.d_ptr);
 			break;
 		case DT_GNU_HASH:
-			gnu = dyn_ptr(info, dyn->d_un.d_ptr);
+			gnu = hf_dyn_addr(info, dyn->d_un.d_ptr);
 			break;
 		}
 	}
