@@ -11,17 +11,7 @@
 # the environment: valgrind's launcher, a dynamic program, runs first with the same environment,
 # loads the recorder, and (not following children) would remove LD_PRELOAD before the real
 # program starts. HEAPFOLD_FOLLOW=1 keeps it; the launcher's own trace goes to its own file.
-set -u
-export LC_ALL=C
-B=${B:-build}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-B=$(cd "$B" && pwd)
-lib=$B/lib/libheapfold.so
-command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed" >&2; exit 1; }
-[[ -f $lib ]] || { echo "instructions: $lib is not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hfinstr.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cc -std=gnu11 -O2 -g -fno-omit-frame-pointer -pthread -o "$tmp/seed" "$here/seed.c" || exit 1
+. "$(dirname "${BASH_SOURCE[0]}")/seed_setup.bash" instructions valgrind
 N1=20000 N2=60000
 
 # refs CONFIG SHAPE N: instructions of the whole run

@@ -5,18 +5,8 @@
 #   B=build tests/bench/profile.sh [SHAPE...]     (shapes: shallow deep realloc prodcons; default
 #                                                  shallow deep)
 # Needs perf, and permission to use it (root, or kernel.perf_event_paranoid <= 1).
-set -u
-export LC_ALL=C
-B=${B:-build}
 ITERS=${SEED_ITERS:-1000000}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-B=$(cd "$B" && pwd)
-lib=$B/lib/libheapfold.so
-command -v perf >/dev/null || { echo "profile: perf is not installed" >&2; exit 1; }
-[[ -f $lib ]] || { echo "profile: $lib is not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hfprof.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cc -std=gnu11 -O2 -g -fno-omit-frame-pointer -pthread -o "$tmp/seed" "$here/seed.c" || exit 1
+. "$(dirname "${BASH_SOURCE[0]}")/seed_setup.bash" profile perf
 cp "$lib" "$tmp/libheapfold.so"
 
 # category SYMBOL DSO: which part of the work a sample belongs to
