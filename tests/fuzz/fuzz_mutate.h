@@ -27,6 +27,11 @@
 #include "hf_codec.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+/* The entry points each fuzzer defines (libFuzzer declares none of them). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t n1, const uint8_t *d2, size_t n2,
+				 uint8_t *out, size_t max_out, unsigned int seed);
 
 #define FZM_MAX_MEMBERS 512
 #define FZM_MAX_BODY (1u << 20) /* larger bodies are left to raw mutations */

@@ -193,11 +193,6 @@ int hf_fuzz_reader(const uint8_t *data, size_t size)
 }
 
 #ifndef HF_FUZZ_REPLAY
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
-size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t n1, const uint8_t *d2, size_t n2,
-				 uint8_t *out, size_t max_out, unsigned int seed);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	return hf_fuzz_reader(data, size);
