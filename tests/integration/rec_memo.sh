@@ -5,7 +5,8 @@
 # Then Debian's python3, built without frame pointers (rbp is an ordinary register there), runs
 # a fixed workload with the memo and without it (libunwind-plain): every stack and count the same.
 . tests/lib/hftest.sh
-need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo"
+py=/usr/bin/python3 # Debian's (tools/dev/deps.sh installs it)
+need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo" "$py"
 # nodes SIZE: "allocations nodes" of the allocations of SIZE bytes: how many, in how many
 # distinct stack nodes (hf_dump --events: ALLOC lines hold the size, then the node)
 nodes() {
@@ -43,8 +44,6 @@ for unwind in libunwind fp; do
 	done
 done
 
-py=/usr/bin/python3
-[[ -x $py ]] || skip "$py not installed"
 # The script has a directory of its own: python lists the directory it runs from, and the
 # traces written next to it would change its allocations from one run to the next.
 mkdir -p "$HF_TEST_TMP/py"

@@ -65,6 +65,9 @@ check_all() {
     have_cmd make || need make make
     have_cmd g++ || need g++ g++                # the C++ ground-truth programs
     have_cmd python3 || need python3 python3    # tests: the SVG must parse as XML
+    # tests/integration/rec_memo.sh: Debian's python3 itself (built without frame pointers),
+    # not a python3 that comes first on PATH (pyenv's is a shell script)
+    [ -x /usr/bin/python3 ] || need /usr/bin/python3 python3
     have_cmd mount || need mount mount          # tests: read-only and full tmpfs in a namespace
     # make check's short fuzzing run (tests/integration/fuzz_short.sh): clang and libFuzzer
     have_cmd clang || need clang clang
