@@ -14,9 +14,9 @@
 # Why build them at all: Debian ships no musl builds of these libraries, and its
 # glibc libunwind.a is not PIC, so it cannot go into the preload library (whose
 # copy must be private: a program's own libunwind or zlib must never be
-# interposed by ours, nor ours by theirs). Their source packages are reachable. The sources are fetched with a private apt configuration under
-# BUILD_DIR/deps/dl/apt/ whose deb-src lines are derived from the machine's own apt
-# sources; the system's apt configuration is never modified. Needs apt-get,
+# interposed by ours, nor ours by theirs). Their source packages are reachable:
+# tools/dev/fetch-sources.sh fetches them (any version the machine's apt sources list,
+# newest first, so one unreachable version does not stop the build). Needs apt-get,
 # dpkg-source (dpkg-dev), xz, make and musl-gcc (musl-tools): tools/dev/deps.sh
 # checks and installs them.
 set -eu
@@ -31,10 +31,10 @@ mkdir -p "$1/deps/$flavour" "$1/deps/dl"
 M=$(cd "$1/deps/$flavour" && pwd)   # absolute: the builds below change directory
 DL=$(cd "$1/deps/dl" && pwd)
 
-# Our changes to the upstream sources (see patch_libunwind). A stamp without this line
-# was made before them: the build starts over.
+# Our changes to the upstream sources (tools/dev/patches/, applied in build_libunwind). A
+# stamp without this line (their names and checksum) was made before them: the build starts over.
 patch_dir=$(cd "$(dirname "$0")/patches" && pwd)
-patches="patches: libunwind-validate-without-pipe libunwind-trace-memo $(cksum <"$patch_dir/libunwind-trace-memo.patch" | cut -d' ' -f1)"
+patches="patches: $(cd "$patch_dir" && echo *.patch) $(cat "$patch_dir"/*.patch | cksum | cut -d' ' -f1)"
 
 built() {
     [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
@@ -87,154 +87,27 @@ export LC_ALL=C
 dep_cflags='-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec'
 jobs=$(nproc 2>/dev/null || echo 2)
 
-fail() { # fail WHAT LOG
-    echo "heapfold: $1 failed, see $shown/$2" >&2
+fail() { # fail WHAT LOG: the log's last error line is quoted, the log named
+    local why
+    why=$(grep -iE 'error|fatal|failed|not found|cannot|no such' "$M/$2" | tail -n 1 | cut -c1-160)
+    echo "heapfold: $1 failed${why:+: $why}; see $shown/$2" >&2
     exit 1
 }
 
-# ---------------------------------------------------------------------------
-# Private apt configuration: deb-src twins of the machine's deb sources.
-
-A=$DL/apt
-
-# Print a deb-src line for every deb source of a one-line style file.
-# "deb [opts] uri suite comp..." keeps its options (signed-by, trusted, ...).
-derive_oneline() {
-    sed -e 's/#.*//' "$1" |
-        sed -n -e 's/^[[:space:]]*deb\(-src\)\{0,1\}[[:space:]]\{1,\}/deb-src /p'
-}
-
-# Print deb-src lines for the paragraphs of a deb822 .sources file.
-# Keeps Signed-By (a keyring path or fingerprints as signed-by=; a key embedded
-# in the file is written to KEYDIR and referenced) and Trusted; skips
-# paragraphs with Enabled: no. Trusted (trusted=yes) is copied only when the
-# machine's own source has it: signatures are verified as for its deb lines.
-derive_deb822() { # FILE KEYDIR PREFIX
-    awk -v keydir="$2" -v prefix="$3" '
-        function flush(   n, u, s, i, j, opts, key, nk, kl, k, line) {
-            if (types ~ /(^|[ \t])deb(-src)?([ \t]|$)/ && tolower(enabled) != "no" && uris != "" && suites != "") {
-                opts = ""
-                if (signedby != "") {
-                    if (signedby ~ /BEGIN PGP/) {
-                        nkeys++
-                        key = keydir "/" prefix "-" nkeys ".asc"
-                        nk = split(signedby, kl, "\n")
-                        for (k = 1; k <= nk; k++) {
-                            line = kl[k]
-                            sub(/^[ \t]+/, "", line); sub(/[ \t]+$/, "", line)
-                            if (line == "" && k == 1) continue
-                            if (line == ".") line = ""
-                            print line > key
-                        }
-                        close(key)
-                        opts = opts " signed-by=" key
-                    } else {
-                        s = signedby
-                        gsub(/^[ \t\n,]+|[ \t\n,]+$/, "", s)
-                        gsub(/[ \t\n,]+/, ",", s)
-                        opts = opts " signed-by=" s
-                    }
-                }
-                if (tolower(trusted) == "yes") opts = opts " trusted=yes"
-                if (opts != "") opts = "[" opts " ] "
-                n = split(uris, u, /[ \t\n]+/)
-                m = split(suites, sv, /[ \t\n]+/)
-                for (i = 1; i <= n; i++) {
-                    if (u[i] == "") continue
-                    for (j = 1; j <= m; j++) {
-                        if (sv[j] == "") continue
-                        print "deb-src " opts u[i] " " sv[j] (comps != "" ? " " comps : "")
-                    }
-                }
-            }
-            types = uris = suites = comps = signedby = trusted = enabled = field = ""
-        }
-        /^#/ { next }
-        /^[ \t]*$/ { flush(); next }
-        /^[ \t]/ {                       # continuation of the current field
-            if (field == "signed-by") signedby = signedby "\n" $0
-            else if (field == "uris") uris = uris " " $0
-            else if (field == "suites") suites = suites " " $0
-            else if (field == "components") comps = comps " " $0
-            else if (field == "types") types = types " " $0
-            next
-        }
-        {
-            field = tolower($0); sub(/:.*/, "", field)
-            val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
-            if (field == "types") types = val
-            else if (field == "uris") uris = val
-            else if (field == "suites") suites = val
-            else if (field == "components") { comps = val; gsub(/[ \t]+/, " ", comps) }
-            else if (field == "signed-by") signedby = val
-            else if (field == "trusted") trusted = val
-            else if (field == "enabled") enabled = val
-        }
-        END { flush() }
-    ' "$1"
-}
-
-write_sources_list() {
-    local sl sp f n=0
-    sl=/etc/apt/sources.list
-    sp=/etc/apt/sources.list.d
-    # Honour a relocated apt configuration (APT_CONFIG, Dir::Etc settings).
-    eval "$(apt-config shell sl Dir::Etc::SourceList/f sp Dir::Etc::SourceParts/d 2>/dev/null)" || true
-    sp=${sp%/}
-    mkdir -p "$A/keys"
-    {
-        echo "# derived by tools/dev/build-deps.sh from the system's apt sources"
-        [ -f "$sl" ] && derive_oneline "$sl"
-        for f in "$sp"/*.list; do
-            [ -f "$f" ] && derive_oneline "$f"
-        done
-        for f in "$sp"/*.sources; do
-            n=$((n + 1))
-            [ -f "$f" ] && derive_deb822 "$f" "$A/keys" "$n"
-        done
-        true
-    } | awk '!seen[$0]++' >"$A/sources.list"
-    grep -q '^deb-src' "$A/sources.list"
-}
-
-apt_private() {
-    apt-get -q \
-        -o Dir::Etc::SourceList="$A/sources.list" \
-        -o Dir::Etc::SourceParts=- \
-        -o Dir::State::Lists="$A/lists" \
-        -o Dir::Cache="$A/cache" \
-        "$@"
-}
-
-# The newest .dsc of a source package in $M/dl, if exactly one is there.
+# The .dsc of a source package that tools/dev/fetch-sources.sh fetched.
 dsc_of() {
-    local f found=""
-    for f in "$DL/src/$1"_*.dsc; do
-        [ -f "$f" ] || continue
-        [ -z "$found" ] || return 1
-        found=$f
+    local f
+    [ -f "$DL/src/$1/fetched" ] || return 1
+    for f in "$DL/src/$1/"*.dsc; do
+        [ -f "$f" ] && echo "$f" && return 0
     done
-    [ -n "$found" ] && echo "$found"
-}
-
-fetch_sources() {
-    rm -rf "$DL/src" &&
-        mkdir -p "$DL/src" "$A/lists/partial" "$A/cache/archives/partial" &&
-        write_sources_list &&
-        echo "== sources.list" && cat "$A/sources.list" &&
-        echo "== apt-get update" &&
-        # An unreachable source the system happens to list makes update exit
-        # non-zero while the others are fine; the download below decides.
-        { apt_private update || echo "(apt-get update exited $?, continuing)"; } &&
-        echo "== apt-get source" &&
-        (cd "$DL/src" && apt_private source --download-only --only-source zlib libunwind) &&
-        dsc_of zlib >/dev/null && dsc_of libunwind >/dev/null
+    return 1
 }
 
 unpack() { # unpack SRCPKG DIR
     local dsc
     dsc=$(dsc_of "$1") &&
-        # apt-get already checked the files against the signed Sources index;
+        # fetch-sources.sh already checked the files against the signed Sources index;
         # like apt-get source itself, skip dpkg-source's own signature check.
         dpkg-source --no-check -x "$dsc" "$2"
 }
@@ -259,61 +132,7 @@ build_zlib() {
 # (EINVAL), changing nothing. abseil's AddressIsReadable works the same way.
 patch_libunwind() {
     grep -q mem_validate_pipe src/x86_64/Ginit.c || return 0 # a libunwind without the pipe
-    patch -p1 --forward <<'PATCH'
---- a/src/x86_64/Ginit.c
-+++ b/src/x86_64/Ginit.c
-@@ -119,35 +119,12 @@
- static int
- write_validate (void *addr)
- {
--  int ret = -1;
--  ssize_t bytes = 0;
--
--  do
--    {
--      char buf;
--      bytes = read (mem_validate_pipe[0], &buf, 1);
--    }
--  while ( errno == EINTR );
--
--  int valid_read = (bytes > 0 || errno == EAGAIN || errno == EWOULDBLOCK);
--  if (!valid_read)
--    {
--      // re-open closed pipe
--      open_pipe ();
--    }
--
--  do
--    {
--#ifdef HAVE_SYS_SYSCALL_H
--       /* use syscall insteadof write() so that ASAN does not complain */
--       ret = syscall (SYS_write, mem_validate_pipe[1], addr, 1);
--#else
--	  ret = write (mem_validate_pipe[1], addr, 1);
--#endif
--    }
--  while ( errno == EINTR );
--
--  return ret;
-+  /* heapfold (tools/dev/build-deps.sh): no pipe, no descriptor. */
-+  int err = errno;
-+  long ret = syscall (SYS_rt_sigprocmask, ~0L, addr, NULL, 8);
-+  int readable = ret == 0 || errno != EFAULT;
-+  errno = err;
-+  return readable ? 0 : -1;
- }
-
- static int (*mem_validate_func) (void *addr, size_t len);
-@@ -184,8 +161,6 @@
- HIDDEN void
- tdep_init_mem_validate (void)
- {
--  open_pipe ();
--
- #ifdef HAVE_MINCORE
-   unsigned char present = 1;
-   size_t len = unw_page_size;
-PATCH
+    patch -p1 --forward <"$patch_dir/libunwind-validate-without-pipe.patch"
 }
 
 # patches/libunwind-trace-memo.patch: unw_backtrace's fast path (src/x86_64/Gtrace.c) walks
@@ -408,10 +227,13 @@ mkdir -p "$M/src"
         exec 8>"$DL/.lock"
         flock 8
     fi
-    if ! dsc_of zlib >/dev/null || ! dsc_of libunwind >/dev/null; then
-        echo "heapfold: fetching zlib and libunwind Debian source packages" >&2
-        fetch_sources >"$DL/apt.log" 2>&1 ||
-            { echo "heapfold: fetching zlib/libunwind sources failed, see ${1%/}/deps/dl/apt.log" >&2; exit 1; }
+    want=()
+    for p in zlib libunwind; do
+        dsc_of "$p" >/dev/null || want+=("$p")
+    done
+    if [ ${#want[@]} -gt 0 ]; then
+        echo "heapfold: fetching the Debian source packages ${want[*]}" >&2
+        LOG_SHOWN=${1%/}/deps/dl/apt.log "$patch_dir/../fetch-sources.sh" "$DL" "${want[@]}" || exit 1
     fi
 ) || exit 1
 
