@@ -18,6 +18,10 @@ MANDIR = $(PREFIX)/share/man
 PKGDIR = $(LIBDIR)/pkgconfig
 
 B := build
+# One spelling of the build directory, relative when it lies here: the dependency files (-MMD)
+# name objects as spelled, so a make run with B=$(CURDIR)/build (tests/run.sh exports B
+# absolute) would not see a changed header's dependants and keep stale objects.
+override B := $(patsubst $(CURDIR)/%,%,$(abspath $(B)))
 CC ?= cc
 MUSL_CC ?= musl-gcc
 O ?= 2

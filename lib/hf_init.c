@@ -292,8 +292,9 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.link_mode = link_mode;
 	hf_g.pid = getpid();
 	hf_g.follow = (int)hf_opt(HF_OPT_FOLLOW);
-	hf_g.unwind_fp = hf_opt(HF_OPT_UNWIND) == 1;
-	hf_unw_memo_off = hf_opt(HF_OPT_UNWIND) == 2;
+	hf_g.unwind_fp = hf_opt(HF_OPT_UNWIND) == HF_UNWIND_FP;
+	hf_g.unwind_check = hf_opt(HF_OPT_UNWIND) == HF_UNWIND_CHECK;
+	hf_unw_memo_off = hf_opt(HF_OPT_UNWIND) == HF_UNWIND_PLAIN;
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
@@ -431,6 +432,8 @@ void hf_rec_exit(int status)
 	if (hf_load(&hf_g.state) == HF_STATE_ON)
 		close_trace(status);
 	pthread_mutex_unlock(&api_lock);
+	if (hf_g.unwind_check)
+		hf_unwind_check_report();
 	errno = err;
 }
 

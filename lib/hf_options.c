@@ -5,7 +5,9 @@
  *                       (default heapfold.%e.%p.gz, in the current directory)
  *   HEAPFOLD_UNWIND     libunwind (default) or fp (frame pointers: -fno-omit-frame-pointer code);
  *                       libunwind-plain: libunwind without the memo of the thread's last stack
- *                       (tools/dev/patches/libunwind-trace-memo.patch), to compare
+ *                       (tools/dev/patches/libunwind-trace-memo.patch), to compare;
+ *                       libunwind-check: each stack also unwound with unw_step, differences
+ *                       counted and reported at exit (slow; for tests)
  *   HEAPFOLD_MAX_DEPTH  frames kept per stack, 1 to 1024 (default 128); deeper stacks are cut
  *                       and marked truncated
  *   HEAPFOLD_FLUSH_MS   longest time recorded data waits before it is written (default 1000)
@@ -42,7 +44,7 @@ struct desc {
 
 static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_OUTPUT] = { "OUTPUT", K_STR, 0, 0, 0, "heapfold.%e.%p.gz" },
-	[HF_OPT_UNWIND] = { "UNWIND", K_ENUM, 0, 0, 2, NULL },
+	[HF_OPT_UNWIND] = { "UNWIND", K_ENUM, HF_UNWIND_LIBUNWIND, 0, HF_UNWIND_CHECK, NULL },
 	[HF_OPT_MAX_DEPTH] = { "MAX_DEPTH", K_UINT, 128, 1, HF_DEPTH_LIMIT, NULL },
 	[HF_OPT_FLUSH_MS] = { "FLUSH_MS", K_MS, 1000, 10, 3600000, NULL },
 	[HF_OPT_SAMPLE_MS] = { "SAMPLE_MS", K_MS, 10, 1, 60000, NULL },
@@ -91,16 +93,20 @@ static int parse(const struct desc *d, const char *s, size_t n, long *out)
 		return -1;
 	case K_ENUM: /* UNWIND, the only one */
 		if (word_is(s, n, "libunwind") || word_is(s, n, "unw") || word_is(s, n, "dwarf")) {
-			*out = 0;
+			*out = HF_UNWIND_LIBUNWIND;
 			return 0;
 		}
 		if (word_is(s, n, "libunwind-plain")) {
-			*out = 2;
+			*out = HF_UNWIND_PLAIN;
+			return 0;
+		}
+		if (word_is(s, n, "libunwind-check")) {
+			*out = HF_UNWIND_CHECK;
 			return 0;
 		}
 		if (word_is(s, n, "fp") || word_is(s, n, "frame-pointer") ||
 		    word_is(s, n, "frame-pointers") || word_is(s, n, "framepointer")) {
-			*out = 1;
+			*out = HF_UNWIND_FP;
 			return 0;
 		}
 		return -1;
@@ -236,7 +242,8 @@ size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap)
 	case K_STR:
 		return hf_fmt(buf, cap, "%s", hf_opt_str(o));
 	case K_ENUM:
-		return hf_fmt(buf, cap, "%s", value[o] == 1 ? "fp" : value[o] ? "libunwind-plain" : "libunwind");
+		return hf_fmt(buf, cap, "%s", value[o] == HF_UNWIND_FP ? "fp" : value[o] == HF_UNWIND_PLAIN ? "libunwind-plain"
+					: value[o] == HF_UNWIND_CHECK ? "libunwind-check" : "libunwind");
 	case K_BOOL:
 		return hf_fmt(buf, cap, "%s", value[o] < 0 ? "auto" : value[o] ? "1" : "0");
 	default:

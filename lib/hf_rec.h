@@ -78,6 +78,7 @@ struct hf_global {
 			     * one starts a new stream before it records (hf_thread_regen) */
 	int membarrier;     /* 1: flush protocol with membarrier(2); 0: seq_cst exchange */
 	int unwind_fp;      /* HEAPFOLD_UNWIND=fp */
+	int unwind_check;   /* HEAPFOLD_UNWIND=libunwind-check */
 	unsigned max_depth; /* HEAPFOLD_MAX_DEPTH */
 	int state;          /* enum hf_state */
 	int follow;         /* HEAPFOLD_FOLLOW */
@@ -122,7 +123,7 @@ const char *hf_exe_path(void);
 
 enum hf_opt {
 	HF_OPT_OUTPUT,    /* string: trace path pattern (%p pid, %e exe name, %% percent) */
-	HF_OPT_UNWIND,    /* 0 libunwind, 1 fp, 2 libunwind without its memo */
+	HF_OPT_UNWIND,    /* an enum hf_unwind_mode */
 	HF_OPT_MAX_DEPTH, /* frames kept per stack, 1..1024 */
 	HF_OPT_FLUSH_MS,  /* longest time data waits in a buffer */
 	HF_OPT_SAMPLE_MS, /* RSS sample and clock tick interval */
@@ -301,6 +302,14 @@ static inline void hf_busy_leave(struct hf_thread *tb)
 
 /* --- stack capture (hf_unwind.c) ------------------------------------------------------------ */
 
+/* HEAPFOLD_UNWIND's values (hf_options.c spells them as tools/heapfold does). */
+enum hf_unwind_mode {
+	HF_UNWIND_LIBUNWIND = 0, /* unw_backtrace with the memo of each thread's last stacks */
+	HF_UNWIND_FP = 1,        /* the frame-pointer walker */
+	HF_UNWIND_PLAIN = 2,     /* unw_backtrace without the memo */
+	HF_UNWIND_CHECK = 3,     /* as HF_UNWIND_LIBUNWIND, each stack checked against unw_step */
+};
+
 int hf_unwind_init(void);
 /* Per thread (fp mode): the stack bounds the walker checks every frame pointer against. */
 void hf_unwind_thread_init(struct hf_thread *tb);
@@ -314,6 +323,13 @@ int hf_unwind_has_info(uintptr_t ip);
 extern uintptr_t hf_rec_lo, hf_rec_hi;
 /* Sets hf_rec_lo and hf_rec_hi (idempotent, allocation-free); -1 if not found. */
 int hf_unwind_range_init(void);
+/* HEAPFOLD_UNWIND=libunwind-check: unwinds again with a plain unw_step loop, which neither the
+ * memo nor unw_backtrace's fast path takes part in, and counts (and reports the first few of)
+ * the stacks whose program frames differ from got[0..n) (unw_backtrace's, recorder frames
+ * included). Slow: for tests and for a stack that looks wrong. */
+void hf_unwind_check(const uintptr_t *got, unsigned n, unsigned want);
+/* At exit, in check mode: one line with how many stacks were checked and how many differed. */
+void hf_unwind_check_report(void);
 /* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
 int unw_backtrace(void **buffer, int size);
 /* Our libunwind's (tools/dev/patches/libunwind-trace-memo.patch): 1 turns the memo of each
@@ -351,6 +367,8 @@ HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, const uintptr_t **out
 	} else {
 		int r = unw_backtrace((void **)raw, (int)want);
 		n = r > 0 ? (unsigned)r : 0;
+		if (hf_unlikely(hf_g.unwind_check))
+			hf_unwind_check(raw, n, want);
 	}
 	while (skip < n && raw[skip] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
 		skip++;

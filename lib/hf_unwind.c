@@ -136,3 +136,54 @@ unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want)
 {
 	return fp_walk(tb->ips, want, tb->stack_lo, tb->stack_hi);
 }
+
+/* HEAPFOLD_UNWIND=libunwind-check (hf_rec.h). Counters are shared by all threads; this mode is
+ * for tests, where an atomic add per stack does not matter. */
+static unsigned long check_stacks, check_differ;
+
+HF_NOINLINE void hf_unwind_check(const uintptr_t *got, unsigned n, unsigned want)
+{
+	uintptr_t ref[HF_IPS_MAX + 1];
+	unw_context_t uc;
+	unw_cursor_t c;
+	unsigned m = 0, a = 0, b = 0;
+	if (want > HF_IPS_MAX)
+		want = HF_IPS_MAX;
+	/* One more frame than unw_backtrace was given room for: this function is one more
+	 * recorder frame below the program's. */
+	if (unw_getcontext(&uc) == 0 && unw_init_local(&c, &uc) == 0) {
+		do {
+			unw_word_t ip;
+			if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+				break;
+			ref[m++] = (uintptr_t)ip;
+		} while (m < want + 1 && unw_step(&c) > 0);
+	}
+	while (a < n && got[a] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
+		a++;
+	while (b < m && ref[b] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
+		b++;
+	/* Where either was cut by its room, compare the frames both have. */
+	unsigned na = n - a, nb = m - b, k = 0;
+	int same = na == nb || ((n == want || m == want + 1) && na && nb);
+	unsigned common = na < nb ? na : nb;
+	for (; same && k < common; k++)
+		same = got[a + k] == ref[b + k];
+	__atomic_add_fetch(&check_stacks, 1, __ATOMIC_RELAXED);
+	if (same)
+		return;
+	if (__atomic_add_fetch(&check_differ, 1, __ATOMIC_RELAXED) > 3)
+		return;
+	if (k > 0)
+		k--; /* the loop stepped past the first difference */
+	hf_warn("unwind check: a stack differs at frame %u of %u (unw_step: %u frames): "
+		"unw_backtrace 0x%lx, unw_step 0x%lx; caller 0x%lx",
+		k, na, nb, k < na ? (unsigned long)got[a + k] : 0ul, k < nb ? (unsigned long)ref[b + k] : 0ul,
+		k + 1 < nb ? (unsigned long)ref[b + k + 1] : 0ul);
+}
+
+void hf_unwind_check_report(void)
+{
+	hf_warn("unwind check: %lu stacks compared with unw_step, %lu differed",
+		__atomic_load_n(&check_stacks, __ATOMIC_RELAXED), __atomic_load_n(&check_differ, __ATOMIC_RELAXED));
+}

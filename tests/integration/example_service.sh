@@ -45,19 +45,21 @@ client() {
 	exec 3<&-
 }
 
-wait_kvd() { # the exit status, or 124 after 10 s
+# wait_kvd: sets kvd_status to kvd's exit status, or 124 if it ran 10 s more. Called directly,
+# never inside $(...): there wait would run in a subshell, which is not kvd's parent.
+wait_kvd() {
 	for _ in $(seq 200); do
 		kill -0 "$kvd_pid" 2>/dev/null || break
 		sleep 0.05
 	done
+	kvd_status=0
 	if kill -0 "$kvd_pid" 2>/dev/null; then
 		kill "$kvd_pid"
-		echo 124
-		return
+		kvd_status=124
 	fi
 	local st=0
 	wait "$kvd_pid" || st=$?
-	echo "$st"
+	[[ $kvd_status == 124 ]] || kvd_status=$st
 }
 
 check_trace() { # WHAT TRACE
@@ -81,7 +83,8 @@ t=$HF_TEST_TMP/kvd.gz
 start_kvd "$t"
 replies=$(client)
 expect_eq "replies" "$(tr '\n' ' ' <<<"$replies")" "OK VALUE w99 OK heap: current BYE "
-expect_eq "exit status" "$(wait_kvd)" 0
+wait_kvd
+expect_eq "exit status" "$kvd_status" 0
 check_trace "kvd" "$t"
 
 # Symbolized by heapfold_print from the binary, then from the trace's own SYMBOLS.
@@ -103,7 +106,8 @@ if unshare -m --propagation private true 2>/dev/null; then
 	start_kvd "$t" unshare -m --propagation private sh -c 'mount -t tmpfs none /proc && exec "$@"' sh
 	replies=$(client)
 	expect_eq "no /proc: replies" "$(tr '\n' ' ' <<<"$replies")" "OK VALUE w99 OK heap: current BYE "
-	expect_eq "no /proc: exit status" "$(wait_kvd)" 0
+	wait_kvd
+	expect_eq "no /proc: exit status" "$kvd_status" 0
 	check_trace "no /proc" "$t"
 	rm -f "$exe"
 	"$HP" "$t" -F "$HF_TEST_TMP/noproc.txt" >/dev/null 2>&1

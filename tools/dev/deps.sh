@@ -110,29 +110,42 @@ if have_cmd apt-get; then
     fi
 fi
 
+# apt_error LOG: the line of the log that says what went wrong (apt's "E:" lines, 404s)
+apt_error() {
+    grep -E '^E: |^Err:|Not Found|Unable to|Hash Sum' "$1" | grep -v '^W:' | tail -n 1 |
+        sed -e 's/ *\[IP:[^]]*\]//' | cut -c1-200
+}
+
 if [ "$can_install" = yes ]; then
     pkgs=("${missing_pkgs[@]}")
     log=$(mktemp "${TMPDIR:-/tmp}/heapfold-apt.XXXXXX")
     apt=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive
          apt-get -q -o DPkg::Lock::Timeout=300)
-    ok=yes
+    install() { "${apt[@]}" install -y --no-install-recommends "$@" "${pkgs[@]}" >>"$log" 2>&1; }
     echo "heapfold: apt-get update" >&2
     # A failing source in the system's own list makes update exit non-zero
     # while the others are fine; let the install below decide.
     "${apt[@]}" update >>"$log" 2>&1 || echo "heapfold: apt-get update reported errors (continuing)" >&2
     echo "heapfold: apt-get install ${pkgs[*]}" >&2
-    "${apt[@]}" install -y --no-install-recommends "${pkgs[@]}" >>"$log" 2>&1 || ok=no
-    if [ "$ok" = no ]; then
-        echo "heapfold: apt-get install failed; its last lines:" >&2
-        tail -n 15 "$log" >&2
+    if ! install; then
+        # The versions apt prefers may live in a pocket whose files the mirror does not serve
+        # (an update or security pocket lagging behind its index): try each release the
+        # machine lists as the preferred one, the base release (no "-updates", "-security")
+        # first.
+        echo "heapfold: apt-get install failed: $(apt_error "$log")" >&2
+        for rel in $(apt-cache policy 2>/dev/null | sed -n 's/.*release .*n=\([^,]*\),.*/\1/p' | awk '!seen[$0]++' | sort -t- -k2,2 -s); do
+            echo "heapfold: apt-get install -t $rel ${pkgs[*]}" >&2
+            install -t "$rel" && break
+            echo "heapfold: apt-get install -t $rel failed: $(apt_error "$log")" >&2
+        done
     fi
-    rm -f "$log"
     check_all
     if [ ${#missing_items[@]} -eq 0 ]; then
+        rm -f "$log"
         echo "heapfold: installed ${pkgs[*]}" >&2
         exit 0
     fi
-    echo "heapfold: missing: ${missing_items[*]}" >&2
+    echo "heapfold: still missing: ${missing_items[*]} (apt's log: $log; last error: $(apt_error "$log"))" >&2
 fi
 
 echo "heapfold: run: sudo apt-get install -y ${missing_pkgs[*]}" >&2
