@@ -4,7 +4,8 @@
 # usage: tools/dev/check-repeat.sh RUNS [load] [MAKE_ARGS...]
 #   load: keep both cores busy with another process (one busy loop per core) during each run.
 #   MAKE_ARGS: passed to make check (for example SANITIZE=thread).
-# Each run clones HEAD into a new scratch folder (nothing built, nothing cached), runs
+# Each run clones the commit that was HEAD when the script started (later commits do not leak
+# into later runs) into a new scratch folder (nothing built, nothing cached), runs
 # `make check` there with CI=true as CI does, and prints one line: run, result, seconds, the
 # failed tests. Logs stay in build/check-repeat/ of this tree. Exits 1 if any run failed.
 set -u
@@ -19,10 +20,12 @@ top=$(git rev-parse --show-toplevel)
 logs=$top/build/check-repeat
 mkdir -p "$logs"
 rev=$(git -C "$top" rev-parse --short HEAD)
+tag=$rev
+[ $load = 1 ] && tag="$rev, cores busy"
 failed_runs=0
 for ((i = 1; i <= runs; i++)); do
     dir=$(mktemp -d "${TMPDIR:-/tmp}/heapfold-check.XXXXXX")
-    git clone -q "$top" "$dir/src"
+    git clone -q "$top" "$dir/src" && git -C "$dir/src" checkout -q "$rev"
     busy=()
     if [ $load = 1 ]; then
         for _ in $(seq "$(nproc)"); do
@@ -30,7 +33,7 @@ for ((i = 1; i <= runs; i++)); do
             busy+=($!)
         done
     fi
-    log=$logs/$rev-$i${load:+-load$load}.log
+    log=$logs/$rev-$i$([ $load = 1 ] && echo -load).log
     start=$(date +%s)
     (cd "$dir/src" && CI=true make check "$@") >"$log" 2>&1
     rc=$?
@@ -40,10 +43,10 @@ for ((i = 1; i <= runs; i++)); do
     summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     fails=$(sed -n 's/^failed: //p' "$log" | tail -n 1)
     if [ $rc -eq 0 ]; then
-        echo "run $i ($rev$([ $load = 1 ] && echo ', cores busy')): PASS in ${secs}s: $summary"
+        echo "run $i ($tag): PASS in ${secs}s: $summary"
     else
         failed_runs=$((failed_runs + 1))
-        echo "run $i ($rev$([ $load = 1 ] && echo ', cores busy')): FAIL (exit $rc) in ${secs}s: ${summary:-no summary} ${fails:+($fails)}; log $log"
+        echo "run $i ($tag): FAIL (exit $rc) in ${secs}s: ${summary:-no summary} ${fails:+($fails)}; log $log"
     fi
     rm -rf "$dir"
 done
