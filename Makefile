@@ -61,7 +61,7 @@ READER_SRC := $(CODEC_SRC) $(wildcard lib/hf_reader*.c)
 REC_ALL := $(filter-out $(READER_SRC),$(wildcard lib/hf_*.c))
 REC_PRELOAD_SRC := $(filter-out %_wrap.c,$(REC_ALL)) $(CODEC_SRC)
 REC_STATIC_SRC := $(filter-out %_preload.c,$(REC_ALL)) $(CODEC_SRC)
-PRINT_SRC := $(wildcard tools/print/*.c)
+PRINT_SRC := $(sort $(shell find tools/print -name "*.c"))
 
 obj = $(patsubst %.c,$(B)/$(2)/%.o,$(1))
 
