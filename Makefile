@@ -42,7 +42,7 @@ WARN += -Werror
 endif
 
 BASE_CFLAGS := -std=gnu11 -O$(O) -g $(WARN) -D_GNU_SOURCE -DHF_VERSION_STRING='"$(VERSION)"' \
-	-Iinclude -Ilib -MMD -MP
+	-Iinclude -Ilib/format -MMD -MP
 CFLAGS ?=
 SAN_FLAGS :=
 ifneq ($(SANITIZE),)
@@ -53,12 +53,16 @@ LDFLAGS ?=
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 
 # ---- sources ------------------------------------------------------------------------------------
-# The codec (chunks, varints, reader) is shared by the recorder and the tools.
-CODEC_SRC := lib/hf_codec.c lib/hf_chunk.c
-READER_SRC := $(CODEC_SRC) $(wildcard lib/hf_reader*.c)
-# The recorder: every other lib/hf_*.c. Files ending in _preload.c are only for the dynamic
-# library (dlsym bootstrap), files ending in _wrap.c only for the static archives (ld --wrap).
-REC_ALL := $(filter-out $(READER_SRC),$(wildcard lib/hf_*.c))
+# lib/ holds three products, one folder each (each folder's README says the rules its code
+# lives by):
+#   lib/format/  the trace format: chunk framing and record codec, shared by the other two
+#   lib/record/  the recorder, linked into other people's programs (preloaded or linked)
+#   lib/trace/   the trace reader behind include/heapfold_trace.h (libheapfold_trace.a)
+CODEC_SRC := $(wildcard lib/format/*.c)
+READER_SRC := $(CODEC_SRC) $(wildcard lib/trace/*.c)
+# The recorder. Files ending in _preload.c are only for the dynamic library (dlsym bootstrap),
+# files ending in _wrap.c only for the static archives (ld --wrap).
+REC_ALL := $(wildcard lib/record/*.c)
 REC_PRELOAD_SRC := $(filter-out %_wrap.c,$(REC_ALL)) $(CODEC_SRC)
 REC_STATIC_SRC := $(filter-out %_preload.c,$(REC_ALL)) $(CODEC_SRC)
 PRINT_SRC := $(sort $(shell find tools/print -name "*.c"))
@@ -115,7 +119,7 @@ endif
 # with the ld options a program links it with (heapfold.wrap: --wrap of the malloc family, the
 # symbols to pull in) and the pkg-config files that name both. An archive is one object: our
 # code and the libunwind and zlib it needs, joined by a partial link (ld -r) that gathers all
-# their code into one section, hf_text (lib/hf_static.ld: the recorder drops frames inside it),
+# their code into one section, hf_text (lib/record/hf_static.ld: the recorder drops frames inside it),
 # after which every symbol but the API and the __wrap_ functions is made local. So a program's
 # own zlib or libunwind never meets ours, and a link needs no further -l option.
 STATIC_LIB := $(B)/lib/libheapfold.a
@@ -221,28 +225,28 @@ $(MUSL_PRELOAD_SO): $(call obj,$(REC_PRELOAD_SRC),musl/rec)
 		-Wl,--eh-frame-hdr $(LDFLAGS) $^ $(UNWIND_LIBS_MUSL) -Wl,--exclude-libs,ALL -o $@
 
 # The archives: partial link, then everything but the API and the wrappers made local.
-$(STATIC_LIB): $(call obj,$(REC_STATIC_SRC),rec) lib/hf_static.ld
+$(STATIC_LIB): $(call obj,$(REC_STATIC_SRC),rec) lib/record/hf_static.ld
 	$(call msg,AR,$@)
 	@mkdir -p $(@D) $(B)/rec/static
-	$(Q)$(CC) -r -nostdlib -Wl,-T,lib/hf_static.ld $(filter %.o,$^) \
+	$(Q)$(CC) -r -nostdlib -Wl,-T,lib/record/hf_static.ld $(filter %.o,$^) \
 		$(DEPS_HOST)/lib/libunwind.a $(DEPS_HOST)/lib/libz.a -o $(B)/rec/static/heapfold.o
 	$(Q)objcopy $(STATIC_KEEP) $(B)/rec/static/heapfold.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/rec/static/heapfold.o
 
-$(MUSL_STATIC_LIB): $(call obj,$(REC_STATIC_SRC),musl/rec) lib/hf_static.ld
+$(MUSL_STATIC_LIB): $(call obj,$(REC_STATIC_SRC),musl/rec) lib/record/hf_static.ld
 	$(call msg,AR,$@)
 	@mkdir -p $(@D) $(B)/musl/rec/static
-	$(Q)$(MUSL_CC) -r -nostdlib -Wl,-T,lib/hf_static.ld $(filter %.o,$^) \
+	$(Q)$(MUSL_CC) -r -nostdlib -Wl,-T,lib/record/hf_static.ld $(filter %.o,$^) \
 		$(DEPS_MUSL)/lib/libunwind.a $(DEPS_MUSL)/lib/libz.a -o $(B)/musl/rec/static/heapfold.o
 	$(Q)objcopy $(STATIC_KEEP) $(B)/musl/rec/static/heapfold.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/musl/rec/static/heapfold.o
 
-$(STATIC_WRAP): lib/pkgconfig/glibc.wrap
+$(STATIC_WRAP): lib/record/link/glibc.wrap
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
-$(MUSL_STATIC_WRAP): lib/pkgconfig/musl.wrap
+$(MUSL_STATIC_WRAP): lib/record/link/musl.wrap
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -392,7 +396,7 @@ bench:
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -DHF_VERSION_STRING='"$(VERSION)"' -Iinclude -Ilib \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -DHF_VERSION_STRING='"$(VERSION)"' -Iinclude -Ilib/format \
 	-MMD -MP $(FUZZ_SAN)
 FUZZ_READER_OBJ := $(call obj,$(READER_SRC),fuzz/obj)
 FUZZ_PRINT_OBJ := $(call obj,$(filter-out %/hfp_main.c,$(PRINT_SRC)),fuzz/obj)

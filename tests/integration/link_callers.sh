@@ -4,7 +4,7 @@
 # a "no unwind information" root (or, for static glibc's blocks from before main, "[truncated]"),
 # never attributed to a wrong caller. In static musl programs
 # (a libc without unwind tables) heapfold finds the callers from the machine code
-# (lib/hf_recover.c; tests/unit/test_rec_x86.c checks its decoder against compiler-made unwind
+# (lib/record/hf_recover.c; tests/unit/test_rec_x86.c checks its decoder against compiler-made unwind
 # tables): there every one of these calls must get its caller.
 . tests/lib/hftest.sh
 . tests/integration/link_lib.bash

@@ -27,7 +27,7 @@ for m in "${LINK_MODES[@]}"; do
 		expect_eq "$m: trace fopen + fdopen" "$(stack_field "$t" malloc __fdopen allocs) $(stack_field "$t" malloc __fdopen bytes)" "2 2528"
 		expect_eq "$m: trace getdelim" "$(stack_field "$t" realloc getdelim allocs) $(stack_field "$t" realloc getdelim bytes)" "2 28"
 		expect_eq "$m: trace atexit, through __libc_calloc" "$(stack_field "$t" calloc __cxa_atexit allocs) $(stack_field "$t" calloc __cxa_atexit bytes)" "3 1560"
-		# The callers of libc's functions, found from the machine code (lib/hf_recover.c).
+		# The callers of libc's functions, found from the machine code (lib/record/hf_recover.c).
 		expect_eq "$m: strdup's caller recovered" \
 			"$(frames_of "$t" malloc strdup)" "[no-unwind-info];libc_start_main_stage2;main;with_strdup;strdup"
 		expect_eq "$m: via with_strdup" "$(stack_via "$t" malloc with_strdup allocs)" 8

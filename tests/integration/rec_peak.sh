@@ -1,4 +1,4 @@
-# When the heap's peak is tracked (lib/hf_stats.c): under LD_PRELOAD, only if something in the
+# When the heap's peak is tracked (lib/record/hf_stats.c): under LD_PRELOAD, only if something in the
 # process imports hf_stats or hf_stats_reset_peak, or HEAPFOLD_PEAK=1. gt_peak finds hf_stats
 # with dlsym (no import): the peak reads HF_STATS_NO_PEAK unless HEAPFOLD_PEAK=1, and every
 # other number is exact either way; gt_peak_weak, which imports them through weak references,

@@ -1,7 +1,7 @@
 /* Callers of libc functions that allocate: each libc function is called from a function of its
  * own (call_<name>), so the caller of every allocation made inside libc is known. In a static
  * musl program, whose libc has no unwind tables, heapfold recovers those callers from the
- * machine code (lib/hf_recover.c) or marks the stack as cut at the libc function; it must
+ * machine code (lib/record/hf_recover.c) or marks the stack as cut at the libc function; it must
  * never name a wrong caller. tests/integration/link_callers.sh checks every stack:
  *
  *   link_callers DIR        (DIR: a scratch directory, for the file functions)

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 		void *p = malloc(100);
 		GT_CHECK(p);
 		GT_CHECK(hf_stats(&s) == HF_OK && s.total_allocs >= 1 && s.current_bytes >= 100);
-		/* The weak imports are enough for heapfold to track the peak (lib/hf_stats.c). */
+		/* The weak imports are enough for heapfold to track the peak (lib/record/hf_stats.c). */
 		GT_CHECK(s.peak_bytes != HF_STATS_NO_PEAK && s.peak_bytes >= s.current_bytes);
 		free(p);
 		GT_CHECK(hf_mark("weak") == HF_OK);

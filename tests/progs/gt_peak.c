@@ -1,6 +1,6 @@
 /* gt_peak: hf_stats found with dlsym under LD_PRELOAD (tests/integration/rec_peak.sh). The
  * program imports nothing of heapfold, so the recorder cannot see that it reads statistics: the
- * peak is tracked only with HEAPFOLD_PEAK=1 (lib/hf_stats.c). Everything else is exact either
+ * peak is tracked only with HEAPFOLD_PEAK=1 (lib/record/hf_stats.c). Everything else is exact either
  * way.
  *   gt_peak off    peak_bytes and peak_blocks read HF_STATS_NO_PEAK
  *   gt_peak on     the peak of 1,000 + 3,000 bytes live together is exact */

@@ -1,6 +1,6 @@
 /* gt_peak_weak: imports hf_stats through a weak reference (HF_WEAK) and runs under LD_PRELOAD
  * (tests/integration/rec_peak.sh, glibc and musl): the import alone makes the recorder track
- * the peak (lib/hf_stats.c, lib/hf_dynamic.c), exact for 1,000 + 3,000 bytes live together. */
+ * the peak (lib/record/hf_stats.c, lib/record/hf_dynamic.c), exact for 1,000 + 3,000 bytes live together. */
 #include <malloc.h>
 
 #define HF_WEAK

@@ -1,4 +1,4 @@
-/* rec_protocol: stresses the recorder's flush protocol (lib/hf_thread.c). Run it under the
+/* rec_protocol: stresses the recorder's flush protocol (lib/record/hf_thread.c). Run it under the
  * recorder with a short flush interval, so that the background thread takes idle threads'
  * buffers while they wake up and allocate again, and thread objects are recycled under it:
  *

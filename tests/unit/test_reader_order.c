@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "hf_reader_int.h"
+#include "../../lib/trace/hf_reader_int.h"
 #include "util_tracegen.h"
 
 static uint32_t malloc_node(struct tg *g)

@@ -1,5 +1,5 @@
-/* test_rec_stack.c: the recorder's stack interning (lib/hf_stack.c, and the per-thread cache in
- * front of it, hf_stack_node in lib/hf_rec.h) on its own, from one thread and from eight at once.
+/* test_rec_stack.c: the recorder's stack interning (lib/record/hf_stack.c, and the per-thread cache in
+ * front of it, hf_stack_node in lib/record/hf_rec.h) on its own, from one thread and from eight at once.
  * The recorder is never built with sanitizers (it replaces the allocator they replace), so this
  * is where ThreadSanitizer sees its interning logic: `make check SANITIZE=thread` builds this
  * file, and the sources it includes, with -fsanitize=thread.
@@ -29,8 +29,8 @@
 #if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
-#include "../../lib/hf_os.c"
-#include "../../lib/hf_stack.c"
+#include "../../lib/record/hf_os.c"
+#include "../../lib/record/hf_stack.c"
 
 struct hf_global hf_g;
 struct hf_epoch hf_E;

@@ -1,4 +1,4 @@
-/* test_rec_thread.c: the recorder's per-thread buffers and flush protocol (lib/hf_thread.c) on
+/* test_rec_thread.c: the recorder's per-thread buffers and flush protocol (lib/record/hf_thread.c) on
  * their own: owner threads append records the way the malloc hooks do, while a background-like
  * thread takes idle buffers (hf_thread_flush_idle) and another flushes everything over and over
  * (hf_thread_flush_all, as hf_flush and exit do); owners come and go, and their objects are
@@ -42,8 +42,8 @@
 #if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
-#include "../../lib/hf_os.c"
-#include "../../lib/hf_thread.c"
+#include "../../lib/record/hf_os.c"
+#include "../../lib/record/hf_thread.c"
 
 struct hf_global hf_g;
 struct hf_epoch hf_E;

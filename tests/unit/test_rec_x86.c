@@ -1,4 +1,4 @@
-/* test_rec_x86.c: lib/hf_x86.c, the stack height at a call instruction found from machine code,
+/* test_rec_x86.c: lib/record/hf_x86.c, the stack height at a call instruction found from machine code,
  * against the compiler's own unwind tables. hf_recover.c trusts it for musl's libc, which has
  * no tables; here it answers for code that has them, every call site of every function of two
  * statically linked test programs (glibc's libc.a, compiled by GCC like musl's; and a musl
@@ -23,7 +23,7 @@
 #include <gelf.h>
 #include <unistd.h>
 
-#include "../../lib/hf_x86.c"
+#include "../../lib/record/hf_x86.c"
 
 struct counts {
 	size_t sites, rsp_cfa, answered, wrong;

@@ -12,7 +12,7 @@
  * its executable segment holds all of them, libunwind included (linked in statically). In a
  * static executable the recorder's code is part of the program's own segment, so the archive
  * is built as one partial link whose code, ours, libunwind's and zlib's, is gathered into one
- * section, hf_text (lib/hf_static.ld): the linker's __start_hf_text and __stop_hf_text bound
+ * section, hf_text (lib/record/hf_static.ld): the linker's __start_hf_text and __stop_hf_text bound
  * it. Every frame a hook leaves between the program and the unwinder lies in it, whatever the
  * compiler inlined or turned into tail calls. */
 #define UNW_LOCAL_ONLY

@@ -319,7 +319,7 @@ unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want);
 int hf_unwind_has_info(uintptr_t ip);
 /* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). In the shared
  * library, its executable segment; in a static executable, the hf_text section that the
- * archive's partial link gathers all of it into (lib/hf_static.ld). */
+ * archive's partial link gathers all of it into (lib/record/hf_static.ld). */
 extern uintptr_t hf_rec_lo, hf_rec_hi;
 /* Sets hf_rec_lo and hf_rec_hi (idempotent, allocation-free); -1 if not found. */
 int hf_unwind_range_init(void);
