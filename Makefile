@@ -241,15 +241,12 @@ $(MUSL_STATIC_LIB): $(call obj,$(REC_STATIC_SRC),musl/rec) lib/record/hf_static.
 	$(Q)objcopy $(STATIC_KEEP) $(B)/musl/rec/static/heapfold.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/musl/rec/static/heapfold.o
 
-$(STATIC_WRAP): lib/record/link/glibc.wrap
+# The linker options, made from the malloc family's list (lib/record/hf_family.h).
+$(STATIC_WRAP) $(MUSL_STATIC_WRAP): lib/record/link/heapfold.wrap.in lib/record/hf_family.h
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)
-	$(Q)cp $< $@
-
-$(MUSL_STATIC_WRAP): lib/record/link/musl.wrap
-	$(call msg,GEN,$@)
-	@mkdir -p $(@D)
-	$(Q)cp $< $@
+	$(Q)$(CC) -E -P -x c -Ilib/record $(if $(filter $(MUSL_STATIC_WRAP),$@),-DHF_WRAP_MUSL) $< >$@.tmp
+	$(Q)mv $@.tmp $@
 
 $(LAUNCHER): tools/heapfold
 	$(call msg,GEN,$@)

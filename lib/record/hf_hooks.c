@@ -227,6 +227,12 @@ void *hf_pvalloc(size_t n)
 	ALLOC_HOOK(HF_FN_PVALLOC, hf_real.pvalloc(n), n);
 }
 
+/* Not an allocation: passed through, unrecorded. */
+size_t hf_malloc_usable_size(void *p)
+{
+	return hf_real.malloc_usable_size(p);
+}
+
 /* posix_memalign returns an error code and leaves errno alone. */
 static inline void *pm_call(void **out, size_t align, size_t n, int *rc)
 {

@@ -25,10 +25,11 @@
 
 #include "hf_rec.h"
 
-#ifndef __GLIBC__
-/* musl has no pvalloc; we export glibc's, for programs that expect it. */
-void *pvalloc(size_t n);
-#endif
+/* Every member's libc prototype: musl has no pvalloc (we export glibc's, for programs that
+ * expect it), and a redeclaration of the others is harmless. */
+#define PROTO(RET, NAME, PARAMS, ...) RET NAME PARAMS;
+HF_FAMILY(PROTO)
+#undef PROTO
 
 /* --- the bootstrap arena -------------------------------------------------------------------- */
 
@@ -83,443 +84,162 @@ static void *arena_realloc(void *p, size_t n)
 	return q;
 }
 
-/* --- resolution ----------------------------------------------------------------------------- */
+/* While a thread resolves the real functions (dlsym may allocate), its calls are served from
+ * the arena: resolving_NAME for each member of the family (hf_family.h). */
+static void *resolving_malloc(size_t n)
+{
+	return arena_alloc(n, 16);
+}
 
-static void *emu_reallocarray(void *p, size_t m, size_t n)
+static void resolving_free(void *p)
+{
+	(void)p; /* a block from the real malloc freed mid-resolution is leaked, once */
+}
+
+static void *resolving_calloc(size_t m, size_t n)
 {
 	size_t s;
 	if (__builtin_mul_overflow(m, n, &s)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hf_real.realloc(p, s);
+	return arena_alloc(s, 16);
 }
 
-static void *emu_pvalloc(size_t n)
+static void *resolving_realloc(void *p, size_t n)
 {
-	size_t pg = hf_os_page_size();
-	size_t r = n ? (n + pg - 1) & ~(pg - 1) : pg;
-	if (r < n) {
+	void *q = arena_alloc(n, 16);
+	if (q && p && arena_owns(p)) {
+		size_t old = arena_size(p);
+		memcpy(q, p, old < n ? old : n);
+	}
+	return q;
+}
+
+static void *resolving_reallocarray(void *p, size_t m, size_t n)
+{
+	size_t s;
+	if (__builtin_mul_overflow(m, n, &s)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hf_real.memalign(pg, r);
+	return resolving_realloc(p, s);
 }
 
-static void *emu_valloc(size_t n)
+static int resolving_posix_memalign(void **out, size_t align, size_t n)
 {
-	return hf_real.memalign(hf_os_page_size(), n);
+	int err = errno;
+	void *p = arena_alloc(n, align);
+	int rc = p ? 0 : errno;
+	errno = err;
+	if (p)
+		*out = p;
+	return rc;
 }
 
-static void *emu_memalign(size_t align, size_t n)
+static void *resolving_aligned_alloc(size_t align, size_t n)
 {
-	void *p = NULL;
-	int rc = hf_real.posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, n);
-	if (rc)
-		errno = rc;
-	return p;
+	return arena_alloc(n, align);
 }
 
-static size_t emu_usable_size(void *p)
+static void *resolving_memalign(size_t align, size_t n)
 {
-	(void)p;
-	return 0;
+	return arena_alloc(n, align);
 }
 
-#define SYM(name) dlsym(RTLD_NEXT, name)
-
-/* The next definition of name, looked up once. */
-static void *next_sym(void **slot, const char *name)
+static void *resolving_valloc(size_t n)
 {
-	void *f = hf_load(slot);
-	if (!f) {
-		f = dlsym(RTLD_NEXT, name);
-		hf_store(slot, f);
+	return arena_alloc(n, 4096);
+}
+
+static void *resolving_pvalloc(size_t n)
+{
+	return arena_alloc((n + 4095) & ~(size_t)4095, 4096);
+}
+
+static size_t resolving_malloc_usable_size(void *p)
+{
+	return p && arena_owns(p) ? arena_size(p) : 0;
+}
+
+/* An arena block given to a member that TAKES_BLOCK, after bootstrap: arena_NAME. It never goes
+ * to the real allocator. */
+static void arena_free(void *p)
+{
+	(void)p; /* the arena is never reused */
+}
+
+static void *arena_reallocarray(void *p, size_t m, size_t n)
+{
+	size_t s;
+	if (__builtin_mul_overflow(m, n, &s)) {
+		errno = ENOMEM;
+		return NULL;
 	}
-	return f;
+	return arena_realloc(p, s);
 }
 
+static size_t arena_malloc_usable_size(void *p)
+{
+	return arena_size(p);
+}
+
+/* --- resolution ----------------------------------------------------------------------------- */
+
+/* What a member that dlsym cannot find becomes: its emulation, or the end of the program. */
+#define ON_MISSING_REQUIRED(NAME) missing = #NAME
+#define ON_MISSING_EMULATED(NAME) f_##NAME = emu_##NAME
+#define LOOKUP(RET, NAME, PARAMS, ARGS, TAKES, FALLBACK, LIBC)                                   \
+	RET(*f_##NAME) PARAMS = (RET(*) PARAMS)dlsym(RTLD_NEXT, #NAME);                         \
+	if (!f_##NAME)                                                                          \
+		ON_MISSING_##FALLBACK(NAME);
+/* Each store is one aligned pointer: another thread sees the boot or the real function, and a
+ * boot function it calls just resolves again. */
+#define STORE(RET, NAME, ...) hf_store(&hf_real.NAME, f_##NAME);
 
 static void resolve(void)
 {
 	struct hf_tls *t = &hf_tls;
+	const char *missing = NULL;
 	t->resolving = 1;
-	/* free first: a free during the lookups below finds the real one or an arena block. */
-	void (*f_free)(void *) = (void (*)(void *))SYM("free");
-	void *(*f_malloc)(size_t) = (void *(*)(size_t))SYM("malloc");
-	void *(*f_calloc)(size_t, size_t) = (void *(*)(size_t, size_t))SYM("calloc");
-	void *(*f_realloc)(void *, size_t) = (void *(*)(void *, size_t))SYM("realloc");
-	void *(*f_ra)(void *, size_t, size_t) = (void *(*)(void *, size_t, size_t))SYM("reallocarray");
-	int (*f_pm)(void **, size_t, size_t) = (int (*)(void **, size_t, size_t))SYM("posix_memalign");
-	void *(*f_aa)(size_t, size_t) = (void *(*)(size_t, size_t))SYM("aligned_alloc");
-	void *(*f_ma)(size_t, size_t) = (void *(*)(size_t, size_t))SYM("memalign");
-	void *(*f_va)(size_t) = (void *(*)(size_t))SYM("valloc");
-	void *(*f_pv)(size_t) = (void *(*)(size_t))SYM("pvalloc");
-	size_t (*f_us)(void *) = (size_t(*)(void *))SYM("malloc_usable_size");
-	if (!f_free || !f_malloc || !f_calloc || !f_realloc || !f_pm) {
-		static const char msg[] = "heapfold: cannot find the real malloc; aborting\n";
-		ssize_t w = write(2, msg, sizeof msg - 1);
+	HF_FAMILY(LOOKUP)
+	if (missing) {
+		char msg[128];
+		size_t n = hf_fmt(msg, sizeof msg, "heapfold: cannot find the real %s; aborting\n", missing);
+		ssize_t w = write(2, msg, n);
 		(void)w;
 		_exit(127);
 	}
-	/* Each store is one aligned pointer: another thread sees the boot or the real function. */
-	hf_store(&hf_real.free, f_free);
-	hf_store(&hf_real.calloc, f_calloc);
-	hf_store(&hf_real.realloc, f_realloc);
-	hf_store(&hf_real.posix_memalign, f_pm);
-	hf_store(&hf_real.reallocarray, f_ra ? f_ra : emu_reallocarray);
-	hf_store(&hf_real.memalign, f_ma ? f_ma : emu_memalign);
-	hf_store(&hf_real.aligned_alloc, f_aa ? f_aa : emu_memalign);
-	hf_store(&hf_real.valloc, f_va ? f_va : emu_valloc);
-	hf_store(&hf_real.pvalloc, f_pv ? f_pv : emu_pvalloc);
-	hf_store(&hf_real.malloc_usable_size, f_us ? f_us : emu_usable_size);
-	hf_store(&hf_real.malloc, f_malloc);
+	HF_FAMILY(STORE)
 	t->resolving = 0;
 }
 
-static void *boot_malloc(size_t n)
-{
-	if (hf_tls.resolving)
-		return arena_alloc(n, 16);
-	resolve();
-	return hf_real.malloc(n);
-}
-
-static void boot_free(void *p)
-{
-	if (hf_tls.resolving || arena_owns(p))
-		return; /* a block from the real malloc freed mid-resolution is leaked, once */
-	resolve();
-	hf_real.free(p);
-}
-
-static void *boot_calloc(size_t m, size_t n)
-{
-	size_t s;
-	if (hf_tls.resolving) {
-		if (__builtin_mul_overflow(m, n, &s)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		return arena_alloc(s, 16);
+/* boot_NAME: hf_real's first value for each member. The first call resolves the whole table,
+ * then forwards. */
+#define BOOT(RET, NAME, PARAMS, ARGS, TAKES, FALLBACK, LIBC)                                     \
+	static RET boot_##NAME PARAMS                                                           \
+	{                                                                                       \
+		if (hf_tls.resolving)                                                           \
+			return resolving_##NAME ARGS;                                           \
+		HF_IF_##TAKES(if (arena_owns(HF_FIRST ARGS)) return arena_##NAME ARGS;)         \
+		resolve();                                                                      \
+		return hf_real.NAME ARGS;                                                       \
 	}
-	resolve();
-	return hf_real.calloc(m, n);
-}
+HF_FAMILY(BOOT)
 
-static void *boot_realloc(void *p, size_t n)
-{
-	if (hf_tls.resolving) {
-		void *q = arena_alloc(n, 16);
-		if (q && p && arena_owns(p)) {
-			size_t old = arena_size(p);
-			memcpy(q, p, old < n ? old : n);
-		}
-		return q;
-	}
-	resolve();
-	return hf_real.realloc(p, n);
-}
-
-static void *boot_reallocarray(void *p, size_t m, size_t n)
-{
-	size_t s;
-	if (hf_tls.resolving) {
-		if (__builtin_mul_overflow(m, n, &s)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		return boot_realloc(p, s);
-	}
-	resolve();
-	return hf_real.reallocarray(p, m, n);
-}
-
-static int boot_posix_memalign(void **out, size_t align, size_t n)
-{
-	if (hf_tls.resolving) {
-		int err = errno;
-		void *p = arena_alloc(n, align);
-		int rc = p ? 0 : errno;
-		errno = err;
-		if (p)
-			*out = p;
-		return rc;
-	}
-	resolve();
-	return hf_real.posix_memalign(out, align, n);
-}
-
-static void *boot_aligned_alloc(size_t align, size_t n)
-{
-	if (hf_tls.resolving)
-		return arena_alloc(n, align);
-	resolve();
-	return hf_real.aligned_alloc(align, n);
-}
-
-static void *boot_memalign(size_t align, size_t n)
-{
-	if (hf_tls.resolving)
-		return arena_alloc(n, align);
-	resolve();
-	return hf_real.memalign(align, n);
-}
-
-static void *boot_valloc(size_t n)
-{
-	if (hf_tls.resolving)
-		return arena_alloc(n, 4096);
-	resolve();
-	return hf_real.valloc(n);
-}
-
-static void *boot_pvalloc(size_t n)
-{
-	if (hf_tls.resolving)
-		return arena_alloc((n + 4095) & ~(size_t)4095, 4096);
-	resolve();
-	return hf_real.pvalloc(n);
-}
-
-static size_t boot_usable_size(void *p)
-{
-	if (hf_tls.resolving)
-		return 0;
-	resolve();
-	return hf_real.malloc_usable_size(p);
-}
-
-struct hf_real hf_real = {
-	.malloc = boot_malloc,
-	.free = boot_free,
-	.calloc = boot_calloc,
-	.realloc = boot_realloc,
-	.reallocarray = boot_reallocarray,
-	.posix_memalign = boot_posix_memalign,
-	.aligned_alloc = boot_aligned_alloc,
-	.memalign = boot_memalign,
-	.valloc = boot_valloc,
-	.pvalloc = boot_pvalloc,
-	.malloc_usable_size = boot_usable_size,
-};
+#define BOOT_SLOT(RET, NAME, ...) .NAME = boot_##NAME,
+struct hf_real hf_real = { HF_FAMILY(BOOT_SLOT) };
 
 /* --- the exported functions ----------------------------------------------------------------- */
 
-HF_EXPORT void *malloc(size_t n)
-{
-	return hf_malloc(n);
-}
-
-HF_EXPORT void free(void *p)
-{
-	if (hf_unlikely(arena_owns(p)))
-		return;
-	hf_free(p);
-}
-
-HF_EXPORT void *calloc(size_t m, size_t n)
-{
-	return hf_calloc(m, n);
-}
-
-HF_EXPORT void *realloc(void *p, size_t n)
-{
-	if (hf_unlikely(arena_owns(p)))
-		return arena_realloc(p, n);
-	return hf_realloc(p, n);
-}
-
-HF_EXPORT void *reallocarray(void *p, size_t m, size_t n)
-{
-	if (hf_unlikely(arena_owns(p))) {
-		size_t s;
-		if (__builtin_mul_overflow(m, n, &s)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		return arena_realloc(p, s);
+/* NAME itself: the hook, except for the arena's blocks. */
+#define EXPORT(RET, NAME, PARAMS, ARGS, TAKES, FALLBACK, LIBC)                                   \
+	HF_EXPORT RET NAME PARAMS                                                               \
+	{                                                                                       \
+		HF_IF_##TAKES(if (hf_unlikely(arena_owns(HF_FIRST ARGS))) return arena_##NAME ARGS;) \
+		return hf_##NAME ARGS;                                                          \
 	}
-	return hf_reallocarray(p, m, n);
-}
-
-HF_EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-	return hf_posix_memalign(out, align, n);
-}
-
-HF_EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-	return hf_aligned_alloc(align, n);
-}
-
-HF_EXPORT void *memalign(size_t align, size_t n)
-{
-	return hf_memalign(align, n);
-}
-
-HF_EXPORT void *valloc(size_t n)
-{
-	return hf_valloc(n);
-}
-
-HF_EXPORT void *pvalloc(size_t n)
-{
-	return hf_pvalloc(n);
-}
-
-HF_EXPORT size_t malloc_usable_size(void *p)
-{
-	if (hf_unlikely(arena_owns(p)))
-		return arena_size(p);
-	return hf_real.malloc_usable_size(p);
-}
-
-/* dlclose: the unloaded object's MODULE_UNLOAD follows at once. (dlopen is not interposed: see
- * hf_modules.c; new objects are found when their addresses first appear.) */
-HF_EXPORT int dlclose(void *handle)
-{
-	static void *real;
-	int (*f)(void *) = (int (*)(void *))next_sym(&real, "dlclose");
-	int rc = f ? f(handle) : -1;
-	struct hf_tls *t = &hf_tls;
-	if (hf_load(&hf_g.enabled) && t->mode == HF_MODE_ON) {
-		int err = errno;
-		t->mode = HF_MODE_INSIDE;
-		hf_busy_enter(t->tb); /* like a hook: a fork in progress keeps us out */
-		hf_modules_poll();
-		hf_busy_leave(t->tb);
-		t->mode = HF_MODE_ON;
-		errno = err;
-	}
-	return rc;
-}
-
-/* exec replaces the image and _exit skips exit handlers (dash ends that way): nothing after
- * them would write the buffers. The trace is finished first (for exec with exit status 0,
- * "unknown"); if exec then fails, recording stays off. Not in a vfork child, which shares our
- * memory but not our pid (its exec or _exit must not close the parent's trace), nor from a
- * signal handler that interrupted the recorder in this thread (it may hold our locks). The
- * execl* variants call libc's execve internally, past our symbol: they collect their arguments
- * and go through the wrappers below. */
-typedef int (*exec_fn)(const char *, char *const[], char *const[]);
-
-static void end_image(int status)
-{
-	if (hf_tls.mode != HF_MODE_INSIDE && hf_load(&hf_g.state) == HF_STATE_ON &&
-	    getpid() == hf_g.pid)
-		hf_rec_exit(status);
-}
-
-static void before_exec(void)
-{
-	end_image(0);
-}
-
-HF_EXPORT void _exit(int status)
-{
-	static void *real;
-	void (*f)(int) = (void (*)(int))next_sym(&real, "_exit");
-	end_image(status);
-	if (f)
-		f(status);
-	syscall(SYS_exit_group, status); /* only if the lookup failed */
-	__builtin_unreachable();
-}
-
-HF_EXPORT void _Exit(int status)
-{
-	static void *real;
-	void (*f)(int) = (void (*)(int))next_sym(&real, "_Exit");
-	end_image(status);
-	if (f)
-		f(status);
-	syscall(SYS_exit_group, status);
-	__builtin_unreachable();
-}
-
-HF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-	static void *real;
-	exec_fn f = (exec_fn)next_sym(&real, "execve");
-	before_exec();
-	return f ? f(path, argv, envp) : (errno = ENOSYS, -1);
-}
-
-HF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	static void *real;
-	exec_fn f = (exec_fn)next_sym(&real, "execvpe");
-	before_exec();
-	return f ? f(file, argv, envp) : (errno = ENOSYS, -1);
-}
-
-HF_EXPORT int execv(const char *path, char *const argv[])
-{
-	static void *real;
-	int (*f)(const char *, char *const[]) =
-		(int (*)(const char *, char *const[]))next_sym(&real, "execv");
-	before_exec();
-	return f ? f(path, argv) : (errno = ENOSYS, -1);
-}
-
-HF_EXPORT int execvp(const char *file, char *const argv[])
-{
-	static void *real;
-	int (*f)(const char *, char *const[]) =
-		(int (*)(const char *, char *const[]))next_sym(&real, "execvp");
-	before_exec();
-	return f ? f(file, argv) : (errno = ENOSYS, -1);
-}
-
-HF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
-{
-	static void *real;
-	int (*f)(int, char *const[], char *const[]) =
-		(int (*)(int, char *const[], char *const[]))next_sym(&real, "fexecve");
-	before_exec();
-	return f ? f(fd, argv, envp) : (errno = ENOSYS, -1);
-}
-
-/* The argument list of an execl* call as an argv array, on the stack (no malloc: the heap may
- * be in any state when a program execs). */
-#define EXECL_ARGV(argv, arg0, ap_last)                                                            \
-	size_t n_ = 1;                                                                             \
-	va_list ap_;                                                                               \
-	va_start(ap_, ap_last);                                                                    \
-	while (va_arg(ap_, char *))                                                                \
-		n_++;                                                                              \
-	va_end(ap_);                                                                               \
-	char **argv = __builtin_alloca((n_ + 1) * sizeof *argv);                                   \
-	va_start(ap_, ap_last);                                                                    \
-	argv[0] = (char *)(uintptr_t)(arg0); /* execv takes char *const[] */                       \
-	for (size_t i_ = 1; i_ <= n_; i_++)                                                        \
-		argv[i_] = va_arg(ap_, char *);                                                    \
-	va_end(ap_)
-
-HF_EXPORT int execl(const char *path, const char *arg, ...)
-{
-	EXECL_ARGV(argv, arg, arg);
-	return execv(path, argv);
-}
-
-HF_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	EXECL_ARGV(argv, arg, arg);
-	return execvp(file, argv);
-}
-
-HF_EXPORT int execle(const char *path, const char *arg, ...)
-{
-	/* execle's environment follows the NULL that ends the arguments. */
-	EXECL_ARGV(argv, arg, arg);
-	va_start(ap_, arg);
-	while (va_arg(ap_, char *))
-		;
-	char *const *envp = va_arg(ap_, char *const *);
-	va_end(ap_);
-	return execve(path, argv, envp);
-}
+HF_FAMILY(EXPORT)
 
 /* --- preloaded or linked -------------------------------------------------------------------- */
 

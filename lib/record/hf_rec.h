@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "hf_codec.h"
+#include "hf_family.h"
 
 #define HF_EXPORT __attribute__((visibility("default")))
 #define HF_NOINLINE __attribute__((noinline))
@@ -45,20 +46,18 @@
 
 /* --- the real allocator (hf_preload.c; the static build's hf_wrap.c) ------------------------ */
 
+/* One slot per member of the malloc family (hf_family.h). */
+#define HF_REAL_SLOT(RET, NAME, PARAMS, ...) RET(*NAME) PARAMS;
 struct hf_real {
-	void *(*malloc)(size_t);
-	void (*free)(void *);
-	void *(*calloc)(size_t, size_t);
-	void *(*realloc)(void *, size_t);
-	void *(*reallocarray)(void *, size_t, size_t);
-	int (*posix_memalign)(void **, size_t, size_t);
-	void *(*aligned_alloc)(size_t, size_t);
-	void *(*memalign)(size_t, size_t);
-	void *(*valloc)(size_t);
-	void *(*pvalloc)(size_t);
-	size_t (*malloc_usable_size)(void *);
+	HF_FAMILY(HF_REAL_SLOT)
 };
+#undef HF_REAL_SLOT
 extern struct hf_real hf_real;
+
+/* hf_family_emu.c: emu_NAME for each EMULATED member, made from the REQUIRED ones. */
+#define HF_EMU_PROTO(RET, NAME, PARAMS, ARGS, TAKES, FALLBACK, LIBC) HF_IF_##FALLBACK(RET emu_##NAME PARAMS;)
+HF_FAMILY(HF_EMU_PROTO)
+#undef HF_EMU_PROTO
 
 /* --- process-wide state (hf_init.c) --------------------------------------------------------- */
 
@@ -486,16 +485,11 @@ int hf_writer_failed(void);
 
 /* --- hooks (hf_hooks.c): the libc-independent recording logic ------------------------------- */
 
-void *hf_malloc(size_t n);
-void hf_free(void *p);
-void *hf_calloc(size_t m, size_t n);
-void *hf_realloc(void *p, size_t n);
-void *hf_reallocarray(void *p, size_t m, size_t n);
-int hf_posix_memalign(void **out, size_t align, size_t n);
-void *hf_aligned_alloc(size_t align, size_t n);
-void *hf_memalign(size_t align, size_t n);
-void *hf_valloc(size_t n);
-void *hf_pvalloc(size_t n);
+/* hf_NAME for each member of the malloc family (hf_family.h): what the exported function (the
+ * preload library's NAME, the static archive's __wrap_NAME) calls. */
+#define HF_HOOK_PROTO(RET, NAME, PARAMS, ...) RET hf_##NAME PARAMS;
+HF_FAMILY(HF_HOOK_PROTO)
+#undef HF_HOOK_PROTO
 /* hf_mark: a MARK record in the calling thread's stream (if it records). */
 void hf_hooks_mark(const char *label, size_t len);
 /* hf_rec_open, first trace only: the blocks allocated before the recorder's constructor (kept

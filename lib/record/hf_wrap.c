@@ -20,119 +20,35 @@
  * Recording ends at exit: on glibc through on_exit (hf_init.c), on musl through the
  * destructor, which runs after the atexit handlers and the program's destructors, with the
  * status exit was called with. */
-#include <malloc.h>
 #include <stdlib.h>
 
 #include "hf_rec.h"
 
 #define WRAP HF_EXPORT
 
-void *__real_malloc(size_t n);
-void __real_free(void *p);
-void *__real_calloc(size_t m, size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__real_reallocarray(void *p, size_t m, size_t n);
-int __real_posix_memalign(void **out, size_t align, size_t n);
-void *__real_aligned_alloc(size_t align, size_t n);
-void *__real_memalign(size_t align, size_t n);
-void *__real_valloc(size_t n);
-size_t __real_malloc_usable_size(void *p);
+/* __real_NAME is libc's NAME (ld --wrap); __wrap_NAME is what the program's calls reach. */
+#define PROTOS(RET, NAME, PARAMS, ...)                                                           \
+	RET __real_##NAME PARAMS;                                                               \
+	RET __wrap_##NAME PARAMS;
+HF_FAMILY(PROTOS)
 
-void *__wrap_malloc(size_t n);
-void __wrap_free(void *p);
-void *__wrap_calloc(size_t m, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_reallocarray(void *p, size_t m, size_t n);
-int __wrap_posix_memalign(void **out, size_t align, size_t n);
-void *__wrap_aligned_alloc(size_t align, size_t n);
-void *__wrap_memalign(size_t align, size_t n);
-void *__wrap_valloc(size_t n);
-void *__wrap_pvalloc(size_t n);
-size_t __wrap_malloc_usable_size(void *p);
-
+/* The real table is complete at link time. A member that musl lacks (LIBC = GLIBC in
+ * hf_family.h: pvalloc) cannot be called by a musl program, but its slot takes the emulation. */
+#define REAL_ANY(NAME) __real_##NAME
 #ifdef __GLIBC__
-void *__real_pvalloc(size_t n);
-#define REAL_PVALLOC __real_pvalloc
+#define REAL_GLIBC(NAME) __real_##NAME
 #else
-/* musl has no pvalloc: the program cannot call it, but the table has a slot. */
-static void *emu_pvalloc(size_t n)
-{
-	size_t pg = hf_os_page_size();
-	return __real_memalign(pg, n ? (n + pg - 1) & ~(pg - 1) : pg);
-}
-#define REAL_PVALLOC emu_pvalloc
+#define REAL_GLIBC(NAME) emu_##NAME
 #endif
+#define REAL_SLOT(RET, NAME, PARAMS, ARGS, TAKES, FALLBACK, LIBC) .NAME = REAL_##LIBC(NAME),
+struct hf_real hf_real = { HF_FAMILY(REAL_SLOT) };
 
-struct hf_real hf_real = {
-	.malloc = __real_malloc,
-	.free = __real_free,
-	.calloc = __real_calloc,
-	.realloc = __real_realloc,
-	.reallocarray = __real_reallocarray,
-	.posix_memalign = __real_posix_memalign,
-	.aligned_alloc = __real_aligned_alloc,
-	.memalign = __real_memalign,
-	.valloc = __real_valloc,
-	.pvalloc = REAL_PVALLOC,
-	.malloc_usable_size = __real_malloc_usable_size,
-};
-
-WRAP void *__wrap_malloc(size_t n)
-{
-	return hf_malloc(n);
-}
-
-WRAP void __wrap_free(void *p)
-{
-	hf_free(p);
-}
-
-WRAP void *__wrap_calloc(size_t m, size_t n)
-{
-	return hf_calloc(m, n);
-}
-
-WRAP void *__wrap_realloc(void *p, size_t n)
-{
-	return hf_realloc(p, n);
-}
-
-WRAP void *__wrap_reallocarray(void *p, size_t m, size_t n)
-{
-	return hf_reallocarray(p, m, n);
-}
-
-WRAP int __wrap_posix_memalign(void **out, size_t align, size_t n)
-{
-	return hf_posix_memalign(out, align, n);
-}
-
-WRAP void *__wrap_aligned_alloc(size_t align, size_t n)
-{
-	return hf_aligned_alloc(align, n);
-}
-
-WRAP void *__wrap_memalign(size_t align, size_t n)
-{
-	return hf_memalign(align, n);
-}
-
-WRAP void *__wrap_valloc(size_t n)
-{
-	return hf_valloc(n);
-}
-
-#ifdef __GLIBC__
-WRAP void *__wrap_pvalloc(size_t n)
-{
-	return hf_pvalloc(n);
-}
-#endif
-
-WRAP size_t __wrap_malloc_usable_size(void *p)
-{
-	return __real_malloc_usable_size(p);
-}
+#define WRAPPER(RET, NAME, PARAMS, ARGS, ...)                                                    \
+	WRAP RET __wrap_##NAME PARAMS                                                           \
+	{                                                                                       \
+		return hf_##NAME ARGS;                                                          \
+	}
+HF_FAMILY(WRAPPER)
 
 #ifndef __GLIBC__
 void *__real___libc_malloc(size_t n);
