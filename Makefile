@@ -76,10 +76,7 @@ LIB_TRACE := $(B)/lib/libheapfold_trace.a
 PRINT_BIN := $(B)/bin/heapfold_print
 LAUNCHER := $(B)/bin/heapfold
 
-TARGETS := $(LIB_TRACE)
-ifneq ($(PRINT_SRC),)
-TARGETS += $(PRINT_BIN)
-endif
+TARGETS := $(LIB_TRACE) $(PRINT_BIN)
 
 # ---- the recorder (see the recorder section below) ----------------------------------------------
 # libunwind and zlib are linked into the preload library statically and hidden
@@ -95,9 +92,7 @@ REC_BASE_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 REC_LDLIBS := -Wl,--exclude-libs,ALL -ldl -lpthread
 
 PRELOAD_SO := $(B)/lib/libheapfold.so
-ifneq ($(REC_ALL),)
 TARGETS += $(PRELOAD_SO) $(LAUNCHER)
-endif
 
 # The same recorder for musl programs (LD_PRELOAD=... or ld-musl-x86_64.so.1 --preload ...),
 # built when musl-gcc exists, against PIC musl builds of libunwind and zlib.
@@ -106,11 +101,9 @@ MUSL_PRELOAD_SO := $(B)/lib/musl/libheapfold.so
 HAVE_MUSL_CC := $(shell command -v $(MUSL_CC) 2>/dev/null)
 UNWIND_CFLAGS_MUSL := -I$(DEPS_MUSL)/include
 UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
-ifneq ($(REC_ALL),)
 ifneq ($(HAVE_MUSL_CC),)
 ifeq ($(SANITIZE),)
 TARGETS += $(MUSL_PRELOAD_SO)
-endif
 endif
 endif
 
@@ -129,12 +122,10 @@ MUSL_STATIC_WRAP := $(B)/lib/musl/heapfold.wrap
 STATIC_KEEP := -w --keep-global-symbol='__wrap_*' $(addprefix --keep-global-symbol=,hf_version \
 	hf_start hf_stop hf_flush hf_mark hf_stats hf_stats_reset_peak)
 PC_NAMES := heapfold heapfold-static heapfold-musl
-ifneq ($(REC_ALL),)
 ifeq ($(SANITIZE),)
 TARGETS += $(STATIC_LIB) $(STATIC_WRAP)
 ifneq ($(HAVE_MUSL_CC),)
 TARGETS += $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP)
-endif
 endif
 endif
 
@@ -295,8 +286,7 @@ $(B)/tests/progs/%: tests/progs/%.cpp
 	$(Q)$(CXX) $(filter-out -std=gnu11,$(PROG_CFLAGS)) $< -o $@
 
 # The ground-truth programs built for musl (dynamically linked), when musl-gcc is there.
-HAVE_MUSL := $(shell command -v $(MUSL_CC) 2>/dev/null)
-ifneq ($(HAVE_MUSL),)
+ifneq ($(HAVE_MUSL_CC),)
 PROG_BIN += $(patsubst tests/progs/%.c,$(B)/tests/progs-musl/%,$(wildcard tests/progs/gt_*.c))
 endif
 $(B)/tests/progs-musl/%: tests/progs/%.c
@@ -425,10 +415,9 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
 	install -m 644 include/heapfold_trace.h $(DESTDIR)$(INCDIR)/
 	install -m 644 $(LIB_TRACE) $(DESTDIR)$(LIBDIR)/
-	$(if $(wildcard include/heapfold.h),install -m 644 include/heapfold.h $(DESTDIR)$(INCDIR)/)
-	$(if $(filter $(PRELOAD_SO),$(TARGETS)),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/)
-	$(if $(filter $(LAUNCHER),$(TARGETS)),install -m 755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/)
-	$(if $(filter $(PRINT_BIN),$(TARGETS)),install -m 755 $(PRINT_BIN) $(DESTDIR)$(BINDIR)/)
+	install -m 644 include/heapfold.h $(DESTDIR)$(INCDIR)/
+	install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LAUNCHER) $(PRINT_BIN) $(DESTDIR)$(BINDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/pkgconfig/heapfold-trace.pc.in \
 		> $(DESTDIR)$(PKGDIR)/heapfold-trace.pc
 	install -d $(DESTDIR)$(MANDIR)/man1

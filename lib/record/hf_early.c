@@ -3,7 +3,8 @@
  * A statically linked glibc program allocates 5 blocks before any constructor (locale and stdio
  * setup inside __libc_start_main), and a constructor of another library may allocate before
  * ours. Stacks are not captured then: unwinding inside glibc's static start-up corrupts
- * libunwind's cache for the main thread (PLATFORM.md). Losing those blocks instead would make
+ * libunwind's cache for the main thread (seen on glibc 2.36: later unwinds of that thread return
+ * garbage). Losing those blocks instead would make
  * their later frees look like frees of unknown pointers and their leaks invisible, so until the
  * recorder starts, live blocks are kept here with the address they were called from (the first
  * return address outside the recorder, read through the hooks' own frame pointers, which every

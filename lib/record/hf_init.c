@@ -79,7 +79,8 @@ static void find_exe(void)
 /* --- environment ---------------------------------------------------------------------------- */
 
 /* Without HEAPFOLD_FOLLOW, children must not load us: a musl build breaks glibc children and
- * vice versa (PLATFORM.md), and children were not asked for. Our LD_PRELOAD entry (same file,
+ * vice versa (the loader refuses a library built for the other libc, or the child crashes in it),
+ * and children were not asked for. Our LD_PRELOAD entry (same file,
  * or same name without a directory) and every HEAPFOLD_* variable go; other preloads stay.
  * environ is edited in place, allocating nothing: setenv/unsetenv may be the program's own at
  * this point (bash defines them, and its unsetenv does not touch environ before its init). */
@@ -330,7 +331,7 @@ static int open_trace(const char *pattern)
 	hf_g.start_real = hf_os_real_ns();
 	hf_store(&hf_g.clock, 0);
 	output_path(pattern ? pattern : hf_opt_str(HF_OPT_OUTPUT), path, sizeof path);
-	if (hf_stack_init() < 0 || hf_thread_init() < 0 || hf_unwind_init() < 0) {
+	if (hf_stack_init() < 0 || hf_thread_init() < 0 || hf_unwind_range_init() < 0) {
 		hf_warn("cannot initialise (out of memory?); not recording");
 		errno = ENOMEM;
 		return HF_EIO;

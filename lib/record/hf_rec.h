@@ -35,7 +35,7 @@
 #define hf_store(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define hf_store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
-/* Sizes, chosen by measurement (docs in the commit messages and the final report). */
+/* Sizes, chosen by measurement (docs/performance.md and the commit messages that changed them). */
 #define HF_BUF_SIZE (1u << 20)  /* raw event bytes per thread before a chunk is cut */
 #define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: TIME + EPOCH +
 				 * REALLOC (83 bytes) + FREE_LAST (1 byte), rounded up */
@@ -309,7 +309,6 @@ enum hf_unwind_mode {
 	HF_UNWIND_CHECK = 3,     /* as HF_UNWIND_LIBUNWIND, each stack checked against unw_step */
 };
 
-int hf_unwind_init(void);
 /* Per thread (fp mode): the stack bounds the walker checks every frame pointer against. */
 void hf_unwind_thread_init(struct hf_thread *tb);
 /* The frame-pointer walker: up to want return addresses into tb->ips, innermost first. */
@@ -455,7 +454,6 @@ void hf_symbols_write(void);
 /* Creates the trace file (never overwrites, never follows a symlink); alternatives: if it
  * exists, try NAME.1.gz, NAME.2.gz, ... instead. 0, or -1 after one line on stderr. */
 int hf_writer_open(const char *path, int alternatives);
-const char *hf_writer_path(void);
 /* Stops writing after an error other than a write's (out of memory): one line on stderr.
  * Callable with any of the recorder's locks held. */
 void hf_writer_fail(const char *why);

@@ -203,11 +203,6 @@ int hf_writer_open(const char *path, int alternatives)
 	return 0;
 }
 
-const char *hf_writer_path(void)
-{
-	return w.path;
-}
-
 void hf_writer_lock(void)
 {
 	pthread_mutex_lock(&w.file_lock);

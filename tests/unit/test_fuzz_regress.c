@@ -82,7 +82,7 @@ static void test_reader_corpus(void **state)
 static void test_reader_regressions(void **state)
 {
 	(void)state;
-	replay("tests/fuzz/regress/reader", hf_fuzz_reader, 0);
+	replay("tests/fuzz/regress/reader", hf_fuzz_reader, 1);
 }
 
 static void test_print_corpus(void **state)
@@ -94,7 +94,7 @@ static void test_print_corpus(void **state)
 static void test_print_regressions(void **state)
 {
 	(void)state;
-	replay("tests/fuzz/regress/print", hf_fuzz_print, 0);
+	assert_true(replay("tests/fuzz/regress/print", hf_fuzz_print, 1) >= 2);
 }
 
 int main(void)
