@@ -68,6 +68,7 @@ enum hf_frame_pseudo {
 	HF_FRAME_MALLOC = 1, HF_FRAME_CALLOC, HF_FRAME_REALLOC, HF_FRAME_REALLOCARRAY,
 	HF_FRAME_POSIX_MEMALIGN, HF_FRAME_ALIGNED_ALLOC, HF_FRAME_MEMALIGN, HF_FRAME_VALLOC,
 	HF_FRAME_PVALLOC,
+	HF_FRAME_LAST_ALLOCATOR = HF_FRAME_PVALLOC, /* codes 1 to this one name an allocator */
 	HF_FRAME_TRUNCATED_DEPTH = 16,  /* max depth reached */
 	HF_FRAME_TRUNCATED_NOINFO = 17, /* unwinding stopped in code without unwind tables */
 };

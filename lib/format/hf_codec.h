@@ -54,22 +54,9 @@ enum hf_tag {
 	HF_TAG_CLOSE = 0x56,
 };
 
-/* Pseudo-frame codes of NODE records (frame < HF_FRAME_MIN_ADDR). */
-enum hf_frame_code {
-	HF_FN_MALLOC = 1,
-	HF_FN_CALLOC = 2,
-	HF_FN_REALLOC = 3,
-	HF_FN_REALLOCARRAY = 4,
-	HF_FN_POSIX_MEMALIGN = 5,
-	HF_FN_ALIGNED_ALLOC = 6,
-	HF_FN_MEMALIGN = 7,
-	HF_FN_VALLOC = 8,
-	HF_FN_PVALLOC = 9,
-	HF_FN_LAST = 9,
-	HF_FRAME_TRUNC_DEPTH = 16,
-	HF_FRAME_TRUNC_NOINFO = 17,
-};
-#define HF_FRAME_MIN_ADDR 4096u
+/* Pseudo-frame codes of NODE records (frame < HF_FRAME_MIN_ADDR): enum hf_frame_pseudo of the
+ * public include/heapfold_trace.h, which readers outside this tree use too; one definition. */
+#include "heapfold_trace.h"
 
 /* Link modes of the HEADER record. */
 enum hf_link_mode { HF_LINK_PRELOAD = 0, HF_LINK_DYNAMIC = 1, HF_LINK_STATIC = 2 };

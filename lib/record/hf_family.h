@@ -12,8 +12,8 @@
  *     LIBC     ANY, or GLIBC for members only glibc has (musl's static libc.a cannot be wrapped
  *              for them, and the static archive's table takes emu_NAME on musl)
  *
- * Adding a member: one line here, its hook hf_NAME in hf_hooks.c (an allocator kind HF_FN_* in
- * lib/format/hf_codec.h if it allocates), what it does while the preload library resolves the
+ * Adding a member: one line here, its hook hf_NAME in hf_hooks.c (an allocator kind HF_FRAME_* in
+ * include/heapfold_trace.h if it allocates), what it does while the preload library resolves the
  * real functions (resolving_NAME in hf_preload.c, and arena_NAME there if it TAKES_BLOCK), and
  * emu_NAME in hf_family_emu.c if it is EMULATED. docs/internals.md walks through it. */
 #ifndef HF_FAMILY_H

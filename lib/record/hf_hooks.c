@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hf_events.h"
 #include "hf_rec.h"
 
 #ifdef __GLIBC__
@@ -116,15 +117,11 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 	uint8_t *q = prep(tb);
 	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
 	if (hf_unlikely(r > tb->C)) { /* another thread freed since we last looked */
-		*q++ = HF_TAG_EPOCH;
-		q = hf_put_varint(q, r - tb->C);
+		q = hf_enc_epoch(q, r - tb->C);
 		tb->C = r;
 		tb->records++;
 	}
-	*q++ = HF_TAG_ALLOC;
-	q = hf_put_varint(q, node);
-	q = hf_put_varint(q, size);
-	q = hf_put_svarint(q, hf_delta(a, tb->P));
+	q = hf_enc_alloc(q, node, size, hf_delta(a, tb->P));
 	tb->P = a;
 	tb->last_ptr = a;
 	tb->last_end = q;
@@ -136,10 +133,7 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 
 HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 {
-	uint8_t *q = prep(tb);
-	*q++ = HF_TAG_ALLOC_FAILED;
-	q = hf_put_varint(q, node);
-	tb->pos = hf_put_varint(q, size);
+	tb->pos = hf_enc_failed(prep(tb), node, size);
 	tb->records++;
 	tb->n_failed++;
 }
@@ -147,11 +141,9 @@ HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 /* e was taken before the real call that freed ptr. */
 HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 {
-	uint8_t *q = prep(tb);
+	uint8_t *q = prep(tb); /* first: cutting a chunk resets P and C */
 	uint64_t a = (uint64_t)(uintptr_t)ptr;
-	*q++ = HF_TAG_FREE;
-	q = hf_put_svarint(q, hf_delta(a, tb->P));
-	tb->pos = hf_put_varint(q, e - tb->C);
+	tb->pos = hf_enc_free(q, hf_delta(a, tb->P), e - tb->C);
 	tb->C = e + 1;
 	tb->P = a;
 	tb->records++;
@@ -198,33 +190,33 @@ static inline size_t mul_size(size_t m, size_t n)
 
 void *hf_malloc(size_t n)
 {
-	ALLOC_HOOK(HF_FN_MALLOC, hf_real.malloc(n), n);
+	ALLOC_HOOK(HF_FRAME_MALLOC, hf_real.malloc(n), n);
 }
 
 void *hf_calloc(size_t m, size_t n)
 {
 	size_t size = mul_size(m, n);
-	ALLOC_HOOK(HF_FN_CALLOC, hf_real.calloc(m, n), size);
+	ALLOC_HOOK(HF_FRAME_CALLOC, hf_real.calloc(m, n), size);
 }
 
 void *hf_aligned_alloc(size_t align, size_t n)
 {
-	ALLOC_HOOK(HF_FN_ALIGNED_ALLOC, hf_real.aligned_alloc(align, n), n);
+	ALLOC_HOOK(HF_FRAME_ALIGNED_ALLOC, hf_real.aligned_alloc(align, n), n);
 }
 
 void *hf_memalign(size_t align, size_t n)
 {
-	ALLOC_HOOK(HF_FN_MEMALIGN, hf_real.memalign(align, n), n);
+	ALLOC_HOOK(HF_FRAME_MEMALIGN, hf_real.memalign(align, n), n);
 }
 
 void *hf_valloc(size_t n)
 {
-	ALLOC_HOOK(HF_FN_VALLOC, hf_real.valloc(n), n);
+	ALLOC_HOOK(HF_FRAME_VALLOC, hf_real.valloc(n), n);
 }
 
 void *hf_pvalloc(size_t n)
 {
-	ALLOC_HOOK(HF_FN_PVALLOC, hf_real.pvalloc(n), n);
+	ALLOC_HOOK(HF_FRAME_PVALLOC, hf_real.pvalloc(n), n);
 }
 
 /* Not an allocation: passed through, unrecorded. */
@@ -246,13 +238,13 @@ int hf_posix_memalign(void **out, size_t align, size_t n)
 	struct hf_thread *tb = begin(t);
 	int rc;
 	if (hf_likely(tb != NULL)) {
-		finish_alloc(t, tb, HF_FN_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
+		finish_alloc(t, tb, HF_FRAME_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
 		return rc;
 	}
 	int m = plain_enter(t);
 	if (m < 0)
 		return hf_real.posix_memalign(out, align, n);
-	plain_alloc(t, m, HF_FN_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
+	plain_alloc(t, m, HF_FRAME_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
 	return rc;
 }
 
@@ -292,7 +284,7 @@ void hf_free(void *p)
 		 * to us as someone else's block (tests/progs/gt_pingpong.c). One load of a
 		 * read-mostly line. */
 		hf_real.free(p);
-		*tb->pos++ = HF_TAG_FREE_LAST;
+		tb->pos = hf_enc_free_last(tb->pos);
 		tb->records++;
 		tb->n_free++;
 	} else {
@@ -311,7 +303,7 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 			 size_t size)
 {
 	uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
-	void *p = kind == HF_FN_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
+	void *p = kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
 	int err = errno;
 	if (!p && HF_REALLOC_ZERO_FREES && size == 0) {
 		put_free(tb, old, e); /* glibc freed old and returned NULL */
@@ -327,13 +319,9 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 			uint64_t o = (uint64_t)(uintptr_t)old;
 			if (r < e + 1)
 				r = e + 1; /* cannot happen: E only grows and we added 1 */
-			*q++ = HF_TAG_REALLOC;
-			q = hf_put_varint(q, node);
-			q = hf_put_varint(q, size);
-			q = hf_put_svarint(q, hf_delta(o, tb->P));
-			q = hf_put_svarint(q, hf_delta(a, o));
-			q = hf_put_varint(q, e - tb->C);
-			q = hf_put_varint(q, r - (e + 1));
+			const struct hf_ev_realloc rec = { node, size, hf_delta(o, tb->P), hf_delta(a, o),
+							   e - tb->C, r - (e + 1) };
+			q = hf_enc_realloc(q, &rec);
 			tb->C = r;
 			tb->P = a;
 			tb->last_ptr = a;
@@ -351,7 +339,7 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 
 static inline void *realloc_call(unsigned kind, void *old, size_t m, size_t n)
 {
-	return kind == HF_FN_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
+	return kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
 }
 
 /* The statistics of a realloc of old (not NULL) that returned p; u: old's usable size. */
@@ -392,7 +380,7 @@ static HF_COLD void *realloc_plain(struct hf_tls *t, unsigned kind, void *old, s
 HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 {
 	struct hf_tls *t = &hf_tls;
-	size_t size = kind == HF_FN_REALLOC ? n : mul_size(m, n);
+	size_t size = kind == HF_FRAME_REALLOC ? n : mul_size(m, n);
 	struct hf_thread *tb = begin(t);
 	if (!tb)
 		return realloc_plain(t, kind, old, m, n, size);
@@ -414,12 +402,12 @@ HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 
 void *hf_realloc(void *p, size_t n)
 {
-	return realloc_hook(HF_FN_REALLOC, p, 1, n);
+	return realloc_hook(HF_FRAME_REALLOC, p, 1, n);
 }
 
 void *hf_reallocarray(void *p, size_t m, size_t n)
 {
-	return realloc_hook(HF_FN_REALLOCARRAY, p, m, n);
+	return realloc_hook(HF_FRAME_REALLOCARRAY, p, m, n);
 }
 
 /* --- marks and the blocks of before the start ----------------------------------------------- */

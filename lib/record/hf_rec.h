@@ -397,9 +397,9 @@ void hf_stack_reset(void);
 /* Under the meta lock: calls fn for every node's frame address (pseudo-frames skipped). */
 void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg);
 
-/* key = allocator kind (HF_FN_*) | truncated << 8 | trusted << 16 (hf_unwind_capture's). Two
- * independent multiply lanes keep the
- * dependency chain at half the frames: about 1 ns per 2 frames. Always odd (0 = empty slot). */
+/* key = allocator kind (HF_FRAME_MALLOC to HF_FRAME_LAST_ALLOCATOR) | truncated << 8 |
+ * trusted << 16 (hf_unwind_capture's). Two independent multiply lanes keep the dependency chain
+ * at half the frames: about 1 ns per 2 frames. Always odd (0 = empty slot). */
 static inline uint64_t hf_stack_hash(const uintptr_t *ips, unsigned n, unsigned key)
 {
 	uint64_t a = 0x9e3779b97f4a7c15ull * (key + 1), b = 0x6a09e667f3bcc909ull ^ n;

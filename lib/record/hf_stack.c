@@ -124,12 +124,12 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 							       * (hf_recover.c) */
 		if (!hf_unwind_has_info(ips[i])) {
 			n = i + 1;
-			root = HF_FRAME_TRUNC_NOINFO;
+			root = HF_FRAME_TRUNCATED_NOINFO;
 			break;
 		}
 	}
 	if (!root && (key >> 8) & 1)
-		root = HF_FRAME_TRUNC_DEPTH;
+		root = HF_FRAME_TRUNCATED_DEPTH;
 	if (!st.tab)
 		ok = 0;
 	if (ok && root)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hf_events.h"
 #include "hf_reader_int.h"
 
 struct hf_cursor {
@@ -142,8 +143,8 @@ static int end_chunk(hf_trace *t, struct hf_cursor *c)
 
 static int check_node(const hf_trace *t, uint32_t node)
 {
-	return node >= 1 && node <= t->nnodes && t->nodes[node - 1].frame >= HF_FN_MALLOC &&
-	       t->nodes[node - 1].frame <= HF_FN_LAST;
+	return node >= 1 && node <= t->nnodes && t->nodes[node - 1].frame >= HF_FRAME_MALLOC &&
+	       t->nodes[node - 1].frame <= HF_FRAME_LAST_ALLOCATOR;
 }
 
 /* A FREE_LAST directly after an ALLOC or REALLOC turns it into a unit (format.md 3). */
@@ -178,6 +179,10 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	uint32_t node;
 	int64_t sd, sd2;
 	int unit;
+	struct hf_ev_alloc ra;
+	struct hf_ev_free rf;
+	struct hf_ev_realloc rr;
+	struct hf_ev_failed rfail;
 
 	if (++c->nrec > c->ref->h.records)
 		return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
@@ -190,8 +195,9 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	c->text = NULL;
 	switch (tag) {
 	case HF_TAG_ALLOC:
-		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0)
+		if (hf_dec_alloc(&b->p, b->end, &ra) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+		node = ra.node, size = ra.size, sd = ra.dptr;
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		c->P += (uint64_t)sd;
@@ -205,8 +211,9 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		ev->key = 2 * c->C;
 		return 1;
 	case HF_TAG_FREE:
-		if (hf__get_s64(b, &sd) < 0 || hf__get_u64(b, &de) < 0)
+		if (hf_dec_free(&b->p, b->end, &rf) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+		sd = rf.dptr, de = rf.depoch;
 		e = c->C;
 		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX)
 			return fail_at(t, c, at, "free epoch beyond the limit", tag);
@@ -219,9 +226,9 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	case HF_TAG_FREE_LAST:
 		return fail_at(t, c, at, "FREE_LAST not directly after ALLOC or REALLOC", tag);
 	case HF_TAG_REALLOC:
-		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0 || hf__get_s64(b, &sd) < 0 ||
-		    hf__get_s64(b, &sd2) < 0 || hf__get_u64(b, &de) < 0 || hf__get_u64(b, &dr) < 0)
+		if (hf_dec_realloc(&b->p, b->end, &rr) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+		node = rr.node, size = rr.size, sd = rr.dold, sd2 = rr.dnew, de = rr.depoch, dr = rr.dr;
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		e = c->C;
@@ -246,8 +253,9 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		c->pending = 1;
 		return 1;
 	case HF_TAG_ALLOC_FAILED:
-		if (hf__get_u32(b, &node) < 0 || hf__get_u64(b, &size) < 0)
+		if (hf_dec_failed(&b->p, b->end, &rfail) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+		node = rfail.node, size = rfail.size;
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		ev->type = HF_EV_ALLOC_FAILED;
@@ -256,7 +264,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		ev->key = 2 * c->C;
 		return 1;
 	case HF_TAG_EPOCH:
-		if (hf__get_u64(b, &d) < 0)
+		if (hf_dec_epoch(&b->p, b->end, &d) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (d == 0 || add_epoch(&c->C, d) < 0)
 			return fail_at(t, c, at, d ? "epoch beyond the limit" : "EPOCH of 0", tag);

@@ -148,7 +148,7 @@ static const char *dec_module_unload(hf_trace *t, struct hf_body *r)
 
 static int is_allocator(uint64_t frame)
 {
-	return frame >= HF_FN_MALLOC && frame <= HF_FN_LAST;
+	return frame >= HF_FRAME_MALLOC && frame <= HF_FRAME_LAST_ALLOCATOR;
 }
 
 static const char *dec_node(hf_trace *t, struct hf_body *r)
@@ -164,7 +164,7 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 	if (parent > t->nnodes)
 		return "parent is not a node defined before it";
 	if (frame < HF_FRAME_MIN_ADDR) {
-		if (!is_allocator(frame) && frame != HF_FRAME_TRUNC_DEPTH && frame != HF_FRAME_TRUNC_NOINFO)
+		if (!is_allocator(frame) && frame != HF_FRAME_TRUNCATED_DEPTH && frame != HF_FRAME_TRUNCATED_NOINFO)
 			return "unknown pseudo-frame code";
 		if (!is_allocator(frame) && parent)
 			return "truncation pseudo-frame is not the outermost frame";

@@ -37,13 +37,13 @@ int main(int argc, char **argv)
 	uint32_t main_ = tg_node(g, 0, 0x555555555141);
 	uint32_t work = tg_node(g, main_, 0x555555555231);
 	uint32_t in_libc = tg_node(g, work, 0x7f0000010040);
-	uint32_t malloc_ = tg_node(g, work, HF_FN_MALLOC);
-	uint32_t calloc_ = tg_node(g, in_libc, HF_FN_CALLOC);
-	uint32_t realloc_ = tg_node(g, work, HF_FN_REALLOC);
-	uint32_t deep = tg_node(g, tg_node(g, 0, HF_FRAME_TRUNC_DEPTH), 0x555555555301);
-	uint32_t memalign_ = tg_node(g, deep, HF_FN_MEMALIGN);
-	uint32_t noinfo = tg_node(g, tg_node(g, 0, HF_FRAME_TRUNC_NOINFO), 0x7f0000010100);
-	uint32_t valloc_ = tg_node(g, noinfo, HF_FN_VALLOC);
+	uint32_t malloc_ = tg_node(g, work, HF_FRAME_MALLOC);
+	uint32_t calloc_ = tg_node(g, in_libc, HF_FRAME_CALLOC);
+	uint32_t realloc_ = tg_node(g, work, HF_FRAME_REALLOC);
+	uint32_t deep = tg_node(g, tg_node(g, 0, HF_FRAME_TRUNCATED_DEPTH), 0x555555555301);
+	uint32_t memalign_ = tg_node(g, deep, HF_FRAME_MEMALIGN);
+	uint32_t noinfo = tg_node(g, tg_node(g, 0, HF_FRAME_TRUNCATED_NOINFO), 0x7f0000010100);
+	uint32_t valloc_ = tg_node(g, noinfo, HF_FRAME_VALLOC);
 	/* Ascending within a record (starts are deltas), not across records: the reader sorts. */
 	const struct hf_symbol syms[] = { { 0x1230, 0x40, "work" }, { 0x1300, 0x10, "_ZN2ns4deepEv" } };
 	const struct hf_symbol more[] = { { 0x1100, 0x60, "main" }, { 0x1100, 0, "main_alias" } };
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	uint32_t odd_leaf = main_;
 	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
 		odd_leaf = tg_node(g, odd_leaf, 0x555555554000 + odd[i].start + 1);
-	uint32_t odd_malloc = tg_node(g, odd_leaf, HF_FN_MALLOC);
+	uint32_t odd_malloc = tg_node(g, odd_leaf, HF_FRAME_MALLOC);
 	tg_sample(g, 0, 1000, 1 << 20);
 	tg_flush(g, 0);
 
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 
 	tg_module_unload(g, 7);
 	tg_module(g, 8, "/opt/plugin.so", bid, 4, 0x7f0000000000, 1, lib_seg); /* dlopen, same place */
-	uint32_t plugin = tg_node(g, tg_node(g, main_, 0x7f0000000400), HF_FN_ALIGNED_ALLOC);
+	uint32_t plugin = tg_node(g, tg_node(g, main_, 0x7f0000000400), HF_FRAME_ALIGNED_ALLOC);
 	tg_sample(g, 5, 2000, 2 << 20);
 	tg_flush(g, 0);
 

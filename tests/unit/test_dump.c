@@ -44,7 +44,7 @@ static void test_dump_summary_counts_a_known_trace(void **state)
 	(void)state;
 	struct tg *g = tg_new(NULL);
 	uint32_t main_ = tg_node(g, 0, 0x401000);
-	uint32_t m = tg_node(g, main_, HF_FN_MALLOC), re = tg_node(g, main_, HF_FN_REALLOC);
+	uint32_t m = tg_node(g, main_, HF_FRAME_MALLOC), re = tg_node(g, main_, HF_FRAME_REALLOC);
 	tg_sample(g, 0, 5, 4096);
 	tg_alloc(g, 1, m, 100, 0x1000);                  /* a */
 	tg_alloc(g, 1, m, 200, 0x2000);                  /* b */
@@ -142,15 +142,15 @@ static void test_dump_stacks_symbolize_with_libelf(void **state)
 	uint64_t nosym = self.bias + self.seg[0].vaddr + 0x11; /* the ELF header: no function */
 	uint32_t a = tg_node(g, 0, outer);
 	uint32_t b = tg_node(g, a, inner);
-	uint32_t m1 = tg_node(g, b, HF_FN_MALLOC);
-	uint32_t c1 = tg_node(g, b, HF_FN_CALLOC);
-	uint32_t trunc = tg_node(g, 0, HF_FRAME_TRUNC_DEPTH);
+	uint32_t m1 = tg_node(g, b, HF_FRAME_MALLOC);
+	uint32_t c1 = tg_node(g, b, HF_FRAME_CALLOC);
+	uint32_t trunc = tg_node(g, 0, HF_FRAME_TRUNCATED_DEPTH);
 	uint32_t far = tg_node(g, trunc, 0x1000);
 	uint32_t x = tg_node(g, far, nosym);
-	uint32_t m2 = tg_node(g, x, HF_FN_MALLOC);
-	uint32_t bare = tg_node(g, 0, HF_FN_POSIX_MEMALIGN);
+	uint32_t m2 = tg_node(g, x, HF_FRAME_MALLOC);
+	uint32_t bare = tg_node(g, 0, HF_FRAME_POSIX_MEMALIGN);
 	uint32_t b2 = tg_node(g, a, inner + 2); /* another call site in the same function */
-	uint32_t m3 = tg_node(g, b2, HF_FN_MALLOC);
+	uint32_t m3 = tg_node(g, b2, HF_FRAME_MALLOC);
 	tg_alloc(g, 1, m1, 10, 0x1000);
 	tg_free(g, 1, 0x1000, 0);         /* temporary */
 	tg_alloc(g, 1, m3, 20, 0x2000);   /* leaked, same line as m1 */
@@ -181,7 +181,7 @@ static void test_dump_reports_errors_and_warnings(void **state)
 {
 	(void)state;
 	struct tg *g = tg_new(NULL);
-	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FN_MALLOC);
+	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FRAME_MALLOC);
 	tg_alloc(g, 1, m, 10, 0x1000);
 	tg_flush(g, 1);
 	tg_alloc(g, 1, m, 10, 0x2000);

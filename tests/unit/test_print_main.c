@@ -122,7 +122,7 @@ static char *small_trace(void)
 {
 	struct tg *g = tg_new(NULL);
 	uint32_t root = tg_node(g, 0, 0x5000);
-	uint32_t leaf = tg_node(g, tg_node(g, root, 0x6000), HF_FN_MALLOC);
+	uint32_t leaf = tg_node(g, tg_node(g, root, 0x6000), HF_FRAME_MALLOC);
 	tg_thread_start(g, 1, 7, 0, "main");
 	tg_alloc(g, 1, leaf, 10, 0x1000);
 	tg_alloc(g, 1, leaf, 20, 0x2000);

@@ -106,7 +106,7 @@ static struct nodes program(struct tg *g)
 	uint32_t m = tg_node(g, root, main_ret);
 	uint32_t a = tg_node(g, m, alloc_site_a());
 	uint32_t b = tg_node(g, m, alloc_site_b());
-	return (struct nodes){ tg_node(g, a, HF_FN_MALLOC), tg_node(g, b, HF_FN_CALLOC) };
+	return (struct nodes){ tg_node(g, a, HF_FRAME_MALLOC), tg_node(g, b, HF_FRAME_CALLOC) };
 }
 
 /* Thread 1: site a allocates 3 x 100 bytes (two temporary), site b 5000 + 7 bytes (leaked).

@@ -30,8 +30,8 @@ static void begin(struct fixture *f, const struct tg_header *h)
 {
 	f->g = tg_new(h);
 	f->main_ = tg_node(f->g, 0, 0x401000);
-	f->m = tg_node(f->g, f->main_, HF_FN_MALLOC);
-	f->re = tg_node(f->g, f->main_, HF_FN_REALLOC);
+	f->m = tg_node(f->g, f->main_, HF_FRAME_MALLOC);
+	f->re = tg_node(f->g, f->main_, HF_FRAME_REALLOC);
 }
 
 /* Writes the trace, reads it; the error must be `code` (at open if at_open, else from
@@ -573,7 +573,7 @@ static void test_bad_nodes_are_corruption(void **state)
 		{ 99, 0x401000, "bad NODE record at body byte" },
 		{ 4, 0x401000, "parent is not a node defined before it" },
 		{ 0, 12, "unknown pseudo-frame code" },
-		{ 1, HF_FRAME_TRUNC_DEPTH, "truncation pseudo-frame is not the outermost frame" },
+		{ 1, HF_FRAME_TRUNCATED_DEPTH, "truncation pseudo-frame is not the outermost frame" },
 		{ 2, 0x401000, "parent is an allocator pseudo-frame" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

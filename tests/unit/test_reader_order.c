@@ -16,7 +16,7 @@
 static uint32_t malloc_node(struct tg *g)
 {
 	uint32_t main_ = tg_node(g, 0, 0x401000);
-	return tg_node(g, main_, HF_FN_MALLOC);
+	return tg_node(g, main_, HF_FRAME_MALLOC);
 }
 
 static void read_path(struct tg *g, const char *name, struct tg_read *r)
@@ -75,7 +75,7 @@ static void test_realloc_halves_bracket_other_threads_events(void **state)
 	(void)state;
 	struct tg *g = tg_new(NULL);
 	uint32_t m = malloc_node(g);
-	uint32_t re = tg_node(g, 1, HF_FN_REALLOC);
+	uint32_t re = tg_node(g, 1, HF_FRAME_REALLOC);
 	tg_alloc(g, 1, m, 10, 0x1000);                 /* key 0 */
 	tg_realloc(g, 1, re, 20, 0x1000, 0x2000, 3, 6); /* free half 7, alloc half 12 */
 	tg_flush(g, 1);

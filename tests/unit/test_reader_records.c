@@ -23,9 +23,9 @@ static struct stack basic_stack(struct tg *g)
 	struct stack s;
 	s.main_ = tg_node(g, 0, 0x401000);
 	s.work = tg_node(g, s.main_, 0x401200);
-	s.malloc_ = tg_node(g, s.work, HF_FN_MALLOC);
-	s.realloc_ = tg_node(g, s.work, HF_FN_REALLOC);
-	s.calloc_ = tg_node(g, s.work, HF_FN_CALLOC);
+	s.malloc_ = tg_node(g, s.work, HF_FRAME_MALLOC);
+	s.realloc_ = tg_node(g, s.work, HF_FRAME_REALLOC);
+	s.calloc_ = tg_node(g, s.work, HF_FRAME_CALLOC);
 	return s;
 }
 
@@ -175,7 +175,7 @@ static void test_modules_resolve_node_frames_at_definition_time(void **state)
 	tg_module(g, 8, "/opt/plugin.so", NULL, 0, 0x7f0000000000, 1, lib_seg); /* same address */
 	uint32_t n_plugin = tg_node(g, 0, 0x7f0000010000);
 	uint32_t n_end = tg_node(g, 0, 0x555555554000 + 0x9000);      /* one past the last segment */
-	uint32_t n_pseudo = tg_node(g, n_plugin, HF_FN_MALLOC);
+	uint32_t n_pseudo = tg_node(g, n_plugin, HF_FRAME_MALLOC);
 	const struct hf_symbol syms[] = { { 0x1100, 0x40, "main" }, { 0x1200, 0x10, "work" } };
 	tg_symbols(g, 1, 2, syms);
 	tg_close(g, NULL);
@@ -193,7 +193,7 @@ static void test_modules_resolve_node_frames_at_definition_time(void **state)
 	assert_int_equal(hf_trace_node(t, n_plugin)->module, 8);
 	assert_int_equal(hf_trace_node(t, n_end)->module, 0);
 	assert_int_equal(hf_trace_node(t, n_pseudo)->module, 0);
-	assert_true(hf_trace_node(t, n_pseudo)->frame == HF_FN_MALLOC);
+	assert_true(hf_trace_node(t, n_pseudo)->frame == HF_FRAME_MALLOC);
 	assert_null(hf_trace_node(t, 0));
 	assert_null(hf_trace_node(t, 9));
 
@@ -299,7 +299,7 @@ static void test_deep_stack_of_10000_nodes_reads_back(void **state)
 	uint32_t id = 0;
 	for (int i = 0; i < 10000; i++)
 		id = tg_node(g, id, 0x400000 + 16 * (uint64_t)i);
-	uint32_t leaf = tg_node(g, id, HF_FN_MALLOC);
+	uint32_t leaf = tg_node(g, id, HF_FRAME_MALLOC);
 	tg_alloc(g, 1, leaf, 1, 0x1000);
 	tg_close(g, NULL);
 	char *path = write_trace(g, "deep.gz");

@@ -21,7 +21,7 @@ static struct tg *small_trace(void)
 	const struct hf_segment seg[] = { { 0, 0x10000, 5 } };
 	tg_module(g, 1, "/usr/bin/app", "\x01\x02", 2, 0x400000, 1, seg);
 	uint32_t main_ = tg_node(g, 0, 0x401000);
-	uint32_t m = tg_node(g, main_, HF_FN_MALLOC), re = tg_node(g, main_, HF_FN_REALLOC);
+	uint32_t m = tg_node(g, main_, HF_FRAME_MALLOC), re = tg_node(g, main_, HF_FRAME_REALLOC);
 	tg_sample(g, 0, 1, 100);
 	tg_thread_start(g, 1, 100, 0, "main");
 	tg_alloc(g, 1, m, 10, 0x1000);
@@ -185,7 +185,7 @@ static void test_trace_without_close_warns_incomplete(void **state)
 {
 	(void)state;
 	struct tg *g = tg_new(NULL);
-	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FN_MALLOC);
+	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FRAME_MALLOC);
 	tg_alloc(g, 1, m, 10, 0x1000);
 	tg_flush(g, 1);
 	char *path = tg_tmp_path("noclose.gz");

@@ -131,22 +131,22 @@ static void test_same_stack_same_node(void **state)
 	reset();
 	struct hf_thread *tb = new_thread_obj();
 	uintptr_t a[] = { 0x401010, 0x402020, 0x403030 }, b[] = { 0x404040, 0x402020, 0x403030 };
-	uint32_t na = hf_stack_node(tb, a, 3, HF_FN_MALLOC);
+	uint32_t na = hf_stack_node(tb, a, 3, HF_FRAME_MALLOC);
 	assert_true(na > 0);
-	assert_int_equal(hf_stack_node(tb, a, 3, HF_FN_MALLOC), na); /* cached */
+	assert_int_equal(hf_stack_node(tb, a, 3, HF_FRAME_MALLOC), na); /* cached */
 	memset(tb->cache, 0, sizeof tb->cache);
-	assert_int_equal(hf_stack_node(tb, a, 3, HF_FN_MALLOC), na); /* from the table */
-	uint32_t nb = hf_stack_node(tb, b, 3, HF_FN_MALLOC), nc = hf_stack_node(tb, a, 3, HF_FN_CALLOC);
+	assert_int_equal(hf_stack_node(tb, a, 3, HF_FRAME_MALLOC), na); /* from the table */
+	uint32_t nb = hf_stack_node(tb, b, 3, HF_FRAME_MALLOC), nc = hf_stack_node(tb, a, 3, HF_FRAME_CALLOC);
 	assert_true(nb != na && nc != na && nb != nc);
 	/* Shared outer frames are shared nodes: a, b and calloc-a add 3 + 1 + 1 + 1 + 1. */
 	assert_int_equal(hf_stack_count(), 7);
 	uint64_t back[8];
 	assert_int_equal(read_back(na, back, 8), 4);
-	assert_int_equal(back[0], HF_FN_MALLOC);
+	assert_int_equal(back[0], HF_FRAME_MALLOC);
 	assert_int_equal(back[1], 0x401010); /* innermost first */
 	assert_int_equal(back[3], 0x403030);
 	assert_int_equal(read_back(nc, back, 8), 4);
-	assert_int_equal(back[0], HF_FN_CALLOC);
+	assert_int_equal(back[0], HF_FRAME_CALLOC);
 	free(tb);
 }
 
@@ -158,17 +158,17 @@ static void test_truncation_roots(void **state)
 	uintptr_t deep[] = { 0x401010, 0x402020 }, noinfo[] = { 0x401010, 0x405bad };
 	uintptr_t low[] = { 0x401010, 0x402020, 17, 0x403030 }; /* stops before a non-address */
 	uint64_t back[8];
-	uint32_t n = hf_stack_node(tb, deep, 2, HF_FN_MALLOC | 1u << 8);
+	uint32_t n = hf_stack_node(tb, deep, 2, HF_FRAME_MALLOC | 1u << 8);
 	assert_int_equal(read_back(n, back, 8), 4);
-	assert_int_equal(back[3], HF_FRAME_TRUNC_DEPTH);
-	n = hf_stack_node(tb, noinfo, 2, HF_FN_MALLOC);
+	assert_int_equal(back[3], HF_FRAME_TRUNCATED_DEPTH);
+	n = hf_stack_node(tb, noinfo, 2, HF_FRAME_MALLOC);
 	assert_int_equal(read_back(n, back, 8), 4);
-	assert_int_equal(back[3], HF_FRAME_TRUNC_NOINFO);
-	n = hf_stack_node(tb, low, 4, HF_FN_MALLOC);
+	assert_int_equal(back[3], HF_FRAME_TRUNCATED_NOINFO);
+	n = hf_stack_node(tb, low, 4, HF_FRAME_MALLOC);
 	assert_int_equal(read_back(n, back, 8), 3);
 	assert_int_equal(back[2], 0x402020);
 	/* Truncated or not is part of the key: same frames, other nodes. */
-	assert_true(hf_stack_node(tb, deep, 2, HF_FN_MALLOC) != hf_stack_node(tb, deep, 2, HF_FN_MALLOC | 1u << 8));
+	assert_true(hf_stack_node(tb, deep, 2, HF_FRAME_MALLOC) != hf_stack_node(tb, deep, 2, HF_FRAME_MALLOC | 1u << 8));
 	free(tb);
 }
 
@@ -179,13 +179,13 @@ static void test_out_of_memory(void **state)
 	struct hf_thread *tb = new_thread_obj();
 	uintptr_t a[] = { 0x401010, 0x402020, 0x403030 };
 	fail_after = 2; /* room for two NODE records: the stack needs four */
-	assert_int_equal(hf_stack_node(tb, a, 3, HF_FN_MALLOC), 0);
+	assert_int_equal(hf_stack_node(tb, a, 3, HF_FRAME_MALLOC), 0);
 	assert_int_equal(writer_failed, 1);
-	assert_int_equal(hf_stack_node(tb, a, 3, HF_FN_MALLOC), 0); /* nothing cached */
+	assert_int_equal(hf_stack_node(tb, a, 3, HF_FRAME_MALLOC), 0); /* nothing cached */
 	assert_int_equal(writer_failed, 2);
 	assert_int_equal(hf_stack_count(), 2);
 	fail_after = SIZE_MAX; /* memory is back: the rest of the stack is added, ids in order */
-	uint32_t n = hf_stack_node(tb, a, 3, HF_FN_MALLOC);
+	uint32_t n = hf_stack_node(tb, a, 3, HF_FRAME_MALLOC);
 	assert_int_equal(n, 4);
 	uint64_t back[8];
 	assert_int_equal(read_back(n, back, 8), 4);

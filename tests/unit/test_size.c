@@ -64,7 +64,7 @@ static void measure(const uint64_t *ptr, const uint64_t *size, int level, size_t
 	struct tg *g = tg_new(NULL);
 	tg_set_level(g, level);
 	tg_set_chunk_size(g, chunk_size);
-	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FN_MALLOC);
+	uint32_t m = tg_node(g, tg_node(g, 0, 0x401000), HF_FRAME_MALLOC);
 	tg_flush(g, 0);
 	uint64_t raw0, z0;
 	tg_sizes(g, &raw0, &z0);
