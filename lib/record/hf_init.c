@@ -37,11 +37,6 @@ const char *hf_exe_path(void)
 	return exe_path;
 }
 
-void hf_rec_disable(void)
-{
-	__atomic_store_n(&hf_g.enabled, 0, __ATOMIC_SEQ_CST);
-}
-
 /* The executable: the loader's first object. glibc names it "" (then /proc/self/exe), musl as
  * typed (maybe relative); run as "ld.so --preload lib prog" /proc/self/exe is the loader, so
  * the object's own name wins unless it is the same file as /proc/self/exe. */
@@ -395,7 +390,13 @@ static void close_trace(int status)
 {
 	hf_rec_disable();
 	hf_thread_flush_all();
-	hf_writer_close((unsigned)status & 0xff);
+	hf_meta_lock();
+	uint32_t nodes = hf_stack_count(); /* final: recording is off and every thread flushed */
+	hf_meta_unlock();
+	/* A static binary's trace names its functions itself (SYMBOLS): it may be read where the
+	 * binary is not. */
+	hf_writer_close((unsigned)status & 0xff, nodes,
+			hf_g.link_mode == HF_LINK_STATIC ? hf_symbols_write : NULL);
 	hf_store(&hf_g.state, HF_STATE_CLOSED);
 }
 

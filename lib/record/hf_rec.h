@@ -111,8 +111,12 @@ int hf_rec_stop(void);
 void hf_rec_exit(int status);
 /* Flushes every thread's buffer and the meta stream (hf_flush in the public API). */
 void hf_rec_flush(void);
-/* Stops recording for good after an error already reported on stderr. */
-void hf_rec_disable(void);
+/* Stops recording for good after an error already reported on stderr (the writer's, too: a
+ * store to the global, not a call back into hf_init.c). */
+static inline void hf_rec_disable(void)
+{
+	__atomic_store_n(&hf_g.enabled, 0, __ATOMIC_SEQ_CST);
+}
 /* Forked child with HEAPFOLD_FOLLOW=1: starts a trace of its own. Returns 0 or -1. */
 int hf_rec_restart_child(void);
 /* The executable's resolved path (readlink /proc/self/exe), "" if unknown. */
@@ -465,8 +469,10 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 		     const struct hf_counts *c, int locked);
 /* Writes pending meta records now. */
 void hf_writer_flush_meta(int locked);
-/* Flushes meta, appends CLOSE with the totals of what was written, closes the file. */
-void hf_writer_close(uint64_t exit_status);
+/* Flushes meta, appends CLOSE with the totals of what was written (nodes: how many stack nodes
+ * the trace holds), closes the file. last_meta, if not NULL, is called with the meta lock held
+ * to append the records that must come last, in chunks of their own before CLOSE's. */
+void hf_writer_close(uint64_t exit_status, uint32_t nodes, void (*last_meta)(void));
 /* Forked child: drop the file (close the inherited descriptor) without writing anything. */
 void hf_writer_fork_child(void);
 /* A child's copies of the writer's locks start over unlocked. */
@@ -476,10 +482,18 @@ void hf_meta_lock(void);
 void hf_meta_unlock(void);
 int hf_meta_record(uint8_t tag, const void *body, size_t len); /* meta lock held; 0 or -1 */
 int hf_meta_node(uint64_t parent, uint64_t frame);             /* meta lock held */
-/* Starts (or, in a followed child, restarts) the background thread. */
-int hf_bg_start(void);
 /* Whether the trace file failed (nothing more is written). */
 int hf_writer_failed(void);
+/* For the background thread: whether nothing more is written; a SAMPLE record (the free epoch,
+ * the time, the RSS); whether meta records have waited at least age ns at time now. */
+int hf_writer_dead(void);
+void hf_writer_sample(uint64_t epoch, uint64_t t, uint64_t rss);
+int hf_writer_meta_older(uint64_t now, uint64_t age);
+
+/* --- the background thread (hf_bg.c) -------------------------------------------------------- */
+
+/* Starts (or, in a followed child, restarts) the background thread. */
+int hf_bg_start(void);
 
 /* --- hooks (hf_hooks.c): the libc-independent recording logic ------------------------------- */
 

@@ -431,16 +431,15 @@ int hf_writer_failed(void)
 	return hf_load(&w.dead) && w.fd >= 0;
 }
 
-void hf_writer_close(uint64_t exit_status)
+void hf_writer_close(uint64_t exit_status, uint32_t nodes, void (*last_meta)(void))
 {
 	hf_writer_lock();
 	if (!w.dead) {
 		flush_meta_locked(1);
-		if (hf_g.link_mode == HF_LINK_STATIC) {
-			/* The trace names its functions without the binary; in chunks of their own,
-			 * so that CLOSE's chunk is the one CLOSE counts. */
+		if (last_meta) {
+			/* In chunks of their own, so that CLOSE's chunk is the one CLOSE counts. */
 			hf_meta_lock();
-			hf_symbols_write();
+			last_meta();
 			hf_meta_unlock();
 			flush_meta_locked(1);
 		}
@@ -451,7 +450,7 @@ void hf_writer_close(uint64_t exit_status)
 		q = hf_put_varint(q, w.tot.failed);
 		q = hf_put_varint(q, w.tot.bytes);
 		q = hf_put_varint(q, w.threads);
-		q = hf_put_varint(q, hf_stack_count());
+		q = hf_put_varint(q, nodes);
 		q = hf_put_varint(q, w.chunks + 1); /* this last chunk included */
 		q = hf_put_varint(q, hf_os_mono_ns() - hf_g.start_mono);
 		q = hf_put_varint(q, exit_status);
@@ -492,133 +491,24 @@ void hf_writer_fork_child(void)
 	w.cur.len = w.out.len = 0;
 }
 
-/* --- the background thread ------------------------------------------------------------------ */
+/* --- for the background thread (hf_bg.c) ----------------------------------------------------- */
 
-static uint64_t read_rss(void)
+int hf_writer_dead(void)
 {
-	char buf[128];
-	if (hf_os_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
-		return 0;
-	const char *s = buf;
-	while (*s && *s != ' ')
-		s++;
-	uint64_t pages = 0;
-	for (s++; *s >= '0' && *s <= '9'; s++)
-		pages = pages * 10 + (uint64_t)(*s - '0');
-	return pages * hf_os_page_size();
+	return hf_load(&w.dead);
 }
 
-/* Field 20 of /proc/self/stat (or of a task's): the number of threads; *state: field 3. */
-static long stat_threads(const char *path, char *state)
+void hf_writer_sample(uint64_t epoch, uint64_t t, uint64_t rss)
 {
-	char buf[1024];
-	if (hf_os_read_file(path, buf, sizeof buf) <= 0)
-		return -1;
-	const char *s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	if (!s || s[1] != ' ')
-		return -1;
-	*state = s[2];
-	s += 2;
-	for (int field = 3; field < 20 && *s; s++)
-		field += *s == ' ';
-	long n = 0;
-	while (*s >= '0' && *s <= '9')
-		n = n * 10 + (*s++ - '0');
-	return n;
+	hf_meta_lock();
+	meta_sample(epoch, t, rss);
+	hf_meta_unlock();
 }
 
-/* Whether every program thread is gone and only this one (and a main thread that called
- * pthread_exit, a zombie until the process ends) remains. libc calls exit(0) when its last
- * thread exits, but counts ours: without this, such a process would never end. */
-static int only_us(void)
+int hf_writer_meta_older(uint64_t now, uint64_t age)
 {
-	char state, path[64];
-	long n = stat_threads("/proc/self/stat", &state);
-	if (n != 2)
-		return 0; /* (1 cannot happen: a main thread that called pthread_exit still counts) */
-	if ((long)hf_os_gettid() == (long)hf_g.pid)
-		return 0;
-	hf_fmt(path, sizeof path, "/proc/self/task/%d/stat", (int)hf_g.pid);
-	return stat_threads(path, &state) >= 0 && state == 'Z';
-}
-
-/* Wakes every min(SAMPLE_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
- * samples RSS every SAMPLE_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
- * written for 3/4 of FLUSH_MS, so no record waits longer than about FLUSH_MS. */
-static void *bg_main(void *arg)
-{
-	(void)arg;
-	/* INSIDE: whatever this thread allocates (libc may, inside the calls below) is ours, not
-	 * the program's: neither recorded nor counted. */
-	hf_tls.mode = HF_MODE_INSIDE;
-	unsigned gen = hf_load(&hf_g.gen);
-	prctl(PR_SET_NAME, "heapfold", 0, 0, 0);
-	uint64_t tick = hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
-	uint64_t age = hf_g.flush_ns / 4 * 3;
-	uint64_t next = hf_os_mono_ns(), last_sample = 0, last_round = 0;
-	for (;;) {
-		next += tick;
-		uint64_t m = hf_os_mono_ns();
-		if (next < m)
-			next = m; /* fell behind (suspended): do not run to catch up */
-		struct timespec ts = { (time_t)(next / 1000000000u), (long)(next % 1000000000u) };
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
-		hf_thread_bg_begin(); /* a fork keeps this whole tick out */
-		if (hf_load(&hf_g.state) != HF_STATE_ON || hf_load(&w.dead) ||
-		    hf_load(&hf_g.gen) != gen) {
-			hf_thread_bg_end(); /* the trace ended (a later one has its own thread) */
-			break;
-		}
-		uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
-		hf_store(&hf_g.clock, now);
-		if (now - last_sample >= hf_g.sample_ns || last_sample == 0) {
-			last_sample = now;
-			uint64_t rss = read_rss();
-			hf_meta_lock();
-			meta_sample(hf_load(&hf_E.v), now, rss);
-			hf_meta_unlock();
-		}
-		if (now - last_round >= hf_g.flush_ns / 4) {
-			last_round = now;
-			hf_modules_poll();
-			hf_thread_flush_idle(now);
-			hf_meta_lock();
-			int old = w.cur.len && now - w.meta_first_t >= age;
-			hf_meta_unlock();
-			if (old)
-				hf_writer_flush_meta(0);
-		}
-		hf_thread_bg_end();
-		if (only_us()) {
-			hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
-			exit(0); /* what libc's last thread would have done (outside bg_begin) */
-		}
-	}
-	return NULL;
-}
-
-int hf_bg_start(void)
-{
-	if (hf_load(&w.dead))
-		return -1; /* nothing to write (the one line about it was said) */
-	pthread_t t;
-	pthread_attr_t attr;
-	sigset_t all, old;
-	/* Signals are for the program's threads: ours starts with all of them blocked. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 << 10);
-	int rc = pthread_create(&t, &attr, bg_main, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		hf_warn("cannot start the background thread: %s; buffers are written when they fill "
-			"and at exit",
-			strerror(rc));
-		return -1;
-	}
-	return 0;
+	hf_meta_lock();
+	int old = w.cur.len && now - w.meta_first_t >= age;
+	hf_meta_unlock();
+	return old;
 }
