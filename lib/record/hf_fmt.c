@@ -115,9 +115,11 @@ size_t hf_fmt(char *buf, size_t cap, const char *fmt, ...)
 	return n;
 }
 
+int hf_fmt_quiet;
+
 void hf_warn(const char *fmt, ...)
 {
-	if (hf_opt(HF_OPT_QUIET))
+	if (hf_fmt_quiet)
 		return;
 	int err = errno;
 	char buf[1024];

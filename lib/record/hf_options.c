@@ -195,6 +195,7 @@ static void init_one(enum hf_opt o)
 void hf_options_init(void)
 {
 	init_one(HF_OPT_QUIET); /* first: it decides whether the others may warn */
+	hf_fmt_quiet = (int)value[HF_OPT_QUIET];
 	for (int o = 0; o < HF_OPT_COUNT; o++)
 		if (o != HF_OPT_QUIET)
 			init_one((enum hf_opt)o);
@@ -207,11 +208,13 @@ void hf_options_init(void)
 		for (int o = 0; o < HF_OPT_COUNT; o++)
 			known |= strlen(table[o].name) == len && !strncmp(table[o].name, name, len);
 		if (!known) {
-			char nm[64];
+			/* The known names from the table itself: a new option cannot be left out. */
+			char nm[64], names[256];
+			size_t k = 0;
 			hf_fmt(nm, len + 1 < sizeof nm ? len + 1 : sizeof nm, "%s", name);
-			hf_warn("unknown option HEAPFOLD_%s ignored (known: OUTPUT, UNWIND, MAX_DEPTH, "
-				"FLUSH_MS, SAMPLE_MS, FOLLOW, QUIET, DISABLE, PEAK)",
-				nm);
+			for (int o = 0; o < HF_OPT_COUNT; o++)
+				k += hf_fmt(names + k, sizeof names - k, "%s%s", o ? ", " : "", table[o].name);
+			hf_warn("unknown option HEAPFOLD_%s ignored (known: %s)", nm, names);
 		}
 	}
 }

@@ -156,6 +156,8 @@ size_t hf_vfmt(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t hf_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "heapfold: MESSAGE\n" on stderr in one write(2), unless HEAPFOLD_QUIET. Keeps errno. */
 void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Set by whoever reads HEAPFOLD_QUIET (hf_options.c): 1 silences hf_warn. */
+extern int hf_fmt_quiet;
 
 /* --- operating system primitives (hf_os.c) -------------------------------------------------- */
 
