@@ -1,6 +1,7 @@
-/* hf_reader_int.h: what the reader's files share (hf_reader.c: open, chunk index, inflate,
- * errors; hf_reader_meta.c: the meta stream; hf_reader_merge.c: hf_trace_next;
- * hf_reader_modmap.c: address -> module). Internal names carry the hf__ prefix. */
+/* hf_reader_int.h: what the reader's files share (hf_reader_base.c: errors, the arena, reading
+ * and inflating; hf_reader.c: open, chunk index, public API; hf_reader_meta.c: the meta stream;
+ * hf_reader_merge.c: hf_trace_next; hf_reader_modmap.c: address -> module). Internal names
+ * carry the hf__ prefix. */
 #ifndef HF_READER_INT_H
 #define HF_READER_INT_H
 
@@ -158,6 +159,8 @@ int hf__warn(hf_trace *t, const char *fmt, ...) HF_PRINTF(2, 3);
 /* Inflates chunk c into a buffer of *cap >= c->h.ulen bytes (*body, to give back with
  * hf__body_put) and checks it against the trailer's CRC-32 and ISIZE. */
 int hf__inflate(hf_trace *t, const struct hf_chunk_ref *c, uint8_t **body, size_t *cap);
+/* n bytes at offset off of the trace file: 0, or an error (already reported). */
+int hf__read_at(hf_trace *t, void *buf, size_t n, uint64_t off);
 void hf__body_put(hf_trace *t, uint8_t *body, size_t cap);
 
 /* hf_reader_meta.c */
