@@ -18,6 +18,9 @@
 #include "hf_rec.h"
 
 static __thread int prepared __attribute__((tls_model("initial-exec")));
+/* hf_init.c's, passed in by hf_fork_init: this file does not call back into the start-up code. */
+static void (*reinit_fn)(void);
+static int (*restart_fn)(void);
 
 static void prepare(void)
 {
@@ -46,11 +49,12 @@ static void parent(void)
 static void child(void)
 {
 	int was_on = hf_load(&hf_g.state) == HF_STATE_ON;
+	reinit_fn();
 	hf_writer_fork_reinit();
 	hf_writer_fork_child();
 	hf_store(&hf_g.clock, 0);
 	if (!was_on || !hf_thread_fork_child(prepared && hf_load(&hf_g.enabled)) ||
-	    hf_rec_restart_child() < 0) {
+	    restart_fn() < 0) {
 		hf_rec_disable();
 		hf_tls.mode = HF_MODE_OFF;
 		if (was_on)
@@ -59,7 +63,9 @@ static void child(void)
 	prepared = 0;
 }
 
-int hf_fork_init(void)
+int hf_fork_init(void (*reinit)(void), int (*restart)(void))
 {
+	reinit_fn = reinit;
+	restart_fn = restart;
 	return pthread_atfork(prepare, parent, child);
 }

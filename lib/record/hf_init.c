@@ -297,8 +297,7 @@ void hf_rec_start(unsigned link_mode)
 	find_exe();
 	hf_recover_init();
 	hf_stats_init();
-	pthread_atfork(NULL, NULL, child_reinit);
-	hf_fork_init();
+	hf_fork_init(child_reinit, hf_rec_restart_child);
 #ifdef __GLIBC__
 	on_exit(on_exit_cb, NULL);
 #endif
