@@ -24,52 +24,12 @@
 struct hf_global hf_g;
 struct hf_epoch hf_E;
 
-static char exe_path[PATH_MAX];
 static int exiting;
 static int initialised;
 /* hf_start and hf_stop from several threads, and exit: one at a time. */
 static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HF_HEADER_ARGS_MAX (1u << 20) /* command line bytes kept in the HEADER */
-
-const char *hf_exe_path(void)
-{
-	return exe_path;
-}
-
-/* The executable: the loader's first object. glibc names it "" (then /proc/self/exe), musl as
- * typed (maybe relative); run as "ld.so --preload lib prog" /proc/self/exe is the loader, so
- * the object's own name wins unless it is the same file as /proc/self/exe. */
-static int first_cb(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	*(const char **)data = info->dlpi_name ? info->dlpi_name : "";
-	return 1;
-}
-
-static void find_exe(void)
-{
-	const char *name = "";
-	char proc[PATH_MAX], resolved[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", proc, sizeof proc - 1);
-	proc[n > 0 ? n : 0] = 0;
-	dl_iterate_phdr(first_cb, &name);
-	/* Without /proc (a FROM scratch container) static musl's "/proc/self/exe" names nothing:
-	 * the path the kernel was given at exec is the best there is. */
-	if (!proc[0] && (!name[0] || !strcmp(name, "/proc/self/exe"))) {
-		const char *fn = (const char *)getauxval(AT_EXECFN);
-		if (fn)
-			name = fn;
-	}
-	struct stat a, b;
-	if (!name[0] || (proc[0] && stat(name, &a) == 0 && stat(proc, &b) == 0 &&
-			 a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-		hf_fmt(exe_path, sizeof exe_path, "%s", proc);
-	else if (realpath(name, resolved))
-		hf_fmt(exe_path, sizeof exe_path, "%s", resolved);
-	else
-		hf_fmt(exe_path, sizeof exe_path, "%s", name);
-}
 
 /* --- environment ---------------------------------------------------------------------------- */
 
@@ -178,7 +138,7 @@ static void write_header(void)
 		argc += args[i] == 0;
 	if (alen > 0 && args[alen - 1] != 0)
 		argc++; /* the last argument was cut */
-	size_t cap = 1024 + strlen(exe_path) + (size_t)alen + argc * HF_VARINT_MAX +
+	size_t cap = 1024 + strlen(hf_exe_path()) + (size_t)alen + argc * HF_VARINT_MAX +
 		     HF_OPT_COUNT * (2 * HF_VARINT_MAX + 64 + PATH_MAX);
 	uint8_t *body = hf_os_alloc(cap), *q = body;
 	if (!body) {
@@ -197,7 +157,7 @@ static void write_header(void)
 	q = hf_put_varint(q, hf_os_page_size());
 	q = hf_put_varint(q, sizeof(void *));
 	q = hf_put_varint(q, hf_g.link_mode);
-	q = put_str(q, exe_path, strlen(exe_path));
+	q = put_str(q, hf_exe_path(), strlen(hf_exe_path()));
 	q = hf_put_varint(q, argc);
 	for (ssize_t i = 0; i < alen;) {
 		size_t n = strnlen(args + i, (size_t)(alen - i));
@@ -231,8 +191,8 @@ static void write_header(void)
 /* The trace's name: the pattern with %p (pid), %e (executable's file name), %% expanded. */
 static void output_path(const char *pat, char *out, size_t cap)
 {
-	const char *base = strrchr(exe_path, '/');
-	base = base ? base + 1 : exe_path[0] ? exe_path : "unknown";
+	const char *base = strrchr(hf_exe_path(), '/');
+	base = base ? base + 1 : hf_exe_path()[0] ? hf_exe_path() : "unknown";
 	size_t k = 0;
 	for (const char *s = pat; *s && k + 1 < cap; s++) {
 		if (s[0] == '%' && s[1] == 'p') {
@@ -294,7 +254,7 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
-	find_exe();
+	hf_modules_find_exe();
 	hf_recover_init();
 	hf_stats_init();
 	hf_fork_init(child_reinit, hf_rec_restart_child);

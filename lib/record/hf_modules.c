@@ -16,9 +16,56 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hf_rec.h"
+
+/* --- the executable's path ------------------------------------------------------------------ */
+
+static char exe_path[PATH_MAX];
+
+const char *hf_exe_path(void)
+{
+	return exe_path;
+}
+
+/* The executable: the loader's first object. glibc names it "" (then /proc/self/exe), musl as
+ * typed (maybe relative); run as "ld.so --preload lib prog" /proc/self/exe is the loader, so
+ * the object's own name wins unless it is the same file as /proc/self/exe. */
+static int first_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(const char **)data = info->dlpi_name ? info->dlpi_name : "";
+	return 1;
+}
+
+void hf_modules_find_exe(void)
+{
+	const char *name = "";
+	char proc[PATH_MAX], resolved[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", proc, sizeof proc - 1);
+	proc[n > 0 ? n : 0] = 0;
+	dl_iterate_phdr(first_cb, &name);
+	/* Without /proc (a FROM scratch container) static musl's "/proc/self/exe" names nothing:
+	 * the path the kernel was given at exec is the best there is. */
+	if (!proc[0] && (!name[0] || !strcmp(name, "/proc/self/exe"))) {
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+		if (fn)
+			name = fn;
+	}
+	struct stat a, b;
+	if (!name[0] || (proc[0] && stat(name, &a) == 0 && stat(proc, &b) == 0 &&
+			 a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		hf_fmt(exe_path, sizeof exe_path, "%s", proc);
+	else if (realpath(name, resolved))
+		hf_fmt(exe_path, sizeof exe_path, "%s", resolved);
+	else
+		hf_fmt(exe_path, sizeof exe_path, "%s", name);
+}
+
 
 struct mod {
 	uint64_t bias;
@@ -125,7 +172,7 @@ static void add(const struct dl_phdr_info *info, int index)
 	char resolved[4096];
 	const char *path = name;
 	if (index == 0) {
-		path = hf_exe_path(); /* resolved at start (hf_init.c: find_exe) */
+		path = hf_exe_path(); /* resolved at start (hf_modules_find_exe) */
 	} else if (ms.vdso && (uintptr_t)info->dlpi_phdr - ms.vdso < 4096) {
 		path = "";
 	} else if (name[0] && name[0] != '/' && realpath(name, resolved)) {

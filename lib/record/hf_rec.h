@@ -120,7 +120,7 @@ static inline void hf_rec_disable(void)
 /* Forked child with HEAPFOLD_FOLLOW=1: starts a trace of its own. Returns 0 or -1. */
 int hf_rec_restart_child(void);
 /* The executable's resolved path (readlink /proc/self/exe), "" if unknown. */
-const char *hf_exe_path(void);
+const char *hf_exe_path(void); /* hf_modules.c */
 
 /* --- options (hf_options.c) ----------------------------------------------------------------- */
 
@@ -439,6 +439,8 @@ static inline uint32_t hf_stack_node(struct hf_thread *tb, const uintptr_t *ips,
 
 /* Under the meta lock: emits MODULE / MODULE_UNLOAD for what changed since the last scan. */
 void hf_modules_scan(void);
+/* At start: resolves the executable's path, which hf_exe_path returns from then on. */
+void hf_modules_find_exe(void);
 /* Under the meta lock, before a NODE with address addr: rescan if addr is in no known module
  * and the loader's object list changed (a dlopen whose MODULE is not written yet). */
 void hf_modules_ensure(uintptr_t addr);
