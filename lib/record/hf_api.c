@@ -9,7 +9,11 @@
 #include <string.h>
 
 #include "heapfold.h"
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_hooks.h"
+#include "hf_init.h"
+#include "hf_stats.h"
+#include "hf_writer.h"
 
 #define HF_API HF_EXPORT
 

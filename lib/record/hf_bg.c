@@ -11,7 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_bg.h"
+#include "hf_modules.h"
+#include "hf_thread.h"
+#include "hf_writer.h"
 
 static uint64_t read_rss(void)
 {

@@ -11,7 +11,8 @@
 #include <link.h>
 #include <string.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_stats.h"
 
 struct scan {
 	const char *const *names;

@@ -14,7 +14,9 @@
  * The table is small and static, used before the constructor only, where one thread runs;
  * a spin lock keeps it consistent anyway (a constructor may start threads). Blocks beyond its
  * size are counted in the statistics but not recorded. */
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_early.h"
+#include "hf_unwind.h"
 
 #define EARLY_MAX 256
 

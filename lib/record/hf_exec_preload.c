@@ -9,7 +9,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_init.h"
+#include "hf_modules.h"
+#include "hf_thread.h"
 
 /* The next definition of name, looked up once. */
 static void *next_sym(void **slot, const char *name)

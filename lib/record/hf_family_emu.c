@@ -3,7 +3,7 @@
  * nothing; the static archive for musl uses emu_pvalloc, which musl does not have. */
 #include <errno.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
 
 void *emu_reallocarray(void *p, size_t m, size_t n)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
 
 struct out {
 	char *p;

@@ -15,7 +15,10 @@
  * with its pid), with the parent's modules and stack nodes, and a new background thread. If
  * parking failed (bounded waits, see hf_thread.c) the child does not record rather than risk a
  * deadlock. */
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_fork.h"
+#include "hf_thread.h"
+#include "hf_writer.h"
 
 static __thread int prepared __attribute__((tls_model("initial-exec")));
 /* hf_init.c's, passed in by hf_fork_init: this file does not call back into the start-up code. */

@@ -25,7 +25,14 @@
 #include <string.h>
 
 #include "hf_events.h"
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_early.h"
+#include "hf_hooks.h"
+#include "hf_recover.h"
+#include "hf_stack.h"
+#include "hf_stats.h"
+#include "hf_thread.h"
+#include "hf_unwind.h"
 
 #ifdef __GLIBC__
 #define HF_REALLOC_ZERO_FREES 1 /* glibc: realloc(p, 0) frees p and returns NULL */
@@ -92,10 +99,18 @@ HF_INLINE void end(struct hf_tls *t, struct hf_thread *tb)
 
 HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 {
-	const uintptr_t *ips;
-	int trunc;
-	unsigned trusted;
-	unsigned n = hf_unwind_capture(tb, &ips, &trunc, &trusted);
+	uintptr_t *ips;
+	unsigned room, trusted = 0, max = hf_g.max_depth;
+	unsigned n = hf_unwind_capture(tb, &ips, &room);
+#ifndef __GLIBC__
+	/* static musl: the callers of libc functions without unwind tables, from machine code
+	 * (trusted: how many leading frames were found so; hf_stack.c does not cut there). */
+	if (hf_unlikely(hf_recover_on) && n > 0)
+		n = hf_recover(__builtin_frame_address(0), ips, n, room, &trusted);
+#endif
+	int trunc = n > max;
+	if (trunc)
+		n = max;
 	if (trusted > n)
 		trusted = n;
 	return hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8 | trusted << 16);

@@ -19,7 +19,20 @@
 #endif
 
 #include "heapfold.h"
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_bg.h"
+#include "hf_early.h"
+#include "hf_fork.h"
+#include "hf_hooks.h"
+#include "hf_init.h"
+#include "hf_modules.h"
+#include "hf_recover.h"
+#include "hf_stack.h"
+#include "hf_stats.h"
+#include "hf_symbols.h"
+#include "hf_thread.h"
+#include "hf_unwind.h"
+#include "hf_writer.h"
 
 struct hf_global hf_g;
 struct hf_epoch hf_E;

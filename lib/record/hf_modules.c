@@ -21,7 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_modules.h"
+#include "hf_writer.h"
 
 /* --- the executable's path ------------------------------------------------------------------ */
 

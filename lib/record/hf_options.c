@@ -29,7 +29,8 @@
 #include <strings.h>
 #include <sys/auxv.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_unwind.h"
 
 extern char **environ;
 

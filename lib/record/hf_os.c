@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
 
 /* <linux/membarrier.h> is not on musl-gcc's include path; the ABI values are fixed. */
 #define HF_MEMBARRIER_CMD_QUERY 0

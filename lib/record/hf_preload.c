@@ -23,7 +23,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_hooks.h"
+#include "hf_init.h"
+#include "hf_stats.h"
+#include "hf_thread.h"
 
 /* Every member's libc prototype: musl has no pvalloc (we export glibc's, for programs that
  * expect it), and a redeclaration of the others is harmless. */

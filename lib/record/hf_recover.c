@@ -35,7 +35,9 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_recover.h"
+#include "hf_unwind.h"
 
 #define PLAN_N 4096 /* cached decisions (direct-mapped) */
 #define MAX_LEVELS 8 /* libc functions in a row (fopen -> __fdopen -> malloc) */

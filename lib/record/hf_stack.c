@@ -3,7 +3,7 @@
  * records of the meta stream (format.md 2.2). An allocation references the allocator
  * pseudo-frame node under its innermost frame.
  *
- * Two levels: hf_stack_node (hf_rec.h) looks the captured frames up in the thread's own
+ * Two levels: hf_stack_node (hf_stack.h) looks the captured frames up in the thread's own
  * direct-mapped cache, keyed by a 64-bit hash of (frames, allocator kind), with no lock. A miss
  * comes here: under the meta lock, the frames are walked outermost first through an
  * open-addressing table keyed by (parent, frame); missing nodes are inserted and their NODE
@@ -12,7 +12,12 @@
  * compared too, the odds for a program with 10^6 distinct stacks are about 10^-7. */
 #include <string.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_modules.h"
+#include "hf_stack.h"
+#include "hf_thread.h"
+#include "hf_unwind.h"
+#include "hf_writer.h"
 
 struct ent {
 	uint64_t frame;

@@ -38,7 +38,9 @@
 #include <string.h>
 
 #include "heapfold.h"
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_stats.h"
+#include "hf_thread.h"
 
 struct hf_live hf_live, hf_peak;
 int hf_peak_on = 1;

@@ -20,7 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_modules.h"
+#include "hf_stack.h"
+#include "hf_symbols.h"
+#include "hf_writer.h"
 
 #define SYMBOLS_BODY_MAX (1u << 20) /* one record's body; more names go in further records */
 

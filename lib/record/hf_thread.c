@@ -43,7 +43,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_thread.h"
+#include "hf_unwind.h"
+#include "hf_writer.h"
 
 __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 

@@ -19,7 +19,9 @@
 #include <libunwind.h>
 #include <link.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_thread.h"
+#include "hf_unwind.h"
 
 uintptr_t hf_rec_lo, hf_rec_hi;
 
@@ -133,7 +135,7 @@ unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want)
 	return fp_walk(tb->ips, want, tb->stack_lo, tb->stack_hi);
 }
 
-/* HEAPFOLD_UNWIND=libunwind-check (hf_rec.h). Counters are shared by all threads; this mode is
+/* HEAPFOLD_UNWIND=libunwind-check (hf_unwind.h). Counters are shared by all threads; this mode is
  * for tests, where an atomic add per stack does not matter. */
 static unsigned long check_stacks, check_differ;
 

@@ -22,7 +22,10 @@
  * status exit was called with. */
 #include <stdlib.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_hooks.h"
+#include "hf_init.h"
+#include "hf_thread.h"
 
 #define WRAP HF_EXPORT
 

@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_thread.h"
+#include "hf_writer.h"
 
 #define HF_ZLEVEL 5 /* measured: see hf_writer.c header and the commit message */
 #define HF_META_PIECE (1u << 20)      /* meta chunks are cut at record boundaries past this */

@@ -16,7 +16,8 @@
  * emit for baseline x86-64 (no VEX or EVEX), and which general register each writes. */
 #include <string.h>
 
-#include "hf_rec.h"
+#include "hf_base.h"
+#include "hf_recover.h"
 
 #define MAX_INSNS 4096 /* decoded instructions per question, all paths together */
 #define MAX_SEEN 1024  /* distinct instruction addresses remembered */

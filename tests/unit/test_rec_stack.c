@@ -1,5 +1,5 @@
 /* test_rec_stack.c: the recorder's stack interning (lib/record/hf_stack.c, and the per-thread cache in
- * front of it, hf_stack_node in lib/record/hf_rec.h) on its own, from one thread and from eight at once.
+ * front of it, hf_stack_node in lib/record/hf_stack.h) on its own, from one thread and from eight at once.
  * The recorder is never built with sanitizers (it replaces the allocator they replace), so this
  * is where ThreadSanitizer sees its interning logic: `make check SANITIZE=thread` builds this
  * file, and the sources it includes, with -fsanitize=thread.
