@@ -297,8 +297,46 @@ __attribute__((constructor)) static void preload_init(void)
 }
 
 #ifndef __GLIBC__
+/* musl has no on_exit: the status CLOSE records is learnt on the way to exit. A call of exit
+ * from the program or another library goes through the PLT to ours; main's return value is
+ * taken by wrapping main, since musl's libc calls exit internally after main returns, where no
+ * interposition reaches. The program's crt1 calls __libc_start_main through the PLT, so ours
+ * runs first and passes libc a main of its own. The destructor, which runs after the atexit
+ * handlers and the program's destructors, writes CLOSE with that status. */
+static int exit_status;
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+		      void (*ldso_fini)(void));
+
+static int main_wrap(int argc, char **argv, char **envp)
+{
+	exit_status = real_main(argc, argv, envp);
+	return exit_status;
+}
+
+HF_EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+				void (*fini)(void), void (*ldso_fini)(void))
+{
+	int (*real)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void)) =
+		(int (*)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void)))dlsym(
+			RTLD_NEXT, "__libc_start_main");
+	real_main = main;
+	return real(main_wrap, argc, argv, init, fini, ldso_fini);
+}
+
+HF_EXPORT _Noreturn void exit(int status)
+{
+	exit_status = status;
+	void (*real)(int) = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+	if (real)
+		real(status);
+	_exit(status); /* no next exit: cannot happen with a libc below us */
+}
+
 __attribute__((destructor)) static void preload_fini(void)
 {
-	hf_rec_exit(0);
+	hf_rec_exit(exit_status);
 }
 #endif

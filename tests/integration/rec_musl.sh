@@ -5,6 +5,7 @@ need "$HF_LAUNCHER" "$HF_DUMP" "$B/tests/progs-musl/gt_family" "$B/tests/progs-m
 t=$HF_TEST_TMP/family.gz
 traced st out "$HF_TEST_TMP/err" "$t" "$B/tests/progs-musl/gt_family"
 expect_eq "exit status" "$st" 7
+expect_eq "exit status in the trace (main returned 7)" "$(summary "$t" exit_status)" 7
 expect_eq "program output" "$out" "gt_family: ok"
 check_consistent "$t"
 f() { stack_field "$t" "$@"; }
@@ -34,4 +35,15 @@ check_consistent "$t"
 expect_eq "threads: worker allocs" "$(stack_field "$t" malloc worker_alloc allocs)" 16000
 expect_eq "threads: worker bytes" "$(stack_field "$t" malloc worker_alloc bytes)" 1152000
 expect_eq "threads: worker leaked bytes" "$(stack_field "$t" malloc worker_alloc leaked_bytes)" 6912
+# exit(3) called by the program itself, after an allocation it never frees.
+if command -v "${MUSL_CC:-musl-gcc}" >/dev/null; then
+	printf '%s\n' '#include <stdlib.h>' 'int main(void)' '{' '	volatile char *p = malloc(40);' \
+		'	p[0] = 1;' '	exit(3);' '}' >"$HF_TEST_TMP/exit3.c"
+	"${MUSL_CC:-musl-gcc}" -O1 -o "$HF_TEST_TMP/exit3" "$HF_TEST_TMP/exit3.c"
+	t=$HF_TEST_TMP/exit3.gz
+	traced st out "$HF_TEST_TMP/err" "$t" "$HF_TEST_TMP/exit3"
+	expect_eq "exit(3): exit status" "$st" 3
+	expect_eq "exit(3): exit status in the trace" "$(summary "$t" exit_status)" 3
+	expect_eq "exit(3): leaked bytes" "$(summary "$t" leaked_bytes)" 40
+fi
 finish
