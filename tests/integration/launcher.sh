@@ -14,8 +14,8 @@ expect_true "says not found" grep -q "not found" err
 expect_true "names the option" grep -q -- "--bogus" err
 "$HF_LAUNCHER" --unwind xyz true 2>err; expect_eq "bad --unwind" "$?" 2
 "$HF_LAUNCHER" 2>/dev/null; expect_eq "no program" "$?" 2
-"$HF_LAUNCHER" -q -o "$HF_TEST_TMP/missing/t.gz" true 2>err; expect_eq "-q, unwritable: status" "$?" 0
-expect_eq "-q still lets the recorder's error through, one line" "$(grep -c 'missing/t.gz' err)" 1
+"$HF_LAUNCHER" -q -o "$HF_TEST_TMP/missing/t.gz" true 2>err; expect_eq "-q, unwritable: refused up front" "$?" 2
+expect_eq "-q still says why, one line" "$(grep -c 'missing/t.gz' err)" 1
 
 printf 'int main(void) { return 3; }\n' >static.c
 if cc -static static.c -o static_prog 2>/dev/null; then
@@ -41,4 +41,17 @@ trace=$(sed -n 's/^heapfold: trace written to //p' err)
 expect_true "announces the trace ($trace)" test -f "$trace"
 expect_true "prints the heapfold_print command" grep -q "heapfold_print $trace" err
 expect_true "default name heapfold.<exe>.<pid>.gz" grep -Eq '^heapfold\.(dash|bash|sh)\.[0-9]+\.gz$' <<<"$trace"
+# Outputs that cannot be created are refused before the program runs: one line, exit 2, and the
+# program never started (it would have made its marker file).
+touch "$HF_TEST_TMP/exists.gz"
+for o in "$HF_TEST_TMP/exists.gz" "$HF_TEST_TMP/no-such-dir/t.gz"; do
+	set +e
+	"$HF_LAUNCHER" -o "$o" sh -c "touch '$HF_TEST_TMP/ran'" 2>"$HF_TEST_TMP/err"
+	st=$?
+	set -e
+	expect_eq "refused output $(basename "$(dirname "$o")")/$(basename "$o"): exit status" "$st" 2
+	expect_eq "refused output: one line" "$(wc -l <"$HF_TEST_TMP/err")" 1
+	expect_true "refused output: the line names the cause" grep -Eq "exists and a trace never overwrites|does not exist" "$HF_TEST_TMP/err"
+	expect_true "refused output: the program did not run" test ! -e "$HF_TEST_TMP/ran"
+done
 finish
