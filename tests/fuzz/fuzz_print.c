@@ -33,7 +33,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_base.h"
+#include "../../tools/print/core/hfp_buf.h"
+#include "../../tools/print/core/hfp_options.h"
+#include "../../tools/print/core/hfp_out.h"
+#include "../../tools/print/core/hfp_run.h"
+#include "../../tools/print/emit/hfp_folded.h"
 #include "fuzz_mutate.h"
 
 #define FZP_MAX_ARGS 64
@@ -130,10 +135,10 @@ static char *fzp_slurp(const char *name, size_t *len)
 	return hfp_buf_take(&b);
 }
 
-/* After a successful run: folded stacks must follow flamegraph.pl's grammar (DESIGN.md), checked
- * by the same checker the unit tests use. The arguments are parsed again to learn where they went
- * (getopt permuted argv the first time; the result is the same). An output sharing its file with
- * another output or with the trace is not checked: its content is a mix. */
+/* After a successful run: folded stacks must follow flamegraph.pl's grammar, as the man page
+ * promises, checked by the same checker the unit tests use. The arguments are parsed again to
+ * learn where they went (getopt permuted argv the first time; the result is the same). An output
+ * sharing its file with another output or with the trace is not checked: its content is a mix. */
 static void fzp_check_folded(int argc, char **argv)
 {
 	struct hfp_options o;

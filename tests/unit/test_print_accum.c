@@ -1,6 +1,7 @@
 /* test_print_accum.c: accumulation of synthetic event sequences into every cost type
- * (hfp_accum.c): allocations, bytes, temporary (threshold, per thread, units, realloc), leaked,
- * peak (global maximum, per-stack values at that moment), and the filters. */
+ * (accum/hfp_accum.c): allocations, bytes, temporary (threshold, per thread, units, realloc),
+ * leaked, peak (global maximum, per-stack values at that moment), and the filters. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/accum/hfp_accum.h"
 
 static uint64_t clock_ns;
 
@@ -275,7 +276,7 @@ static void test_size_filters_select_exactly(void **state)
 	for (uint32_t s = 1; s <= 10; s++)
 		assert_true(costs(&a, s).allocations == (s >= 3 && s <= 7));
 	expect(&a, 20, 1, 5, 0, 0, 0); /* the peak was 3+4+5+6+7 bytes, before it */
-	assert_true(a.hist_n == 5);
+	assert_true(hfp_hash_count(&a.hist) == 5);
 	assert_true(a.unmatched_frees == 5); /* frees of filtered blocks */
 	hfp_accum_free(&a);
 }

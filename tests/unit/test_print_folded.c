@@ -1,15 +1,19 @@
 /* test_print_folded.c: folded stacks obey flamegraph.pl's grammar whatever the frame names hold
- * (hfp_folded.c). Every folded output produced here goes through hfp_folded_check. */
+ * (emit/hfp_folded.c). Every folded output produced here goes through hfp_folded_check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_buf.h"
+#include "../../tools/print/core/hfp_cost.h"
+#include "../../tools/print/emit/hfp_folded.h"
+#include "../../tools/print/symbol/hfp_stack.h"
 
 /* Folded text of s for cost, checked against the grammar; to free(). */
 static char *folded_text(const struct hfp_stacks *s, int cost)

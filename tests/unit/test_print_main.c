@@ -6,13 +6,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_base.h"
+#include "../../tools/print/core/hfp_out.h"
+#include "../../tools/print/core/hfp_run.h"
 #include "hf_codec.h"
 #include "util_tracegen.h"
 

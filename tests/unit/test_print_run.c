@@ -1,4 +1,4 @@
-/* test_print_run.c: the whole pipeline (hfp_run.c) on traces written with the test trace
+/* test_print_run.c: the whole pipeline (core/hfp_run.c) on traces written with the test trace
  * builder, whose stacks are real return addresses of this binary (so they symbolize): exact
  * folded output for every cost type and filter, the report, and the exit codes for missing,
  * foreign, truncated and future-version traces and for an unwritable output. */
@@ -7,13 +7,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_base.h"
+#include "../../tools/print/core/hfp_options.h"
+#include "../../tools/print/core/hfp_run.h"
+#include "../../tools/print/emit/hfp_folded.h"
+#include "../../tools/print/symbol/hfp_symbol.h"
 #include "hf_codec.h"
 #include "util_tracegen.h"
 

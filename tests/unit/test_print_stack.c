@@ -1,7 +1,7 @@
-/* test_print_stack.c: from stack-tree nodes to displayed stacks (hfp_stack.c): stacks stop at
- * main or at a thread's start routine, the allocator is hidden unless asked for, truncated
- * stacks show their marker as the root, inlined frames appear caller first, each address is
- * symbolized once, and stacks that display the same merge. */
+/* test_print_stack.c: from stack-tree nodes to displayed stacks (symbol/hfp_stack.c): stacks
+ * stop at main or at a thread's start routine, the allocator is hidden unless asked for,
+ * truncated stacks show their marker as the root, inlined frames appear caller first, each
+ * address is symbolized once, and stacks that display the same merge. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,8 @@
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_buf.h"
+#include "../../tools/print/symbol/hfp_stack.h"
 
 /* A tiny "binary": address -> function names (innermost first, as the symbolizer returns). */
 static const struct {

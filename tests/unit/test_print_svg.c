@@ -1,16 +1,21 @@
-/* test_print_svg.c: the SVG flame graph (hfp_svg.c) is well-formed XML whatever the frame
+/* test_print_svg.c: the SVG flame graph (emit/hfp_svg.c) is well-formed XML whatever the frame
  * names hold, follows flamegraph.pl's structure (<g><title/><rect/><text/></g> per frame) and
  * labels its cost type. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_buf.h"
+#include "../../tools/print/core/hfp_cost.h"
+#include "../../tools/print/core/hfp_mem.h"
+#include "../../tools/print/emit/hfp_folded.h"
+#include "../../tools/print/emit/hfp_svg.h"
 
 /* A small well-formedness checker: tags nest and match, attribute values are quoted, every '&'
  * starts an entity, '<' appears only as markup. Returns NULL or what is wrong. */

@@ -1,13 +1,15 @@
-/* test_print_symbol.c: offline symbolization (hfp_symbol.c) of return addresses taken in this
- * very binary, described to the symbolizer the way a trace's module map describes it: static
- * functions, inlined frames in caller-to-callee order with their lines, a build-id mismatch that
- * is refused with one warning, a moved binary found through --debug-path, SYMBOLS records when
- * no binary is found, and demangling. */
+/* test_print_symbol.c: offline symbolization (symbol/hfp_symbol.c) of return addresses taken in
+ * this very binary, described to the symbolizer the way a trace's module map describes it:
+ * static functions, inlined frames in caller-to-callee order with their lines, a build-id
+ * mismatch that is refused with one warning, a moved binary found through --debug-path, SYMBOLS
+ * records when no binary is found, and demangling. */
+#include <inttypes.h>
 #include <link.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +17,9 @@
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_warn.h"
+#include "../../tools/print/symbol/hfp_demangle.h"
+#include "../../tools/print/symbol/hfp_symbol.h"
 
 /* ---- code whose return addresses we symbolize ---- */
 

@@ -1,5 +1,5 @@
-/* test_print_util.c: heapfold_print's number parsing and formatting (hfp_util.c) and its
- * command line (hfp_options.c). */
+/* test_print_util.c: heapfold_print's number parsing and formatting (core/hfp_num.c) and its
+ * command line (core/hfp_options.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,10 @@
 
 #include <cmocka.h>
 
-#include "../../tools/print/hfp.h"
+#include "../../tools/print/core/hfp_base.h"
+#include "../../tools/print/core/hfp_cost.h"
+#include "../../tools/print/core/hfp_num.h"
+#include "../../tools/print/core/hfp_options.h"
 
 static void test_size_suffixes_are_binary(void **state)
 {
@@ -117,6 +120,16 @@ static void test_options_accept_heaptrack_flags(void **state)
 	assert_int_equal(o.cost, HFP_COST_BYTES);
 	assert_string_equal(o.folded, "-");
 	hfp_options_free(&o);
+
+	/* heaptrack_print names its input with -f/--file: the same as the positional argument. */
+	const char *a4[] = { "-f", "t.gz", "-F", "s.txt", NULL };
+	assert_int_equal(parse(&o, a4), HFP_EXIT_OK);
+	assert_string_equal(o.trace, "t.gz");
+	hfp_options_free(&o);
+	const char *a5[] = { "--file=t.gz", NULL };
+	assert_int_equal(parse(&o, a5), HFP_EXIT_OK);
+	assert_string_equal(o.trace, "t.gz");
+	hfp_options_free(&o);
 }
 
 static void test_options_report_usage_errors(void **state)
@@ -131,6 +144,8 @@ static void test_options_report_usage_errors(void **state)
 		(const char *[]){ "--flamegraph-cost-type", "calls", "t.gz", NULL },
 		(const char *[]){ "--min-size", "2K", "--max-size", "1K", "t.gz", NULL },
 		(const char *[]){ "a.gz", "b.gz", NULL },
+		(const char *[]){ "-f", "a.gz", "b.gz", NULL },
+		(const char *[]){ "-f", "a.gz", "--file", "b.gz", NULL },
 		(const char *[]){ "-n", "x", "t.gz", NULL },
 		(const char *[]){ "--flamegraph", "--svg", "-", "t.gz", NULL },
 		(const char *[]){ "t.gz", "-F", NULL },

@@ -25,13 +25,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hfp.h"
+#include "../core/hfp_buf.h"
+#include "../core/hfp_mem.h"
+#include "../core/hfp_strtab.h"
+#include "../core/hfp_warn.h"
+#include "hfp_demangle.h"
+#include "hfp_symbol.h"
 
 enum mod_state { MOD_NEW, MOD_DWFL, MOD_NONE };
 

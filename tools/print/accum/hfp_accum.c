@@ -1,7 +1,7 @@
 /* hfp_accum.c: accumulation of events into per-stack costs (allocations, bytes, temporary,
  * leaked, peak), in one streaming pass whose memory is proportional to live blocks and stacks.
  *
- * Definitions (DESIGN.md, docs in the man page):
+ * Definitions (the man page gives them to users under DEFINITIONS):
  * - temporary: freed by the thread that allocated it before that thread made more than
  *   `threshold` other allocations. Each thread counts its own allocations (tseq), so threads
  *   interleaving temporary allocations do not hide each other (heaptrack's global counter does).
@@ -19,16 +19,18 @@
  * Filters: --min-size/--max-size/--filter-bt-function drop allocations at allocation time; the
  * per-thread counters still see every allocation (temporariness is a property of the program,
  * filters only choose what is shown). --temporary is known only at free time: counts are then
- * deferred to the free, and live/peak need the pre-pass bitmap (classify_only), see hfp_run.c. */
+ * deferred to the free, and live/peak need the pre-pass bitmap (classify_only), which the
+ * pipeline makes with a first pass over the trace (core/hfp_run.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
+#include "../core/hfp_mem.h"
+#include "hfp_accum.h"
 
-/* ---- live blocks: open addressing keyed by pointer, backward-shift deletion ------------------ */
+/* ---- the tables: live blocks, threads, sizes ------------------------------------------------ */
 
 struct live_ent {
-	uint64_t ptr;
+	uint64_t ptr;   /* the key */
 	uint64_t size;
 	uint64_t seq;   /* the thread's allocation number */
 	uint64_t index; /* global allocation number (pre-pass bitmap) */
@@ -38,120 +40,43 @@ struct live_ent {
 
 #define LIVE_COUNTED 0x80000000u /* in .thread: the block counts toward live bytes */
 
-struct hfp_live {
-	struct live_ent *e;
-	size_t cap, n; /* cap is a power of two; key 0 marks an empty slot */
-	int has_zero;  /* a block at address 0 (hostile input) lives outside the table */
-	struct live_ent zero;
+/* The one big table, an entry per live block: filled up to 3/4 before it doubles, which keeps
+ * its memory down while probe runs stay short. The small tables below stay half full. */
+static const struct hfp_hash_type live_type = {
+	.entry_size = sizeof(struct live_ent),
+	.key_size = sizeof(uint64_t),
+	.min_cap = 1024,
+	.max_load = 75,
 };
 
-static size_t slot_of(uint64_t ptr, size_t cap)
-{
-	/* Allocator addresses share low bits (alignment) and high bits (arenas): mix them. */
-	uint64_t h = ptr * 0x9E3779B97F4A7C15ull;
-	return (size_t)(h ^ (h >> 29)) & (cap - 1);
-}
+struct thread_ent {
+	uint32_t stream; /* the key: event.thread */
+	uint32_t slot;
+};
 
-static void live_grow(struct hfp_live *l)
-{
-	size_t cap = l->cap ? l->cap * 2 : 1024;
-	struct live_ent *e = hfp_calloc(cap, sizeof *e);
-	for (size_t i = 0; i < l->cap; i++) {
-		if (!l->e[i].ptr)
-			continue;
-		size_t j = slot_of(l->e[i].ptr, cap);
-		while (e[j].ptr)
-			j = (j + 1) & (cap - 1);
-		e[j] = l->e[i];
-	}
-	free(l->e);
-	l->e = e;
-	l->cap = cap;
-}
+static const struct hfp_hash_type thread_type = {
+	.entry_size = sizeof(struct thread_ent),
+	.key_size = sizeof(uint32_t),
+	.min_cap = 64,
+	.max_load = 50,
+};
+
+static const struct hfp_hash_type hist_type = {
+	.entry_size = sizeof(struct hfp_size_count),
+	.key_size = sizeof(uint64_t),
+	.min_cap = 256,
+	.max_load = 50,
+};
 
 /* Inserts ent; if the pointer is already live, returns 1 and the old entry in *old. */
-static int live_put(struct hfp_live *l, const struct live_ent *ent, struct live_ent *old)
+static inline int live_put(struct hfp_hash *live, const struct live_ent *ent, struct live_ent *old)
 {
-	if (ent->ptr == 0) {
-		int had = l->has_zero;
-		if (had)
-			*old = l->zero;
-		l->zero = *ent;
-		l->has_zero = 1;
-		return had;
-	}
-	if ((l->n + 1) * 4 > l->cap * 3)
-		live_grow(l);
-	size_t j = slot_of(ent->ptr, l->cap);
-	while (l->e[j].ptr) {
-		if (l->e[j].ptr == ent->ptr) {
-			*old = l->e[j];
-			l->e[j] = *ent;
-			return 1;
-		}
-		j = (j + 1) & (l->cap - 1);
-	}
-	l->e[j] = *ent;
-	l->n++;
-	return 0;
-}
-
-/* Removes ptr into *out. Returns 0, or -1 if it is not live. */
-static int live_take(struct hfp_live *l, uint64_t ptr, struct live_ent *out)
-{
-	if (ptr == 0) {
-		if (!l->has_zero)
-			return -1;
-		*out = l->zero;
-		l->has_zero = 0;
-		return 0;
-	}
-	if (!l->cap)
-		return -1;
-	size_t mask = l->cap - 1, j = slot_of(ptr, l->cap);
-	while (l->e[j].ptr != ptr) {
-		if (!l->e[j].ptr)
-			return -1;
-		j = (j + 1) & mask;
-	}
-	*out = l->e[j];
-	/* Backward shift: move later entries of the probe run into the hole so lookups never need
-	 * tombstones (a long run of frees would otherwise fill the table with them). */
-	size_t hole = j;
-	for (size_t k = (j + 1) & mask; l->e[k].ptr; k = (k + 1) & mask) {
-		size_t home = slot_of(l->e[k].ptr, l->cap);
-		if (((k - home) & mask) >= ((k - hole) & mask)) {
-			l->e[hole] = l->e[k];
-			hole = k;
-		}
-	}
-	l->e[hole].ptr = 0;
-	l->n--;
-	return 0;
-}
-
-/* ---- costs ---------------------------------------------------------------------------------- */
-
-uint64_t hfp_cost_get(const struct hfp_costs *c, int cost)
-{
-	switch (cost) {
-	case HFP_COST_ALLOCATIONS: return c->allocations;
-	case HFP_COST_BYTES: return c->bytes;
-	case HFP_COST_TEMPORARY: return c->temporary;
-	case HFP_COST_LEAKED: return c->leaked;
-	case HFP_COST_PEAK: return c->peak;
-	default: return 0;
-	}
-}
-
-void hfp_costs_add(struct hfp_costs *to, const struct hfp_costs *c)
-{
-	to->allocations += c->allocations;
-	to->bytes += c->bytes;
-	to->temporary += c->temporary;
-	to->leaked += c->leaked;
-	to->leaked_count += c->leaked_count;
-	to->peak += c->peak;
+	int added;
+	struct live_ent *e = hfp_hash_put64(live, ent->ptr, &added);
+	if (!added)
+		*old = *e;
+	*e = *ent;
+	return !added;
 }
 
 /* ---- accumulator ---------------------------------------------------------------------------- */
@@ -160,25 +85,20 @@ void hfp_accum_init(struct hfp_accum *a)
 {
 	memset(a, 0, sizeof *a);
 	a->max_size = UINT64_MAX;
-	a->live = hfp_calloc(1, sizeof *a->live);
-	/* Heap addresses vary from run to run: a crafted trace cannot aim its stream numbers at
-	 * one probe sequence of the thread hash. */
-	a->thread_seed = (uint64_t)(uintptr_t)a->live * 0x9E3779B97F4A7C15ull;
+	hfp_hash_init(&a->live, &live_type, NULL);
+	hfp_hash_init(&a->threads, &thread_type, NULL);
+	hfp_hash_init(&a->hist, &hist_type, NULL);
 }
 
 void hfp_accum_free(struct hfp_accum *a)
 {
-	if (a->live)
-		free(a->live->e);
-	free(a->live);
+	hfp_hash_free(&a->live);
+	hfp_hash_free(&a->threads);
+	hfp_hash_free(&a->hist);
 	free(a->stat_of_node);
 	free(a->stats);
 	free(a->tseq);
-	free(a->thread_of_slot);
-	free(a->thread_hash);
 	free(a->map);
-	free(a->hist_key);
-	free(a->hist_count);
 	for (size_t i = 0; i < a->nmarks; i++)
 		free(a->marks[i].label);
 	free(a->marks);
@@ -194,55 +114,35 @@ uint8_t *hfp_accum_take_tempmap(struct hfp_accum *a, size_t *bits)
 	return m;
 }
 
-static size_t thread_home(const struct hfp_accum *a, uint32_t thread)
+/* The dense slot of a stream number (event.thread), numbered in order of first appearance.
+ * Stream numbers are meant to be dense too (the recorder numbers its threads in the order it
+ * sees them), but they are a 32-bit field of the file: an array indexed by them would let a
+ * damaged or hostile trace with a stream 4,000,000,000 allocate 32 GiB (found by
+ * tests/fuzz/fuzz_print.c). Slots follow the streams actually present, and stay below
+ * LIVE_COUNTED (a live_ent keeps its slot beside that flag): a trace cannot hold 2^31 streams of
+ * at least one 72-byte chunk each and be read. */
+static uint32_t thread_slot_lookup(struct hfp_accum *a, uint32_t thread)
 {
-	uint64_t h = (thread ^ a->thread_seed) * 0x9E3779B97F4A7C15ull;
-	return (size_t)(h ^ (h >> 32)) & (a->thread_hash_cap - 1);
+	int added;
+	struct thread_ent *e = hfp_hash_put(&a->threads, &thread, sizeof thread, &added);
+	if (added) {
+		if (a->nthreads == a->tseq_cap) {
+			a->tseq_cap = a->tseq_cap ? a->tseq_cap * 2 : 16;
+			a->tseq = hfp_reallocarray(a->tseq, a->tseq_cap, sizeof *a->tseq);
+		}
+		e->slot = (uint32_t)a->nthreads++;
+		a->tseq[e->slot] = 0;
+	}
+	a->last_thread = thread;
+	return a->last_slot = e->slot;
 }
 
-/* The dense slot of a stream number (event.thread), numbered in order of first appearance.
- * Stream numbers are meant to be dense too (format.md: the N-th thread seen), but they are a
- * 32-bit field of the file: an array indexed by them would let a damaged or hostile trace with
- * a stream 4,000,000,000 allocate 32 GiB (found by tests/fuzz/fuzz_print.c). Slots follow the
- * streams actually present, and stay below LIVE_COUNTED (a live_ent keeps its slot beside that
- * flag): a trace cannot hold 2^31 streams of at least one 72-byte chunk each and be read. */
-static uint32_t thread_slot(struct hfp_accum *a, uint32_t thread)
+/* Consecutive events mostly come from one thread: that case is inline, the table lookup not. */
+static inline uint32_t thread_slot(struct hfp_accum *a, uint32_t thread)
 {
 	if (a->nthreads && a->last_thread == thread)
 		return a->last_slot;
-	if (a->thread_hash_cap) {
-		for (size_t j = thread_home(a, thread); a->thread_hash[j];
-		     j = (j + 1) & (a->thread_hash_cap - 1))
-			if (a->thread_of_slot[a->thread_hash[j] - 1] == thread) {
-				a->last_thread = thread;
-				return a->last_slot = a->thread_hash[j] - 1;
-			}
-	}
-	if (a->nthreads == a->tseq_cap) {
-		a->tseq_cap = a->tseq_cap ? a->tseq_cap * 2 : 16;
-		a->tseq = hfp_reallocarray(a->tseq, a->tseq_cap, sizeof *a->tseq);
-		a->thread_of_slot = hfp_reallocarray(a->thread_of_slot, a->tseq_cap, sizeof *a->thread_of_slot);
-	}
-	if (2 * (a->nthreads + 1) > a->thread_hash_cap) { /* at most half full */
-		free(a->thread_hash);
-		a->thread_hash_cap = a->thread_hash_cap ? a->thread_hash_cap * 2 : 64;
-		a->thread_hash = hfp_calloc(a->thread_hash_cap, sizeof *a->thread_hash);
-		for (size_t i = 0; i < a->nthreads; i++) {
-			size_t j = thread_home(a, a->thread_of_slot[i]);
-			while (a->thread_hash[j])
-				j = (j + 1) & (a->thread_hash_cap - 1);
-			a->thread_hash[j] = (uint32_t)i + 1;
-		}
-	}
-	uint32_t slot = (uint32_t)a->nthreads++;
-	size_t j = thread_home(a, thread);
-	while (a->thread_hash[j])
-		j = (j + 1) & (a->thread_hash_cap - 1);
-	a->thread_hash[j] = slot + 1;
-	a->thread_of_slot[slot] = thread;
-	a->tseq[slot] = 0;
-	a->last_thread = thread;
-	return a->last_slot = slot;
+	return thread_slot_lookup(a, thread);
 }
 
 /* Stat index of the stack ending at node, or UINT32_MAX if the stack is filtered out. */
@@ -276,39 +176,23 @@ static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 	return (uint32_t)(a->nstats - 1);
 }
 
-static void hist_add(struct hfp_accum *a, uint64_t size)
+/* Out of line: only -H needs it, and inlined it would weigh on every allocation's path. */
+static __attribute__((noinline)) void hist_count(struct hfp_accum *a, uint64_t size)
 {
-	if (!a->want_histogram)
-		return;
-	if ((a->hist_n + 1) * 2 > a->hist_cap) {
-		size_t cap = a->hist_cap ? a->hist_cap * 2 : 256;
-		uint64_t *k = hfp_calloc(cap, sizeof *k), *c = hfp_calloc(cap, sizeof *c);
-		for (size_t i = 0; i < a->hist_cap; i++) {
-			if (!a->hist_count[i])
-				continue;
-			size_t j = slot_of(a->hist_key[i], cap);
-			while (c[j])
-				j = (j + 1) & (cap - 1);
-			k[j] = a->hist_key[i];
-			c[j] = a->hist_count[i];
-		}
-		free(a->hist_key);
-		free(a->hist_count);
-		a->hist_key = k;
-		a->hist_count = c;
-		a->hist_cap = cap;
-	}
-	size_t j = slot_of(size, a->hist_cap);
-	while (a->hist_count[j] && a->hist_key[j] != size)
-		j = (j + 1) & (a->hist_cap - 1);
-	if (!a->hist_count[j]) {
-		a->hist_key[j] = size;
-		a->hist_n++;
-	}
-	a->hist_count[j]++;
+	int added;
+	struct hfp_size_count *e = hfp_hash_put64(&a->hist, size, &added);
+	if (added)
+		e->count = 0;
+	e->count++;
 }
 
-static void count_alloc(struct hfp_accum *a, struct hfp_stat *st, uint64_t size)
+static inline void hist_add(struct hfp_accum *a, uint64_t size)
+{
+	if (a->want_histogram)
+		hist_count(a, size);
+}
+
+static inline void count_alloc(struct hfp_accum *a, struct hfp_stat *st, uint64_t size)
 {
 	st->c.allocations++;
 	st->c.bytes += size;
@@ -411,7 +295,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 			return;
 		}
 		struct live_ent e = { ev->ptr, ev->size, seq, index, UINT32_MAX, slot }, old;
-		if (live_put(a->live, &e, &old))
+		if (live_put(&a->live, &e, &old))
 			a->duplicates++;
 		return;
 	}
@@ -440,7 +324,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 	}
 	struct live_ent e = { ev->ptr, ev->size, seq, index, si,
 			      slot | (deferred ? 0 : LIVE_COUNTED) }, old;
-	if (live_put(a->live, &e, &old)) {
+	if (live_put(&a->live, &e, &old)) {
 		/* The same address live twice: a damaged trace. Release the older block as a
 		 * non-temporary free so every total stays consistent. */
 		a->duplicates++;
@@ -450,14 +334,16 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 
 static void on_free(struct hfp_accum *a, const struct hf_event *ev)
 {
-	struct live_ent e;
-	if (live_take(a->live, ev->ptr, &e) < 0) {
+	struct live_ent *e = hfp_hash_find64(&a->live, ev->ptr);
+	if (!e) {
 		/* Freed blocks that were filtered out at allocation time land here too. */
 		a->unmatched_frees++;
 		return;
 	}
 	a->frees++;
-	release(a, &e, is_temporary(a, &e, thread_slot(a, ev->thread)), ev->time_ns);
+	/* Released in place: neither step touches the live table. */
+	release(a, e, is_temporary(a, e, thread_slot(a, ev->thread)), ev->time_ns);
+	hfp_hash_remove64(&a->live, e);
 }
 
 void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)

@@ -2,19 +2,17 @@
  * meaning is the same, so a heaptrack user does not relearn them. Every problem is one line on
  * stderr and HFP_EXIT_USAGE. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
-
-const char *const hfp_cost_names[HFP_COST_N] = {
-	[HFP_COST_ALLOCATIONS] = "allocations",
-	[HFP_COST_BYTES] = "bytes",
-	[HFP_COST_TEMPORARY] = "temporary",
-	[HFP_COST_LEAKED] = "leaked",
-	[HFP_COST_PEAK] = "peak",
-};
+#include "hfp_base.h"
+#include "hfp_buf.h"
+#include "hfp_cost.h"
+#include "hfp_mem.h"
+#include "hfp_num.h"
+#include "hfp_options.h"
 
 void hfp_usage(FILE *f)
 {
@@ -22,6 +20,8 @@ void hfp_usage(FILE *f)
 	      "Analyse a heapfold trace: a report in heaptrack_print's shape, folded stacks for\n"
 	      "flamegraph.pl, an SVG flame graph, a size histogram.\n"
 	      "\n"
+	      "Input:\n"
+	      "  -f, --file TRACE             the trace to read (instead of the TRACE argument)\n"
 	      "Report (to standard output, or -o FILE):\n"
 	      "  -o, --output FILE            write the report to FILE\n"
 	      "  -a, --print-allocators[=B]   most calls to allocation functions (default 1)\n"

@@ -1,5 +1,5 @@
-/* hfp_folded.c: folded stacks ("root;...;leaf COUNT") in exactly the grammar flamegraph.pl and
- * speedscope read (PLATFORM.md lists what breaks them):
+/* hfp_folded.c: -F, folded stacks ("root;...;leaf COUNT") in exactly the grammar flamegraph.pl
+ * and speedscope read; anything else breaks one of them:
  * - one line per distinct stack, sorted by stack text in byte order, counts > 0, one space
  *   before an integer count, no trailing ';', no empty frame, "\n" line ends;
  * - frame names are valid UTF-8 (invalid bytes become U+FFFD; flamegraph.pl dies on them),
@@ -7,10 +7,16 @@
  *   separator; it becomes ':'), no leading or trailing spaces (a trailing space before the count
  *   is two spaces), and do not end in " <number>" (flamegraph.pl would read the number as a
  *   second count column: the space becomes '_'). An empty name becomes "[unknown]". */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
+#include "../core/hfp_cost.h"
+#include "../core/hfp_mem.h"
+#include "../core/hfp_options.h"
+#include "../symbol/hfp_stack.h"
+#include "hfp_emit.h"
+#include "hfp_folded.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. */
 static size_t utf8_len(const unsigned char *s, size_t avail, uint32_t *cp)
@@ -193,6 +199,24 @@ void hfp_folded_free(struct hfp_folded *fo)
 	free(fo->count);
 	memset(fo, 0, sizeof *fo);
 }
+
+/* ---- the emitter: -F ------------------------------------------------------------------------ */
+
+static const char *folded_path(const struct hfp_options *o)
+{
+	return o->folded;
+}
+
+static int emit_folded(FILE *f, const struct hfp_emit_in *in)
+{
+	return hfp_folded_write(f, in->folded);
+}
+
+const struct hfp_emitter hfp_emitter_folded = {
+	.path = folded_path,
+	.write = emit_folded,
+	.needs_folded = 1,
+};
 
 /* ---- the grammar checker -------------------------------------------------------------------- */
 

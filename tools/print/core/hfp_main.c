@@ -1,6 +1,6 @@
 /* hfp_main.c: heapfold_print's entry point. Everything else, hfp_main() included, lives in the
- * other hfp_*.c files so the unit tests and the fuzzer can link all of it but this. */
-#include "hfp.h"
+ * other files so the unit tests and the fuzzer can link all of it but this one. */
+#include "hfp_run.h"
 
 int main(int argc, char **argv)
 {

@@ -10,7 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
+#include "../core/hfp_cost.h"
+#include "../core/hfp_hash.h"
+#include "../core/hfp_mem.h"
+#include "../core/hfp_num.h"
+#include "../core/hfp_options.h"
+#include "../core/hfp_strtab.h"
+#include "hfp_emit.h"
+#include "hfp_folded.h"
+#include "hfp_svg.h"
 
 #define IMAGE_WIDTH 1200
 #define FRAME_HEIGHT 16
@@ -50,49 +58,40 @@ struct tree {
 	struct tnode *n;
 	size_t len, cap;
 	struct hfp_strtab names;
-	/* (parent, name) -> node, open addressing */
-	size_t *slot;
-	size_t slot_cap;
+	struct hfp_hash children; /* (parent, interned name) -> node */
 };
 
-static uint64_t child_hash(size_t parent, const char *name)
-{
-	return ((uint64_t)parent * 0x9E3779B97F4A7C15ull) ^ ((uintptr_t)name * 0xff51afd7ed558ccdull);
-}
+struct child_key {
+	uint64_t parent;
+	const char *name;
+};
 
-static void tree_rehash(struct tree *t)
-{
-	size_t cap = t->slot_cap ? t->slot_cap * 2 : 1024;
-	size_t *slot = hfp_calloc(cap, sizeof *slot);
-	for (size_t i = 1; i < t->len; i++) {
-		size_t j = child_hash(t->n[i].parent, t->n[i].name) & (cap - 1);
-		while (slot[j])
-			j = (j + 1) & (cap - 1);
-		slot[j] = i;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->slot_cap = cap;
-}
+struct child_ent {
+	struct child_key k;
+	uint64_t node;
+};
+
+static const struct hfp_hash_type child_type = {
+	.entry_size = sizeof(struct child_ent),
+	.key_size = sizeof(struct child_key),
+	.min_cap = 1024,
+	.max_load = 50,
+};
 
 static size_t tree_child(struct tree *t, size_t parent, const char *name)
 {
-	if ((t->len + 1) * 2 > t->slot_cap)
-		tree_rehash(t);
-	size_t j = child_hash(parent, name) & (t->slot_cap - 1);
-	while (t->slot[j]) {
-		struct tnode *c = &t->n[t->slot[j]];
-		if (c->parent == parent && c->name == name)
-			return t->slot[j];
-		j = (j + 1) & (t->slot_cap - 1);
-	}
+	struct child_key k = { parent, name };
+	int added;
+	struct child_ent *e = hfp_hash_put(&t->children, &k, sizeof k, &added);
+	if (!added)
+		return e->node;
 	if (t->len == t->cap) {
 		t->cap *= 2;
 		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
 	}
 	size_t id = t->len++;
 	t->n[id] = (struct tnode){ name, parent, 0, 0, t->n[parent].depth + 1, 0, 0 };
-	t->slot[j] = id;
+	e->node = id;
 	return id;
 }
 
@@ -106,6 +105,7 @@ static int cmp_child(const void *a, const void *b)
 static void tree_build(struct tree *t, const struct hfp_folded *fo)
 {
 	memset(t, 0, sizeof *t);
+	hfp_hash_init(&t->children, &child_type, NULL);
 	t->cap = 256;
 	t->n = hfp_calloc(t->cap, sizeof *t->n);
 	t->n[0] = (struct tnode){ "all", 0, fo->total, 0, 0, 0, 0 };
@@ -156,7 +156,7 @@ static void tree_build(struct tree *t, const struct hfp_folded *fo)
 static void tree_free(struct tree *t)
 {
 	free(t->n);
-	free(t->slot);
+	hfp_hash_free(&t->children);
 	hfp_strtab_free(&t->names);
 }
 
@@ -336,3 +336,21 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *su
 	tree_free(&t);
 	return ferror(f) ? -1 : 0;
 }
+
+static const char *svg_path(const struct hfp_options *o)
+{
+	return o->svg;
+}
+
+static int emit_svg(FILE *f, const struct hfp_emit_in *in)
+{
+	char filters[1024];
+	hfp_options_describe_filters(in->opt, filters, sizeof filters);
+	return hfp_svg_write(f, in->folded, in->opt->cost, filters);
+}
+
+const struct hfp_emitter hfp_emitter_svg = {
+	.path = svg_path,
+	.write = emit_svg,
+	.needs_folded = 1,
+};

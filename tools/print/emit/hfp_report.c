@@ -8,10 +8,20 @@
  * line, module), lists the -n biggest sites and under each the -s biggest backtraces, from the
  * site's caller outwards, and sums up the rest as "and X from N other places". Bytes are human
  * readable (1K = 1024); counts are exact. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
+#include "heapfold_trace.h"
+
+#include "../accum/hfp_accum.h"
+#include "../core/hfp_cost.h"
+#include "../core/hfp_mem.h"
+#include "../core/hfp_num.h"
+#include "../core/hfp_options.h"
+#include "../core/hfp_warn.h"
+#include "../symbol/hfp_stack.h"
+#include "hfp_emit.h"
 
 struct group {
 	uint32_t site; /* frame id */
@@ -21,7 +31,7 @@ struct group {
 
 struct ctx {
 	FILE *f;
-	const struct hfp_report_in *in;
+	const struct hfp_emit_in *in;
 	const struct hfp_stacks *s;
 	struct group *g;
 	size_t ng;
@@ -200,7 +210,7 @@ static const char *link_mode(unsigned m)
 static void header(struct ctx *x)
 {
 	FILE *f = x->f;
-	const struct hfp_report_in *in = x->in;
+	const struct hfp_emit_in *in = x->in;
 	const struct hf_trace_info *info = in->info;
 	fprintf(f, "heapfold_print report for %s\n", in->opt->trace);
 	if (info && info->chunks) { /* no chunk at all: no header to describe */
@@ -266,7 +276,7 @@ static void totals(struct ctx *x)
 					   "when it ends, not necessarily leaked)" : "");
 }
 
-int hfp_report_write(FILE *f, const struct hfp_report_in *in)
+static int emit_report(FILE *f, const struct hfp_emit_in *in)
 {
 	struct ctx x = { .f = f, .in = in, .s = in->stacks };
 	build_groups(&x);
@@ -285,3 +295,13 @@ int hfp_report_write(FILE *f, const struct hfp_report_in *in)
 	free(x.members);
 	return ferror(f) ? -1 : 0;
 }
+
+static const char *report_path(const struct hfp_options *o)
+{
+	return o->output;
+}
+
+const struct hfp_emitter hfp_emitter_report = {
+	.path = report_path,
+	.write = emit_report,
+};

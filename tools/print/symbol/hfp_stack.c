@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hfp.h"
+#include "../core/hfp_mem.h"
+#include "hfp_stack.h"
 
 static const char *const pseudo_names[] = {
 	[HF_FRAME_MALLOC] = "malloc",
@@ -51,68 +52,73 @@ static int is_root(const char *name)
 	return 0;
 }
 
-/* ---- small hash helpers --------------------------------------------------------------------- */
+/* ---- the indexes ---------------------------------------------------------------------------- */
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
-}
+/* Frames are interned: their strings are, so the key compares pointers. */
+struct frame_key {
+	const char *name, *file, *module;
+	uint64_t line; /* 64 bits: no padding in the key */
+};
+
+struct frame_ent {
+	struct frame_key k;
+	uint32_t id;
+};
+
+static const struct hfp_hash_type frame_type = {
+	.entry_size = sizeof(struct frame_ent),
+	.key_size = sizeof(struct frame_key),
+	.min_cap = 1024,
+	.max_load = 50,
+};
+
+/* Each distinct return address is symbolized once: its frames are a range of addr_frames. */
+struct addr_key {
+	uint64_t frame;
+	uint64_t module;
+};
 
 struct addr_ent {
-	uint64_t frame; /* 0: empty */
-	uint32_t module;
+	struct addr_key k;
 	uint32_t start, count;
 };
 
-struct addr_index {
-	struct addr_ent *e;
-	size_t cap, n;
+static const struct hfp_hash_type addr_type = {
+	.entry_size = sizeof(struct addr_ent),
+	.key_size = sizeof(struct addr_key),
+	.min_cap = 1024,
+	.max_load = 50,
 };
 
-struct id_index { /* set of uint32 ids (+1), hashed by a caller-computed hash */
-	uint32_t *slot;
-	uint64_t *hash;
-	size_t cap, n;
+/* Display stacks are keyed by their frame ids, kept in s->d. */
+struct d_ent {
+	uint64_t hash; /* owned by the table */
+	uint32_t id;
 };
 
-static void id_index_grow(struct id_index *x)
+static int d_same(const void *entry, const void *key, size_t len, void *ctx)
 {
-	size_t cap = x->cap ? x->cap * 2 : 1024;
-	uint32_t *slot = hfp_calloc(cap, sizeof *slot);
-	uint64_t *hash = hfp_calloc(cap, sizeof *hash);
-	for (size_t i = 0; i < x->cap; i++) {
-		if (!x->slot[i])
-			continue;
-		size_t j = x->hash[i] & (cap - 1);
-		while (slot[j])
-			j = (j + 1) & (cap - 1);
-		slot[j] = x->slot[i];
-		hash[j] = x->hash[i];
-	}
-	free(x->slot);
-	free(x->hash);
-	x->slot = slot;
-	x->hash = hash;
-	x->cap = cap;
+	const struct hfp_stacks *s = ctx;
+	const struct hfp_dstack *d = &s->d[((const struct d_ent *)entry)->id];
+	return d->depth * sizeof *d->frames == len && memcmp(d->frames, key, len) == 0;
 }
+
+static const struct hfp_hash_type d_type = {
+	.entry_size = sizeof(struct d_ent),
+	.key_size = 0,
+	.same = d_same,
+	.min_cap = 1024,
+	.max_load = 50,
+};
 
 /* ---- frames --------------------------------------------------------------------------------- */
-
-static uint64_t frame_hash(const char *name, const char *file, unsigned line, const char *module)
-{
-	uint64_t h = mix(0, (uintptr_t)name);
-	h = mix(h, (uintptr_t)file);
-	h = mix(h, line);
-	return mix(h, (uintptr_t)module);
-}
 
 void hfp_stacks_init(struct hfp_stacks *s)
 {
 	memset(s, 0, sizeof *s);
-	s->frame_index = hfp_calloc(1, sizeof(struct id_index));
-	s->addr_index = hfp_calloc(1, sizeof(struct addr_index));
-	s->d_index = hfp_calloc(1, sizeof(struct id_index));
+	hfp_hash_init(&s->frame_index, &frame_type, NULL);
+	hfp_hash_init(&s->addr_index, &addr_type, NULL);
+	hfp_hash_init(&s->d_index, &d_type, s);
 }
 
 uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
@@ -124,56 +130,29 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
 	module = module ? hfp_intern(&s->strings, module) : NULL;
 	if (!file)
 		line = 0;
-	struct id_index *x = s->frame_index;
-	if ((x->n + 1) * 2 > x->cap)
-		id_index_grow(x);
-	uint64_t h = frame_hash(name, file, line, module);
-	size_t j = h & (x->cap - 1);
-	while (x->slot[j]) {
-		const struct hfp_frame *f = &s->frame[x->slot[j] - 1];
-		if (x->hash[j] == h && f->name == name && f->file == file && f->line == line &&
-		    f->module == module)
-			return x->slot[j] - 1;
-		j = (j + 1) & (x->cap - 1);
+	struct frame_key k = { name, file, module, line };
+	int added;
+	struct frame_ent *e = hfp_hash_put(&s->frame_index, &k, sizeof k, &added);
+	if (added) {
+		if (s->nframe == s->frame_cap) {
+			s->frame_cap = s->frame_cap ? s->frame_cap * 2 : 256;
+			s->frame = hfp_reallocarray(s->frame, s->frame_cap, sizeof *s->frame);
+		}
+		s->frame[s->nframe] = (struct hfp_frame){ name, file, module, line };
+		e->id = (uint32_t)s->nframe++;
 	}
-	if (s->nframe == s->frame_cap) {
-		s->frame_cap = s->frame_cap ? s->frame_cap * 2 : 256;
-		s->frame = hfp_reallocarray(s->frame, s->frame_cap, sizeof *s->frame);
-	}
-	s->frame[s->nframe] = (struct hfp_frame){ name, file, module, line };
-	x->slot[j] = (uint32_t)++s->nframe;
-	x->hash[j] = h;
-	x->n++;
-	return (uint32_t)(s->nframe - 1);
+	return e->id;
 }
 
 /* Frame ids of a return address, innermost first, symbolized on first use. */
 static const uint32_t *addr_frames(struct hfp_stacks *s, uint32_t module, uint64_t frame,
 				   uint32_t *count)
 {
-	struct addr_index *x = s->addr_index;
-	if ((x->n + 1) * 2 > x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 1024;
-		struct addr_ent *e = hfp_calloc(cap, sizeof *e);
-		for (size_t i = 0; i < x->cap; i++) {
-			if (!x->e[i].frame)
-				continue;
-			size_t j = mix(x->e[i].module, x->e[i].frame) & (cap - 1);
-			while (e[j].frame)
-				j = (j + 1) & (cap - 1);
-			e[j] = x->e[i];
-		}
-		free(x->e);
-		x->e = e;
-		x->cap = cap;
-	}
-	size_t j = mix(module, frame) & (x->cap - 1);
-	while (x->e[j].frame) {
-		if (x->e[j].frame == frame && x->e[j].module == module) {
-			*count = x->e[j].count;
-			return s->addr_frames + x->e[j].start;
-		}
-		j = (j + 1) & (x->cap - 1);
+	struct addr_key k = { frame, module };
+	const struct addr_ent *hit = hfp_hash_find(&s->addr_index, &k, sizeof k);
+	if (hit) {
+		*count = hit->count;
+		return s->addr_frames + hit->start;
 	}
 	struct hfp_srcframe sf[HFP_MAX_INLINE];
 	size_t n = s->resolve(s->resolve_ctx, module, frame, sf, HFP_MAX_INLINE);
@@ -192,8 +171,10 @@ static const uint32_t *addr_frames(struct hfp_stacks *s, uint32_t module, uint64
 	for (size_t i = 0; i < n; i++)
 		s->addr_frames[s->naddr_frames++] =
 			hfp_stacks_frame(s, sf[i].name, sf[i].file, sf[i].line, sf[i].module);
-	x->e[j] = (struct addr_ent){ frame, module, start, (uint32_t)n };
-	x->n++;
+	int added;
+	struct addr_ent *e = hfp_hash_put(&s->addr_index, &k, sizeof k, &added);
+	e->start = start;
+	e->count = (uint32_t)n;
 	*count = (uint32_t)n;
 	return s->addr_frames + start;
 }
@@ -222,8 +203,8 @@ static void expand(struct hfp_stacks *s, uint32_t leaf, struct idvec *v, int *al
 	v->n = 0;
 	*alloc = 0;
 	uint32_t id = leaf;
-	/* Parents are defined before their children (format.md), so ids strictly decrease on the
-	 * way to the root: that bounds the walk even on a damaged trace. */
+	/* The trace defines a parent before its children (docs/format.md, NODE records), so ids
+	 * strictly decrease on the way to the root: that bounds the walk even on a damaged trace. */
 	uint32_t prev = UINT32_MAX;
 	while (id && id < prev) {
 		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
@@ -265,30 +246,14 @@ int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *con
 	return found;
 }
 
-static uint64_t seq_hash(const uint32_t *f, uint32_t n)
-{
-	uint64_t h = n;
-	for (uint32_t i = 0; i < n; i++)
-		h = mix(h, f[i]);
-	return h;
-}
-
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   const struct hfp_costs *c)
 {
-	struct id_index *x = s->d_index;
-	if ((x->n + 1) * 2 > x->cap)
-		id_index_grow(x);
-	uint64_t h = seq_hash(frames, depth);
-	size_t j = h & (x->cap - 1);
-	while (x->slot[j]) {
-		struct hfp_dstack *d = &s->d[x->slot[j] - 1];
-		if (x->hash[j] == h && d->depth == depth &&
-		    memcmp(d->frames, frames, depth * sizeof *frames) == 0) {
-			hfp_costs_add(&d->c, c);
-			return;
-		}
-		j = (j + 1) & (x->cap - 1);
+	int added;
+	struct d_ent *e = hfp_hash_put(&s->d_index, frames, depth * sizeof *frames, &added);
+	if (!added) {
+		hfp_costs_add(&s->d[e->id].c, c);
+		return;
 	}
 	if (s->nd == s->d_cap) {
 		s->d_cap = s->d_cap ? s->d_cap * 2 : 256;
@@ -299,9 +264,7 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 	memcpy(d->frames, frames, depth * sizeof *frames);
 	d->depth = depth;
 	d->c = *c;
-	x->slot[j] = (uint32_t)++s->nd;
-	x->hash[j] = h;
-	x->n++;
+	e->id = (uint32_t)s->nd++;
 }
 
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c)
@@ -345,21 +308,9 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 
 void hfp_stacks_free(struct hfp_stacks *s)
 {
-	struct id_index *fi = s->frame_index, *di = s->d_index;
-	struct addr_index *ai = s->addr_index;
-	if (fi) {
-		free(fi->slot);
-		free(fi->hash);
-	}
-	if (di) {
-		free(di->slot);
-		free(di->hash);
-	}
-	if (ai)
-		free(ai->e);
-	free(fi);
-	free(di);
-	free(ai);
+	hfp_hash_free(&s->frame_index);
+	hfp_hash_free(&s->addr_index);
+	hfp_hash_free(&s->d_index);
 	for (size_t i = 0; i < s->nd; i++)
 		free(s->d[i].frames);
 	free(s->d);

@@ -1,0 +1,96 @@
+/* hfp_accum.h: the accumulator: trace events, in their restored order, into per-stack costs and
+ * run totals, in one streaming pass. It takes plain struct hf_event values, so tests can feed it
+ * synthetic sequences. */
+#ifndef HFP_ACCUM_H
+#define HFP_ACCUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapfold_trace.h"
+
+#include "../core/hfp_cost.h"
+#include "../core/hfp_hash.h"
+
+/* One stack (one allocator leaf node) and its costs. */
+struct hfp_stat {
+	uint32_t node;      /* allocator leaf node */
+	struct hfp_costs c;
+	uint64_t live;      /* bytes live now */
+	uint64_t live_count;
+	uint64_t last_tick; /* tick of the last change of live (see the peak in hfp_accum.c) */
+};
+
+/* A phase marker the program set (hf_mark). */
+struct hfp_mark {
+	uint64_t time_ns;
+	char *label;
+};
+
+/* Decides once per stack whether it passes --filter-bt-function. */
+typedef int (*hfp_keep_fn)(void *ctx, uint32_t node);
+
+struct hfp_accum {
+	/* configuration, set before the first event */
+	uint64_t min_size, max_size; /* inclusive range of sizes counted */
+	uint64_t threshold;          /* --temporary-threshold */
+	int temporary_only;          /* --temporary */
+	int classify_only;           /* pre-pass: only build tempmap */
+	const uint8_t *tempmap;      /* from a pre-pass: bit i = allocation i is temporary */
+	size_t tempmap_bits;
+	hfp_keep_fn keep;
+	void *keep_ctx;
+	int want_histogram;
+
+	/* per stack */
+	uint32_t *stat_of_node; /* node id -> stat index + 1; 0 unseen; UINT32_MAX filtered out */
+	size_t node_cap;
+	struct hfp_stat *stats;
+	size_t nstats, stats_cap;
+
+	/* live blocks (pointer -> block) and per-thread allocation counters; threads are dense
+	 * slots (stream number -> slot, in order of first appearance), not the trace's stream numbers */
+	struct hfp_hash live;
+	struct hfp_hash threads;
+	uint64_t *tseq;            /* slot -> allocations made by the thread */
+	size_t nthreads, tseq_cap;
+	uint32_t last_thread, last_slot;
+
+	/* pre-pass output */
+	uint8_t *map;
+	size_t map_bytes;
+
+	/* histogram: requested size -> count (struct hfp_size_count entries) */
+	struct hfp_hash hist;
+
+	/* totals over the counted allocations */
+	uint64_t allocations, bytes, temporary, failed;
+	uint64_t live_bytes, live_count;
+	uint64_t peak_bytes, peak_time_ns;
+	uint64_t tick, peak_tick;
+	uint64_t alloc_index; /* every allocation event, counted or not */
+	uint64_t frees, unmatched_frees, duplicates;
+	uint64_t peak_rss;
+	uint64_t last_time_ns;
+	uint64_t events;
+
+	struct hfp_mark *marks;
+	size_t nmarks;
+};
+
+/* An entry of hfp_accum.hist. */
+struct hfp_size_count {
+	uint64_t size;
+	uint64_t count;
+};
+
+void hfp_accum_init(struct hfp_accum *a);
+/* Feeds one event in restored order. */
+void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev);
+/* Ends the stream: snapshots peak bytes of stacks untouched since the peak, fills leaked. */
+void hfp_accum_finish(struct hfp_accum *a);
+void hfp_accum_free(struct hfp_accum *a);
+/* After a classify_only pass: hands over the temporary bitmap (caller frees it). */
+uint8_t *hfp_accum_take_tempmap(struct hfp_accum *a, size_t *bits);
+
+#endif

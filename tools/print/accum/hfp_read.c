@@ -1,0 +1,107 @@
+/* hfp_read.c: the trace reader's events into the accumulator, with progress on stderr and one
+ * line naming the trace when it cannot be read. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/hfp_base.h"
+#include "../core/hfp_num.h"
+#include "../core/hfp_warn.h"
+#include "hfp_accum.h"
+#include "hfp_read.h"
+
+static const char *status_text(int rc)
+{
+	switch (rc) {
+	case HF_TRACE_ERR_IO: return "cannot read the file";
+	case HF_TRACE_ERR_NOT_TRACE: return "not a heapfold trace";
+	case HF_TRACE_ERR_VERSION: return "unsupported trace version";
+	case HF_TRACE_ERR_CORRUPT: return "corrupt trace";
+	case HF_TRACE_ERR_NOMEM: return "out of memory";
+	default: return "cannot read the trace";
+	}
+}
+
+static int trace_failed(const char *path, const hf_trace *t, int rc)
+{
+	const char *msg = t ? hf_trace_error(t) : "";
+	if (!*msg)
+		msg = status_text(rc);
+	if (strstr(msg, path)) /* the reader named the file already */
+		fprintf(stderr, HFP_NAME ": %s\n", msg);
+	else
+		fprintf(stderr, HFP_NAME ": %s: %s\n", path, msg);
+	return HFP_EXIT_DATA;
+}
+
+int hfp_read_open(struct hfp_read *r, const char *path, int progress)
+{
+	memset(r, 0, sizeof *r);
+	r->path = path;
+	r->progress = progress;
+	int rc = hf_trace_open(path, &r->t);
+	if (rc < 0) {
+		rc = trace_failed(path, r->t, rc);
+		hf_trace_close(r->t);
+		r->t = NULL;
+		return rc;
+	}
+	return HFP_EXIT_OK;
+}
+
+void hfp_read_warnings(struct hfp_read *r, struct hfp_warnings *w)
+{
+	const char *m;
+	while ((m = hf_trace_warning(r->t, r->warnings_seen)) != NULL) {
+		hfp_warn(w, "%s: %s", r->path, m);
+		r->warnings_seen++;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(const struct hfp_accum *a, const struct hf_trace_info *info, const char *pass)
+{
+	char n[32];
+	fprintf(stderr, "\r" HFP_NAME ": reading%s: %s events", pass, hfp_group_digits(a->events, n, sizeof n));
+	if (info->complete) {
+		uint64_t total = info->close.allocations + info->close.frees;
+		uint64_t done = a->alloc_index + a->frees + a->unmatched_frees;
+		if (total && done <= total)
+			fprintf(stderr, " (%d%%)", (int)(done * 100 / total));
+	}
+	fflush(stderr);
+}
+
+int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass)
+{
+	const struct hf_trace_info *info = hf_trace_info(r->t);
+	struct hf_event ev;
+	int rc;
+	double next = r->progress ? now_s() + 0.25 : 0;
+	while ((rc = hf_trace_next(r->t, &ev)) == HF_TRACE_OK) {
+		hfp_accum_event(a, &ev);
+		/* A clock read every 64K events costs nothing measurable. */
+		if (r->progress && (a->events & 0xffff) == 0 && now_s() >= next) {
+			show_progress(a, info, pass);
+			next = now_s() + 0.25;
+		}
+	}
+	if (r->progress)
+		fputs("\r\033[K", stderr);
+	if (rc < 0)
+		return trace_failed(r->path, r->t, rc);
+	return HFP_EXIT_OK;
+}
+
+void hfp_read_close(struct hfp_read *r)
+{
+	hf_trace_close(r->t);
+	r->t = NULL;
+}

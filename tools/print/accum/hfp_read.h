@@ -1,0 +1,29 @@
+/* hfp_read.h: reading a trace: opening it (one clear line on stderr when it cannot be read),
+ * collecting the reader's warnings, and feeding every event to an accumulator. */
+#ifndef HFP_READ_H
+#define HFP_READ_H
+
+#include <stddef.h>
+
+#include "heapfold_trace.h"
+
+struct hfp_accum;
+struct hfp_warnings;
+
+struct hfp_read {
+	hf_trace *t;
+	const char *path;
+	size_t warnings_seen; /* reader warnings already handed over */
+	int progress;         /* show progress on stderr while reading */
+};
+
+/* Opens the trace at path. Returns HFP_EXIT_OK, or HFP_EXIT_DATA after one line on stderr. */
+int hfp_read_open(struct hfp_read *r, const char *path, int progress);
+/* Hands the reader's new warnings over to w, each prefixed with the trace's path. */
+void hfp_read_warnings(struct hfp_read *r, struct hfp_warnings *w);
+/* Feeds every event of the trace to a, in restored order; pass names the pass in the progress
+ * line ("" or " (pass 1 of 2)"). Returns HFP_EXIT_OK or HFP_EXIT_DATA (line on stderr). */
+int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass);
+void hfp_read_close(struct hfp_read *r);
+
+#endif

@@ -1,0 +1,59 @@
+/* hfp_mem.c: allocation that cannot fail (see hfp_mem.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hfp_base.h"
+#include "hfp_mem.h"
+
+static void out_of_memory(void)
+{
+	/* Nothing to free or write: the pipeline holds only derived data. */
+	fputs(HFP_NAME ": out of memory\n", stderr);
+	exit(HFP_EXIT_DATA);
+}
+
+void *hfp_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *hfp_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *hfp_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *hfp_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		out_of_memory();
+	return hfp_realloc(p, n * size);
+}
+
+char *hfp_strdup(const char *s)
+{
+	return hfp_strndup(s, strlen(s));
+}
+
+char *hfp_strndup(const char *s, size_t n)
+{
+	char *p = hfp_malloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}

@@ -1,0 +1,199 @@
+/* hfp_run.c: the pipeline, stage by stage: open the outputs (emit/), read the trace into the
+ * accumulator (accum/; twice when --temporary needs a peak), symbolize the stacks that cost
+ * something (symbol/), write the outputs (emit/). It wires the stages to the trace reader and to
+ * each other and owns what they share. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "heapfold_trace.h"
+
+#include "../accum/hfp_accum.h"
+#include "../accum/hfp_read.h"
+#include "../emit/hfp_emit.h"
+#include "../symbol/hfp_stack.h"
+#include "../symbol/hfp_symbol.h"
+#include "hfp_base.h"
+#include "hfp_cost.h"
+#include "hfp_mem.h"
+#include "hfp_options.h"
+#include "hfp_out.h"
+#include "hfp_run.h"
+#include "hfp_warn.h"
+
+#ifndef HF_VERSION_STRING
+#define HF_VERSION_STRING "unknown"
+#endif
+
+struct run {
+	const struct hfp_options *o;
+	struct hfp_warnings w;
+	struct hfp_read read;
+	int progress;
+	struct hfp_stacks stacks;
+	struct hfp_symbolizer *sym;
+	struct hfp_outputs out;
+};
+
+/* ---- adapters from the reader to the stages' callbacks -------------------------------------- */
+
+static const struct hf_node *trace_node(void *ctx, uint32_t id)
+{
+	return hf_trace_node(ctx, id);
+}
+
+static const struct hf_module *trace_module(void *ctx, uint32_t id)
+{
+	return hf_trace_module(ctx, id);
+}
+
+static const struct hf_symbol *trace_symbols(void *ctx, uint32_t id, size_t *n)
+{
+	return hf_trace_symbols(ctx, id, n);
+}
+
+static int keep_stack(void *ctx, uint32_t node)
+{
+	struct run *r = ctx;
+	return hfp_stacks_has_function(&r->stacks, node, r->o->functions, r->o->nfunctions);
+}
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+static void configure(struct hfp_accum *a, const struct run *r)
+{
+	const struct hfp_options *o = r->o;
+	a->min_size = o->min_size;
+	a->max_size = o->max_size;
+	a->threshold = o->temporary_threshold;
+	a->temporary_only = o->temporary_only;
+	a->want_histogram = o->histogram != NULL;
+}
+
+/* --temporary with a peak to show: a first pass learns which allocations are temporary, so the
+ * second can count them live from the moment they are made. */
+static int prepass(struct run *r, uint8_t **map, size_t *bits)
+{
+	struct hfp_read pre;
+	int rc = hfp_read_open(&pre, r->o->trace, r->progress);
+	if (rc)
+		return rc;
+	struct hfp_accum a;
+	hfp_accum_init(&a);
+	configure(&a, r);
+	a.classify_only = 1;
+	rc = hfp_read_events(&pre, &a, " (pass 1 of 2)");
+	*map = hfp_accum_take_tempmap(&a, bits);
+	hfp_accum_free(&a);
+	hfp_read_close(&pre);
+	return rc;
+}
+
+/* ---- the pipeline --------------------------------------------------------------------------- */
+
+/* Every module the trace names: their debug information loads while the events are read. The
+ * reader decoded the meta stream in hf_trace_open, and only reads it from here on. */
+static void prefetch_modules(struct run *r)
+{
+	size_t n = hf_trace_module_count(r->read.t);
+	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = hf_trace_module_at(r->read.t, i)->id;
+	hfp_symbolizer_prefetch(r->sym, ids, n);
+	free(ids);
+}
+
+int hfp_run(const struct hfp_options *o)
+{
+	struct run r = { .o = o };
+	r.progress = o->progress >= 0 ? o->progress : isatty(STDERR_FILENO);
+	int rc = hfp_outputs_open(&r.out, o);
+	if (rc) {
+		hfp_outputs_discard(&r.out);
+		return rc;
+	}
+	rc = hfp_read_open(&r.read, o->trace, r.progress);
+	if (rc) {
+		hfp_outputs_discard(&r.out);
+		return rc;
+	}
+	hfp_read_warnings(&r.read, &r.w);
+
+	struct hfp_modsrc ms = { trace_module, trace_symbols, r.read.t };
+	r.sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r.w);
+	hfp_stacks_init(&r.stacks);
+	r.stacks.nodes = (struct hfp_nodesrc){ trace_node, r.read.t };
+	r.stacks.resolve = hfp_symbolize;
+	r.stacks.resolve_ctx = r.sym;
+	r.stacks.above_main = o->above_main;
+	r.stacks.show_allocator = o->show_allocator;
+	prefetch_modules(&r);
+
+	/* read -> accumulate, after a pre-pass when --temporary has a peak to show */
+	int need_peak = r.out.want_report || o->cost == HFP_COST_PEAK;
+	uint8_t *map = NULL;
+	size_t bits = 0;
+	if (o->temporary_only && need_peak)
+		rc = prepass(&r, &map, &bits);
+	struct hfp_accum a;
+	hfp_accum_init(&a);
+	configure(&a, &r);
+	a.tempmap = map;
+	a.tempmap_bits = bits;
+	if (o->nfunctions) {
+		a.keep = keep_stack;
+		a.keep_ctx = &r;
+	}
+	if (rc == HFP_EXIT_OK)
+		rc = hfp_read_events(&r.read, &a, map ? " (pass 2 of 2)" : "");
+	if (rc == HFP_EXIT_OK) {
+		hfp_read_warnings(&r.read, &r.w);
+		hfp_accum_finish(&a);
+		/* -> symbolize the stacks that cost something */
+		for (size_t i = 0; i < a.nstats; i++) {
+			const struct hfp_costs *c = &a.stats[i].c;
+			if (c->allocations || c->leaked || c->peak || c->temporary)
+				hfp_stacks_add(&r.stacks, a.stats[i].node, c);
+		}
+		/* -> emit */
+		struct hfp_emit_in in = {
+			.opt = o,
+			.info = hf_trace_info(r.read.t),
+			.acc = &a,
+			.stacks = &r.stacks,
+			.warnings = &r.w,
+			.peak_valid = !o->temporary_only || map != NULL,
+		};
+		rc = hfp_outputs_write(&r.out, &in);
+	} else {
+		hfp_outputs_discard(&r.out);
+	}
+	free(map);
+	hfp_accum_free(&a);
+	hfp_stacks_free(&r.stacks);
+	hfp_symbolizer_free(r.sym);
+	hfp_read_close(&r.read);
+	hfp_warnings_free(&r.w);
+	return rc;
+}
+
+/* ---- the tool ------------------------------------------------------------------------------- */
+
+int hfp_main(int argc, char **argv)
+{
+	struct hfp_options o;
+	int rc = hfp_options_parse(&o, argc, argv);
+	if (rc == HFP_EXIT_OK && (o.help || o.version)) {
+		struct hfp_out out;
+		hfp_out_open(&out, NULL);
+		if (o.help)
+			hfp_usage(out.f);
+		else
+			fputs(HFP_NAME " " HF_VERSION_STRING "\n", out.f);
+		rc = hfp_out_close(&out);
+	} else if (rc == HFP_EXIT_OK) {
+		rc = hfp_run(&o);
+	}
+	hfp_options_free(&o);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* hfp_stack.h: the stack layer: stack-tree nodes -> displayed stacks of interned source frames,
+ * with merged costs. It takes node and resolver callbacks, so tests can feed it synthetic trees. */
+#ifndef HFP_STACK_H
+#define HFP_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapfold_trace.h"
+
+#include "../core/hfp_cost.h"
+#include "../core/hfp_hash.h"
+#include "../core/hfp_strtab.h"
+#include "hfp_symbol.h"
+
+/* An interned source frame; frames are compared by id. */
+struct hfp_frame {
+	const char *name, *file, *module;
+	unsigned line;
+};
+
+/* A displayed stack with merged costs. frames[0] is the root (outermost), frames[depth-1] the
+ * leaf (the allocation site, or the allocator with --show-allocator). */
+struct hfp_dstack {
+	uint32_t *frames;
+	uint32_t depth;
+	struct hfp_costs c;
+};
+
+struct hfp_nodesrc {
+	const struct hf_node *(*node)(void *ctx, uint32_t id);
+	void *ctx;
+};
+
+struct hfp_stacks {
+	/* configuration */
+	struct hfp_nodesrc nodes;
+	hfp_resolve_fn resolve;
+	void *resolve_ctx;
+	int above_main, show_allocator;
+
+	struct hfp_strtab strings;
+	struct hfp_frame *frame;   /* by frame id */
+	size_t nframe, frame_cap;
+	struct hfp_hash frame_index; /* frame (name, file, module, line) -> id */
+	struct hfp_hash addr_index;  /* (module, return address) -> range of addr_frames */
+	uint32_t *addr_frames;       /* the ranges: frame ids, innermost first */
+	size_t naddr_frames, addr_frames_cap;
+
+	struct hfp_dstack *d;      /* merged display stacks */
+	size_t nd, d_cap;
+	struct hfp_hash d_index;   /* frame sequence -> dstack */
+};
+
+/* s must stay where it is until hfp_stacks_free (its tables point back at it). */
+void hfp_stacks_init(struct hfp_stacks *s);
+/* Adds the costs of the stack ending at leaf node to its display stack. */
+void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c);
+/* 1 if any frame of the whole stack (above main too, inlined frames included) is one of names;
+ * a C++ name matches with or without its parameter list. */
+int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *const *names, size_t n);
+/* Interns a frame (also used by tests). */
+uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
+			  const char *module);
+/* Adds a display stack given by frame ids, root first (tests and hfp_stacks_add). */
+void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
+			   const struct hfp_costs *c);
+void hfp_stacks_free(struct hfp_stacks *s);
+/* The name shown for an allocator or truncation pseudo-frame code, or NULL. */
+const char *hfp_pseudo_name(uint64_t code);
+
+#endif

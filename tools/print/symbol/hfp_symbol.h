@@ -1,0 +1,50 @@
+/* hfp_symbol.h: the symbolizer: return addresses of the trace's modules -> source frames
+ * (function, file, line, the functions it was inlined into), offline, with libdwfl. */
+#ifndef HFP_SYMBOL_H
+#define HFP_SYMBOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapfold_trace.h"
+
+struct hfp_warnings;
+
+/* One source-level frame of an address. Strings live until the next resolve call. */
+struct hfp_srcframe {
+	const char *name;   /* never NULL: unresolved frames are "[module+0xOFFSET]" */
+	const char *file;   /* NULL if unknown */
+	unsigned line;
+	const char *module; /* path of the module (as recorded), NULL if none */
+};
+#define HFP_MAX_INLINE 64
+
+/* Resolves the return address frame of module (0 = none) into frames, innermost first
+ * (the function containing frame - 1, then the functions it was inlined into). Returns the
+ * count, at least 1, at most max. hfp_symbolize is one; tests pass their own. */
+typedef size_t (*hfp_resolve_fn)(void *ctx, uint32_t module, uint64_t frame,
+				 struct hfp_srcframe *out, size_t max);
+
+/* Where modules come from: the trace, or a test's arrays. */
+struct hfp_modsrc {
+	const struct hf_module *(*module)(void *ctx, uint32_t id);
+	const struct hf_symbol *(*symbols)(void *ctx, uint32_t id, size_t *n);
+	void *ctx;
+};
+
+struct hfp_symbolizer;
+struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const char *const *debug_paths,
+					  size_t ndebug_paths, const char *sysroot,
+					  struct hfp_warnings *w);
+/* An hfp_resolve_fn; symbolizer is a struct hfp_symbolizer. */
+size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
+		     size_t max);
+/* Opens the modules ids[0..n) and their DWARF on a second thread, started now; the first
+ * hfp_symbolize (or hfp_symbolizer_free) waits for it. The module source must stay readable
+ * from any thread until then. */
+void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n);
+void hfp_symbolizer_free(struct hfp_symbolizer *s);
+/* Reads the GNU build-id of an ELF file. Returns its length (0 if none), -1 if unreadable. */
+long hfp_file_build_id(const char *path, uint8_t *out, size_t cap);
+
+#endif
