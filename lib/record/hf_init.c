@@ -231,7 +231,7 @@ static void output_path(const char *pat, char *out, size_t cap)
 static void on_exit_cb(int status, void *arg)
 {
 	(void)arg;
-	hf_rec_exit(status);
+	hf_rec_exit_process(status);
 }
 #endif
 

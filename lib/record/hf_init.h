@@ -15,6 +15,9 @@ int hf_rec_open(const char *pattern);
 int hf_rec_stop(void);
 /* Clean exit: flushes every thread, writes CLOSE, stops recording for good. Idempotent. */
 void hf_rec_exit(int status);
+/* The process's own exit (not exec): the runtime's exit-time frees first (hf_freeres.c), then
+ * hf_rec_exit. */
+void hf_rec_exit_process(int status);
 /* Flushes every thread's buffer and the meta stream (hf_flush in the public API). */
 void hf_rec_flush(void);
 /* Forked child with HEAPFOLD_FOLLOW=1: starts a trace of its own. Returns 0 or -1. */

@@ -337,6 +337,6 @@ HF_EXPORT _Noreturn void exit(int status)
 
 __attribute__((destructor)) static void preload_fini(void)
 {
-	hf_rec_exit(exit_status);
+	hf_rec_exit_process(exit_status);
 }
 #endif

@@ -114,6 +114,6 @@ WRAP _Noreturn void __wrap_exit(int status)
 
 __attribute__((destructor(101))) static void wrap_fini(void)
 {
-	hf_rec_exit(exit_status);
+	hf_rec_exit_process(exit_status);
 }
 #endif

@@ -83,7 +83,7 @@ static uint32_t fr(struct hfp_stacks *s, const char *name)
 static void add(struct hfp_stacks *s, const uint32_t *f, uint32_t n, uint64_t allocations, uint64_t bytes)
 {
 	struct hfp_costs c = { .allocations = allocations, .bytes = bytes };
-	hfp_stacks_add_frames(s, f, n, &c);
+	hfp_stacks_add_frames(s, f, n, 0, &c);
 }
 
 static void test_hostile_names_give_valid_lines(void **state)

@@ -48,11 +48,14 @@ void hfp_usage(FILE *f)
 	      "                               DIR/.build-id/xx/rest[.debug] (repeatable)\n"
 	      "      --sysroot DIR            look for binaries at DIR + their recorded path\n"
 	      "      --print-above-main       keep frames above main and thread start routines\n"
-	      "      --show-allocator         keep the allocation function as the innermost frame\n"
+	      "      --show-allocator         keep the allocator (malloc and the allocation functions\n"
+	      "                               that called it: operator new, g_malloc, ...) innermost\n"
+	      "      --allocator-frame F      treat function F as an allocation function too (F* for\n"
+	      "                               a prefix; repeatable; the defaults: heapfold_print(1))\n"
 	      "Other:\n"
 	      "      --progress, --no-progress  progress on stderr (default: when it is a terminal)\n"
 	      "  -h, --help                   this help\n"
-	      "  -v, --version                the version\n"
+	      "  -v, -V, --version            the version\n"
 	      "\n"
 	      "Exit status: 0 ok (also for a truncated trace, with a warning), 1 unreadable or corrupt\n"
 	      "trace, 2 usage error, 3 output error.\n"
@@ -77,6 +80,7 @@ enum {
 	OPT_SHOW_ALLOCATOR,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_ALLOC_FRAME,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "show-allocator", no_argument, NULL, OPT_SHOW_ALLOCATOR },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "allocator-frame", required_argument, NULL, OPT_ALLOC_FRAME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -170,7 +175,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	optind = 0;
 	for (;;) {
 		int li = -1;
-		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:hv", long_opts, &li);
+		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:hvV", long_opts, &li);
 		if (c == -1)
 			break;
 		int *flag = NULL;
@@ -227,7 +232,13 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 		case OPT_PROGRESS: o->progress = 1; break;
 		case OPT_NO_PROGRESS: o->progress = 0; break;
 		case 'h': o->help = 1; return HFP_EXIT_OK;
-		case 'v': o->version = 1; return HFP_EXIT_OK;
+		case 'v':
+		case 'V': o->version = 1; return HFP_EXIT_OK;
+		case OPT_ALLOC_FRAME:
+			if (!optarg[0] || strcmp(optarg, "*") == 0)
+				return usage_error("--allocator-frame: '%s' would match every function", optarg);
+			push(&o->allocfns, &o->nallocfns, optarg);
+			break;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -269,7 +280,8 @@ void hfp_options_free(struct hfp_options *o)
 {
 	free(o->functions);
 	free(o->debug_paths);
-	o->functions = o->debug_paths = NULL;
+	free(o->allocfns);
+	o->functions = o->debug_paths = o->allocfns = NULL;
 }
 
 int hfp_options_filtered(const struct hfp_options *o)

@@ -26,6 +26,8 @@ struct hfp_options {
 	const char *sysroot;
 	int above_main;         /* --print-above-main */
 	int show_allocator;     /* --show-allocator */
+	const char **allocfns;  /* --allocator-frame */
+	size_t nallocfns;
 	int progress;           /* -1 auto (stderr is a terminal), 0 off, 1 on */
 	int help, version;
 };

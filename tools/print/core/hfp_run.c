@@ -127,6 +127,8 @@ int hfp_run(const struct hfp_options *o)
 	r.stacks.resolve_ctx = r.sym;
 	r.stacks.above_main = o->above_main;
 	r.stacks.show_allocator = o->show_allocator;
+	r.stacks.allocfns = o->allocfns;
+	r.stacks.nallocfns = o->nallocfns;
 	prefetch_modules(&r);
 
 	/* read -> accumulate, after a pre-pass when --temporary has a peak to show */

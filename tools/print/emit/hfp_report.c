@@ -42,13 +42,6 @@ struct ctx {
 static const struct ctx *sort_ctx;
 static int sort_cost;
 
-static uint32_t site_of(const struct ctx *x, const struct hfp_dstack *d)
-{
-	uint32_t i = d->depth - 1;
-	if (x->in->opt->show_allocator && d->depth > 1)
-		i--; /* the leaf is the allocator; the site is its caller */
-	return d->frames[i];
-}
 
 static int cmp_costs(const struct hfp_costs *a, const struct hfp_costs *b)
 {
@@ -76,7 +69,7 @@ static int cmp_member(const void *pa, const void *pb)
 static int cmp_site(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	uint32_t x = site_of(sort_ctx, &sort_ctx->s->d[a]), y = site_of(sort_ctx, &sort_ctx->s->d[b]);
+	uint32_t x = hfp_dstack_site(&sort_ctx->s->d[a]), y = hfp_dstack_site(&sort_ctx->s->d[b]);
 	return x != y ? (x > y) - (x < y) : (a > b) - (a < b);
 }
 
@@ -91,7 +84,7 @@ static void build_groups(struct ctx *x)
 	x->g = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->g);
 	for (size_t i = 0; i < s->nd; i++) {
 		const struct hfp_dstack *d = &s->d[x->members[i]];
-		uint32_t site = site_of(x, d);
+		uint32_t site = hfp_dstack_site(d);
 		if (!x->ng || x->g[x->ng - 1].site != site)
 			x->g[x->ng++] = (struct group){ .site = site, .first = i };
 		struct group *g = &x->g[x->ng - 1];
@@ -173,7 +166,7 @@ static void section(struct ctx *x, int cost, const char *title)
 			if (!hfp_cost_get(&d->c, cost))
 				break;
 			describe(f, cost, &d->c, 1, x->in->peak_valid);
-			uint32_t site_at = d->depth - 1 - (o->show_allocator && d->depth > 1);
+			uint32_t site_at = d->depth - 1 - d->alloc_frames;
 			for (uint32_t k = site_at; k-- > 0;)
 				print_frame(f, &x->s->frame[d->frames[k]], "    ");
 		}

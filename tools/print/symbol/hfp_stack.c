@@ -1,6 +1,7 @@
 /* hfp_stack.c: turns stack-tree nodes into displayed stacks: each distinct return address is
  * symbolized once (cached by module and address), pseudo-frames get their names, stacks are cut
- * at main or at a thread's start routine, and stacks that display the same are merged.
+ * at main or at a thread's start routine and below the allocation functions, and stacks that
+ * display the same are merged.
  *
  * Memory: interned strings and frames, one cache entry per distinct address, one merged stack per
  * distinct displayed stack. */
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "../core/hfp_mem.h"
+#include "hfp_allocfn.h"
 #include "hfp_stack.h"
 
 static const char *const pseudo_names[] = {
@@ -247,7 +249,7 @@ int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *con
 }
 
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
-			   const struct hfp_costs *c)
+			   uint32_t alloc_frames, const struct hfp_costs *c)
 {
 	int added;
 	struct d_ent *e = hfp_hash_put(&s->d_index, frames, depth * sizeof *frames, &added);
@@ -263,6 +265,7 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 	d->frames = hfp_reallocarray(NULL, depth, sizeof *frames);
 	memcpy(d->frames, frames, depth * sizeof *frames);
 	d->depth = depth;
+	d->alloc_frames = alloc_frames < depth ? alloc_frames : 0;
 	d->c = *c;
 	e->id = (uint32_t)s->nd++;
 }
@@ -272,8 +275,13 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	struct idvec v = { 0 };
 	int alloc;
 	expand(s, leaf, &v, &alloc);
-	size_t lo = (alloc && !s->show_allocator) ? 1 : 0; /* innermost kept */
-	size_t hi = v.n;                                     /* one past the outermost kept */
+	/* The allocator: the malloc pseudo-frame and the allocation functions that called it. */
+	size_t nalloc = alloc;
+	while (alloc && nalloc < v.n &&
+	       hfp_allocfn_match(s->frame[v.v[nalloc]].name, s->allocfns, s->nallocfns))
+		nalloc++;
+	size_t lo = s->show_allocator ? 0 : nalloc; /* innermost kept */
+	size_t hi = v.n;                            /* one past the outermost kept */
 	if (!s->above_main) {
 		/* Keep up to the outermost main (recursion into main keeps its inner copies), or else
 		 * cut below the innermost root. A truncation marker is the outermost element, so any
@@ -292,7 +300,7 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 			hi = root;
 	}
 	if (hi <= lo) /* nothing but the allocator: show it rather than an empty stack */
-		lo = 0, hi = v.n ? 1 : 0;
+		lo = 0, hi = v.n ? nalloc : 0;
 	uint32_t depth = (uint32_t)(hi - lo);
 	uint32_t *f = hfp_reallocarray(NULL, depth ? depth : 1, sizeof *f);
 	for (uint32_t i = 0; i < depth; i++)
@@ -301,7 +309,7 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 		f[0] = hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL);
 		depth = 1;
 	}
-	hfp_stacks_add_frames(s, f, depth, c);
+	hfp_stacks_add_frames(s, f, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
 	free(f);
 	free(v.v);
 }

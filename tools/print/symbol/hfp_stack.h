@@ -20,12 +20,20 @@ struct hfp_frame {
 };
 
 /* A displayed stack with merged costs. frames[0] is the root (outermost), frames[depth-1] the
- * leaf (the allocation site, or the allocator with --show-allocator). */
+ * leaf: the allocation site, or with --show-allocator the allocator, whose alloc_frames frames
+ * (the malloc pseudo-frame and the allocation functions above it) end the stack. */
 struct hfp_dstack {
 	uint32_t *frames;
 	uint32_t depth;
+	uint32_t alloc_frames;
 	struct hfp_costs c;
 };
+
+/* The frame of d where the program asked for memory. */
+static inline uint32_t hfp_dstack_site(const struct hfp_dstack *d)
+{
+	return d->frames[d->depth - 1 - d->alloc_frames];
+}
 
 struct hfp_nodesrc {
 	const struct hf_node *(*node)(void *ctx, uint32_t id);
@@ -38,6 +46,8 @@ struct hfp_stacks {
 	hfp_resolve_fn resolve;
 	void *resolve_ctx;
 	int above_main, show_allocator;
+	const char *const *allocfns; /* --allocator-frame patterns, beside the defaults */
+	size_t nallocfns;
 
 	struct hfp_strtab strings;
 	struct hfp_frame *frame;   /* by frame id */
@@ -62,9 +72,10 @@ int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *con
 /* Interns a frame (also used by tests). */
 uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
 			  const char *module);
-/* Adds a display stack given by frame ids, root first (tests and hfp_stacks_add). */
+/* Adds a display stack given by frame ids, root first, the last alloc_frames of them the
+ * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
-			   const struct hfp_costs *c);
+			   uint32_t alloc_frames, const struct hfp_costs *c);
 void hfp_stacks_free(struct hfp_stacks *s);
 /* The name shown for an allocator or truncation pseudo-frame code, or NULL. */
 const char *hfp_pseudo_name(uint64_t code);
