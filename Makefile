@@ -265,6 +265,16 @@ $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) $< -o $@
 
+# ctor_main: linked with a shared library whose constructor allocates (tests/progs/lib/).
+$(B)/tests/progs/lib/libctor_lib.so: tests/progs/lib/ctor_lib.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared $< -o $@
+$(B)/tests/progs/ctor_main: tests/progs/ctor_main.c $(B)/tests/progs/lib/libctor_lib.so
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) $< -L$(B)/tests/progs/lib -lctor_lib -Wl,-rpath,'$$ORIGIN/lib' -o $@
+
 # tests/unit/test_print_*.c test the analyser: they also link its objects (all but its main) and
 # libdw. tests/progs/inl_*.c are its inlining ground truth, so they are built optimised.
 PRINT_LIB_OBJ := $(filter-out %/hfp_main.o,$(PRINT_OBJ))

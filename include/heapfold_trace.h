@@ -71,6 +71,7 @@ enum hf_frame_pseudo {
 	HF_FRAME_LAST_ALLOCATOR = HF_FRAME_PVALLOC, /* codes 1 to this one name an allocator */
 	HF_FRAME_TRUNCATED_DEPTH = 16,  /* max depth reached */
 	HF_FRAME_TRUNCATED_NOINFO = 17, /* unwinding stopped in code without unwind tables */
+	HF_FRAME_BEFORE_START = 18,     /* allocated before the recorder started: callers unknown */
 };
 
 struct hf_symbol {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define HF_FORMAT_MAJOR 1
-#define HF_FORMAT_MINOR 0
+#define HF_FORMAT_MINOR 1 /* 1: pseudo-frame HF_FRAME_BEFORE_START */
 
 /* Chunk (gzip member) layout constants. */
 #define HF_CHUNK_HDR_SIZE 48      /* our header inside the gzip FEXTRA subfield */

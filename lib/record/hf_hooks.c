@@ -79,7 +79,7 @@ HF_INLINE int plain_enter(struct hf_tls *t)
 static HF_COLD void early_alloc(void *p, size_t size, unsigned kind)
 {
 	if (p)
-		hf_early_alloc(p, size, kind, hf_early_caller(__builtin_frame_address(0)));
+		hf_early_alloc(p, size, kind, __builtin_frame_address(0));
 }
 
 HF_INLINE void *plain_alloc(struct hf_tls *t, int m, unsigned kind, void *p, size_t size)
@@ -476,11 +476,17 @@ void hf_hooks_replay_early(void)
 		return;
 	hf_busy_enter(tb);
 	for (size_t i = 0; i < n && hf_rec_on(tb); i++) {
-		/* One frame, the caller; the truncated bit marks the stack as cut short. */
-		const uintptr_t ip = b[i].caller;
-		uint32_t node = hf_stack_node(tb, &ip, ip ? 1 : 0, b[i].kind | 1u << 8);
-		if (node)
-			put_alloc(tb, node, (const void *)b[i].ptr, b[i].size);
+		unsigned depth = b[i].n, key = b[i].key;
+		if (depth > hf_g.max_depth) {
+			depth = hf_g.max_depth;
+			key |= 1u << 8;
+		}
+		uint32_t node = hf_stack_node(tb, b[i].ips, depth, b[i].kind | key);
+		if (!node)
+			continue;
+		put_alloc(tb, node, (const void *)b[i].ptr, b[i].size);
+		if (b[i].freed)
+			put_free(tb, (const void *)b[i].ptr, __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED));
 	}
 	hf_busy_leave(tb);
 }

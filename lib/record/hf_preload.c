@@ -24,10 +24,14 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_early.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
 #include "hf_stats.h"
 #include "hf_thread.h"
+
+/* Constructors that run before ours allocate with their stacks unwound (hf_early.c). */
+const int hf_early_unwind = 1;
 
 /* Every member's libc prototype: musl has no pvalloc (we export glibc's, for programs that
  * expect it), and a redeclaration of the others is harmless. */

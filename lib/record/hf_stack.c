@@ -133,6 +133,8 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 			break;
 		}
 	}
+	if (!root && (key >> 9) & 1)
+		root = HF_FRAME_BEFORE_START;
 	if (!root && (key >> 8) & 1)
 		root = HF_FRAME_TRUNCATED_DEPTH;
 	if (!st.tab)

@@ -23,9 +23,14 @@
 #include <stdlib.h>
 
 #include "hf_base.h"
+#include "hf_early.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
 #include "hf_thread.h"
+
+/* Static glibc allocates before any constructor, where unwinding would harm libunwind's cache:
+ * such blocks keep only their caller (hf_early.c). */
+const int hf_early_unwind = 0;
 
 #define WRAP HF_EXPORT
 

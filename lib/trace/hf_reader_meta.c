@@ -164,7 +164,8 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 	if (parent > t->nnodes)
 		return "parent is not a node defined before it";
 	if (frame < HF_FRAME_MIN_ADDR) {
-		if (!is_allocator(frame) && frame != HF_FRAME_TRUNCATED_DEPTH && frame != HF_FRAME_TRUNCATED_NOINFO)
+		if (!is_allocator(frame) && frame != HF_FRAME_TRUNCATED_DEPTH && frame != HF_FRAME_TRUNCATED_NOINFO &&
+		    frame != HF_FRAME_BEFORE_START)
 			return "unknown pseudo-frame code";
 		if (!is_allocator(frame) && parent)
 			return "truncation pseudo-frame is not the outermost frame";

@@ -1,7 +1,7 @@
 # Callers of the libc functions that allocate (tests/link/link_callers.c): in every stack of
 # every link mode, the frames from main down to call_NAME are the program's real ones, and no
 # program frame appears inside libc's: a stack is either whole or cut at a libc function under
-# a "no unwind information" root (or, for static glibc's blocks from before main, "[truncated]"),
+# a "no unwind information" root (or, for static glibc's blocks from before main, "[before heapfold started]"),
 # never attributed to a wrong caller. In static musl programs
 # (a libc without unwind tables) heapfold finds the callers from the machine code
 # (lib/record/hf_recover.c; tests/unit/test_rec_x86.c checks its decoder against compiler-made unwind
@@ -28,7 +28,7 @@ for m in "${LINK_MODES[@]}"; do
 			else if (prog != "") inlibc = 1
 		  }
 		  if (prog != "" && prog !~ /^;main;call_twice(;call_twice)?;all;call_[a-z_]+$/) wrong = 1
-		  if (prog == "" && f[1] != "[no-unwind-info]" && f[1] != "[truncated]") wrong = 1
+		  if (prog == "" && f[1] != "[no-unwind-info]" && f[1] != "[before-start]") wrong = 1
 		  if (wrong) print $7 }')
 	expect_eq "$m: no stack with a wrong or misplaced program frame" "$bad" ""
 	if [[ $m == musl ]]; then

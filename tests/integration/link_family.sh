@@ -31,8 +31,8 @@ for m in "${LINK_MODES[@]}"; do
 	expect_eq "$m: failed" "$(summary "$t" failed)" 3
 	expect_eq "$m: threads" "$(summary "$t" threads)" 1
 	# Before the recorder's constructor, static glibc allocates 5 blocks (its loader data):
-	# recorded with their caller only, under a "[truncated]" root, and never freed.
-	early=$(stacks "$t" | awk '$7 ~ /^\[truncated\];/ { n += $2; l += $4 } END { print n + 0, l + 0 }')
+	# recorded with their caller only, under a "[before heapfold started]" root, and never freed.
+	early=$(stacks "$t" | awk '$7 ~ /^\[before-start\];/ { n += $2; l += $4 } END { print n + 0, l + 0 }')
 	case $m in
 	musl)
 		expect_eq "$m: realloc(p, 0) returns a block" "$(f realloc edge_cases allocs)" 1

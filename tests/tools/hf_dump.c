@@ -434,6 +434,7 @@ static const char *frame_text(struct symbolizer *z, uint32_t id)
 		snprintf(buf, sizeof buf, "%s",
 			 nd->frame == HF_FRAME_TRUNCATED_DEPTH	  ? "[truncated]"
 			 : nd->frame == HF_FRAME_TRUNCATED_NOINFO ? "[no-unwind-info]"
+			 : nd->frame == HF_FRAME_BEFORE_START     ? "[before-start]"
 								  : "[pseudo]");
 	} else if (!nd->module || !hf_trace_module(z->t, nd->module)) {
 		snprintf(buf, sizeof buf, "[0x%llx]", (unsigned long long)nd->frame);

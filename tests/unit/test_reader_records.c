@@ -46,7 +46,7 @@ static void test_header_fields_round_trip(void **state)
 	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
 	const struct hf_trace_info *in = hf_trace_info(t);
 	assert_int_equal(in->major, 1);
-	assert_int_equal(in->minor, 0);
+	assert_int_equal(in->minor, HF_FORMAT_MINOR);
 	assert_int_equal(in->pid, 4242);
 	assert_int_equal(in->ppid, 1);
 	assert_true(in->start_realtime_ns == UINT64_C(1700000000000000000));

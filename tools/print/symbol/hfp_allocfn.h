@@ -1,6 +1,6 @@
 /* hfp_allocfn.h: allocation functions above malloc (operator new, runtime and program wrappers):
  * frames a displayed stack drops, as it drops the malloc pseudo-frame, so that an allocation is
- * shown where the program asked for memory (docs/heapfold_print.md, "Allocation functions"). */
+ * shown where the program asked for memory (heapfold_print(1), ALLOCATION FUNCTIONS). */
 #ifndef HFP_ALLOCFN_H
 #define HFP_ALLOCFN_H
 

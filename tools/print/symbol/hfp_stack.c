@@ -24,6 +24,7 @@ static const char *const pseudo_names[] = {
 	[HF_FRAME_PVALLOC] = "pvalloc",
 	[HF_FRAME_TRUNCATED_DEPTH] = "[truncated]",
 	[HF_FRAME_TRUNCATED_NOINFO] = "[no unwind info]",
+	[HF_FRAME_BEFORE_START] = "[before heapfold started]",
 };
 
 const char *hfp_pseudo_name(uint64_t code)
@@ -52,6 +53,15 @@ static int is_root(const char *name)
 		if (strcmp(name, roots[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* Functions a stack keeps as its outermost frame: main, and the loader's function that runs
+ * the constructors of shared libraries (glibc's _dl_init, musl's do_init_fini), so that an
+ * allocation in a constructor reads "_dl_init;call_init;ctor" as main's read "main;f". */
+static int is_anchor(const char *name)
+{
+	return strcmp(name, "main") == 0 || strcmp(name, "_dl_init") == 0 ||
+	       strcmp(name, "do_init_fini") == 0;
 }
 
 /* ---- the indexes ---------------------------------------------------------------------------- */
@@ -283,15 +293,15 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	size_t lo = s->show_allocator ? 0 : nalloc; /* innermost kept */
 	size_t hi = v.n;                            /* one past the outermost kept */
 	if (!s->above_main) {
-		/* Keep up to the outermost main (recursion into main keeps its inner copies), or else
-		 * cut below the innermost root. A truncation marker is the outermost element, so any
-		 * cut removes it. */
+		/* Keep up to the outermost anchor, main or _dl_init (recursion into main keeps its
+		 * inner copies), or else cut below the innermost root. A truncation marker is the
+		 * outermost element, so any cut removes it. */
 		size_t root = SIZE_MAX, main_at = SIZE_MAX;
 		for (size_t i = lo; i < v.n; i++) {
 			const char *name = s->frame[v.v[i]].name;
 			if (root == SIZE_MAX && is_root(name))
 				root = i;
-			if (strcmp(name, "main") == 0)
+			if (is_anchor(name))
 				main_at = i;
 		}
 		if (main_at != SIZE_MAX && (root == SIZE_MAX || root > main_at))
