@@ -4,7 +4,7 @@
 # a rebuilt binary whose build-id no longer matches: refused with one warning.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
-need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_sym" "$HF_PROGS/inl_print" "$HF_PROGS/print_cxx" \
+need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_sym" "$HF_PROGS/inl_print" "$HF_PROGS/print_cxx" "$HF_PROGS/print_names" \
 	"$B/lib/libheapfold.so"
 T=$HF_TEST_TMP
 SYM_STACK="main;sym_outer;sym_middle;sym_leaf"
@@ -48,6 +48,12 @@ expect_eq "make_array<int>" "$(sum_matching "$T/cxx.txt" '^main;int\* ns::make_a
 expect_eq "make_array<double>" \
 	"$(sum_matching "$T/cxx.txt" '^main;double\* ns::make_array<double>\(unsigned long\)$')" 3
 expect_eq "ns::Pool::grow()" "$(sum_matching "$T/cxx.txt" '^main;ns::Pool::grow\(\)$')" 5
+
+# libc's functions by their public names: strdup, not __strdup or __GI___strdup.
+record "$T/names.gz" "$HF_PROGS/print_names"
+folded "$T/names.gz" "$T/names.txt"
+expect_eq "strdup by its public name" "$(count_of "$T/names.txt" "main;strdup")" 5
+expect_eq "no internal alias anywhere" "$(grep -c -e '__GI_' -e ';__strdup' "$T/names.txt")" 0
 
 # A stripped binary, its debug file in DIR/.build-id/xx/rest.debug.
 mkdir -p "$T/stripped" "$T/dbg"

@@ -1,9 +1,10 @@
 # Temporary allocations are counted per thread (tests/progs/print_threads.c): two threads
 # interleave 20000 malloc/free pairs each, and all 40000 pairs are temporary; thread stacks stop
-# at the thread's start routine.
+# at the thread's start routine; a start routine (or main) that allocates itself is a site with
+# no callers, and the report says so (tests/progs/print_root.c).
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
-need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_threads" "$B/lib/libheapfold.so"
+need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_threads" "$HF_PROGS/print_root" "$B/lib/libheapfold.so"
 
 t=$HF_TEST_TMP/threads.gz
 traced st out "$HF_TEST_TMP/err" "$t" "$HF_PROGS/print_threads"
@@ -26,4 +27,18 @@ if grep -q 'start_thread' "$HF_TEST_TMP/above.txt"; then
 else
 	echo "note: libc's start_thread has no name here (no libc debug files): root check skipped"
 fi
+
+r=$HF_TEST_TMP/root.gz
+traced st out "$HF_TEST_TMP/err" "$r" "$HF_PROGS/print_root"
+expect_eq "print_root: exit status" "$st" 0
+folded "$r" "$HF_TEST_TMP/root.txt"
+expect_eq "start routine as the site" "$(count_of "$HF_TEST_TMP/root.txt" root_worker)" 10
+expect_eq "main as the site" "$(count_of "$HF_TEST_TMP/root.txt" main)" 3
+"$HP" --no-progress "$r" -p 0 -T 0 -o "$HF_TEST_TMP/root.report"
+site_starts() { # NAME COUNT: the report's backtrace line for site NAME says it has no callers
+	grep -A3 -x "$1" "$HF_TEST_TMP/root.report" |
+		grep -qx "$2 calls with .* peak consumption, where the stack starts"
+}
+expect_true "report: root_worker is a site where the stack starts" site_starts root_worker 10
+expect_true "report: main is a site where the stack starts" site_starts main 3
 finish

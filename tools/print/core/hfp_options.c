@@ -52,6 +52,8 @@ void hfp_usage(FILE *f)
 	      "                               that called it: operator new, g_malloc, ...) innermost\n"
 	      "      --allocator-frame F      treat function F as an allocation function too (F* for\n"
 	      "                               a prefix; repeatable; the defaults: heapfold_print(1))\n"
+	      "      --raw-names              libc's internal names (__GI___strdup) as its symbol\n"
+	      "                               table has them, not the public name (strdup)\n"
 	      "Other:\n"
 	      "      --progress, --no-progress  progress on stderr (default: when it is a terminal)\n"
 	      "  -h, --help                   this help\n"
@@ -81,6 +83,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_ALLOC_FRAME,
+	OPT_RAW_NAMES,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +112,7 @@ static const struct option long_opts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "allocator-frame", required_argument, NULL, OPT_ALLOC_FRAME },
+	{ "raw-names", no_argument, NULL, OPT_RAW_NAMES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -239,6 +243,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 				return usage_error("--allocator-frame: '%s' would match every function", optarg);
 			push(&o->allocfns, &o->nallocfns, optarg);
 			break;
+		case OPT_RAW_NAMES: o->raw_names = 1; break;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:

@@ -28,6 +28,7 @@ struct hfp_options {
 	int show_allocator;     /* --show-allocator */
 	const char **allocfns;  /* --allocator-frame */
 	size_t nallocfns;
+	int raw_names;          /* --raw-names */
 	int progress;           /* -1 auto (stderr is a terminal), 0 off, 1 on */
 	int help, version;
 };

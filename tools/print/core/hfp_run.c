@@ -121,6 +121,7 @@ int hfp_run(const struct hfp_options *o)
 
 	struct hfp_modsrc ms = { trace_module, trace_symbols, r.read.t };
 	r.sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r.w);
+	hfp_symbolizer_raw_names(r.sym, o->raw_names);
 	hfp_stacks_init(&r.stacks);
 	r.stacks.nodes = (struct hfp_nodesrc){ trace_node, r.read.t };
 	r.stacks.resolve = hfp_symbolize;

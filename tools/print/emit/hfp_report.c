@@ -117,10 +117,12 @@ static double pct(uint64_t a, uint64_t b)
 }
 
 /* One line describing costs c for a section; `sub` selects the backtrace wording. */
+/* sub: 0 for a site's heading, 1 for one of its backtraces, 2 for a backtrace with no frame
+ * beyond the site (the site is where the stack starts: main, a thread's start routine). */
 static void describe(FILE *f, int section, const struct hfp_costs *c, int sub, int peak_valid)
 {
 	char a[32];
-	const char *end = sub ? " from:\n" : " from\n";
+	const char *end = sub == 2 ? ", where the stack starts\n" : sub ? " from:\n" : " from\n";
 	switch (section) {
 	case HFP_COST_ALLOCATIONS:
 		if (peak_valid)
@@ -165,8 +167,8 @@ static void section(struct ctx *x, int cost, const char *title)
 			const struct hfp_dstack *d = &x->s->d[m[shown]];
 			if (!hfp_cost_get(&d->c, cost))
 				break;
-			describe(f, cost, &d->c, 1, x->in->peak_valid);
 			uint32_t site_at = d->depth - 1 - d->alloc_frames;
+			describe(f, cost, &d->c, site_at ? 1 : 2, x->in->peak_valid);
 			for (uint32_t k = site_at; k-- > 0;)
 				print_frame(f, &x->s->frame[d->frames[k]], "    ");
 		}

@@ -71,6 +71,7 @@ struct hfp_symbolizer {
 	size_t nprefetch;
 	struct hfp_warnings *user_w;
 	struct hfp_warnings prefetch_w;
+	int raw_names; /* hfp_symbolizer_raw_names */
 };
 
 /* ---- files and build-ids -------------------------------------------------------------------- */
@@ -388,6 +389,53 @@ static const char *records_name(struct hfp_symbolizer *s, struct modstate *ms, u
 	return clean_name(s, sy->name);
 }
 
+/* How public a function symbol looks, lower is better: fewer leading underscores (glibc's
+ * strdup is a weak alias of __strdup), then global before weak before local, then shorter. */
+static uint64_t publicness(const GElf_Sym *sym, const char *name)
+{
+	unsigned bind = GELF_ST_BIND(sym->st_info);
+	uint64_t b = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	uint64_t u = strspn(name, "_");
+	return u << 40 | b << 32 | (uint64_t)strcspn(name, "@");
+}
+
+/* A libc's internal alias (glibc's __GI___strdup, __strdup, _IO_new_fopen) replaced by the public
+ * name at the same address (strdup, fopen), as a user would write it: the function symbol at
+ * the start of the function that holds a with the best publicness. Only names starting with
+ * '_' are looked at; --raw-names keeps them all. */
+static const char *public_name(struct hfp_symbolizer *s, struct modstate *ms, uint64_t a, const char *name)
+{
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	if (s->raw_names || name[0] != '_' || !dwfl_module_addrinfo(ms->mod, a, &off, &sym, NULL, NULL, NULL))
+		return name;
+	GElf_Addr start = a - off;
+	const char *best = NULL;
+	uint64_t best_score = UINT64_MAX;
+	int n = dwfl_module_getsymtab(ms->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sy;
+		GElf_Addr addr;
+		const char *nm = dwfl_module_getsym_info(ms->mod, i, &sy, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sy.st_info);
+		if (!nm || !*nm || addr != start || (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		uint64_t score = publicness(&sy, nm);
+		if (score < best_score)
+			best = nm, best_score = score;
+	}
+	if (!best || best_score >= publicness(&sym, name))
+		return name; /* nothing more public than what we have */
+	char plain[256]; /* without a symbol version: pthread_create@GLIBC_2.2.5 */
+	size_t len = strcspn(best, "@");
+	if (best[len] && len < sizeof plain) {
+		memcpy(plain, best, len);
+		plain[len] = 0;
+		best = hfp_intern(&s->names, plain);
+	}
+	return clean_name(s, best);
+}
+
 static size_t resolve_dwarf(struct hfp_symbolizer *s, struct modstate *ms, uint64_t a,
 			    struct hfp_srcframe *out, size_t max)
 {
@@ -432,6 +480,8 @@ static size_t resolve_dwarf(struct hfp_symbolizer *s, struct modstate *ms, uint6
 		const char *name = die_name(s, &scopes[i]);
 		if (!name && tag != DW_TAG_inlined_subroutine)
 			name = symtab_name(s, ms, a);
+		if (name && tag != DW_TAG_inlined_subroutine)
+			name = public_name(s, ms, a, name);
 		out[k++] = (struct hfp_srcframe){ name ? name : "[unknown]", at_file, at_line, module };
 		if (tag != DW_TAG_inlined_subroutine)
 			break; /* the function that holds the code: outermost */
@@ -518,7 +568,7 @@ size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct h
 			return k;
 		const char *n = symtab_name(s, ms, a);
 		if (n) {
-			out[0] = (struct hfp_srcframe){ n, NULL, 0, ms->m->path };
+			out[0] = (struct hfp_srcframe){ public_name(s, ms, a, n), NULL, 0, ms->m->path };
 			Dwfl_Line *ln = dwfl_module_getsrc(ms->mod, a);
 			int line = 0;
 			if (ln)
@@ -569,4 +619,9 @@ void hfp_symbolizer_free(struct hfp_symbolizer *s)
 	free(s->mods);
 	hfp_strtab_free(&s->names);
 	free(s);
+}
+
+void hfp_symbolizer_raw_names(struct hfp_symbolizer *s, int on)
+{
+	s->raw_names = on;
 }

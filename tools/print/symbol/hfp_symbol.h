@@ -43,6 +43,9 @@ size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct h
  * hfp_symbolize (or hfp_symbolizer_free) waits for it. The module source must stay readable
  * from any thread until then. */
 void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n);
+/* 1: libc's internal aliases (__GI___strdup, _IO_new_fopen) are shown as the symbol table has
+ * them, not replaced by the public name at the same address (--raw-names). */
+void hfp_symbolizer_raw_names(struct hfp_symbolizer *s, int on);
 void hfp_symbolizer_free(struct hfp_symbolizer *s);
 /* Reads the GNU build-id of an ELF file. Returns its length (0 if none), -1 if unreadable. */
 long hfp_file_build_id(const char *path, uint8_t *out, size_t cap);
