@@ -143,6 +143,9 @@ size_t hf_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format
 void hf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set by whoever reads HEAPFOLD_QUIET (hf_options.c): 1 silences hf_warn. */
 extern int hf_fmt_quiet;
+/* Called at start: hf_warn writes only while descriptor 2 is the file it is now (silent if it
+ * is closed now, or is closed or replaced later). */
+void hf_fmt_claim_stderr(void);
 
 /* --- operating system primitives (hf_os.c) -------------------------------------------------- */
 

@@ -3,6 +3,7 @@
  * writes with write(2). Supports %s %c %d %i %u %x %% with the l, ll and z modifiers. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hf_base.h"
@@ -117,9 +118,37 @@ size_t hf_fmt(char *buf, size_t cap, const char *fmt, ...)
 
 int hf_fmt_quiet;
 
+/* The standard error found at start (hf_fmt_claim_stderr): 0 unknown, 1 known, -1 closed. */
+static int err_state;
+static dev_t err_dev;
+static ino_t err_ino;
+
+void hf_fmt_claim_stderr(void)
+{
+	struct stat st;
+	if (fstat(2, &st) != 0) {
+		err_state = -1;
+		return;
+	}
+	err_dev = st.st_dev;
+	err_ino = st.st_ino;
+	err_state = 1;
+}
+
+/* Whether descriptor 2 is still the standard error found at start. A program may close it and
+ * open one of its own files there (daemons, a program that reuses the number for data): our
+ * line must never land in the program's file. */
+static int stderr_is_ours(void)
+{
+	struct stat st;
+	if (err_state == 0)
+		return 1;
+	return err_state > 0 && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino;
+}
+
 void hf_warn(const char *fmt, ...)
 {
-	if (hf_fmt_quiet)
+	if (hf_fmt_quiet || !stderr_is_ours())
 		return;
 	int err = errno;
 	char buf[1024];

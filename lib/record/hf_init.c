@@ -257,6 +257,7 @@ void hf_rec_start(unsigned link_mode)
 	initialised = 1;
 	int mode = t->mode;
 	t->mode = HF_MODE_INSIDE;
+	hf_fmt_claim_stderr();
 	hf_options_init();
 	hf_g.link_mode = link_mode;
 	hf_g.pid = getpid();

@@ -55,6 +55,7 @@ static struct {
 	ino_t ino;
 	int dead; /* failed or closed: nothing more is written */
 	char path[4096];
+	char abspath[4096]; /* path from the root, to reopen it after a chdir */
 	uint32_t meta_seq;
 	uint64_t chunks, threads;
 	struct hf_counts tot;
@@ -193,6 +194,11 @@ int hf_writer_open(const char *path, int alternatives)
 	w.fd = fd;
 	w.dev = st.st_dev;
 	w.ino = st.st_ino;
+	char cwd[4096];
+	if (w.path[0] == '/' || !getcwd(cwd, sizeof cwd))
+		hf_fmt(w.abspath, sizeof w.abspath, "%s", w.path);
+	else
+		hf_fmt(w.abspath, sizeof w.abspath, "%s/%s", cwd, w.path);
 	w.dead = 0;
 	w.meta_seq = 0;
 	w.chunks = w.threads = 0;
@@ -224,13 +230,38 @@ static int fd_is_ours(void)
 	return w.fd >= 0 && fstat(w.fd, &st) == 0 && st.st_dev == w.dev && st.st_ino == w.ino;
 }
 
+/* The program closed our descriptor (closefrom, close_range, a daemon closing everything) or
+ * dup2'ed over it: open the trace again by its path, without following a symlink and without
+ * creating anything, and go on only if it is the same file (same device and inode), at its end.
+ * The old number is the program's now: never written to or closed. 0 or -1. */
+static int reopen(void)
+{
+	int fd = open(w.abspath, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_dev != w.dev || st.st_ino != w.ino) {
+		close(fd);
+		return -1;
+	}
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (hi >= 0) {
+		close(fd);
+		fd = hi;
+	}
+	w.fd = fd;
+	hf_warn("the program closed or replaced the descriptor of trace %s; reopened it", w.path);
+	return 0;
+}
+
 /* File lock held. The descriptor is checked first (see fd_is_ours). */
 static int write_member(const void *p, size_t n)
 {
 	if (w.dead)
 		return -1;
-	if (!fd_is_ours()) {
-		fail("the program closed or replaced its file descriptor");
+	if (!fd_is_ours() && reopen() < 0) {
+		fail("the program closed or replaced its file descriptor, and the file cannot be "
+		     "opened again as the same file");
 		return -1;
 	}
 	int err = hf_os_write_all(w.fd, p, n);

@@ -1,12 +1,14 @@
 # Trouble with the trace's output never changes what the program does, and never touches the
 # program's own files: the program's output, files and exit status are what they are without
-# heapfold, the recorder says one line on stderr and stops, and what it wrote stays readable.
+# heapfold, the recorder says one line on stderr, and what it wrote stays readable.
 #
 # 1. The program takes the descriptor away (tests/progs/crash_fds.c): closes every descriptor
 #    and opens its own files under the same numbers, dup2()s over it, leaves stdio data to be
 #    flushed after the exit handlers, forks a child that uses the number, execs a program that
 #    does. Its files must hold exactly what it wrote (no trace bytes, nothing read away), its
 #    descriptors must stay open (the recorder never closes a number that is no longer its own).
+#    The recorder opens the trace again by its path and the trace is complete
+#    (tests/integration/rec_closefds.sh checks that nothing is lost).
 # 2. The file size limit (ulimit -f, 512 KiB) is reached mid-run: no SIGXFSZ death, the trace
 #    stops at the limit and reads back (truncated, incomplete) with the chunks that fitted.
 # 3. The output is on a read-only file system, a full one, or a directory the user cannot write
@@ -36,6 +38,18 @@ readable() {
 	expect_true "$1: heapfold_print says it is incomplete" grep -q incomplete "$2.print.err"
 }
 
+# complete WHAT TRACE: the trace reads back whole; heapfold_print reads it without a warning
+complete() {
+	local st
+	expect_eq "$1: the trace reads back, complete" "$(summary "$2" complete)" 1
+	set +e
+	"$B/bin/heapfold_print" "$2" >/dev/null 2>"$2.print.err"
+	st=$?
+	set -e
+	expect_eq "$1: heapfold_print exit status" "$st" 0
+	expect_eq "$1: heapfold_print says nothing" "$(cat "$2.print.err")" ""
+}
+
 # ---- 1. the descriptor taken away ----------------------------------------------------------
 for mode in closeall dup2 stdio fork exec reuse; do
 	d=$HF_TEST_TMP/fd-$mode
@@ -56,8 +70,8 @@ for mode in closeall dup2 stdio fork exec reuse; do
 	exec) expect_eq "$mode: the new program wrote through the number" "$(cat "$d/out")" exec ;;
 	*) expect_true "$mode: the program's file holds exactly its data" cmp -s "$data" "$d/out" ;;
 	esac
-	one_line "$mode" "$d/err" "closed or replaced its file descriptor"
-	readable "$mode" "$d/trace.gz"
+	one_line "$mode" "$d/err" "closed or replaced the descriptor of trace trace.gz; reopened it"
+	complete "$mode" "$d/trace.gz"
 done
 
 # ---- 2. the file size limit ----------------------------------------------------------------
