@@ -40,7 +40,7 @@
 
 /* Sizes, chosen by measurement (docs/performance.md and the commit messages that changed them). */
 #define HF_BUF_SIZE (1u << 20)  /* raw event bytes per thread before a chunk is cut */
-#define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: TIME + EPOCH +
+#define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: 2 TIME + EPOCH +
 				 * REALLOC (83 bytes) + FREE_LAST (1 byte), rounded up */
 #define HF_CACHE_N 1024         /* per-thread stack cache entries (power of two) */
 #define HF_DEPTH_LIMIT 1024     /* largest HEAPFOLD_MAX_DEPTH */

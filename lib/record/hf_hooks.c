@@ -116,20 +116,46 @@ HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 	return hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8 | trusted << 16);
 }
 
-/* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. */
+/* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. (The
+ * clock only moves forward; a thread's T may be ahead of it after an exact time, below.) */
 HF_INLINE uint8_t *prep(struct hf_thread *tb)
 {
 	if (hf_unlikely(tb->pos > tb->lim))
 		hf_thread_full(tb);
 	uint64_t now = hf_load(&hf_g.clock);
-	if (hf_unlikely(now != tb->T))
+	if (hf_unlikely(now > tb->T))
 		hf_thread_tick(tb, now);
 	return tb->pos;
 }
 
-HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
+/* Blocks of this size or more are stamped with the exact time rather than the background
+ * thread's coarse clock (SAMPLE_MS, 10 ms; later when that thread is late): such a block is
+ * what usually sets the heap's peak, whose time a user reads. One clock_gettime (about 20 ns
+ * through the vDSO) beside an allocation that costs microseconds (glibc maps blocks of 128 KiB
+ * and more by default). */
+#define HF_EXACT_TIME_SIZE (64u << 10)
+
+static HF_COLD void exact_time(struct hf_thread *tb)
+{
+	uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
+	if (now > tb->T)
+		hf_thread_tick(tb, now);
+}
+
+/* prep for an allocation of size bytes. */
+HF_INLINE uint8_t *prep_alloc(struct hf_thread *tb, size_t size)
 {
 	uint8_t *q = prep(tb);
+	if (hf_unlikely(size >= HF_EXACT_TIME_SIZE)) {
+		exact_time(tb); /* prep left room for one TIME record beside the event */
+		q = tb->pos;
+	}
+	return q;
+}
+
+HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
+{
+	uint8_t *q = prep_alloc(tb, size);
 	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
 	if (hf_unlikely(r > tb->C)) { /* another thread freed since we last looked */
 		q = hf_enc_epoch(q, r - tb->C);
@@ -329,7 +355,7 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 	} else {
 		uint32_t node = stack_node(tb, kind);
 		if (node) {
-			uint8_t *q = prep(tb);
+			uint8_t *q = prep_alloc(tb, size);
 			uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
 			uint64_t o = (uint64_t)(uintptr_t)old;
 			if (r < e + 1)

@@ -2,7 +2,7 @@
 # values for every cost type, the size and temporary filters, report totals, histogram, SVG.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
-need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_costs" "$B/lib/libheapfold.so"
+need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_costs" "$HF_PROGS/print_peak_time" "$B/lib/libheapfold.so"
 
 # fold NAME OPTIONS...: folded stacks of the trace into $HF_TEST_TMP/NAME.txt, checked
 fold() {
@@ -87,4 +87,15 @@ expect_true "SVG tooltip" grep -q '<title>big_leak (200,000 bytes, ' "$s"
 if command -v python3 >/dev/null; then
 	expect_true "SVG parses as XML" python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$s"
 fi
+
+# The peak's time is the event's own (tests/progs/print_peak_time.c: 50 MiB after a 25 ms
+# sleep), not the background thread's 10 ms clock, which read 0.020s or even 0.000s there.
+pt=$HF_TEST_TMP/peak_time.gz
+traced st out "$HF_TEST_TMP/err" "$pt" "$HF_PROGS/print_peak_time"
+expect_eq "peak time: exit status" "$st" 0
+elapsed_ms=$(( ${out#elapsed_us=} / 1000 ))
+line=$("$HP" --no-progress "$pt" -a 0 -p 0 -T 0 | grep '^peak heap memory consumption:')
+expect_true "peak time: '$line' is 50.00M at a time of at least ${elapsed_ms} ms" \
+	awk -v l="$line" -v min="$elapsed_ms" 'BEGIN { n = split(l, w, " "); t = w[n]; sub(/s$/, "", t)
+		exit !(w[5] == "50.00M" && t * 1000 >= min && t * 1000 < min + 1000) }'
 finish
