@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # make demo: profile examples/preload/wordcount under heapfold and leave a trace, a report,
-# folded stacks and a flame graph in build/demo/.
+# folded stacks and flame graphs in build/demo/ (one of each README example), then print a
+# summary that fits on a screen.
 set -euo pipefail
 B=${B:-build}
 out=$B/demo
 mkdir -p "$out"
 cc -O1 -g -fno-omit-frame-pointer examples/preload/wordcount.c -o "$out/wordcount"
 rm -f "$out"/heapfold.wordcount.*.gz
-(cd "$out" && ../bin/heapfold -q -o heapfold.wordcount.%p.gz ./wordcount 300000)
+(cd "$out" && ../bin/heapfold -q -o heapfold.wordcount.%p.gz ./wordcount 300000 >/dev/null)
 trace=$(ls -t "$out"/heapfold.wordcount.*.gz | head -n 1)
 print=$B/bin/heapfold_print
-"$print" "$trace" >"$out/report.txt"
-"$print" "$trace" -F "$out/stacks.txt"
-"$print" "$trace" --temporary -F "$out/stacks-temporary.txt"
-"$print" "$trace" --flamegraph-cost-type leaked --svg "$out/heap-leaked.svg"
-"$print" "$trace" --svg "$out/heap.svg"
+p() { "$print" --no-progress "$trace" "$@"; }
+p -l 1 -o "$out/report.txt"
+p -F "$out/stacks.txt"
+p --temporary --min-size 1K -F "$out/stacks-temporary-1k.txt"
+p --flamegraph-cost-type leaked --svg "$out/heap-leaked.svg"
+p --svg "$out/heap.svg"
+
 echo
-sed -n '1,25p' "$out/report.txt"
-echo "..."
+echo "heapfold demo: ./wordcount 300000 under heapfold"
 echo
-echo "heapfold demo: in $out/"
-echo "  trace             $(basename "$trace")   (heapfold_print $trace)"
-echo "  report            report.txt"
-echo "  folded stacks     stacks.txt, stacks-temporary.txt   (flamegraph.pl stacks.txt > heap.svg)"
-echo "  flame graphs      heap.svg (allocations), heap-leaked.svg (leaked bytes)"
+p -a 1 -p 1 -T 0 -l 0 -n 2 -s 0 2>/dev/null | sed -n '/^MOST CALLS/,$p' | grep -v '^  in ' | cat -s
+echo
+echo "Files in $out/:"
+echo "  $(basename "$trace")   the trace: heapfold_print $trace"
+echo "  report.txt                 the whole report, with leaks (-l 1)"
+echo "  stacks.txt                 folded stacks: flamegraph.pl --colors mem stacks.txt > heap.svg"
+echo "  stacks-temporary-1k.txt    temporary allocations of 1 KiB or more"
+echo "  heap.svg, heap-leaked.svg  flame graphs of allocations and of leaked bytes"

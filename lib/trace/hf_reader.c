@@ -223,7 +223,8 @@ int hf_trace_open(const char *path, hf_trace **out)
 	if (!t->nchunks && (rc = hf__warn(t, "trace holds no complete chunk")) < 0)
 		return rc;
 	if (!t->info.complete &&
-	    (rc = hf__warn(t, "trace incomplete: no clean-exit record (the process was killed or crashed)")) < 0)
+	    (rc = hf__warn(t, "trace incomplete: no clean-exit record (the process may still be "
+			      "running, or it was killed or crashed)")) < 0)
 		return rc;
 	return HF_TRACE_OK;
 }

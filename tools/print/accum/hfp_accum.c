@@ -288,6 +288,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 	uint64_t seq = a->tseq[slot]++;
 	uint64_t index = a->alloc_index++;
 	int unit = (ev->flags & HF_EVF_UNIT) != 0;
+	a->units += unit;
 
 	if (a->classify_only) {
 		if (unit) {
@@ -299,11 +300,15 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 			a->duplicates++;
 		return;
 	}
-	if (ev->size < a->min_size || ev->size > a->max_size)
+	if (ev->size < a->min_size || ev->size > a->max_size) {
+		a->filtered_size++;
 		return;
+	}
 	uint32_t si = stat_for(a, ev->node);
-	if (si == UINT32_MAX)
+	if (si == UINT32_MAX) {
+		a->filtered_function++;
 		return;
+	}
 	if (a->temporary_only && a->tempmap && !get_bit(a, index))
 		return; /* the pre-pass says it will not be temporary */
 	struct hfp_stat *st = &a->stats[si];

@@ -69,6 +69,8 @@ struct hfp_accum {
 	uint64_t peak_bytes, peak_time_ns;
 	uint64_t tick, peak_tick;
 	uint64_t alloc_index; /* every allocation event, counted or not */
+	uint64_t units;       /* of which allocated and freed at once (HF_EVF_UNIT) */
+	uint64_t filtered_size, filtered_function; /* allocations --min/max-size, --filter-bt-function removed */
 	uint64_t frees, unmatched_frees, duplicates;
 	uint64_t peak_rss;
 	uint64_t last_time_ns;

@@ -66,16 +66,23 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void show_progress(const struct hfp_accum *a, const struct hf_trace_info *info, const char *pass)
+/* "reading: N events (P%), R events/s". The percentage counts what the clean-exit record
+ * totals count: allocations and frees, the free of an allocation freed at once included. */
+static void show_progress(const struct hfp_accum *a, const struct hf_trace_info *info, const char *pass,
+			  double secs)
 {
-	char n[32];
-	fprintf(stderr, "\r" HFP_NAME ": reading%s: %s events", pass, hfp_group_digits(a->events, n, sizeof n));
+	char n[32], rate[32];
+	fprintf(stderr, "\r\033[K" HFP_NAME ": reading%s: %s events", pass,
+		hfp_group_digits(a->events, n, sizeof n));
 	if (info->complete) {
 		uint64_t total = info->close.allocations + info->close.frees;
-		uint64_t done = a->alloc_index + a->frees + a->unmatched_frees;
+		uint64_t done = a->alloc_index + a->units + a->frees + a->unmatched_frees;
 		if (total && done <= total)
 			fprintf(stderr, " (%d%%)", (int)(done * 100 / total));
 	}
+	if (secs > 0)
+		fprintf(stderr, ", %s events/s",
+			hfp_group_digits((uint64_t)((double)a->events / secs), rate, sizeof rate));
 	fflush(stderr);
 }
 
@@ -84,17 +91,18 @@ int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass)
 	const struct hf_trace_info *info = hf_trace_info(r->t);
 	struct hf_event ev;
 	int rc;
-	double next = r->progress ? now_s() + 0.25 : 0;
+	double start = r->progress ? now_s() : 0, next = start + 0.25;
 	while ((rc = hf_trace_next(r->t, &ev)) == HF_TRACE_OK) {
 		hfp_accum_event(a, &ev);
 		/* A clock read every 64K events costs nothing measurable. */
 		if (r->progress && (a->events & 0xffff) == 0 && now_s() >= next) {
-			show_progress(a, info, pass);
+			show_progress(a, info, pass, now_s() - start);
 			next = now_s() + 0.25;
 		}
 	}
-	if (r->progress)
-		fputs("\r\033[K", stderr);
+	if (r->progress && rc >= 0) /* the last state, 100% for a complete trace; the next phase
+				     * overwrites it, hfp_progress_end clears it */
+		show_progress(a, info, pass, now_s() - start);
 	if (rc < 0)
 		return trace_failed(r->path, r->t, rc);
 	return HFP_EXIT_OK;
@@ -104,4 +112,20 @@ void hfp_read_close(struct hfp_read *r)
 {
 	hf_trace_close(r->t);
 	r->t = NULL;
+}
+
+void hfp_progress_phase(int on, const char *what)
+{
+	if (!on)
+		return;
+	fprintf(stderr, "\r\033[K" HFP_NAME ": %s", what);
+	fflush(stderr);
+}
+
+void hfp_progress_end(int on)
+{
+	if (!on)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
 }

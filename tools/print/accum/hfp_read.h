@@ -26,4 +26,9 @@ void hfp_read_warnings(struct hfp_read *r, struct hfp_warnings *w);
 int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass);
 void hfp_read_close(struct hfp_read *r);
 
+/* Progress (when on): a phase after reading ("symbolizing 1,234 stacks", "writing
+ * stacks.txt"), overwriting the line; the line cleared at the end of the run. */
+void hfp_progress_phase(int on, const char *what);
+void hfp_progress_end(int on);
+
 #endif

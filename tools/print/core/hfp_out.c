@@ -59,6 +59,8 @@ int hfp_out_close(struct hfp_out *o)
 	else if (fclose(o->f) != 0 && !err)
 		err = errno ? errno : EIO;
 	o->f = NULL;
+	if (err == EPIPE && o->is_stdout)
+		return HFP_EXIT_OK; /* the reader had enough (| head): not an error, as for cat */
 	if (err) {
 		fprintf(stderr, HFP_NAME ": write error on %s: %s\n", o->name, strerror(err));
 		return HFP_EXIT_OUTPUT;

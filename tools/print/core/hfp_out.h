@@ -20,7 +20,8 @@ int hfp_out_open(struct hfp_out *o, const char *path);
  * closes, as the tool's last write to it. A caller that runs hfp_main more than once (tests, the
  * fuzzer) sets its own stream here; hfp_out_close then flushes it but leaves it open. */
 extern FILE *hfp_stdout;
-/* Returns HFP_EXIT_OK or HFP_EXIT_OUTPUT (message printed). */
+/* Returns HFP_EXIT_OK or HFP_EXIT_OUTPUT (message printed). A pipe on standard output that its
+ * reader closed (heapfold_print ... | head) is not an error: HFP_EXIT_OK, nothing printed. */
 int hfp_out_close(struct hfp_out *o);
 /* Closes and removes a file this run created (used when the run fails before writing it). */
 void hfp_out_discard(struct hfp_out *o);

@@ -2,7 +2,9 @@
  * accumulator (accum/; twice when --temporary needs a peak), symbolize the stacks that cost
  * something (symbol/), write the outputs (emit/). It wires the stages to the trace reader and to
  * each other and owns what they share. */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -14,8 +16,10 @@
 #include "../symbol/hfp_stack.h"
 #include "../symbol/hfp_symbol.h"
 #include "hfp_base.h"
+#include "hfp_buf.h"
 #include "hfp_cost.h"
 #include "hfp_mem.h"
+#include "hfp_num.h"
 #include "hfp_options.h"
 #include "hfp_out.h"
 #include "hfp_run.h"
@@ -89,6 +93,36 @@ static int prepass(struct run *r, uint8_t **map, size_t *bits)
 	return rc;
 }
 
+/* An export with nothing in it says why, in one line: an empty stacks file otherwise reaches
+ * flamegraph.pl, which fails with "No stack counts found". With filters, how many allocations
+ * each one removed. The report shows its zeros itself. */
+static void say_if_empty(const struct hfp_options *o, const struct hfp_accum *a, int exports)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < a->nstats && !total; i++)
+		total = hfp_cost_get(&a->stats[i].c, o->cost);
+	if (total || !exports)
+		return;
+	const char *cost = hfp_cost_names[o->cost];
+	if (!hfp_options_filtered(o)) {
+		fprintf(stderr, HFP_NAME ": nothing to show for cost %s: %s\n", cost,
+			a->alloc_index ? "no allocation of the trace has that cost" : "the trace has no allocation");
+		return;
+	}
+	struct hfp_buf b = { 0 };
+	hfp_buf_printf(&b, "of %" PRIu64 " allocations", a->alloc_index);
+	if (o->min_size || o->max_size != UINT64_MAX)
+		hfp_buf_printf(&b, ", the size filter removed %" PRIu64, a->filtered_size);
+	if (o->nfunctions)
+		hfp_buf_printf(&b, ", --filter-bt-function removed %" PRIu64, a->filtered_function);
+	if (o->temporary_only)
+		hfp_buf_printf(&b, ", %" PRIu64 " were not temporary",
+			       a->alloc_index - a->filtered_size - a->filtered_function - a->allocations);
+	fprintf(stderr, HFP_NAME ": nothing to show for cost %s: the filters left nothing (%s)\n", cost,
+		hfp_buf_str(&b));
+	hfp_buf_free(&b);
+}
+
 /* ---- the pipeline --------------------------------------------------------------------------- */
 
 /* Every module the trace names: their debug information loads while the events are read. The
@@ -112,6 +146,9 @@ int hfp_run(const struct hfp_options *o)
 		hfp_outputs_discard(&r.out);
 		return rc;
 	}
+	/* A report on the terminal shows the warnings at its top: not on stderr as well. */
+	r.w.quiet = r.out.want_report && r.out.report.is_stdout && isatty(STDOUT_FILENO) &&
+		    isatty(STDERR_FILENO);
 	rc = hfp_read_open(&r.read, o->trace, r.progress);
 	if (rc) {
 		hfp_outputs_discard(&r.out);
@@ -152,12 +189,21 @@ int hfp_run(const struct hfp_options *o)
 	if (rc == HFP_EXIT_OK) {
 		hfp_read_warnings(&r.read, &r.w);
 		hfp_accum_finish(&a);
+		hfp_progress_end(r.progress);
+		say_if_empty(o, &a, r.out.exports);
 		/* -> symbolize the stacks that cost something */
+		char what[96], n1[32], n2[32];
 		for (size_t i = 0; i < a.nstats; i++) {
+			if (r.progress && (i & 0x3fff) == 0) {
+				snprintf(what, sizeof what, "symbolizing: %s of %s stacks",
+					 hfp_group_digits(i, n1, sizeof n1), hfp_group_digits(a.nstats, n2, sizeof n2));
+				hfp_progress_phase(r.progress, what);
+			}
 			const struct hfp_costs *c = &a.stats[i].c;
 			if (c->allocations || c->leaked || c->peak || c->temporary)
 				hfp_stacks_add(&r.stacks, a.stats[i].node, c);
 		}
+		hfp_progress_phase(r.progress, "writing");
 		/* -> emit */
 		struct hfp_emit_in in = {
 			.opt = o,
@@ -168,6 +214,7 @@ int hfp_run(const struct hfp_options *o)
 			.peak_valid = !o->temporary_only || map != NULL,
 		};
 		rc = hfp_outputs_write(&r.out, &in);
+		hfp_progress_end(r.progress);
 	} else {
 		hfp_outputs_discard(&r.out);
 	}

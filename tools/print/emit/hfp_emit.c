@@ -18,21 +18,19 @@ static const struct hfp_emitter *const emitters[] = {
 };
 #define NEMITTERS (sizeof emitters / sizeof emitters[0])
 
-static int to_stdout(const char *path)
-{
-	return path && strcmp(path, "-") == 0;
-}
-
 int hfp_outputs_open(struct hfp_outputs *x, const struct hfp_options *o)
 {
 	memset(x, 0, sizeof *x);
 	x->out = hfp_calloc(NEMITTERS, sizeof *x->out);
-	int machine_on_stdout = 0;
+	int exports = 0;
 	for (size_t i = 0; i < NEMITTERS; i++)
-		machine_on_stdout |= to_stdout(emitters[i]->path(o));
-	/* The report shares standard output with nothing: it moves to -o or is left out. */
+		exports |= emitters[i]->path(o) != NULL;
+	/* The report is written when asked for with -o (-o - for standard output), or when no
+	 * other output is: an export (-F stacks.txt) does not also flood the terminal with the
+	 * report, as heaptrack_print's does. */
 	const char *report = hfp_emitter_report.path(o);
-	x->want_report = report || !machine_on_stdout;
+	x->want_report = report || !exports;
+	x->exports = exports;
 	int rc = HFP_EXIT_OK;
 	if (x->want_report)
 		rc = hfp_out_open(&x->report, report);
@@ -58,8 +56,10 @@ static int close_output(struct hfp_out *out, int write_failed)
 {
 	int err = errno;
 	const char *name = out->name;
+	int on_stdout = out->is_stdout;
 	int rc = hfp_out_close(out);
-	if (write_failed && rc == HFP_EXIT_OK) { /* the error did not stick to the stream */
+	if (write_failed && rc == HFP_EXIT_OK && !(on_stdout && err == EPIPE)) {
+		/* the error did not stick to the stream */
 		fprintf(stderr, HFP_NAME ": write error on %s: %s\n", name, strerror(err ? err : EIO));
 		rc = HFP_EXIT_OUTPUT;
 	}

@@ -51,6 +51,7 @@ struct hfp_outputs {
 	struct hfp_out report;
 	struct hfp_out *out; /* one per emitter of the list, in its order */
 	int want_report;
+	int exports; /* outputs besides the report were asked for */
 };
 
 /* Opens every output asked for, before the trace is read, so a bad path fails fast. Returns

@@ -183,9 +183,11 @@ static void section(struct ctx *x, int cost, const char *title)
 		if (others) {
 			char a[32];
 			if (cost == HFP_COST_PEAK || cost == HFP_COST_LEAKED)
-				fprintf(f, "  and %s from %zu other places\n", hb(hfp_cost_get(&rest, cost), a), others);
+				fprintf(f, "  and %s from %zu other place%s\n", hb(hfp_cost_get(&rest, cost), a), others,
+					others == 1 ? "" : "s");
 			else
-				fprintf(f, "  and %" PRIu64 " from %zu other places\n", hfp_cost_get(&rest, cost), others);
+				fprintf(f, "  and %" PRIu64 " from %zu other place%s\n", hfp_cost_get(&rest, cost),
+					others, others == 1 ? "" : "s");
 		}
 		fputc('\n', f);
 	}
