@@ -110,6 +110,15 @@ HF_DECL int hf_stats(hf_stats_t *out);
  * code path. Returns HF_OK or HF_ENOTAVAIL. */
 HF_DECL int hf_stats_reset_peak(void);
 
+/* Writes the statistics above in Prometheus's text exposition format (HELP and TYPE lines;
+ * heapfold_heap_bytes, heapfold_heap_peak_bytes, heapfold_heap_blocks,
+ * heapfold_allocations_total, heapfold_frees_total, heapfold_allocated_bytes_total, each with
+ * labels exe and pid) into buf, at most len bytes with the terminating NUL, for a service that
+ * serves /metrics itself. Returns the length of the whole text (as snprintf: a result >= len
+ * means it was cut), or HF_EINVAL (buf NULL with len > 0) or HF_ENOTAVAIL. The peak line is left
+ * out where the peak is not tracked (see hf_stats). docs/production.md. */
+HF_DECL int hf_metrics_format(char *buf, size_t len);
+
 #ifdef HF_WEAK
 /* Wrappers that make weak references safe to call: hf_version() is 0 and the others return
  * HF_ENOTAVAIL when the symbol is absent. */
@@ -120,6 +129,7 @@ HF_DECL int hf_stats_reset_peak(void);
 #define hf_mark(l) (hf_mark ? (hf_mark)(l) : HF_ENOTAVAIL)
 #define hf_stats(o) (hf_stats ? (hf_stats)(o) : HF_ENOTAVAIL)
 #define hf_stats_reset_peak() (hf_stats_reset_peak ? (hf_stats_reset_peak)() : HF_ENOTAVAIL)
+#define hf_metrics_format(b, l) (hf_metrics_format ? (hf_metrics_format)(b, l) : HF_ENOTAVAIL)
 #endif
 
 #ifdef __cplusplus

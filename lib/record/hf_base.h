@@ -119,6 +119,8 @@ enum hf_opt {
 	HF_OPT_QUIET,     /* 0/1: no warnings at all on stderr */
 	HF_OPT_DISABLE,   /* 0/1: do not start recording at program start */
 	HF_OPT_PEAK,      /* -1 (unset): decided by hf_stats_init; 0/1: peak tracked or not */
+	HF_OPT_METRICS,   /* string: Prometheus textfile to keep up to date (hf_metrics.c) */
+	HF_OPT_METRICS_INTERVAL, /* ms between rewrites of that file */
 	HF_OPT_COUNT
 };
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */

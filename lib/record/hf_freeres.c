@@ -1,4 +1,7 @@
-/* hf_freeres.c: at the process's exit, asks the C++ runtime to free what it keeps until then.
+/* hf_freeres.c: the process's own exit: the C++ runtime's exit-time frees, the end of the
+ * trace, the last metrics.
+ *
+ * At the process's exit we ask the C++ runtime to free what it keeps until then.
  *
  * libstdc++ allocates an emergency pool for exceptions (72,704 bytes in GCC 12) in a
  * constructor and never frees it: every C++ program would report it as leaked. libstdc++ has
@@ -10,6 +13,7 @@
  * resolves it when libstdc++ is loaded with the program; a static program has it when its
  * exception support (eh_alloc.o) is linked in, which is where the pool lives. */
 #include "hf_init.h"
+#include "hf_metrics.h"
 
 extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
 
@@ -19,4 +23,5 @@ void hf_rec_exit_process(int status)
 	if (freeres && hf_load(&hf_g.state) == HF_STATE_ON)
 		freeres(); /* its free is recorded like any other */
 	hf_rec_exit(status);
+	hf_metrics_exit();
 }

@@ -22,6 +22,7 @@
 #include "hf_base.h"
 #include "hf_bg.h"
 #include "hf_early.h"
+#include "hf_metrics.h"
 #include "hf_fork.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
@@ -275,6 +276,7 @@ void hf_rec_start(unsigned link_mode)
 #ifdef __GLIBC__
 	on_exit(on_exit_cb, NULL);
 #endif
+	hf_metrics_start();
 	int start = auto_start();
 	/* Without following, children must not inherit our preload (they may use another libc)
 	 * nor, when we record, our options (HEAPFOLD_OUTPUT names our file). A disabled program

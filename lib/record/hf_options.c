@@ -21,6 +21,10 @@
  *                       same as HEAPFOLD_OUTPUT set to the empty string
  *   HEAPFOLD_PEAK       1: track the heap's peak for hf_stats, 0: do not (default: tracked
  *                       when the program can call hf_stats; hf_stats.c)
+ *   HEAPFOLD_METRICS    a file kept up to date with the heap's statistics in Prometheus's text
+ *                       format, for node_exporter's textfile collector (hf_metrics.c; ignored
+ *                       in a setuid or setgid program)
+ *   HEAPFOLD_METRICS_INTERVAL  seconds between rewrites of that file (default 15; "500ms")
  *
  * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
  * time); a bad value gives one warning naming the value and the default used instead. */
@@ -34,7 +38,7 @@
 
 extern char **environ;
 
-enum kind { K_STR, K_UINT, K_MS, K_BOOL, K_ENUM };
+enum kind { K_STR, K_UINT, K_MS, K_SEC, K_BOOL, K_ENUM }; /* K_SEC: a time, bare numbers in s */
 
 struct desc {
 	const char *name;
@@ -53,6 +57,8 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_QUIET] = { "QUIET", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_DISABLE] = { "DISABLE", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_PEAK] = { "PEAK", K_BOOL, -1, 0, 1, NULL }, /* -1: automatic */
+	[HF_OPT_METRICS] = { "METRICS", K_STR, 0, 0, 0, NULL },
+	[HF_OPT_METRICS_INTERVAL] = { "METRICS_INTERVAL", K_SEC, 15000, 100, 86400000, NULL },
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
@@ -112,7 +118,8 @@ static int parse(const struct desc *d, const char *s, size_t n, long *out)
 		}
 		return -1;
 	case K_UINT:
-	case K_MS: {
+	case K_MS:
+	case K_SEC: {
 		unsigned long long v = 0;
 		size_t i = 0;
 		if (n == 0)
@@ -124,11 +131,13 @@ static int parse(const struct desc *d, const char *s, size_t n, long *out)
 		}
 		if (i == 0)
 			return -1;
-		if (d->kind == K_MS && i < n) {
+		if (d->kind != K_UINT && i < n) {
 			if (word_is(s + i, n - i, "s"))
 				v *= 1000;
 			else if (!word_is(s + i, n - i, "ms"))
 				return -1;
+		} else if (d->kind == K_SEC) {
+			v *= 1000;
 		} else if (i < n) {
 			return -1;
 		}
@@ -170,9 +179,12 @@ static void init_one(enum hf_opt o)
 	if (d->kind == K_STR) {
 		/* A setuid or setgid program (secure execution) must not create files where its
 		 * caller says: the path from the environment is refused, the default used. */
-		if (o == HF_OPT_OUTPUT && getauxval(AT_SECURE)) {
-			hf_warn("%s ignored in a setuid/setgid program; writing %s instead", env,
-				d->def_str);
+		if ((o == HF_OPT_OUTPUT || o == HF_OPT_METRICS) && getauxval(AT_SECURE)) {
+			if (d->def_str)
+				hf_warn("%s ignored in a setuid/setgid program; writing %s instead", env,
+					d->def_str);
+			else
+				hf_warn("%s ignored in a setuid/setgid program", env);
 			return;
 		}
 		str_value[o] = raw;
@@ -250,6 +262,8 @@ size_t hf_opt_text(enum hf_opt o, char *buf, size_t cap)
 					: value[o] == HF_UNWIND_CHECK ? "libunwind-check" : "libunwind");
 	case K_BOOL:
 		return hf_fmt(buf, cap, "%s", value[o] < 0 ? "auto" : value[o] ? "1" : "0");
+	case K_SEC:
+		return hf_fmt(buf, cap, "%ldms", value[o]);
 	default:
 		return hf_fmt(buf, cap, "%ld", value[o]);
 	}

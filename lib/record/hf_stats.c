@@ -126,10 +126,12 @@ static void thread_exit(void *arg)
 /* Whether anything in this process can read the peak. */
 static int peak_wanted(void)
 {
-	static const char *const api[] = { "hf_stats", "hf_stats_reset_peak", NULL };
+	static const char *const api[] = { "hf_stats", "hf_stats_reset_peak", "hf_metrics_format", NULL };
 	long opt = hf_opt(HF_OPT_PEAK);
 	if (opt >= 0)
 		return (int)opt;
+	if (*hf_opt_str(HF_OPT_METRICS))
+		return 1; /* heapfold_heap_peak_bytes */
 	return hf_g.link_mode == HF_LINK_STATIC || hf_imports_any(api);
 }
 
