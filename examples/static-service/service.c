@@ -16,6 +16,8 @@
  *   GET key         -> VALUE value | NONE
  *   DEL key         -> OK | NONE
  *   STATS           -> heap: current=BYTES peak=BYTES allocs=N (from hf_stats)
+ *   METRICS         -> the heap's metrics in Prometheus's text format (hf_metrics_format),
+ *                      several lines, then a line "END"
  *   QUIT            -> BYE, and the service exits (cleanly: the trace is complete)
  * Connections are served one at a time; a connection ends at end of input. */
 #include <arpa/inet.h>
@@ -190,6 +192,14 @@ static int handle(char *line, char *out, size_t cap)
 				 (unsigned long long)s.total_allocs);
 		else
 			snprintf(out, cap, "heap: no statistics (heapfold not linked)\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "METRICS")) {
+		int n = hf_metrics_format(out, cap - 4);
+		if (n < 0 || (size_t)n >= cap - 4)
+			snprintf(out, cap, "ERR no metrics (heapfold not linked, or too long)\n");
+		else
+			strcat(out, "END\n");
 		return 0;
 	}
 	if (!arg) {

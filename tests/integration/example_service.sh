@@ -39,6 +39,10 @@ client() {
 	printf 'STATS\n' >&3
 	read -r -t 5 r <&3
 	echo "${r%%=*}"
+	printf 'METRICS\n' >&3
+	while read -r -t 5 r <&3 && [[ $r != END ]]; do
+		echo "$r" >>"$HF_TEST_TMP/metrics.txt"
+	done
 	printf 'QUIT\n' >&3
 	read -r -t 5 r <&3
 	echo "$r"
@@ -86,6 +90,11 @@ expect_eq "replies" "$(tr '\n' ' ' <<<"$replies")" "OK VALUE w99 OK heap: curren
 wait_kvd
 expect_eq "exit status" "$kvd_status" 0
 check_trace "kvd" "$t"
+# METRICS: hf_metrics_format's text, at that point 100 values kept and the pool's 2 buffers
+# (check_trace: 100 leaked values and 2 pool buffers, freed at exit).
+expect_true "METRICS: heapfold_heap_blocks" grep -Eq '^heapfold_heap_blocks\{exe="kvd",pid="[0-9]+"\} [0-9]+$' \
+	"$HF_TEST_TMP/metrics.txt"
+expect_eq "METRICS: six metrics" "$(grep -c '^# TYPE heapfold_' "$HF_TEST_TMP/metrics.txt")" 6
 
 # Symbolized by heapfold_print from the binary, then from the trace's own SYMBOLS.
 "$HP" "$t" -F "$HF_TEST_TMP/with.txt" >/dev/null 2>&1
