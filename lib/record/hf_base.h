@@ -121,6 +121,8 @@ enum hf_opt {
 	HF_OPT_PEAK,      /* -1 (unset): decided by hf_stats_init; 0/1: peak tracked or not */
 	HF_OPT_METRICS,   /* string: Prometheus textfile to keep up to date (hf_metrics.c) */
 	HF_OPT_METRICS_INTERVAL, /* ms between rewrites of that file */
+	HF_OPT_SAMPLE_BYTES, /* mean bytes between sampled allocations; 0: all (hf_sample.c) */
+	HF_OPT_SAMPLE_SEED,  /* 0: from the clock; else the samplers' fixed seed (tests) */
 	HF_OPT_COUNT
 };
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */

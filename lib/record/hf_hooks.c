@@ -27,6 +27,7 @@
 #include "hf_events.h"
 #include "hf_base.h"
 #include "hf_early.h"
+#include "hf_sample.h"
 #include "hf_hooks.h"
 #include "hf_recover.h"
 #include "hf_stack.h"
@@ -198,13 +199,21 @@ HF_INLINE void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned ki
 {
 	hf_stat_alloc(t, p, size);
 	if (hf_likely(hf_rec_on(tb))) {
+		/* Sampling: most allocations stop here (failures are always recorded). */
+		if (hf_unlikely(hf_sample_rate) && p && !hf_sample_take(tb, size)) {
+			end(t, tb);
+			return p;
+		}
 		int err = errno;
 		uint32_t node = stack_node(tb, kind);
 		if (hf_likely(node)) {
-			if (hf_likely(p != NULL))
+			if (hf_likely(p != NULL)) {
 				put_alloc(tb, node, p, size);
-			else
+				if (hf_unlikely(hf_sample_rate))
+					hf_sample_add((uintptr_t)p);
+			} else {
 				put_failed(tb, node, size);
+			}
 		}
 		errno = err;
 	}
@@ -316,6 +325,8 @@ void hf_free(void *p)
 	hf_stat_free(t, p, hf_stat_usable(t, p));
 	if (hf_unlikely(!hf_rec_on(tb))) {
 		hf_real.free(p);
+	} else if (hf_unlikely(hf_sample_rate) && !hf_sample_forget((uintptr_t)p)) {
+		hf_real.free(p); /* sampling: not a sampled block, nothing to record */
 	} else if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end &&
 		   hf_load(&hf_E.v) == tb->C) {
 		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
@@ -340,6 +351,28 @@ void hf_free(void *p)
 
 /* realloc and reallocarray: old != NULL, recording on. e is taken before the real call (the free
  * half's key), r read after it (the allocation half's). */
+/* A REALLOC record: old freed (e: taken before the real call), p allocated with size bytes. */
+HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void *p, size_t size, uint64_t e)
+{
+	uint8_t *q = prep_alloc(tb, size);
+	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
+	uint64_t o = (uint64_t)(uintptr_t)old;
+	if (r < e + 1)
+		r = e + 1; /* cannot happen: E only grows and we added 1 */
+	const struct hf_ev_realloc rec = { node, size, hf_delta(o, tb->P), hf_delta(a, o), e - tb->C,
+					   r - (e + 1) };
+	q = hf_enc_realloc(q, &rec);
+	tb->C = r;
+	tb->P = a;
+	tb->last_ptr = a;
+	tb->last_end = q;
+	tb->pos = q;
+	tb->records++;
+	tb->n_alloc++;
+	tb->n_free++;
+	tb->bytes += size;
+}
+
 HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
 			 size_t size)
 {
@@ -354,25 +387,8 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 			put_failed(tb, node, size);
 	} else {
 		uint32_t node = stack_node(tb, kind);
-		if (node) {
-			uint8_t *q = prep_alloc(tb, size);
-			uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
-			uint64_t o = (uint64_t)(uintptr_t)old;
-			if (r < e + 1)
-				r = e + 1; /* cannot happen: E only grows and we added 1 */
-			const struct hf_ev_realloc rec = { node, size, hf_delta(o, tb->P), hf_delta(a, o),
-							   e - tb->C, r - (e + 1) };
-			q = hf_enc_realloc(q, &rec);
-			tb->C = r;
-			tb->P = a;
-			tb->last_ptr = a;
-			tb->last_end = q;
-			tb->pos = q;
-			tb->records++;
-			tb->n_alloc++;
-			tb->n_free++;
-			tb->bytes += size;
-		}
+		if (node)
+			put_realloc(tb, node, old, p, size, e);
 	}
 	errno = err;
 	return p;
@@ -381,6 +397,41 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 static inline void *realloc_call(unsigned kind, void *old, size_t m, size_t n)
 {
 	return kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
+}
+
+/* realloc of old (not NULL) while sampling, recording on. Its halves are sampled apart: the
+ * free of old is recorded if old was sampled, the new block if the countdown takes it; one
+ * REALLOC record when both are. */
+static HF_COLD void *realloc_sampled(struct hf_thread *tb, unsigned kind, void *old, size_t m,
+				     size_t n, size_t size)
+{
+	/* Out of the set before the call, which may free old and let another thread have it. */
+	int was = hf_sample_forget((uintptr_t)old);
+	uint64_t e = was ? __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED) : 0;
+	void *p = realloc_call(kind, old, m, n);
+	int err = errno;
+	if (!p && HF_REALLOC_ZERO_FREES && size == 0) {
+		if (was)
+			put_free(tb, old, e); /* glibc freed old and returned NULL */
+	} else if (!p) {
+		if (was)
+			hf_sample_add((uintptr_t)old); /* failed: old stays, and stays sampled */
+		uint32_t node = stack_node(tb, kind);
+		if (node)
+			put_failed(tb, node, size);
+	} else {
+		uint32_t node = hf_sample_take(tb, size) ? stack_node(tb, kind) : 0;
+		if (node && was)
+			put_realloc(tb, node, old, p, size, e);
+		else if (was)
+			put_free(tb, old, e);
+		else if (node)
+			put_alloc(tb, node, p, size);
+		if (node)
+			hf_sample_add((uintptr_t)p);
+	}
+	errno = err;
+	return p;
 }
 
 /* The statistics of a realloc of old (not NULL) that returned p; u: old's usable size. */
@@ -429,7 +480,9 @@ HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 		return finish_alloc(t, tb, kind, realloc_call(kind, old, m, n), size);
 	size_t u = hf_stat_usable(t, old);
 	void *p;
-	if (hf_rec_on(tb)) {
+	if (hf_rec_on(tb) && hf_unlikely(hf_sample_rate)) {
+		p = realloc_sampled(tb, kind, old, m, n, size);
+	} else if (hf_rec_on(tb)) {
 		p = realloc_rec(tb, kind, old, m, n, size);
 	} else {
 		p = realloc_call(kind, old, m, n);
@@ -495,8 +548,9 @@ void hf_hooks_replay_early(void)
 	const struct hf_early_block *b;
 	size_t n = hf_early_take(&b);
 	struct hf_tls *t = &hf_tls;
-	if (!n)
-		return;
+	if (!n || hf_sample_rate)
+		return; /* sampling: blocks of before the start were not sampled, their frees will not
+			 * be recorded either */
 	struct hf_thread *tb = t->tb;
 	if (!tb && !(tb = hf_thread_attach(t)))
 		return;

@@ -23,6 +23,7 @@
 #include "hf_bg.h"
 #include "hf_early.h"
 #include "hf_metrics.h"
+#include "hf_sample.h"
 #include "hf_fork.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
@@ -241,6 +242,7 @@ static void child_reinit(void)
 {
 	pthread_mutex_init(&api_lock, NULL);
 	hf_stats_fork_child();
+	hf_sample_fork_child();
 }
 
 /* Whether recording starts by itself: unless HEAPFOLD_DISABLE=1, or HEAPFOLD_OUTPUT set to the
@@ -269,6 +271,7 @@ void hf_rec_start(unsigned link_mode)
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
 	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
+	int sampling_ok = hf_sample_init() == 0;
 	hf_modules_find_exe();
 	hf_recover_init();
 	hf_stats_init();
@@ -277,7 +280,7 @@ void hf_rec_start(unsigned link_mode)
 	on_exit(on_exit_cb, NULL);
 #endif
 	hf_metrics_start();
-	int start = auto_start();
+	int start = auto_start() && sampling_ok;
 	/* Without following, children must not inherit our preload (they may use another libc)
 	 * nor, when we record, our options (HEAPFOLD_OUTPUT names our file). A disabled program
 	 * passes HEAPFOLD_DISABLE on, so that linked children stay quiet too. */

@@ -25,6 +25,9 @@
  *                       format, for node_exporter's textfile collector (hf_metrics.c; ignored
  *                       in a setuid or setgid program)
  *   HEAPFOLD_METRICS_INTERVAL  seconds between rewrites of that file (default 15; "500ms")
+ *   HEAPFOLD_SAMPLE_BYTES  record about one allocation per this many bytes allocated (K, M, G
+ *                       suffixes; hf_sample.c); 0, the default: every allocation
+ *   HEAPFOLD_SAMPLE_SEED   the samplers' seed, for reproducible runs (default 0: from the clock)
  *
  * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
  * time); a bad value gives one warning naming the value and the default used instead. */
@@ -38,7 +41,8 @@
 
 extern char **environ;
 
-enum kind { K_STR, K_UINT, K_MS, K_SEC, K_BOOL, K_ENUM }; /* K_SEC: a time, bare numbers in s */
+/* K_SEC: a time, bare numbers in seconds; K_SIZE: bytes, with K, M or G (1024-based) */
+enum kind { K_STR, K_UINT, K_MS, K_SEC, K_SIZE, K_BOOL, K_ENUM };
 
 struct desc {
 	const char *name;
@@ -59,6 +63,8 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_PEAK] = { "PEAK", K_BOOL, -1, 0, 1, NULL }, /* -1: automatic */
 	[HF_OPT_METRICS] = { "METRICS", K_STR, 0, 0, 0, NULL },
 	[HF_OPT_METRICS_INTERVAL] = { "METRICS_INTERVAL", K_SEC, 15000, 100, 86400000, NULL },
+	[HF_OPT_SAMPLE_BYTES] = { "SAMPLE_BYTES", K_SIZE, 0, 0, 0x7fffffff, NULL },
+	[HF_OPT_SAMPLE_SEED] = { "SAMPLE_SEED", K_UINT, 0, 0, 0x7fffffff, NULL },
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
@@ -119,7 +125,8 @@ static int parse(const struct desc *d, const char *s, size_t n, long *out)
 		return -1;
 	case K_UINT:
 	case K_MS:
-	case K_SEC: {
+	case K_SEC:
+	case K_SIZE: {
 		unsigned long long v = 0;
 		size_t i = 0;
 		if (n == 0)
@@ -131,7 +138,18 @@ static int parse(const struct desc *d, const char *s, size_t n, long *out)
 		}
 		if (i == 0)
 			return -1;
-		if (d->kind != K_UINT && i < n) {
+		if (d->kind == K_SIZE && i < n) {
+			unsigned shift = 0;
+			if (word_is(s + i, n - i, "k") || word_is(s + i, n - i, "kb") || word_is(s + i, n - i, "kib"))
+				shift = 10;
+			else if (word_is(s + i, n - i, "m") || word_is(s + i, n - i, "mb") || word_is(s + i, n - i, "mib"))
+				shift = 20;
+			else if (word_is(s + i, n - i, "g") || word_is(s + i, n - i, "gb") || word_is(s + i, n - i, "gib"))
+				shift = 30;
+			else
+				return -1;
+			v <<= shift;
+		} else if (d->kind != K_UINT && d->kind != K_SIZE && i < n) {
 			if (word_is(s + i, n - i, "s"))
 				v *= 1000;
 			else if (!word_is(s + i, n - i, "ms"))

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_sample.h"
 #include "hf_thread.h"
 #include "hf_unwind.h"
 #include "hf_writer.h"
@@ -261,6 +262,7 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
 	chunk_reset(tb);
 	hf_unwind_thread_init(tb);
+	hf_sample_thread_init(tb);
 	append_thread_start(tb);
 	hf_store_rel(&tb->state, HF_TB_LIVE);
 	hf_busy_leave(tb);

@@ -46,6 +46,8 @@ struct hf_thread {
 	uint8_t *last_end; /* pos right after the last ALLOC/REALLOC of this chunk, NULL if none */
 	uint64_t last_ptr; /* its pointer: a free of it at pos == last_end is a FREE_LAST */
 	uint64_t C, T, P;  /* the decoder's registers (format.md 2), as of pos */
+	int64_t sample_left;  /* HEAPFOLD_SAMPLE_BYTES: bytes until the next sample (hf_sample.h) */
+	uint64_t sample_rng;
 	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
 	int flush_req;     /* another thread wants, or holds, this buffer (HF_REQ_*) */
 	uint32_t records;  /* records in the current chunk */

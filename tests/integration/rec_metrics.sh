@@ -3,7 +3,7 @@
 # rewritten while the program runs and at exit, read by Prometheus's own parser (Debian's
 # python3-prometheus-client), and its numbers at exit equal the trace's: live blocks = leaked
 # blocks, allocations, frees, bytes asked for; live bytes = the program's own count (usable sizes).
-# Also without any trace (HEAPFOLD_OUTPUT empty): the production configuration.
+# Also without any trace (HEAPFOLD_OUTPUT empty): the production configuration; and sampled.
 . tests/lib/hftest.sh
 . tests/integration/link_lib.bash
 need "$HF_DUMP"
@@ -58,6 +58,18 @@ for m in "${LINK_MODES[@]}"; do
 	expect_eq "$m, no trace: exit status" "$st" 0
 	expect_eq "$m, no trace: the program's checks" "$(head -n 1 <<<"$out")" "link_metrics: ok"
 	expect_eq "$m, no trace: heap_blocks at exit" "$(metric "$f" heapfold_heap_blocks)" \
+		"$(sed -n 's/.*exit_blocks=\([0-9]*\).*/\1/p' <<<"$out")"
+
+	# Sampling records few allocations; the statistics stay exact.
+	rm -f "$f"
+	set +e
+	out=$(HEAPFOLD_OUTPUT=$T/$m-sampled.gz HEAPFOLD_SAMPLE_BYTES=64K HEAPFOLD_METRICS=$f \
+		HEAPFOLD_METRICS_INTERVAL=100ms GT_METRICS_FILE=$f "$p" 2>"$T/$m.err")
+	st=$?
+	set -e
+	expect_eq "$m, sampled: exit status" "$st" 0
+	expect_eq "$m, sampled: the program's exact checks" "$(head -n 1 <<<"$out")" "link_metrics: ok"
+	expect_eq "$m, sampled: heap_blocks at exit" "$(metric "$f" heapfold_heap_blocks)" \
 		"$(sed -n 's/.*exit_blocks=\([0-9]*\).*/\1/p' <<<"$out")"
 done
 finish

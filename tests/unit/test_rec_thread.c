@@ -111,6 +111,11 @@ void hf_unwind_thread_init(struct hf_thread *tb)
 	tb->stack_lo = tb->stack_hi = 0;
 }
 
+void hf_sample_thread_init(struct hf_thread *tb)
+{
+	(void)tb; /* this test records every event */
+}
+
 /* --- owners: append like the hooks ------------------------------------------------------------- */
 
 #define OWNERS 8

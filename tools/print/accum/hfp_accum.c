@@ -21,6 +21,7 @@
  * filters only choose what is shown). --temporary is known only at free time: counts are then
  * deferred to the free, and live/peak need the pre-pass bitmap (classify_only), which the
  * pipeline makes with a first pass over the trace (core/hfp_run.c). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,10 @@ struct live_ent {
 	uint64_t ptr;   /* the key */
 	uint64_t size;
 	uint64_t seq;   /* the thread's allocation number */
-	uint64_t index; /* global allocation number (pre-pass bitmap) */
+	union {
+		uint64_t index; /* global allocation number (pre-pass bitmap) */
+		uint64_t mult;  /* a sampled trace's: how many allocations this one stands for */
+	};
 	uint32_t stat;  /* stat index, or UINT32_MAX in the pre-pass */
 	uint32_t thread; /* the allocating thread's slot (thread_slot) */
 };
@@ -177,28 +181,29 @@ static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 }
 
 /* Out of line: only -H needs it, and inlined it would weigh on every allocation's path. */
-static __attribute__((noinline)) void hist_count(struct hfp_accum *a, uint64_t size)
+static __attribute__((noinline)) void hist_count(struct hfp_accum *a, uint64_t size, uint64_t n)
 {
 	int added;
 	struct hfp_size_count *e = hfp_hash_put64(&a->hist, size, &added);
 	if (added)
 		e->count = 0;
-	e->count++;
+	e->count += n;
 }
 
-static inline void hist_add(struct hfp_accum *a, uint64_t size)
+static inline void hist_add(struct hfp_accum *a, uint64_t size, uint64_t n)
 {
 	if (a->want_histogram)
-		hist_count(a, size);
+		hist_count(a, size, n);
 }
 
-static inline void count_alloc(struct hfp_accum *a, struct hfp_stat *st, uint64_t size)
+/* n allocations of size bytes (n > 1: one sampled allocation standing for n). */
+static inline void count_alloc(struct hfp_accum *a, struct hfp_stat *st, uint64_t size, uint64_t n)
 {
-	st->c.allocations++;
-	st->c.bytes += size;
-	a->allocations++;
-	a->bytes += size;
-	hist_add(a, size);
+	st->c.allocations += n;
+	st->c.bytes += size * n;
+	a->allocations += n;
+	a->bytes += size * n;
+	hist_add(a, size, n);
 }
 
 static void count_temporary(struct hfp_accum *a, struct hfp_stat *st)
@@ -207,8 +212,9 @@ static void count_temporary(struct hfp_accum *a, struct hfp_stat *st)
 	a->temporary++;
 }
 
-/* Changes a stack's live bytes by +size (sign > 0) or -size, keeping the peak (see top). */
-static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size, int sign,
+/* Changes a stack's live bytes by +size (sign > 0) or -size and its live blocks by n, keeping
+ * the peak (see top). */
+static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size, uint64_t n, int sign,
 			uint64_t time_ns)
 {
 	if (st->last_tick <= a->peak_tick)
@@ -217,9 +223,9 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 	st->last_tick = a->tick;
 	if (sign > 0) {
 		st->live += size;
-		st->live_count++;
+		st->live_count += n;
 		a->live_bytes += size;
-		a->live_count++;
+		a->live_count += n;
 		if (a->live_bytes > a->peak_bytes) {
 			a->peak_bytes = a->live_bytes;
 			a->peak_tick = a->tick;
@@ -227,9 +233,9 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 		}
 	} else {
 		st->live -= size;
-		st->live_count--;
+		st->live_count -= n;
 		a->live_bytes -= size;
-		a->live_count--;
+		a->live_count -= n;
 	}
 }
 
@@ -258,7 +264,7 @@ static int get_bit(const struct hfp_accum *a, uint64_t i)
  * at most threshold other allocations since. */
 static int is_temporary(struct hfp_accum *a, const struct live_ent *e, uint32_t slot)
 {
-	if ((e->thread & ~LIVE_COUNTED) != slot)
+	if (a->sample_rate || (e->thread & ~LIVE_COUNTED) != slot)
 		return 0;
 	uint64_t now = a->tseq[slot]; /* allocations made so far by the thread */
 	return now - e->seq - 1 <= a->threshold;
@@ -275,11 +281,29 @@ static void release(struct hfp_accum *a, const struct live_ent *e, int temporary
 	int deferred = a->temporary_only && !a->tempmap;
 	if (temporary) {
 		if (deferred)
-			count_alloc(a, st, e->size);
+			count_alloc(a, st, e->size, 1);
 		count_temporary(a, st);
 	}
+	uint64_t n = a->sample_rate ? e->mult : 1;
 	if (e->thread & LIVE_COUNTED)
-		live_change(a, st, e->size, -1, time_ns);
+		live_change(a, st, e->size * n, n, -1, time_ns);
+}
+
+/* A sampled trace (HEAPFOLD_SAMPLE_BYTES=R): an allocation of s bytes was recorded with
+ * probability 1 - exp(-s/R), so it stands for w = 1/(1 - exp(-s/R)) allocations on average
+ * (the unbiased estimator of pprof's heap profiles). It is counted as floor(w) or floor(w) + 1
+ * at random, with the fraction as probability: unbiased, and reproducible (a fixed seed). */
+static uint64_t multiplicity(struct hfp_accum *a, uint64_t size)
+{
+	if (!a->sample_rate || size == 0)
+		return 1;
+	double w = 1.0 / -expm1(-(double)size / (double)a->sample_rate), f = floor(w);
+	uint64_t z = (a->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	double u = (double)(z >> 11) / 9007199254740992.0;
+	return (uint64_t)f + (u < w - f);
 }
 
 static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
@@ -295,7 +319,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 			set_bit(a, index);
 			return;
 		}
-		struct live_ent e = { ev->ptr, ev->size, seq, index, UINT32_MAX, slot }, old;
+		struct live_ent e = { ev->ptr, ev->size, seq, { index }, UINT32_MAX, slot }, old;
 		if (live_put(&a->live, &e, &old))
 			a->duplicates++;
 		return;
@@ -313,21 +337,23 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 		return; /* the pre-pass says it will not be temporary */
 	struct hfp_stat *st = &a->stats[si];
 	int deferred = a->temporary_only && !a->tempmap;
+	uint64_t n = multiplicity(a, ev->size);
 
 	if (unit) {
-		count_alloc(a, st, ev->size);
-		count_temporary(a, st);
+		count_alloc(a, st, ev->size, n);
+		if (!a->sample_rate)
+			count_temporary(a, st);
 		if (!deferred) { /* it was live for an instant: it may be the peak */
-			live_change(a, st, ev->size, +1, ev->time_ns);
-			live_change(a, st, ev->size, -1, ev->time_ns);
+			live_change(a, st, ev->size * n, n, +1, ev->time_ns);
+			live_change(a, st, ev->size * n, n, -1, ev->time_ns);
 		}
 		return;
 	}
 	if (!deferred) {
-		count_alloc(a, st, ev->size);
-		live_change(a, st, ev->size, +1, ev->time_ns);
+		count_alloc(a, st, ev->size, n);
+		live_change(a, st, ev->size * n, n, +1, ev->time_ns);
 	}
-	struct live_ent e = { ev->ptr, ev->size, seq, index, si,
+	struct live_ent e = { ev->ptr, ev->size, seq, { a->sample_rate ? n : index }, si,
 			      slot | (deferred ? 0 : LIVE_COUNTED) }, old;
 	if (live_put(&a->live, &e, &old)) {
 		/* The same address live twice: a damaged trace. Release the older block as a

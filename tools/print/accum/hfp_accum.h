@@ -36,6 +36,8 @@ struct hfp_accum {
 	uint64_t threshold;          /* --temporary-threshold */
 	int temporary_only;          /* --temporary */
 	int classify_only;           /* pre-pass: only build tempmap */
+	uint64_t sample_rate;        /* a sampled trace's HEAPFOLD_SAMPLE_BYTES; 0: every event */
+	uint64_t rng;                /* its random rounding (hfp_accum.c: multiplicity) */
 	const uint8_t *tempmap;      /* from a pre-pass: bit i = allocation i is temporary */
 	size_t tempmap_bits;
 	hfp_keep_fn keep;

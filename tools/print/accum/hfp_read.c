@@ -2,6 +2,7 @@
  * line naming the trace when it cannot be read. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -128,4 +129,12 @@ void hfp_progress_end(int on)
 		return;
 	fputs("\r\033[K", stderr);
 	fflush(stderr);
+}
+
+uint64_t hfp_read_sample_rate(const struct hf_trace_info *info)
+{
+	for (size_t i = 0; i < info->nopt; i++)
+		if (!strcmp(info->opt_name[i], "SAMPLE_BYTES"))
+			return strtoull(info->opt_value[i], NULL, 10);
+	return 0;
 }

@@ -67,6 +67,8 @@ static int keep_stack(void *ctx, uint32_t node)
 static void configure(struct hfp_accum *a, const struct run *r)
 {
 	const struct hfp_options *o = r->o;
+	a->sample_rate = hfp_read_sample_rate(hf_trace_info(r->read.t));
+	a->rng = 0x5eed;
 	a->min_size = o->min_size;
 	a->max_size = o->max_size;
 	a->threshold = o->temporary_threshold;
@@ -155,6 +157,16 @@ int hfp_run(const struct hfp_options *o)
 		return rc;
 	}
 	hfp_read_warnings(&r.read, &r.w);
+	uint64_t rate = hfp_read_sample_rate(hf_trace_info(r.read.t));
+	if (rate && (o->temporary_only || o->cost == HFP_COST_TEMPORARY)) {
+		fprintf(stderr, HFP_NAME ": %s: temporary allocations are not known in a sampled trace "
+			"(HEAPFOLD_SAMPLE_BYTES=%" PRIu64 "): record every allocation for them\n",
+			o->trace, rate);
+		hfp_outputs_discard(&r.out);
+		hfp_read_close(&r.read);
+		hfp_warnings_free(&r.w);
+		return HFP_EXIT_USAGE;
+	}
 
 	struct hfp_modsrc ms = { trace_module, trace_symbols, r.read.t };
 	r.sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r.w);

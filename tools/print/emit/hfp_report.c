@@ -227,6 +227,10 @@ static void header(struct ctx *x)
 		hfp_options_describe_filters(in->opt, buf, sizeof buf);
 		fprintf(f, "FILTERS ACTIVE: %s (every number below counts only the allocations they keep)\n", buf);
 	}
+	if (in->acc->sample_rate)
+		fprintf(f, "SAMPLED TRACE: about one allocation in every %" PRIu64 " bytes allocated was recorded "
+			"(HEAPFOLD_SAMPLE_BYTES); every count and size below is an estimate, and temporary "
+			"allocations are not known\n", in->acc->sample_rate);
 	fputc('\n', f);
 	const struct hfp_accum *a = in->acc;
 	if (a->nmarks) {
@@ -255,8 +259,11 @@ static void totals(struct ctx *x)
 	fprintf(f, "total runtime: %" PRIu64 ".%02" PRIu64 "s.\n", ns / 1000000000u, ns / 10000000u % 100u);
 	fprintf(f, "calls to allocation functions: %" PRIu64 " (%" PRIu64 "/s)\n", a->allocations,
 		per_second(a->allocations, ns));
-	fprintf(f, "temporary memory allocations: %" PRIu64 " (%" PRIu64 "/s)\n", a->temporary,
-		per_second(a->temporary, ns));
+	if (a->sample_rate)
+		fputs("temporary memory allocations: unknown (sampled trace)\n", f);
+	else
+		fprintf(f, "temporary memory allocations: %" PRIu64 " (%" PRIu64 "/s)\n", a->temporary,
+			per_second(a->temporary, ns));
 	if (a->failed)
 		fprintf(f, "failed allocations: %" PRIu64 "\n", a->failed);
 	if (x->in->peak_valid)
@@ -285,7 +292,7 @@ static int emit_report(FILE *f, const struct hfp_emit_in *in)
 		section(&x, HFP_COST_PEAK, "PEAK MEMORY CONSUMERS");
 	if (o->print_leaks)
 		section(&x, HFP_COST_LEAKED, "MEMORY LEAKS");
-	if (o->print_temporary)
+	if (o->print_temporary && !in->acc->sample_rate)
 		section(&x, HFP_COST_TEMPORARY, "MOST TEMPORARY ALLOCATIONS");
 	totals(&x);
 	free(x.g);
