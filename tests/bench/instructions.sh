@@ -14,28 +14,31 @@
 . "$(dirname "${BASH_SOURCE[0]}")/seed_setup.bash" instructions valgrind
 N1=20000 N2=60000
 
-# refs CONFIG SHAPE N: instructions of the whole run
+# refs CONFIG SHAPE N: instructions of the whole run (CONFIG: bare, fp, libunwind, or sampled:
+# libunwind with HEAPFOLD_SAMPLE_BYTES=512K)
 refs() {
 	local out
 	rm -f "$tmp"/t.* "$tmp"/cg.*
 	if [[ $1 == bare ]]; then
 		out=$(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$tmp/seed" "$2" 0 "$3" 2>&1)
 	else
+		local unwind=$1 sample=0
+		[[ $1 == sampled ]] && unwind=libunwind sample=512K
 		out=$(valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$tmp/cg.%p" \
-			env LD_PRELOAD="$lib" HEAPFOLD_FOLLOW=1 HEAPFOLD_UNWIND="$1" \
-			HEAPFOLD_OUTPUT="$tmp/t.%e.%p.gz" "$tmp/seed" "$2" 0 "$3" 2>&1)
+			env LD_PRELOAD="$lib" HEAPFOLD_FOLLOW=1 HEAPFOLD_UNWIND="$unwind" \
+			HEAPFOLD_SAMPLE_BYTES="$sample" HEAPFOLD_OUTPUT="$tmp/t.%e.%p.gz" "$tmp/seed" "$2" 0 "$3" 2>&1)
 	fi
 	# the program's own count: the last process valgrind reports (env execs the program)
 	sed -n 's/.*I *refs: *//p' <<<"$out" | tail -n 1 | tr -d ,
 }
 
-echo "| shape | bare | heapfold fp | heapfold libunwind |"
-echo "|---|---|---|---|"
+echo "| shape | bare | heapfold fp | heapfold libunwind | heapfold sampled 512K |"
+echo "|---|---|---|---|---|"
 for shape in "${@:-shallow deep}"; do
 	for s in $shape; do
 		row="| $s |"
 		base=
-		for cfg in bare fp libunwind; do
+		for cfg in bare fp libunwind sampled; do
 			a=$(refs "$cfg" "$s" "$N1") b=$(refs "$cfg" "$s" "$N2")
 			if [[ -z $a || -z $b ]]; then row+=" n/a |"; continue; fi
 			per=$(((b - a) / (N2 - N1)))

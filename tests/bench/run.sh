@@ -155,8 +155,9 @@ say "heapfold: $([[ $have_hf == 1 ]] && echo yes || echo "n/a ($why_hf)"), heapf
 	"heaptrack: $have_ht, redis: $have_redis, sqlite3: $have_sqlite"
 
 # ---- workloads and configurations ------------------------------------------------------------
-CFGS=(bare hf hffp ht mbare mhf)
-declare -A CFG_LABEL=([bare]="bare" [hf]="heapfold" [hffp]="heapfold fp" [ht]="heaptrack"
+# hfs: heapfold sampling at the production rate (HEAPFOLD_SAMPLE_BYTES=512K, docs/production.md)
+CFGS=(bare hf hffp hfs ht mbare mhf)
+declare -A CFG_LABEL=([bare]="bare" [hf]="heapfold" [hffp]="heapfold fp" [hfs]="heapfold 512K sampled" [ht]="heaptrack"
 	[mbare]="bare, musl static" [mhf]="heapfold, musl static")
 k() { # a count for labels: 1000000 -> 1M, 400000 -> 400k
 	local n=$1
@@ -196,7 +197,7 @@ fi
 available() {
 	local w=$1 c=$2 kind=${WL_KIND[$1]}
 	case $c in
-	hf | hffp) [[ $have_hf == 1 ]] || { echo "$why_hf"; return; } ;;
+	hf | hffp | hfs) [[ $have_hf == 1 ]] || { echo "$why_hf"; return; } ;;
 	ht) [[ $have_ht == 1 ]] || { echo "heaptrack not installed"; return; } ;;
 	mbare) [[ $kind == seed ]] || { echo "-"; return; }
 		[[ $have_musl == 1 ]] || { echo "musl-gcc missing"; return; } ;;
@@ -215,6 +216,7 @@ prefix() {
 	bare | mbare) ;;
 	hf) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
 	hffp) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=fp HEAPFOLD_QUIET=1 ;;
+	hfs) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_SAMPLE_BYTES=512K HEAPFOLD_QUIET=1 ;;
 	mhf) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
 	ht) echo heaptrack -o "${2%.gz}" ;;
 	esac
@@ -222,7 +224,7 @@ prefix() {
 
 trace_of() { # CFG BASE: where that configuration's trace lands
 	case $1 in
-	hf | hffp | mhf) echo "$2.gz" ;;
+	hf | hffp | hfs | mhf) echo "$2.gz" ;;
 	ht) ls "$2".zst "$2".gz "$2" 2>/dev/null | head -n 1 ;;
 	esac
 }
@@ -296,7 +298,7 @@ run_one() {
 		else
 			rm -f "$t"
 		fi
-	elif [[ $c == hf || $c == hffp || $c == ht || $c == mhf ]] && [[ $status == 0 ]]; then
+	elif [[ $c == hf || $c == hffp || $c == hfs || $c == ht || $c == mhf ]] && [[ $status == 0 ]]; then
 		status=notrace
 	fi
 	rm -f "$base.out" "$base.rps" "$meas"
@@ -517,11 +519,11 @@ elapsed=$(($(date +%s) - t_start))
 	if [[ ${#seeds[@]} -gt 0 ]]; then
 		echo "Inside the program (the threads' own time, without process start, exit and trace flush): ratio to bare"
 		echo
-		echo "| workload | heapfold | heapfold fp | heaptrack |"
-		echo "|---|---|---|---|"
+		echo "| workload | heapfold | heapfold fp | heapfold 512K sampled | heaptrack |"
+		echo "|---|---|---|---|---|"
 		for w in "${seeds[@]}"; do
 			printf '| %s |' "${WL_LABEL[$w]}"
-			for c in hf hffp ht; do
+			for c in hf hffp hfs ht; do
 				v=$(pratio "$w" "$c" "$w" bare 6)
 				printf ' %s |' "$([[ -n $v ]] && fmt_x "$v" || echo n/a)"
 			done

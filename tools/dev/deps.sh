@@ -94,6 +94,8 @@ check_all() {
     # tests/integration/rec_metrics.sh: Prometheus's own parser reads the metrics file
     [ -f /usr/lib/python3/dist-packages/prometheus_client/parser.py ] ||
         need prometheus_client python3-prometheus-client
+    # tests/integration/print_svg_browser.sh: the SVG's script runs in a real browser
+    have_cmd chromium || need chromium chromium
 }
 
 check_all

@@ -2,8 +2,12 @@
  * gets a picture. It follows flamegraph.pl's SVG: the same geometry (1200 px wide, 16 px frames,
  * "all" at the bottom), its "mem" palette with name-hashed colours (as with --hash, so the output
  * is deterministic), each frame a <g> holding a <title> tooltip ("name (N unit, P%)"), a <rect>
- * and a <text> truncated with "..". Click-to-zoom is a small script; without it the tooltips
- * still work. Frames narrower than 0.1 px are left out, as flamegraph.pl does.
+ * and a <text> truncated with "..". A small inline script adds what flamegraph.pl's adds:
+ * click to zoom, a details line (the frame under the pointer, with its cost), and "Search"
+ * (a regular expression; matching frames turn magenta and "Matched: P%" gives their share,
+ * counted once where matches nest), also on load from the address: heap.svg?s=REGEX. Without
+ * script the picture and its tooltips still work. Frames narrower than 0.1 px are left out, as
+ * flamegraph.pl does.
  *
  * Unlike flamegraph.pl, which merges a frame only with the previous line's, siblings are merged
  * by name over the whole input: "a;b", "a;b c;x", "a;b;y" draw one "b". */
@@ -209,19 +213,49 @@ static const char *const units[HFP_COST_N] = {
 	[HFP_COST_PEAK] = "bytes",
 };
 
-/* Click a frame to zoom into it, click the background or "Reset Zoom" to go back. */
+/* Click a frame to zoom into it, click the background or "Reset Zoom" to go back; the details
+ * line names the frame under the pointer; "Search" (or ?s=REGEX in the address) highlights. */
 static const char script[] =
 	"<script type=\"text/ecmascript\"><![CDATA[\n"
-	"var frames, fw = " "7.08" ", W = 1180, X = 10, all = [];\n"
+	"var frames, fw = " "7.08" ", W = 1180, X = 10, all = [], details, total_text;\n"
 	"function init(evt) {\n"
 	"  frames = document.getElementById('frames').getElementsByTagName('g');\n"
+	"  details = document.getElementById('details');\n"
+	"  total_text = details.textContent;\n"
 	"  for (var i = 0; i < frames.length; i++) {\n"
 	"    var g = frames[i], r = g.getElementsByTagName('rect')[0], t = g.getElementsByTagName('title')[0].textContent;\n"
 	"    all.push({g: g, r: r, x: +r.getAttribute('x'), w: +r.getAttribute('width'), y: +r.getAttribute('y'),\n"
+	"              fill: r.getAttribute('fill'), title: t,\n"
 	"              name: t.replace(/ \\([^(]*\\)$/, ''), text: g.getElementsByTagName('text')[0]});\n"
 	"    g.onclick = (function (f) { return function (e) { zoom(f); e.stopPropagation(); }; })(all[i]);\n"
+	"    g.onmouseover = (function (f) { return function () { details.textContent = 'Function: ' + f.title; }; })(all[i]);\n"
+	"    g.onmouseout = function () { details.textContent = total_text; };\n"
 	"  }\n"
 	"  document.getElementById('unzoom').onclick = function (e) { zoom(null); e.stopPropagation(); };\n"
+	"  document.getElementById('search').onclick = function (e) {\n"
+	"    var re = prompt('Search for (a regular expression):', '');\n"
+	"    if (re !== null) search(re);\n"
+	"    e.stopPropagation();\n"
+	"  };\n"
+	"  var m = /[?&#]s=([^&]*)/.exec(document.location.href);\n"
+	"  if (m) search(decodeURIComponent(m[1]));\n"
+	"}\n"
+	"function search(re) {\n"
+	"  var rx, spans = [], sum = 0, end = -1;\n"
+	"  try { rx = re ? new RegExp(re) : null; } catch (err) { rx = null; }\n"
+	"  for (var i = 0; i < all.length; i++) {\n"
+	"    var f = all[i], hit = rx !== null && rx.test(f.name);\n"
+	"    f.r.setAttribute('fill', hit ? 'rgb(230,0,230)' : f.fill);\n"
+	"    if (hit) spans.push([f.x, f.x + f.w]);\n"
+	"  }\n"
+	"  spans.sort(function (a, b) { return a[0] - b[0]; });\n"
+	"  for (var k = 0; k < spans.length; k++) {\n"
+	"    var a = Math.max(spans[k][0], end);\n"
+	"    if (spans[k][1] > a) { sum += spans[k][1] - a; end = spans[k][1]; }\n"
+	"  }\n"
+	"  var m = document.getElementById('matched');\n"
+	"  m.textContent = rx ? 'Matched: ' + (100 * sum / W).toFixed(1) + '%' : '';\n"
+	"  document.getElementById('search').textContent = rx ? 'Search: ' + re : 'Search';\n"
 	"}\n"
 	"function label(f, w) {\n"
 	"  var c = Math.floor(w / fw), s = '';\n"
@@ -276,15 +310,20 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *su
 		   "#frames > g:hover { stroke:black; stroke-width:0.5; cursor:pointer; }\n"
 		   "#title { text-anchor:middle; font-size:%dpx; }\n"
 		   "#unzoom { cursor:pointer; opacity:0; }\n"
+		   "#search { cursor:pointer; text-anchor:end; }\n"
+		   "#matched { text-anchor:end; }\n"
 		   "</style>\n%s"
 		   "<rect x=\"0.0\" y=\"0\" width=\"%d.0\" height=\"%d.0\" fill=\"url(#background)\" "
 		   "onclick=\"zoom(null)\" />\n"
 		   "<text id=\"title\" x=\"%.2f\" y=\"24\" >%s</text>\n"
 		   "<text id=\"unzoom\" x=\"%.2f\" y=\"24\" >Reset Zoom</text>\n"
-		   "<text x=\"%.2f\" y=\"%d\" >Total: %s %s</text>\n",
+		   "<text id=\"search\" x=\"%.2f\" y=\"24\" >Search</text>\n"
+		   "<text id=\"details\" x=\"%.2f\" y=\"%d\" >Total: %s %s</text>\n"
+		   "<text id=\"matched\" x=\"%.2f\" y=\"%d\" ></text>\n",
 		IMAGE_WIDTH, height, IMAGE_WIDTH, height, FONT_SIZE, FONT_SIZE + 5, script, IMAGE_WIDTH,
-		height, IMAGE_WIDTH / 2.0, titles[cost], (double)XPAD, (double)XPAD, height - YPAD2 / 2,
-		hfp_group_digits(total, num, sizeof num), unit);
+		height, IMAGE_WIDTH / 2.0, titles[cost], (double)XPAD, (double)(IMAGE_WIDTH - XPAD),
+		(double)XPAD, height - YPAD2 / 2, hfp_group_digits(total, num, sizeof num), unit,
+		(double)(IMAGE_WIDTH - XPAD), height - YPAD2 / 2);
 
 	struct hfp_buf b = { 0 };
 	if (has_sub) {
