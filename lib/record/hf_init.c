@@ -24,6 +24,7 @@
 #include "hf_early.h"
 #include "hf_metrics.h"
 #include "hf_sample.h"
+#include "hf_signal.h"
 #include "hf_fork.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
@@ -280,6 +281,7 @@ void hf_rec_start(unsigned link_mode)
 	on_exit(on_exit_cb, NULL);
 #endif
 	hf_metrics_start();
+	hf_signal_init();
 	int start = auto_start() && sampling_ok;
 	/* Without following, children must not inherit our preload (they may use another libc)
 	 * nor, when we record, our options (HEAPFOLD_OUTPUT names our file). A disabled program

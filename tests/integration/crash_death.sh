@@ -3,7 +3,10 @@
 # from three threads (a busy one, a slow one, one that made 100 allocations and sleeps) and writes
 # down, with write(2), how many allocations each had completed at what CLOCK_MONOTONIC time.
 #
-# For a death the recorder cannot see (SIGKILL, abort, a segfault, the exit_group system call),
+# A death by signal the recorder handles (abort, a segfault, SIGTERM, SIGINT:
+# lib/record/hf_signal.c) loses nothing: the trace, incomplete, holds for each thread at least the
+# count it had logged at the death (no margin), and the exit status is the bare program's.
+# For a death the recorder cannot see (SIGKILL, the exit_group system call),
 # the trace must be incomplete (heapfold_print says so and exits 0) and hold, for each thread, at
 # least the count that thread had reached FLUSH_MS + MARGIN_MS before the death. Why that bound:
 # a thread's events wait at most 3/4 FLUSH_MS in its buffer before a flush is due; a thread that
@@ -27,10 +30,11 @@ MARGIN_MS=100
 # Each death comes at another phase of the flush cycle (about 160 ms for these threads), so the
 # deaths right before a flush, when the most is lost, are among them.
 
-# check_mode MODE RUN_MS STATUS COMPLETE: runs crash_progress MODE for RUN_MS, checks its exit
-# status and the trace.
+# check_mode MODE RUN_MS STATUS COMPLETE [flushed]: runs crash_progress MODE for RUN_MS, checks
+# its exit status and the trace (flushed: nothing may be lost, though the trace is incomplete).
+# MODE term and int: the program waits as for kill, and gets SIGTERM or SIGINT.
 check_mode() {
-	local mode=$1 RUN_MS=$2 want_st=$3 complete=$4
+	local mode=$1 RUN_MS=$2 want_st=$3 complete=$4 flushed=${5:-}
 	local d=$HF_TEST_TMP/$mode-$RUN_MS st
 	[[ $complete == any ]] && complete=""
 
@@ -41,11 +45,12 @@ check_mode() {
 		ulimit -c 0
 		cd "$d"
 		export HEAPFOLD_FLUSH_MS=$FLUSH_MS HEAPFOLD_OUTPUT=$t
-		if [[ $mode == kill ]]; then
-			LD_PRELOAD=$lib "$HF_PROGS/crash_progress" kill "$RUN_MS" "$p" &
+		if [[ $mode == kill || $mode == term || $mode == int ]]; then
+			# (env --default-signal: a background job of a script starts with SIGINT ignored)
+			env --default-signal=INT LD_PRELOAD="$lib" "$HF_PROGS/crash_progress" kill "$RUN_MS" "$p" &
 			pid=$!
 			for _ in $(seq 300); do grep -q '^D' "$p" 2>/dev/null && break; sleep 0.01; done
-			kill -KILL "$pid"
+			case $mode in kill) kill -KILL "$pid" ;; term) kill -TERM "$pid" ;; int) kill -INT "$pid" ;; esac
 			wait "$pid"
 		else
 			exec timeout 30 env LD_PRELOAD="$lib" "$HF_PROGS/crash_progress" "$mode" "$RUN_MS" "$p"
@@ -91,7 +96,7 @@ check_mode() {
 		# lower bound within 1 ms), what the thread had made by L - FLUSH_MS - MARGIN_MS (by L
 		# itself when the trace is complete), and the most it can have made.
 		local verdict
-		verdict=$(awk -v w=$who -v have="$have" -v complete="$complete" \
+		verdict=$(awk -v w=$who -v have="$have" -v complete="$complete$flushed" \
 			-v win=$(((FLUSH_MS + MARGIN_MS) * 1000000)) '
 			{ n++; who[n] = $1; cnt[n] = $2; t[n] = $3; if ($3 > last) last = $3 }
 			$1 == "D" { death = $3 }
@@ -118,8 +123,10 @@ check_mode() {
 }
 
 check_mode kill 500 137 0
-check_mode abort 540 134 0
-check_mode segv 580 139 0
+check_mode abort 540 134 0 flushed
+check_mode segv 580 139 0 flushed
+check_mode term 600 143 0 flushed
+check_mode int 640 130 0 flushed
 check_mode exit_group 620 6 0
 check_mode kill 660 137 0
 check_mode _exit 500 3 1
