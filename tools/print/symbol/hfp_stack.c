@@ -280,6 +280,23 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 	e->id = (uint32_t)s->nd++;
 }
 
+/* musl starts a thread in a static function of its pthread_create.c, start (or start_c11 for
+ * thrd_create), which a static program's symbol table names. Names that common are taken as the
+ * thread's root only where they are the outermost frame of a stack that reaches no main
+ * (beyond them at most a truncation marker: musl's libc has no unwind tables): the index of that
+ * frame, or SIZE_MAX. */
+static size_t musl_thread_root(const struct hfp_stacks *s, const struct idvec *v, size_t lo)
+{
+	size_t outer = v->n;
+	while (outer > lo && s->frame[v->v[outer - 1]].name[0] == '[' &&
+	       !s->frame[v->v[outer - 1]].file && !strchr(s->frame[v->v[outer - 1]].name, '+'))
+		outer--; /* pseudo-frames: [no unwind info], [truncated], ... */
+	if (outer <= lo + 1)
+		return SIZE_MAX;
+	const char *name = s->frame[v->v[outer - 1]].name;
+	return strcmp(name, "start") == 0 || strcmp(name, "start_c11") == 0 ? outer - 1 : SIZE_MAX;
+}
+
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c)
 {
 	struct idvec v = { 0 };
@@ -304,6 +321,8 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 			if (is_anchor(name))
 				main_at = i;
 		}
+		if (root == SIZE_MAX && main_at == SIZE_MAX)
+			root = musl_thread_root(s, &v, lo);
 		if (main_at != SIZE_MAX && (root == SIZE_MAX || root > main_at))
 			hi = main_at + 1;
 		else if (root != SIZE_MAX && root > lo)
