@@ -54,4 +54,26 @@ for o in "$HF_TEST_TMP/exists.gz" "$HF_TEST_TMP/no-such-dir/t.gz"; do
 	expect_true "refused output: the line names the cause" grep -Eq "exists and a trace never overwrites|does not exist" "$HF_TEST_TMP/err"
 	expect_true "refused output: the program did not run" test ! -e "$HF_TEST_TMP/ran"
 done
+
+# Limits after the run: a leak turns a successful run into exit status 4, with heapfold_print's
+# line; a run without leaks keeps its 0. (print_costs leaks 2 x 100,000 bytes; print_allocfn,
+# a C++ program, nothing.)
+if [[ -x $HF_PROGS/print_costs && -x $HF_PROGS/print_allocfn && -x $B/bin/heapfold_print ]]; then
+	st=0
+	"$HF_LAUNCHER" -q --fail-on-leak -o "$HF_TEST_TMP/leaky.gz" "$HF_PROGS/print_costs" \
+		>/dev/null 2>"$HF_TEST_TMP/err" || st=$?
+	expect_eq "--fail-on-leak, a leak: exit status" "$st" 4
+	expect_true "--fail-on-leak: the line" grep -q '^heapfold_print: limit broken: leaked .*main;big_leak' "$HF_TEST_TMP/err"
+	st=0
+	"$HF_LAUNCHER" -q --fail-on-leak --fail-if 'peak>1G' -o "$HF_TEST_TMP/clean.gz" "$HF_PROGS/print_allocfn" \
+		>/dev/null 2>"$HF_TEST_TMP/err" || st=$?
+	expect_eq "--fail-on-leak, no leak: exit status" "$st" 0
+	# --sample: the trace is sampled, and says so.
+	"$HF_LAUNCHER" -q -s 4K -o "$HF_TEST_TMP/sampled.gz" "$HF_PROGS/print_costs" >/dev/null
+	expect_true "--sample 4K: a sampled trace" grep -q '^SAMPLED TRACE: about one allocation in every 4096 bytes' \
+		<("$B/bin/heapfold_print" --no-progress "$HF_TEST_TMP/sampled.gz" 2>/dev/null)
+	st=0
+	"$HF_LAUNCHER" -q -s 4X true 2>"$HF_TEST_TMP/err" || st=$?
+	expect_eq "--sample 4X: refused" "$st" 2
+fi
 finish

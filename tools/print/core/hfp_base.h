@@ -10,6 +10,7 @@ enum hfp_exit {
 	HFP_EXIT_DATA = 1,   /* missing, unreadable, corrupt trace; unknown version */
 	HFP_EXIT_USAGE = 2,  /* bad option or argument */
 	HFP_EXIT_OUTPUT = 3, /* an output could not be created or written */
+	HFP_EXIT_LIMIT = 4,  /* a --fail-if or --fail-on-leak limit was broken */
 };
 
 #endif

@@ -54,13 +54,18 @@ void hfp_usage(FILE *f)
 	      "                               a prefix; repeatable; the defaults: heapfold_print(1))\n"
 	      "      --raw-names              libc's internal names (__GI___strdup) as its symbol\n"
 	      "                               table has them, not the public name (strdup)\n"
+	      "Limits, for CI (exit status 4 when one is broken; the filters apply):\n"
+	      "      --fail-if WHAT>LIMIT     peak>SIZE (the most bytes live at once), leaked>SIZE,\n"
+	      "                               bytes>SIZE (allocated over the run), allocations>N,\n"
+	      "                               temporary>N (repeatable)\n"
+	      "      --fail-on-leak           the same as --fail-if leaked>0\n"
 	      "Other:\n"
 	      "      --progress, --no-progress  progress on stderr (default: when it is a terminal)\n"
 	      "  -h, --help                   this help\n"
 	      "  -v, -V, --version            the version\n"
 	      "\n"
 	      "Exit status: 0 ok (also for a truncated trace, with a warning), 1 unreadable or corrupt\n"
-	      "trace, 2 usage error, 3 output error.\n"
+	      "trace, 2 usage error, 3 output error, 4 a limit broken.\n"
 	      "\n"
 	      "Example:\n"
 	      "  " HFP_NAME " trace.gz -F stacks.txt && flamegraph.pl --colors mem stacks.txt > heap.svg\n",
@@ -84,6 +89,8 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_ALLOC_FRAME,
 	OPT_RAW_NAMES,
+	OPT_FAIL_IF,
+	OPT_FAIL_ON_LEAK,
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +120,8 @@ static const struct option long_opts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "allocator-frame", required_argument, NULL, OPT_ALLOC_FRAME },
 	{ "raw-names", no_argument, NULL, OPT_RAW_NAMES },
+	{ "fail-if", required_argument, NULL, OPT_FAIL_IF },
+	{ "fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -244,6 +253,16 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			push(&o->allocfns, &o->nallocfns, optarg);
 			break;
 		case OPT_RAW_NAMES: o->raw_names = 1; break;
+		case OPT_FAIL_IF:
+		case OPT_FAIL_ON_LEAK: {
+			struct hfp_limit l;
+			if (hfp_limit_parse(c == OPT_FAIL_IF ? optarg : "leaked>0", &l) < 0)
+				return usage_error("--fail-if: '%s' is not a limit (peak>SIZE, leaked>SIZE, bytes>SIZE, "
+						   "allocations>N or temporary>N)", optarg);
+			o->limits = hfp_reallocarray(o->limits, o->nlimits + 1, sizeof *o->limits);
+			o->limits[o->nlimits++] = l;
+			break;
+		}
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -286,6 +305,8 @@ void hfp_options_free(struct hfp_options *o)
 	free(o->functions);
 	free(o->debug_paths);
 	free(o->allocfns);
+	free(o->limits);
+	o->limits = NULL;
 	o->functions = o->debug_paths = o->allocfns = NULL;
 }
 

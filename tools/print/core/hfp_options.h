@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hfp_limits.h"
+
 struct hfp_options {
 	const char *trace;      /* the positional argument, or -f/--file */
 	const char *output;     /* -o: the report; NULL = stdout */
@@ -29,6 +31,8 @@ struct hfp_options {
 	const char **allocfns;  /* --allocator-frame */
 	size_t nallocfns;
 	int raw_names;          /* --raw-names */
+	struct hfp_limit *limits; /* --fail-if, --fail-on-leak */
+	size_t nlimits;
 	int progress;           /* -1 auto (stderr is a terminal), 0 off, 1 on */
 	int help, version;
 };

@@ -18,6 +18,7 @@
 #include "hfp_base.h"
 #include "hfp_buf.h"
 #include "hfp_cost.h"
+#include "hfp_limits.h"
 #include "hfp_mem.h"
 #include "hfp_num.h"
 #include "hfp_options.h"
@@ -158,7 +159,10 @@ int hfp_run(const struct hfp_options *o)
 	}
 	hfp_read_warnings(&r.read, &r.w);
 	uint64_t rate = hfp_read_sample_rate(hf_trace_info(r.read.t));
-	if (rate && (o->temporary_only || o->cost == HFP_COST_TEMPORARY)) {
+	int temporary_limit = 0;
+	for (size_t i = 0; i < o->nlimits; i++)
+		temporary_limit |= o->limits[i].what == HFP_LIMIT_TEMPORARY;
+	if (rate && (o->temporary_only || o->cost == HFP_COST_TEMPORARY || temporary_limit)) {
 		fprintf(stderr, HFP_NAME ": %s: temporary allocations are not known in a sampled trace "
 			"(HEAPFOLD_SAMPLE_BYTES=%" PRIu64 "): record every allocation for them\n",
 			o->trace, rate);
@@ -183,6 +187,8 @@ int hfp_run(const struct hfp_options *o)
 
 	/* read -> accumulate, after a pre-pass when --temporary has a peak to show */
 	int need_peak = r.out.want_report || o->cost == HFP_COST_PEAK;
+	for (size_t i = 0; i < o->nlimits; i++)
+		need_peak |= o->limits[i].what == HFP_LIMIT_PEAK;
 	uint8_t *map = NULL;
 	size_t bits = 0;
 	if (o->temporary_only && need_peak)
@@ -227,6 +233,8 @@ int hfp_run(const struct hfp_options *o)
 		};
 		rc = hfp_outputs_write(&r.out, &in);
 		hfp_progress_end(r.progress);
+		if (hfp_limits_check(o->limits, o->nlimits, &a, &r.stacks, a.sample_rate != 0) && rc == HFP_EXIT_OK)
+			rc = HFP_EXIT_LIMIT;
 	} else {
 		hfp_outputs_discard(&r.out);
 	}
