@@ -17,6 +17,7 @@ p -F "$out/stacks.txt"
 p --temporary --min-size 1K -F "$out/stacks-temporary-1k.txt"
 p --flamegraph-cost-type leaked --svg "$out/heap-leaked.svg"
 p --svg "$out/heap.svg"
+p --pprof "$out/heap.pb.gz"
 
 echo
 echo "heapfold demo: ./wordcount 300000 under heapfold"
@@ -29,3 +30,4 @@ echo "  report.txt                 the whole report, with leaks (-l 1)"
 echo "  stacks.txt                 folded stacks: flamegraph.pl --colors mem stacks.txt > heap.svg"
 echo "  stacks-temporary-1k.txt    temporary allocations of 1 KiB or more"
 echo "  heap.svg, heap-leaked.svg  flame graphs of allocations and of leaked bytes"
+echo "  heap.pb.gz                 the same as a pprof profile: go tool pprof -top heap.pb.gz"

@@ -96,6 +96,8 @@ check_all() {
         need prometheus_client python3-prometheus-client
     # tests/integration/print_svg_browser.sh: the SVG's script runs in a real browser
     have_cmd chromium || need chromium chromium
+    # tests/integration/print_pprof.sh: go tool pprof reads heapfold_print --pprof
+    have_cmd go || [ -x /usr/lib/go/bin/go ] || need go golang-go
 }
 
 check_all

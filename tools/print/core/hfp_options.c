@@ -36,6 +36,10 @@ void hfp_usage(FILE *f)
 	      "      --flamegraph             write folded stacks to standard output\n"
 	      "      --flamegraph-cost-type T allocations (default), bytes, temporary, leaked, peak\n"
 	      "      --svg FILE               write an SVG flame graph of the same cost to FILE\n"
+	      "Profiles:\n"
+	      "      --pprof FILE             write a pprof profile (gzip'd profile.proto) to FILE, for go\n"
+	      "                               tool pprof, Pyroscope, Parca: alloc_objects, alloc_space,\n"
+	      "                               inuse_objects, inuse_space (in use when the trace ends)\n"
 	      "Filters (they apply to every output):\n"
 	      "      --temporary              temporary allocations only (cost temporary by default)\n"
 	      "      --temporary-threshold N  temporary: freed by the allocating thread before it made\n"
@@ -91,6 +95,7 @@ enum {
 	OPT_RAW_NAMES,
 	OPT_FAIL_IF,
 	OPT_FAIL_ON_LEAK,
+	OPT_PPROF,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +127,7 @@ static const struct option long_opts[] = {
 	{ "raw-names", no_argument, NULL, OPT_RAW_NAMES },
 	{ "fail-if", required_argument, NULL, OPT_FAIL_IF },
 	{ "fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -253,6 +259,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			push(&o->allocfns, &o->nallocfns, optarg);
 			break;
 		case OPT_RAW_NAMES: o->raw_names = 1; break;
+		case OPT_PPROF: o->pprof = optarg; break;
 		case OPT_FAIL_IF:
 		case OPT_FAIL_ON_LEAK: {
 			struct hfp_limit l;
@@ -293,7 +300,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	if (o->temporary_only && !o->cost_given)
 		o->cost = HFP_COST_TEMPORARY;
 	int on_stdout = (o->folded && strcmp(o->folded, "-") == 0) + (o->svg && strcmp(o->svg, "-") == 0) +
-			(o->histogram && strcmp(o->histogram, "-") == 0) +
+			(o->histogram && strcmp(o->histogram, "-") == 0) + (o->pprof && strcmp(o->pprof, "-") == 0) +
 			(o->output && strcmp(o->output, "-") == 0);
 	if (on_stdout > 1)
 		return usage_error("only one output can go to standard output");

@@ -14,6 +14,7 @@ struct hfp_options {
 	const char *folded;     /* -F: folded stacks; "-" = stdout */
 	const char *svg;        /* --svg; "-" = stdout */
 	const char *histogram;  /* -H */
+	const char *pprof;      /* --pprof */
 	int cost;               /* enum hfp_cost for -F / --svg */
 	int cost_given;
 	int print_allocators, print_peaks, print_temporary, print_leaks;

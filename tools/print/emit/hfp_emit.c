@@ -15,6 +15,7 @@ static const struct hfp_emitter *const emitters[] = {
 	&hfp_emitter_folded,
 	&hfp_emitter_svg,
 	&hfp_emitter_histogram,
+	&hfp_emitter_pprof,
 };
 #define NEMITTERS (sizeof emitters / sizeof emitters[0])
 
