@@ -182,7 +182,7 @@ $(LIB_TRACE): $(READER_OBJ)
 $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -lm -pthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -lm -liberty -pthread -o $@
 
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
 # The script decides whether its last build is current (it also patches libunwind): a newer
@@ -281,7 +281,7 @@ PRINT_LIB_OBJ := $(filter-out %/hfp_main.o,$(PRINT_OBJ))
 $(B)/tests/test_print_%: $(B)/host/tests/unit/test_print_%.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
 
 $(B)/tests/progs/inl_%: tests/progs/inl_%.c
 	$(call msg,CC,$@)
@@ -327,7 +327,7 @@ link_src = $(filter %/$(notdir $(1)).c,$(LINK_SRC))
 $(B)/tests/test_rec_x86: $(B)/host/tests/unit/test_rec_x86.o $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
 
 # The weak-reference program without heapfold at all.
 $(B)/tests/link/none/link_weak: tests/link/link_weak.c
@@ -409,7 +409,7 @@ $(B)/fuzz/fuzz_reader: $(B)/fuzz/obj/tests/fuzz/fuzz_reader.o $(FUZZ_READER_OBJ)
 
 $(B)/fuzz/fuzz_print: $(B)/fuzz/obj/tests/fuzz/fuzz_print.o $(FUZZ_PRINT_OBJ) $(FUZZ_READER_OBJ)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -ldw -lelf -lz -lm -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -ldw -lelf -lz -lm -liberty -o $@
 
 fuzz: $(B)/fuzz/fuzz_reader $(B)/fuzz/fuzz_print
 	$(Q)B=$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_FLAGS='$(FUZZ_FLAGS)' tests/fuzz/run.sh reader print
@@ -418,7 +418,7 @@ fuzz: $(B)/fuzz/fuzz_reader $(B)/fuzz/fuzz_print
 $(B)/tests/test_fuzz_regress: $(B)/host/tests/unit/test_fuzz_regress.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
 # ---- end of fuzz section ------------------------------------------------------------------------
 
 install: all

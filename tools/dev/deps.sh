@@ -91,6 +91,9 @@ check_all() {
     have_lib dw || need libdw libdw-dev
     have_header gelf.h || need gelf.h libelf-dev
     have_lib elf || need libelf libelf-dev
+    # heapfold_print's demangler (C++, Rust legacy and v0): libiberty, linked statically
+    have_header libiberty/demangle.h || need libiberty/demangle.h libiberty-dev
+    have_lib iberty || need libiberty libiberty-dev
     # tests/integration/rec_metrics.sh: Prometheus's own parser reads the metrics file
     [ -f /usr/lib/python3/dist-packages/prometheus_client/parser.py ] ||
         need prometheus_client python3-prometheus-client

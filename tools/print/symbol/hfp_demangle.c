@@ -1,35 +1,22 @@
-/* hfp_demangle.c: C++ names, demangled by the C++ runtime's own __cxa_demangle, found with
- * dlopen at the first mangled name.
+/* hfp_demangle.c: mangled names made readable, with GNU libiberty's cplus_demangle (Debian's
+ * libiberty-dev, linked statically), the demangler of binutils and gdb.
  *
- * Why not link it: elfutils exports no demangler, and linking -lstdc++ would make every run of a
- * C tool load a C++ runtime. libstdc++ is present wherever C++ programs run, which is where
- * mangled names come from; where it is absent, names stay mangled (still correct, just raw). */
-#include <dlfcn.h>
+ * Why libiberty: one well-kept demangler for every mangling a heap profile meets: C++ (the
+ * Itanium ABI's _Z names), Rust's legacy names (_ZN...17h<hash>E, printed without the hash, as
+ * rustfilt does) and Rust's v0 names (_R..., which rustc is moving to and C++ runtimes cannot
+ * read). It replaced a dlopen of libstdc++'s __cxa_demangle, which read only C++. */
 #include <stdlib.h>
+
+/* libiberty's demangle.h pulls in its ansidecl.h, found beside it. */
+#include <libiberty/demangle.h>
 
 #include "hfp_demangle.h"
 
-typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
-
 char *hfp_demangle(const char *name)
 {
-	static int tried;
-	static cxa_demangle_fn demangle;
-	if (!name || name[0] != '_' || name[1] != 'Z')
+	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
 		return NULL;
-	if (!tried) {
-		tried = 1;
-		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-		if (h)
-			demangle = (cxa_demangle_fn)dlsym(h, "__cxa_demangle");
-	}
-	if (!demangle)
-		return NULL;
-	int status = -1;
-	char *out = demangle(name, NULL, NULL, &status);
-	if (status != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	/* DMGL_AUTO: C++ or Rust, by the name itself; DMGL_PARAMS: C++ parameter lists, as before;
+	 * without DMGL_VERBOSE, Rust's hashes are left out. */
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
 }

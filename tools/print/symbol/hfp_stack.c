@@ -42,7 +42,8 @@ static int is_allocator_code(uint64_t frame)
 /* Functions that start threads or call main: a stack stops at the frame they call. For threads
  * that is the start routine (glibc: clone3 -> start_thread -> routine; others: clone). For main
  * it is main itself, which matters when main has no name (a stripped executable): glibc's
- * __libc_start_call_main and musl's libc_start_main_stage2 call it. */
+ * __libc_start_call_main and musl's libc_start_main_stage2 call it. For Rust, the frame called
+ * by __rust_begin_short_backtrace: the program's main, or a thread's closure. */
 static int is_root(const char *name)
 {
 	static const char *const roots[] = { "start_thread", "clone", "__clone", "clone3", "__clone3",
@@ -52,7 +53,10 @@ static int is_root(const char *name)
 	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
 		if (strcmp(name, roots[i]) == 0)
 			return 1;
-	return 0;
+	/* Rust: std calls main and every thread's closure through __rust_begin_short_backtrace,
+	 * where Rust's own backtraces start (std::sys::backtrace:: or, in older releases,
+	 * std::sys_common::backtrace::; generic arguments after it in v0 names). */
+	return strstr(name, "::__rust_begin_short_backtrace") != NULL;
 }
 
 /* Functions a stack keeps as its outermost frame: main, and the loader's function that runs
