@@ -1,5 +1,6 @@
 # heapfold_print on damaged traces and failing outputs: a truncated trace is read up to the
-# damage with a warning (exit 0), a corrupt or future-version one is refused (exit 1), an output
+# damage with a warning (exit 0), an empty one or a corrupt or future-version one is refused
+# (exit 1), an output
 # on a full disk is an output error (exit 3), a closed pipe on standard output ends the tool
 # quietly (exit 0), and a failed run leaves no files.
 . tests/lib/hftest.sh
@@ -19,6 +20,19 @@ run() { # STATUS-VAR OPTIONS...: runs heapfold_print, output to $T/out, errors t
 	_s=$?
 	set -e
 }
+
+# Nothing recorded (an empty file, or one cut inside its first chunk): an error, not a report of
+# a program that allocated nothing.
+: >"$T/empty.gz"
+head -c 30 "$t" >"$T/first.gz"
+for f in empty first; do
+	run st "$T/$f.gz" -F "$T/$f.txt"
+	expect_eq "$f: exit status" "$st" 1
+	expect_eq "$f: one line" "$(wc -l <"$T/stderr")" 1
+	expect_true "$f: why" grep -q "^heapfold_print: .*$f.gz: no complete chunk: nothing was recorded" "$T/stderr"
+	expect_true "$f: no output left" test ! -e "$T/$f.txt"
+	expect_eq "$f: no report" "$(wc -c <"$T/out")" 0
+done
 
 # Truncated inside the last chunk: the complete chunks are used, with a warning on stderr and
 # at the top of the report.

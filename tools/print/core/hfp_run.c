@@ -157,6 +157,14 @@ int hfp_run(const struct hfp_options *o)
 		hfp_outputs_discard(&r.out);
 		return rc;
 	}
+	if (hf_trace_info(r.read.t)->chunks == 0) {
+		/* An empty report would look like a program that allocated nothing. */
+		fprintf(stderr, HFP_NAME ": %s: no complete chunk: nothing was recorded (the process ended "
+			"or was killed before its first write, or is still starting)\n", o->trace);
+		hfp_outputs_discard(&r.out);
+		hfp_read_close(&r.read);
+		return HFP_EXIT_DATA;
+	}
 	hfp_read_warnings(&r.read, &r.w);
 	uint64_t rate = hfp_read_sample_rate(hf_trace_info(r.read.t));
 	int temporary_limit = 0;
