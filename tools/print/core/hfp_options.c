@@ -36,6 +36,11 @@ void hfp_usage(FILE *f)
 	      "      --flamegraph             write folded stacks to standard output\n"
 	      "      --flamegraph-cost-type T allocations (default), bytes, temporary, leaked, peak\n"
 	      "      --svg FILE               write an SVG flame graph of the same cost to FILE\n"
+	      "Differences:\n"
+	      "  -d, --diff BASE              compare with the trace BASE, stack by stack (matched by\n"
+	      "                               function names): the report starts with the biggest\n"
+	      "                               changes of the cost type; -F writes \"stack base new\"\n"
+	      "                               lines (flamegraph.pl's differential input)\n"
 	      "Profiles:\n"
 	      "      --pprof FILE             write a pprof profile (gzip'd profile.proto) to FILE, for go\n"
 	      "                               tool pprof, Pyroscope, Parca: alloc_objects, alloc_space,\n"
@@ -128,6 +133,7 @@ static const struct option long_opts[] = {
 	{ "fail-if", required_argument, NULL, OPT_FAIL_IF },
 	{ "fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "diff", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -194,7 +200,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	optind = 0;
 	for (;;) {
 		int li = -1;
-		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:hvV", long_opts, &li);
+		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:d:hvV", long_opts, &li);
 		if (c == -1)
 			break;
 		int *flag = NULL;
@@ -260,6 +266,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			break;
 		case OPT_RAW_NAMES: o->raw_names = 1; break;
 		case OPT_PPROF: o->pprof = optarg; break;
+		case 'd': o->diff_base = optarg; break;
 		case OPT_FAIL_IF:
 		case OPT_FAIL_ON_LEAK: {
 			struct hfp_limit l;

@@ -15,6 +15,7 @@ struct hfp_options {
 	const char *svg;        /* --svg; "-" = stdout */
 	const char *histogram;  /* -H */
 	const char *pprof;      /* --pprof */
+	const char *diff_base;  /* -d, --diff: the base trace */
 	int cost;               /* enum hfp_cost for -F / --svg */
 	int cost_given;
 	int print_allocators, print_peaks, print_temporary, print_leaks;

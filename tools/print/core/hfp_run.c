@@ -13,6 +13,7 @@
 #include "../accum/hfp_accum.h"
 #include "../accum/hfp_read.h"
 #include "../emit/hfp_emit.h"
+#include "../emit/hfp_folded.h"
 #include "../symbol/hfp_stack.h"
 #include "../symbol/hfp_symbol.h"
 #include "hfp_base.h"
@@ -140,11 +141,13 @@ static void prefetch_modules(struct run *r)
 	free(ids);
 }
 
-int hfp_run(const struct hfp_options *o)
+/* One trace through the pipeline. capture: the base run of --diff, which writes no output and
+ * hands over its folded stacks of o->cost instead; base: those stacks, for the new run. */
+static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, const struct hfp_folded *base)
 {
 	struct run r = { .o = o };
 	r.progress = o->progress >= 0 ? o->progress : isatty(STDERR_FILENO);
-	int rc = hfp_outputs_open(&r.out, o);
+	int rc = capture ? HFP_EXIT_OK : hfp_outputs_open(&r.out, o);
 	if (rc) {
 		hfp_outputs_discard(&r.out);
 		return rc;
@@ -216,7 +219,8 @@ int hfp_run(const struct hfp_options *o)
 		hfp_read_warnings(&r.read, &r.w);
 		hfp_accum_finish(&a);
 		hfp_progress_end(r.progress);
-		say_if_empty(o, &a, r.out.exports);
+		if (!capture)
+			say_if_empty(o, &a, r.out.exports);
 		/* -> symbolize the stacks that cost something */
 		char what[96], n1[32], n2[32];
 		for (size_t i = 0; i < a.nstats; i++) {
@@ -231,6 +235,11 @@ int hfp_run(const struct hfp_options *o)
 		}
 		hfp_progress_phase(r.progress, "writing");
 		/* -> emit */
+		if (capture) {
+			hfp_folded_build(&r.stacks, o->cost, capture);
+			hfp_progress_end(r.progress);
+			goto done;
+		}
 		struct hfp_emit_in in = {
 			.opt = o,
 			.info = hf_trace_info(r.read.t),
@@ -238,6 +247,7 @@ int hfp_run(const struct hfp_options *o)
 			.stacks = &r.stacks,
 			.warnings = &r.w,
 			.peak_valid = !o->temporary_only || map != NULL,
+			.base = base,
 		};
 		rc = hfp_outputs_write(&r.out, &in);
 		hfp_progress_end(r.progress);
@@ -246,12 +256,30 @@ int hfp_run(const struct hfp_options *o)
 	} else {
 		hfp_outputs_discard(&r.out);
 	}
+done:
 	free(map);
 	hfp_accum_free(&a);
 	hfp_stacks_free(&r.stacks);
 	hfp_symbolizer_free(r.sym);
 	hfp_read_close(&r.read);
 	hfp_warnings_free(&r.w);
+	return rc;
+}
+
+int hfp_run(const struct hfp_options *o)
+{
+	if (!o->diff_base)
+		return run_trace(o, NULL, NULL);
+	/* --diff: the base run first, through the same filters and cost, its stacks kept. */
+	struct hfp_options ob = *o;
+	ob.trace = o->diff_base;
+	ob.diff_base = NULL;
+	ob.nlimits = 0;
+	struct hfp_folded bf = { 0 };
+	int rc = run_trace(&ob, &bf, NULL);
+	if (rc == HFP_EXIT_OK)
+		rc = run_trace(o, NULL, &bf);
+	hfp_folded_free(&bf);
 	return rc;
 }
 

@@ -75,6 +75,7 @@ int hfp_outputs_write(struct hfp_outputs *x, const struct hfp_emit_in *in)
 	int have_folded = 0;
 	for (size_t i = 0; i < NEMITTERS && !have_folded; i++)
 		have_folded = emitters[i]->needs_folded && emitters[i]->path(o);
+	have_folded |= in->base != NULL; /* the report's differences need them too */
 	if (have_folded) {
 		hfp_folded_build(in->stacks, o->cost, &fo);
 		e.folded = &fo;
@@ -86,11 +87,11 @@ int hfp_outputs_write(struct hfp_outputs *x, const struct hfp_emit_in *in)
 		if ((rc = close_output(&x->out[i], emitters[i]->write(x->out[i].f, &e) < 0)))
 			worst = rc;
 	}
-	if (have_folded)
-		hfp_folded_free(&fo);
 	if (x->want_report &&
 	    (rc = close_output(&x->report, hfp_emitter_report.write(x->report.f, &e) < 0)))
 		worst = rc;
+	if (have_folded)
+		hfp_folded_free(&fo);
 	free(x->out);
 	x->out = NULL;
 	return worst;

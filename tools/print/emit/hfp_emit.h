@@ -28,6 +28,8 @@ struct hfp_emit_in {
 	 * when an emitter that needs them is asked for (-F and --svg draw the same lines), else
 	 * NULL. */
 	const struct hfp_folded *folded;
+	/* --diff: the base run's folded lines of opt->cost (then folded is always built), else NULL. */
+	const struct hfp_folded *base;
 };
 
 struct hfp_emitter {

@@ -15,6 +15,7 @@
 #include "../core/hfp_mem.h"
 #include "../core/hfp_options.h"
 #include "../symbol/hfp_stack.h"
+#include "hfp_diff.h"
 #include "hfp_emit.h"
 #include "hfp_folded.h"
 
@@ -209,6 +210,8 @@ static const char *folded_path(const struct hfp_options *o)
 
 static int emit_folded(FILE *f, const struct hfp_emit_in *in)
 {
+	if (in->base)
+		return hfp_diff_write_folded(f, in->base, in->folded);
 	return hfp_folded_write(f, in->folded);
 }
 

@@ -21,6 +21,7 @@
 #include "../core/hfp_options.h"
 #include "../core/hfp_warn.h"
 #include "../symbol/hfp_stack.h"
+#include "hfp_diff.h"
 #include "hfp_emit.h"
 
 struct group {
@@ -286,6 +287,9 @@ static int emit_report(FILE *f, const struct hfp_emit_in *in)
 	build_groups(&x);
 	header(&x);
 	const struct hfp_options *o = in->opt;
+	if (in->base && in->folded)
+		hfp_diff_write_report(f, in->base, in->folded, hfp_cost_names[o->cost], o->diff_base,
+				      o->peak_limit);
 	if (o->print_allocators)
 		section(&x, HFP_COST_ALLOCATIONS, "MOST CALLS TO ALLOCATION FUNCTIONS");
 	if (o->print_peaks && in->peak_valid)
