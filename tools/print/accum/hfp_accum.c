@@ -89,6 +89,7 @@ void hfp_accum_init(struct hfp_accum *a)
 {
 	memset(a, 0, sizeof *a);
 	a->max_size = UINT64_MAX;
+	a->series_stride = 1;
 	hfp_hash_init(&a->live, &live_type, NULL);
 	hfp_hash_init(&a->threads, &thread_type, NULL);
 	hfp_hash_init(&a->hist, &hist_type, NULL);
@@ -99,6 +100,7 @@ void hfp_accum_free(struct hfp_accum *a)
 	hfp_hash_free(&a->live);
 	hfp_hash_free(&a->threads);
 	hfp_hash_free(&a->hist);
+	free(a->series);
 	free(a->stat_of_node);
 	free(a->stats);
 	free(a->tseq);
@@ -212,6 +214,23 @@ static void count_temporary(struct hfp_accum *a, struct hfp_stat *st)
 	a->temporary++;
 }
 
+/* The heap over time, for -M: a point every stride changes; when the array is full, every other
+ * point goes and the stride doubles, so memory stays fixed and the points stay evenly spread. */
+static void series_add(struct hfp_accum *a, uint64_t time_ns)
+{
+	if (a->series_count++ % a->series_stride)
+		return;
+	if (!a->series)
+		a->series = hfp_calloc(HFP_SERIES_MAX, sizeof *a->series);
+	if (a->nseries == HFP_SERIES_MAX) {
+		for (size_t i = 0; i < HFP_SERIES_MAX / 2; i++)
+			a->series[i] = a->series[2 * i];
+		a->nseries = HFP_SERIES_MAX / 2;
+		a->series_stride *= 2;
+	}
+	a->series[a->nseries++] = (struct hfp_tpoint){ time_ns, a->live_bytes };
+}
+
 /* Changes a stack's live bytes by +size (sign > 0) or -size and its live blocks by n, keeping
  * the peak (see top). */
 static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size, uint64_t n, int sign,
@@ -231,11 +250,15 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 			a->peak_tick = a->tick;
 			a->peak_time_ns = time_ns;
 		}
+		if (__builtin_expect(a->want_series, 0))
+			series_add(a, time_ns);
 	} else {
 		st->live -= size;
 		st->live_count -= n;
 		a->live_bytes -= size;
 		a->live_count -= n;
+		if (__builtin_expect(a->want_series, 0))
+			series_add(a, time_ns);
 	}
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define HFP_SERIES_MAX 256
+
 #include "heapfold_trace.h"
 
 #include "../core/hfp_cost.h"
@@ -37,6 +39,7 @@ struct hfp_accum {
 	int temporary_only;          /* --temporary */
 	int classify_only;           /* pre-pass: only build tempmap */
 	uint64_t sample_rate;        /* a sampled trace's HEAPFOLD_SAMPLE_BYTES; 0: every event */
+	int want_series;             /* keep the heap over time (-M): series below */
 	uint64_t rng;                /* its random rounding (hfp_accum.c: multiplicity) */
 	const uint8_t *tempmap;      /* from a pre-pass: bit i = allocation i is temporary */
 	size_t tempmap_bits;
@@ -71,6 +74,11 @@ struct hfp_accum {
 	uint64_t peak_bytes, peak_time_ns;
 	uint64_t tick, peak_tick;
 	uint64_t alloc_index; /* every allocation event, counted or not */
+	/* The heap over time (want_series): at most HFP_SERIES_MAX points, one per stride changes
+	 * of the live bytes, the stride doubling (and every other point dropped) when full. */
+	struct hfp_tpoint { uint64_t time_ns, bytes; } *series;
+	size_t nseries;
+	uint64_t series_stride, series_count;
 	uint64_t units;       /* of which allocated and freed at once (HF_EVF_UNIT) */
 	uint64_t filtered_size, filtered_function; /* allocations --min/max-size, --filter-bt-function removed */
 	uint64_t frees, unmatched_frees, duplicates;

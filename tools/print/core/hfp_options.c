@@ -41,6 +41,10 @@ void hfp_usage(FILE *f)
 	      "                               function names): the report starts with the biggest\n"
 	      "                               changes of the cost type; -F writes \"stack base new\"\n"
 	      "                               lines (flamegraph.pl's differential input)\n"
+	      "Massif (ms_print, massif-visualizer):\n"
+	      "  -M, --print-massif FILE      the heap over time in massif's format, detailed at the peak\n"
+	      "      --massif-threshold PCT   in the peak's tree, stacks below PCT% of the peak are\n"
+	      "                               summed into one line (default 1)\n"
 	      "Profiles:\n"
 	      "      --pprof FILE             write a pprof profile (gzip'd profile.proto) to FILE, for go\n"
 	      "                               tool pprof, Pyroscope, Parca: alloc_objects, alloc_space,\n"
@@ -101,6 +105,7 @@ enum {
 	OPT_FAIL_IF,
 	OPT_FAIL_ON_LEAK,
 	OPT_PPROF,
+	OPT_MASSIF_THRESHOLD,
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +139,8 @@ static const struct option long_opts[] = {
 	{ "fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "diff", required_argument, NULL, 'd' },
+	{ "print-massif", required_argument, NULL, 'M' },
+	{ "massif-threshold", required_argument, NULL, OPT_MASSIF_THRESHOLD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -190,6 +197,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	o->sub_peak_limit = 5;
 	o->max_size = UINT64_MAX;
 	o->progress = -1;
+	o->massif_threshold = 1.0;
 	int flamegraph_stdout = 0;
 	uint64_t v;
 
@@ -200,7 +208,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	optind = 0;
 	for (;;) {
 		int li = -1;
-		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:d:hvV", long_opts, &li);
+		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:d:M:hvV", long_opts, &li);
 		if (c == -1)
 			break;
 		int *flag = NULL;
@@ -267,6 +275,14 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 		case OPT_RAW_NAMES: o->raw_names = 1; break;
 		case OPT_PPROF: o->pprof = optarg; break;
 		case 'd': o->diff_base = optarg; break;
+		case 'M': o->massif = optarg; break;
+		case OPT_MASSIF_THRESHOLD: {
+			char *end;
+			o->massif_threshold = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->massif_threshold >= 0 && o->massif_threshold <= 100))
+				return usage_error("--massif-threshold: a percentage from 0 to 100, not '%s'", optarg);
+			break;
+		}
 		case OPT_FAIL_IF:
 		case OPT_FAIL_ON_LEAK: {
 			struct hfp_limit l;
@@ -307,7 +323,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	if (o->temporary_only && !o->cost_given)
 		o->cost = HFP_COST_TEMPORARY;
 	int on_stdout = (o->folded && strcmp(o->folded, "-") == 0) + (o->svg && strcmp(o->svg, "-") == 0) +
-			(o->histogram && strcmp(o->histogram, "-") == 0) + (o->pprof && strcmp(o->pprof, "-") == 0) +
+			(o->histogram && strcmp(o->histogram, "-") == 0) + (o->pprof && strcmp(o->pprof, "-") == 0) + (o->massif && strcmp(o->massif, "-") == 0) +
 			(o->output && strcmp(o->output, "-") == 0);
 	if (on_stdout > 1)
 		return usage_error("only one output can go to standard output");

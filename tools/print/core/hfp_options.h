@@ -16,6 +16,8 @@ struct hfp_options {
 	const char *histogram;  /* -H */
 	const char *pprof;      /* --pprof */
 	const char *diff_base;  /* -d, --diff: the base trace */
+	const char *massif;     /* -M, --print-massif */
+	double massif_threshold; /* --massif-threshold, percent (default 1) */
 	int cost;               /* enum hfp_cost for -F / --svg */
 	int cost_given;
 	int print_allocators, print_peaks, print_temporary, print_leaks;

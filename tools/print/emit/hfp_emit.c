@@ -16,6 +16,7 @@ static const struct hfp_emitter *const emitters[] = {
 	&hfp_emitter_svg,
 	&hfp_emitter_histogram,
 	&hfp_emitter_pprof,
+	&hfp_emitter_massif,
 };
 #define NEMITTERS (sizeof emitters / sizeof emitters[0])
 
