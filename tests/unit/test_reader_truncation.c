@@ -198,7 +198,8 @@ static void test_trace_without_close_warns_incomplete(void **state)
 	assert_int_equal(r.info.truncated_bytes, 0);
 	assert_int_equal(r.nwarn, 1);
 	assert_string_equal(r.warn[0],
-			    "trace incomplete: no clean-exit record (the process may still be running, or it was killed or crashed)");
+			    "trace incomplete: no clean-exit record (the process may still be running, "
+			    "or it was killed or crashed)");
 	tg_read_free(&r);
 	unlink(path);
 	free(path);

@@ -34,8 +34,9 @@ int hfp_limit_parse(const char *s, struct hfp_limit *out);
 
 struct hfp_accum;
 struct hfp_stacks;
-/* emit/hfp_limits_check.c. Checks every limit against the run's totals; prints one line on stderr per broken one.
- * Returns the number broken. estimated: a sampled trace (the line says so). */
+/* emit/hfp_limits_check.c. Checks every limit against the run's totals; prints one line on
+ * stderr per broken one. Returns the number broken. estimated: a sampled trace (the line says
+ * so). */
 size_t hfp_limits_check(const struct hfp_limit *l, size_t n, const struct hfp_accum *a,
 			const struct hfp_stacks *s, int estimated);
 

@@ -322,9 +322,10 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 		o->folded = "-";
 	if (o->temporary_only && !o->cost_given)
 		o->cost = HFP_COST_TEMPORARY;
-	int on_stdout = (o->folded && strcmp(o->folded, "-") == 0) + (o->svg && strcmp(o->svg, "-") == 0) +
-			(o->histogram && strcmp(o->histogram, "-") == 0) + (o->pprof && strcmp(o->pprof, "-") == 0) + (o->massif && strcmp(o->massif, "-") == 0) +
-			(o->output && strcmp(o->output, "-") == 0);
+	const char *outs[] = { o->folded, o->svg, o->histogram, o->pprof, o->massif, o->output };
+	int on_stdout = 0;
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
+		on_stdout += outs[i] && strcmp(outs[i], "-") == 0;
 	if (on_stdout > 1)
 		return usage_error("only one output can go to standard output");
 	return HFP_EXIT_OK;
