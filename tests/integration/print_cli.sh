@@ -54,4 +54,8 @@ case $st in
 1) expect_eq "empty file: one line" "$(wc -l <"$T/err")" 1 ;;
 *) expect_eq "empty file: exit status 0 or 1" "$st" "0 or 1" ;;
 esac
+# heaptrack_print's -o is a boolean (print overall allocated): "-o 1" is refused, not a report
+# silently written to a file named 1.
+expect_fail "-o 1" 2 "-o 1: -o names the report's file here" "$HP" "$T/none.gz" -o 1
+expect_true "-o 1: no file named 1" test ! -e 1
 finish

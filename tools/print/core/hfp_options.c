@@ -218,7 +218,15 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 				return usage_error("more than one trace given: %s and %s", o->trace, optarg);
 			o->trace = optarg;
 			break;
-		case 'o': o->output = optarg; break;
+		case 'o':
+			/* heaptrack_print's -o is --print-overall-allocated and takes a boolean: "-o 1"
+			 * from a heaptrack habit would silently write a report named "1". */
+			if (parse_bool(optarg, &(int){ 0 }) == 0)
+				return usage_error("-o %s: -o names the report's file here; heaptrack_print's -o "
+						   "(print overall allocated) is not taken (a file named %s: -o ./%s)",
+						   optarg, optarg, optarg);
+			o->output = optarg;
+			break;
 		case 'a': flag = &o->print_allocators; break;
 		case 'p': flag = &o->print_peaks; break;
 		case 'T': flag = &o->print_temporary; break;
