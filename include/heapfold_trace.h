@@ -106,6 +106,10 @@ struct hf_trace_info {
 		uint64_t allocations, frees, failed, bytes, threads, nodes, chunks;
 		uint64_t end_time_ns, exit_status;
 	} close;
+	/* A sampled trace (HEAPFOLD_SAMPLE_BYTES): the mean bytes allocated between two recorded
+	 * allocations; an allocation of s bytes was recorded with probability 1 - exp(-s / this),
+	 * and frees only of recorded blocks. 0: every allocation and free is recorded. */
+	uint64_t sample_bytes;
 };
 
 enum hf_event_type {

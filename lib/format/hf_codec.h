@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 #define HF_FORMAT_MAJOR 1
-#define HF_FORMAT_MINOR 1 /* 1: pseudo-frame HF_FRAME_BEFORE_START */
+#define HF_FORMAT_MINOR 2 /* 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes */
+/* HEADER sample_bytes (minor 2): the largest a reader accepts (the recorder's option stops at
+ * 2 GiB). */
+#define HF_SAMPLE_BYTES_MAX (UINT64_C(1) << 40)
 
 /* Chunk (gzip member) layout constants. */
 #define HF_CHUNK_HDR_SIZE 48      /* our header inside the gzip FEXTRA subfield */

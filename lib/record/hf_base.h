@@ -87,7 +87,7 @@ struct hf_global {
 	unsigned link_mode; /* enum hf_link_mode */
 	pid_t pid;
 	uint64_t flush_ns;  /* HEAPFOLD_FLUSH_MS */
-	uint64_t sample_ns; /* HEAPFOLD_SAMPLE_MS */
+	uint64_t tick_ns;   /* HEAPFOLD_TICK_MS */
 	uint64_t start_mono;
 	uint64_t start_real;
 } __attribute__((aligned(64)));
@@ -114,7 +114,7 @@ enum hf_opt {
 	HF_OPT_UNWIND,    /* an enum hf_unwind_mode */
 	HF_OPT_MAX_DEPTH, /* frames kept per stack, 1..1024 */
 	HF_OPT_FLUSH_MS,  /* longest time data waits in a buffer */
-	HF_OPT_SAMPLE_MS, /* RSS sample and clock tick interval */
+	HF_OPT_TICK_MS,   /* RSS sample and clock tick interval (old name SAMPLE_MS) */
 	HF_OPT_FOLLOW,    /* 0/1: trace forked and exec'd children */
 	HF_OPT_QUIET,     /* 0/1: no warnings at all on stderr */
 	HF_OPT_DISABLE,   /* 0/1: do not start recording at program start */

@@ -65,8 +65,8 @@ static int only_us(void)
 	return stat_threads(path, &state) >= 0 && state == 'Z';
 }
 
-/* Wakes every min(SAMPLE_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
- * samples RSS every SAMPLE_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
+/* Wakes every min(TICK_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
+ * samples RSS every TICK_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
  * written for 3/4 of FLUSH_MS, so no record waits longer than about FLUSH_MS. */
 static void *bg_main(void *arg)
 {
@@ -76,7 +76,7 @@ static void *bg_main(void *arg)
 	hf_tls.mode = HF_MODE_INSIDE;
 	unsigned gen = hf_load(&hf_g.gen);
 	prctl(PR_SET_NAME, "heapfold", 0, 0, 0);
-	uint64_t tick = hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
+	uint64_t tick = hf_g.tick_ns < hf_g.flush_ns / 4 ? hf_g.tick_ns : hf_g.flush_ns / 4;
 	uint64_t age = hf_g.flush_ns / 4 * 3;
 	uint64_t next = hf_os_mono_ns(), last_sample = 0, last_round = 0;
 	for (;;) {
@@ -95,7 +95,7 @@ static void *bg_main(void *arg)
 		}
 		uint64_t now = hf_os_mono_ns() - hf_g.start_mono;
 		hf_store(&hf_g.clock, now);
-		if (now - last_sample >= hf_g.sample_ns || last_sample == 0) {
+		if (now - last_sample >= hf_g.tick_ns || last_sample == 0) {
 			last_sample = now;
 			hf_writer_sample(hf_load(&hf_E.v), now, read_rss());
 		}

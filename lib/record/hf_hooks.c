@@ -130,7 +130,7 @@ HF_INLINE uint8_t *prep(struct hf_thread *tb)
 }
 
 /* Blocks of this size or more are stamped with the exact time rather than the background
- * thread's coarse clock (SAMPLE_MS, 10 ms; later when that thread is late): such a block is
+ * thread's coarse clock (TICK_MS, 10 ms; later when that thread is late): such a block is
  * what usually sets the heap's peak, whose time a user reads. One clock_gettime (about 20 ns
  * through the vDSO) beside an allocation that costs microseconds (glibc maps blocks of 128 KiB
  * and more by default). */

@@ -136,9 +136,9 @@ static uint8_t *put_str(uint8_t *q, const char *s, size_t n)
 	return q + n;
 }
 
-static uint64_t tick_ns(void)
+static uint64_t clock_res_ns(void)
 {
-	return hf_g.sample_ns < hf_g.flush_ns / 4 ? hf_g.sample_ns : hf_g.flush_ns / 4;
+	return hf_g.tick_ns < hf_g.flush_ns / 4 ? hf_g.tick_ns : hf_g.flush_ns / 4;
 }
 
 /* Meta lock held. */
@@ -169,7 +169,7 @@ static void write_header(void)
 	q = hf_put_varint(q, (uint64_t)hf_g.pid);
 	q = hf_put_varint(q, (uint64_t)getppid());
 	q = hf_put_varint(q, hf_g.start_real);
-	q = hf_put_varint(q, tick_ns()); /* event times move with the background thread's tick */
+	q = hf_put_varint(q, clock_res_ns()); /* event times move with the background thread's tick */
 	q = hf_put_varint(q, hf_os_page_size());
 	q = hf_put_varint(q, sizeof(void *));
 	q = hf_put_varint(q, hf_g.link_mode);
@@ -196,6 +196,8 @@ static void write_header(void)
 		q = put_str(q, name, strlen(name));
 		q = put_str(q, v, vl);
 	}
+	/* Since minor 2: whether the trace is sampled, and at what rate (0: every allocation). */
+	q = hf_put_varint(q, hf_sample_rate);
 	if (hf_meta_record(HF_TAG_HEADER, body, (size_t)(q - body)) < 0)
 		hf_writer_fail("out of memory for its header");
 	hf_os_free(body, cap);
@@ -271,7 +273,7 @@ void hf_rec_start(unsigned link_mode)
 	hf_unw_memo_off = hf_opt(HF_OPT_UNWIND) == HF_UNWIND_PLAIN;
 	hf_g.max_depth = (unsigned)hf_opt(HF_OPT_MAX_DEPTH);
 	hf_g.flush_ns = (uint64_t)hf_opt(HF_OPT_FLUSH_MS) * 1000000u;
-	hf_g.sample_ns = (uint64_t)hf_opt(HF_OPT_SAMPLE_MS) * 1000000u;
+	hf_g.tick_ns = (uint64_t)hf_opt(HF_OPT_TICK_MS) * 1000000u;
 	int sampling_ok = hf_sample_init() == 0;
 	hf_modules_find_exe();
 	hf_recover_init();

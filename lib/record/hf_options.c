@@ -11,7 +11,9 @@
  *   HEAPFOLD_MAX_DEPTH  frames kept per stack, 1 to 1024 (default 128); deeper stacks are cut
  *                       and marked truncated
  *   HEAPFOLD_FLUSH_MS   longest time recorded data waits before it is written (default 1000)
- *   HEAPFOLD_SAMPLE_MS  RSS sampling and event clock resolution (default 10)
+ *   HEAPFOLD_TICK_MS    the background thread's tick: RSS is sampled and the clock events are
+ *                       stamped with moves every tick (default 10); HEAPFOLD_SAMPLE_MS, its
+ *                       old name, still works (the new name wins when both are set)
  *   HEAPFOLD_FOLLOW     1: forked and exec'd children write traces of their own (default 0:
  *                       children are not traced and the preload variable is removed from the
  *                       environment, since a child may use another libc)
@@ -49,6 +51,7 @@ struct desc {
 	enum kind kind;
 	long def, min, max;
 	const char *def_str;
+	const char *old_name; /* read when the name itself is not set (a renamed option) */
 };
 
 static const struct desc table[HF_OPT_COUNT] = {
@@ -56,7 +59,7 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_UNWIND] = { "UNWIND", K_ENUM, HF_UNWIND_LIBUNWIND, 0, HF_UNWIND_CHECK, NULL },
 	[HF_OPT_MAX_DEPTH] = { "MAX_DEPTH", K_UINT, 128, 1, HF_DEPTH_LIMIT, NULL },
 	[HF_OPT_FLUSH_MS] = { "FLUSH_MS", K_MS, 1000, 10, 3600000, NULL },
-	[HF_OPT_SAMPLE_MS] = { "SAMPLE_MS", K_MS, 10, 1, 60000, NULL },
+	[HF_OPT_TICK_MS] = { "TICK_MS", K_MS, 10, 1, 60000, NULL, "SAMPLE_MS" },
 	[HF_OPT_FOLLOW] = { "FOLLOW", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_QUIET] = { "QUIET", K_BOOL, 0, 0, 1, NULL },
 	[HF_OPT_DISABLE] = { "DISABLE", K_BOOL, 0, 0, 1, NULL },
@@ -184,6 +187,10 @@ static void init_one(enum hf_opt o)
 	char env[32];
 	hf_fmt(env, sizeof env, "HEAPFOLD_%s", d->name);
 	const char *raw = env_get(env);
+	if (!raw && d->old_name) {
+		hf_fmt(env, sizeof env, "HEAPFOLD_%s", d->old_name);
+		raw = env_get(env);
+	}
 	value[o] = d->def;
 	str_value[o] = d->def_str;
 	if (!raw)
@@ -236,8 +243,11 @@ void hf_options_init(void)
 		const char *name = *e + 9;
 		size_t len = strcspn(name, "=");
 		int known = 0;
-		for (int o = 0; o < HF_OPT_COUNT; o++)
+		for (int o = 0; o < HF_OPT_COUNT; o++) {
+			const char *old = table[o].old_name;
 			known |= strlen(table[o].name) == len && !strncmp(table[o].name, name, len);
+			known |= old && strlen(old) == len && !strncmp(old, name, len);
+		}
 		if (!known) {
 			/* The known names from the table itself: a new option cannot be left out. */
 			char nm[64], names[256];

@@ -252,6 +252,19 @@ static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 	in->nopt = nopt;
 	in->opt_name = name;
 	in->opt_value = value;
+	in->sample_bytes = 0;
+	if (minor >= 2) {
+		if (hf__get_u64(r, &in->sample_bytes) < 0)
+			return "truncated or invalid field";
+	} else {
+		/* Minor 1 traces of a recorder that sampled said so among the options only. */
+		for (size_t i = 0; i < nopt; i++)
+			if (!strcmp(name[i], "SAMPLE_BYTES"))
+				in->sample_bytes = strtoull(value[i], NULL, 10);
+	}
+	/* The recorder's limit is 2 GiB; far above it, estimates would overflow their counts. */
+	if (in->sample_bytes > HF_SAMPLE_BYTES_MAX)
+		return "sampling rate out of range";
 	return NULL;
 }
 

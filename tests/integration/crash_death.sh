@@ -10,7 +10,7 @@
 # the trace must be incomplete (heapfold_print says so and exits 0) and hold, for each thread, at
 # least the count that thread had reached FLUSH_MS + MARGIN_MS before the death. Why that bound:
 # a thread's events wait at most 3/4 FLUSH_MS in its buffer before a flush is due; a thread that
-# keeps allocating writes its own buffer at its next clock tick (SAMPLE_MS, 10 ms, later), an idle
+# keeps allocating writes its own buffer at its next clock tick (TICK_MS, 10 ms, later), an idle
 # one is written by the background thread, which looks every FLUSH_MS / 4: FLUSH_MS in all, plus
 # the time to compress and write one chunk (a few ms). MARGIN_MS (100 ms) covers scheduling delays
 # on a loaded two-CPU machine; the measured lag is printed in the log (docs/reliability.md).

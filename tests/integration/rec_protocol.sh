@@ -5,7 +5,7 @@
 need "$HF_DUMP" "$HF_PROGS/rec_protocol" "$B/lib/libheapfold.so"
 for unwind in libunwind fp; do
 	t=$HF_TEST_TMP/protocol-$unwind.gz
-	expected=$(LD_PRELOAD=$B/lib/libheapfold.so HEAPFOLD_FLUSH_MS=10 HEAPFOLD_SAMPLE_MS=1 \
+	expected=$(LD_PRELOAD=$B/lib/libheapfold.so HEAPFOLD_FLUSH_MS=10 HEAPFOLD_TICK_MS=1 \
 		HEAPFOLD_UNWIND=$unwind HEAPFOLD_OUTPUT=$t "$HF_PROGS/rec_protocol" 3 8)
 	check_consistent "$t"
 	for field in allocs bytes leaked_blocks leaked_bytes; do

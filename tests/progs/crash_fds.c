@@ -103,7 +103,7 @@ static void close_from_3(void)
 
 /* Opens path until it gets the number want. The lowest free number is not always the trace's
  * old one: the recorder's background thread holds a descriptor of its own for a moment every
- * SAMPLE_MS (/proc/self/statm), as any library thread doing file I/O may. */
+ * TICK_MS (/proc/self/statm), as any library thread doing file I/O may. */
 static int open_at(const char *path, int flags, int want)
 {
 	int extra[16], n = 0, fd = -1;

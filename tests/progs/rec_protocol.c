@@ -2,7 +2,7 @@
  * recorder with a short flush interval, so that the background thread takes idle threads'
  * buffers while they wake up and allocate again, and thread objects are recycled under it:
  *
- *   LD_PRELOAD=build/lib/libheapfold.so HEAPFOLD_FLUSH_MS=10 HEAPFOLD_SAMPLE_MS=1 \
+ *   LD_PRELOAD=build/lib/libheapfold.so HEAPFOLD_FLUSH_MS=10 HEAPFOLD_TICK_MS=1 \
  *       HEAPFOLD_OUTPUT=t.gz build/tests/progs/rec_protocol [WAVES] [THREADS]
  *
  * Each wave starts THREADS threads; each runs bursts of allocations in work_alloc() separated

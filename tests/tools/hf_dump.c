@@ -280,6 +280,8 @@ static void print_summary(const struct state *s)
 	printf("marks=%llu\n", (unsigned long long)s->marks);
 	printf("samples=%llu\n", (unsigned long long)s->samples);
 	printf("unknown_frees=%llu\n", (unsigned long long)s->unknown_frees);
+	printf("sample_bytes=%llu\n", (unsigned long long)in->sample_bytes);
+	printf("clock_resolution_ns=%llu\n", (unsigned long long)in->clock_resolution_ns);
 }
 
 /* ---- minimal symbolization with libelf ------------------------------------------------------- */

@@ -219,7 +219,7 @@ static void test_future_major_version_names_both_versions(void **state)
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 0, H_MAJOR, 2);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 2.1 is newer than this reader (1.1)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 2.2 is newer than this reader (1.2)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
@@ -228,14 +228,14 @@ static void test_future_major_version_names_both_versions(void **state)
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.1 is newer than this reader (1.1)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.1 is newer than this reader (1.2)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 1, H_MAJOR, 2);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 2.1 differs from the trace's 1.1");
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 2.2 differs from the trace's 1.2");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)

@@ -398,6 +398,58 @@ static void test_empty_chunks_are_valid(void **state)
 	free(path);
 }
 
+/* The sampling rate of HEADER (minor 2), and of an older trace's options (minor 1). */
+static void sampled_header(unsigned minor, uint64_t sample_bytes, const char *opt, int drop_field,
+			   struct tg_read *r)
+{
+	struct tg_header h;
+	tg_header_defaults(&h);
+	const char *const on[] = { "OUTPUT", "SAMPLE_BYTES" };
+	const char *const ov[] = { "trace.gz", opt };
+	h.minor = minor;
+	h.sample_bytes = sample_bytes;
+	h.opt_name = on;
+	h.opt_value = ov;
+	h.no_sample_bytes = drop_field;
+	struct tg *g = tg_new(&h);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "sampled.gz");
+	tg_read_all(path, r, 100);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
+static void test_sampling_rate_in_header(void **state)
+{
+	(void)state;
+	struct tg_read r;
+	sampled_header(2, 524288, "0", 0, &r); /* the field decides, not the option */
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.info.minor, 2);
+	assert_true(r.info.sample_bytes == 524288);
+	tg_read_free(&r);
+	sampled_header(2, 0, "4096", 0, &r);
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_true(r.info.sample_bytes == 0);
+	tg_read_free(&r);
+	sampled_header(1, 0, "4096", 0, &r); /* minor 1: from the option */
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_true(r.info.sample_bytes == 4096);
+	tg_read_free(&r);
+	sampled_header(1, 0, "0", 0, &r);
+	assert_true(r.info.sample_bytes == 0);
+	tg_read_free(&r);
+	sampled_header(2, 4096, "0", 1, &r); /* minor 2 without the field */
+	assert_int_equal(r.open_rc, HF_TRACE_ERR_CORRUPT);
+	assert_non_null(strstr(r.error, "truncated or invalid field"));
+	tg_read_free(&r);
+	sampled_header(2, HF_SAMPLE_BYTES_MAX + 1, "0", 0, &r);
+	assert_int_equal(r.open_rc, HF_TRACE_ERR_CORRUPT);
+	assert_non_null(strstr(r.error, "sampling rate out of range"));
+	tg_read_free(&r);
+}
+
 static void test_api_tolerates_null_arguments(void **state)
 {
 	(void)state;
@@ -433,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_sized_records_and_newer_minor_are_read),
 		cmocka_unit_test(test_known_sized_record_with_extra_bytes_is_read),
 		cmocka_unit_test(test_empty_chunks_are_valid),
+		cmocka_unit_test(test_sampling_rate_in_header),
 		cmocka_unit_test(test_api_tolerates_null_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

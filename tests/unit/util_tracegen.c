@@ -199,6 +199,8 @@ struct tg *tg_new(const struct tg_header *hp)
 		sbuf_str(&b, hp->opt_name[i]);
 		sbuf_str(&b, hp->opt_value[i]);
 	}
+	if (hp->minor >= 2 && !hp->no_sample_bytes)
+		put_u(&b.s, hp->sample_bytes);
 	sized(g, 0, HF_TAG_HEADER, &b, 0);
 	return g;
 }

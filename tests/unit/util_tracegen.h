@@ -24,6 +24,8 @@ struct tg_header {
 	const char *libc, *recorder;
 	size_t nopt;
 	const char *const *opt_name, *const *opt_value;
+	uint64_t sample_bytes; /* written when minor >= 2, unless no_sample_bytes */
+	int no_sample_bytes;
 	int omit; /* write no HEADER record at all */
 };
 

@@ -133,8 +133,5 @@ void hfp_progress_end(int on)
 
 uint64_t hfp_read_sample_rate(const struct hf_trace_info *info)
 {
-	for (size_t i = 0; i < info->nopt; i++)
-		if (!strcmp(info->opt_name[i], "SAMPLE_BYTES"))
-			return strtoull(info->opt_value[i], NULL, 10);
-	return 0;
+	return info->sample_bytes; /* the reader also finds it in older traces' options */
 }

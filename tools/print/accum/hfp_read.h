@@ -31,8 +31,8 @@ void hfp_read_close(struct hfp_read *r);
 void hfp_progress_phase(int on, const char *what);
 void hfp_progress_end(int on);
 
-/* A sampled trace's mean bytes between samples (HEAPFOLD_SAMPLE_BYTES, from the HEADER's
- * options); 0 for a trace of every allocation. */
+/* A sampled trace's mean bytes between samples (HEAPFOLD_SAMPLE_BYTES, from the HEADER:
+ * hf_trace_info.sample_bytes); 0 for a trace of every allocation. */
 uint64_t hfp_read_sample_rate(const struct hf_trace_info *info);
 
 #endif
