@@ -120,7 +120,8 @@ MUSL_STATIC_LIB := $(B)/lib/musl/libheapfold.a
 STATIC_WRAP := $(B)/lib/heapfold.wrap
 MUSL_STATIC_WRAP := $(B)/lib/musl/heapfold.wrap
 STATIC_KEEP := -w --keep-global-symbol='__wrap_*' $(addprefix --keep-global-symbol=,hf_version \
-	hf_start hf_stop hf_flush hf_mark hf_stats hf_stats_reset_peak hf_metrics_format)
+	hf_start hf_stop hf_flush hf_mark hf_stats hf_stats_reset_peak hf_metrics_format \
+	hf_set_sample_bytes)
 PC_NAMES := heapfold heapfold-static heapfold-musl
 ifeq ($(SANITIZE),)
 TARGETS += $(STATIC_LIB) $(STATIC_WRAP)

@@ -119,6 +119,19 @@ HF_DECL int hf_stats_reset_peak(void);
  * out where the peak is not tracked (see hf_stats). docs/production.md. */
 HF_DECL int hf_metrics_format(char *buf, size_t len);
 
+/* Sampling for the traces started after this call (hf_start), as HEAPFOLD_SAMPLE_BYTES sets it
+ * for the trace started at program start: about one allocation per mean_bytes bytes allocated
+ * is recorded, with its stack (a Poisson process over the bytes: an allocation of s bytes with
+ * probability 1 - exp(-s / mean_bytes)), and the frees of the blocks recorded; heapfold_print
+ * scales every figure back and says they are estimates. 0 records every allocation again. An
+ * allocation that is not recorded costs its thread a subtraction and a branch. The statistics
+ * above (hf_stats, hf_metrics_format) stay exact at any rate. To sample from the very start, run
+ * with HEAPFOLD_SAMPLE_BYTES; or with HEAPFOLD_DISABLE=1, then call this and hf_start.
+ * Returns HF_OK, HF_EBUSY (a trace is being recorded: hf_stop first), HF_EINVAL (mean_bytes
+ * above 2^31 - 1), HF_EIO (no memory for the sampler; errno ENOMEM), HF_EFORK, HF_ENOTAVAIL
+ * (also when called before heapfold's constructor ran). docs/production.md. */
+HF_DECL int hf_set_sample_bytes(uint64_t mean_bytes);
+
 #ifdef HF_WEAK
 /* Wrappers that make weak references safe to call: hf_version() is 0 and the others return
  * HF_ENOTAVAIL when the symbol is absent. */
@@ -130,6 +143,7 @@ HF_DECL int hf_metrics_format(char *buf, size_t len);
 #define hf_stats(o) (hf_stats ? (hf_stats)(o) : HF_ENOTAVAIL)
 #define hf_stats_reset_peak() (hf_stats_reset_peak ? (hf_stats_reset_peak)() : HF_ENOTAVAIL)
 #define hf_metrics_format(b, l) (hf_metrics_format ? (hf_metrics_format)(b, l) : HF_ENOTAVAIL)
+#define hf_set_sample_bytes(n) (hf_set_sample_bytes ? (hf_set_sample_bytes)(n) : HF_ENOTAVAIL)
 #endif
 
 #ifdef __cplusplus

@@ -60,6 +60,13 @@ HF_API int hf_mark(const char *label)
 	return HF_OK;
 }
 
+HF_API int hf_set_sample_bytes(uint64_t mean_bytes)
+{
+	if (mean_bytes > HF_SAMPLE_API_MAX)
+		return HF_EINVAL;
+	return hf_rec_set_sample(mean_bytes);
+}
+
 HF_API int hf_stats(hf_stats_t *out)
 {
 	if (!out || out->size != sizeof *out)

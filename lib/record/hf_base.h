@@ -128,6 +128,7 @@ enum hf_opt {
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */
 void hf_options_init(void);
 long hf_opt(enum hf_opt o);
+void hf_opt_set(enum hf_opt o, long v); /* a value set through the API (hf_set_sample_bytes) */
 const char *hf_opt_str(enum hf_opt o); /* HF_OPT_OUTPUT's text (the default if unset or empty) */
 /* Whether the variable was set to the empty string (HEAPFOLD_OUTPUT= disables auto-start). */
 int hf_opt_set_empty(enum hf_opt o);

@@ -318,6 +318,7 @@ static int open_trace(const char *pattern)
 	hf_g.membarrier = hf_os_membarrier_init();
 	hf_g.gen++;
 	hf_thread_new_trace();
+	hf_sample_new_trace(); /* an older trace's sampled blocks are not this one's */
 	hf_meta_lock();
 	write_header();
 	if (first) {
@@ -361,6 +362,32 @@ int hf_rec_open(const char *pattern)
 	int err = errno;
 	/* The first trace may have attached this thread (its blocks of before the start). */
 	t->mode = mode == HF_MODE_FRESH && t->tb ? HF_MODE_ON : mode;
+	errno = err;
+	return rc;
+}
+
+int hf_rec_set_sample(uint64_t rate)
+{
+	struct hf_tls *t = &hf_tls;
+	if (t->mode == HF_MODE_INSIDE)
+		return HF_EBUSY; /* a signal handler interrupted the recorder in this thread */
+	if (hf_load(&hf_g.state) == HF_STATE_CHILD)
+		return HF_EFORK;
+	if (!initialised)
+		return HF_ENOTAVAIL;
+	int mode = t->mode, rc = HF_OK, err = errno;
+	t->mode = HF_MODE_INSIDE;
+	pthread_mutex_lock(&api_lock);
+	if (hf_load(&hf_g.state) == HF_STATE_ON) {
+		rc = HF_EBUSY; /* a trace is either sampled or not, from its start to its end */
+	} else if (hf_sample_set_rate(rate) < 0) {
+		rc = HF_EIO;
+		err = ENOMEM;
+	} else {
+		hf_opt_set(HF_OPT_SAMPLE_BYTES, (long)rate); /* the HEADER's options say it too */
+	}
+	pthread_mutex_unlock(&api_lock);
+	t->mode = mode;
 	errno = err;
 	return rc;
 }

@@ -18,6 +18,10 @@ void hf_rec_exit(int status);
 /* The process's own exit (not exec): the runtime's exit-time frees first (hf_freeres.c), then
  * hf_rec_exit. */
 void hf_rec_exit_process(int status);
+/* hf_set_sample_bytes: the sampling rate of the next traces (hf_sample.c), refused while one is
+ * recorded. Returns HF_OK or a negative HF_E* code (errno ENOMEM with HF_EIO). */
+#define HF_SAMPLE_API_MAX 0x7fffffffu /* as HEAPFOLD_SAMPLE_BYTES */
+int hf_rec_set_sample(uint64_t rate);
 /* Flushes every thread's buffer and the meta stream (hf_flush in the public API). */
 void hf_rec_flush(void);
 /* Forked child with HEAPFOLD_FOLLOW=1: starts a trace of its own. Returns 0 or -1. */

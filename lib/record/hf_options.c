@@ -265,6 +265,11 @@ long hf_opt(enum hf_opt o)
 	return value[o];
 }
 
+void hf_opt_set(enum hf_opt o, long v)
+{
+	value[o] = v;
+}
+
 const char *hf_opt_str(enum hf_opt o)
 {
 	return str_value[o] ? str_value[o] : "";

@@ -73,21 +73,39 @@ void hf_sample_thread_init(struct hf_thread *tb)
 
 int hf_sample_init(void)
 {
-	uint64_t rate = (uint64_t)hf_opt(HF_OPT_SAMPLE_BYTES);
-	if (!rate)
-		return 0; /* nothing mapped, nothing costs: the recorder as without sampling */
-	/* The filter is mapped only now: 128 KiB of address space a program that does not sample
-	 * should not lose (under a tight ulimit -v, it can be the difference). */
-	hf_sfilter = hf_os_alloc((sizeof *hf_sfilter) << HF_SFILTER_BITS);
-	if (!hf_sfilter) {
+	if (hf_sample_set_rate((uint64_t)hf_opt(HF_OPT_SAMPLE_BYTES)) < 0) {
 		hf_warn("out of memory for sampling (HEAPFOLD_SAMPLE_BYTES); not recording");
 		return -1;
 	}
-	hf_sample_rate = rate;
-	seed = (uint64_t)hf_opt(HF_OPT_SAMPLE_SEED);
-	if (!seed)
-		seed = hf_os_mono_ns() ^ ((uint64_t)getpid() << 32);
 	return 0;
+}
+
+static void set_clear(void);
+
+int hf_sample_set_rate(uint64_t rate)
+{
+	/* The filter is mapped only when sampling is asked for: 128 KiB of address space a program
+	 * that does not sample should not lose (under a tight ulimit -v, it can be the
+	 * difference). Once mapped it stays: a free may be reading it. */
+	if (rate && !hf_sfilter) {
+		uint16_t *f = hf_os_alloc((sizeof *hf_sfilter) << HF_SFILTER_BITS);
+		if (!f)
+			return -1;
+		__atomic_store_n(&hf_sfilter, f, __ATOMIC_RELEASE);
+	}
+	if (rate && !seed) {
+		seed = (uint64_t)hf_opt(HF_OPT_SAMPLE_SEED);
+		if (!seed)
+			seed = hf_os_mono_ns() ^ ((uint64_t)getpid() << 32);
+	}
+	set_clear();
+	hf_store(&hf_sample_rate, rate);
+	return 0;
+}
+
+void hf_sample_new_trace(void)
+{
+	set_clear();
 }
 
 /* ---- the set of sampled blocks ---------------------------------------------------------------- */
@@ -136,6 +154,20 @@ static int rebuild(size_t cap)
 	set.cap = cap;
 	set.used = set.live;
 	return 0;
+}
+
+/* Empties the set and the filter (no trace is being recorded). */
+static void set_clear(void)
+{
+	if (!hf_sfilter)
+		return;
+	take();
+	if (set.tab)
+		hf_os_free(set.tab, set.cap * sizeof *set.tab);
+	set.tab = NULL;
+	set.cap = set.used = set.live = 0;
+	memset(hf_sfilter, 0, (sizeof *hf_sfilter) << HF_SFILTER_BITS);
+	give();
 }
 
 void hf_sample_add(uintptr_t p)

@@ -13,7 +13,12 @@ extern uint64_t hf_sample_rate;
 /* From the constructor, after the options. -1 (said in one line): sampling asked for but not
  * possible; the trace must not start. */
 int hf_sample_init(void);
-/* A thread's first countdown (hf_thread_attach). */
+/* The rate of the traces started from now on (no trace is being recorded): hf_set_sample_bytes.
+ * -1 without memory for the filter. */
+int hf_sample_set_rate(uint64_t rate);
+/* A new trace starts (no thread records yet): the set of an older trace's blocks is emptied. */
+void hf_sample_new_trace(void);
+/* A thread's first countdown in a trace (hf_thread_attach, hf_thread_regen). */
 void hf_sample_thread_init(struct hf_thread *tb);
 /* Slow path of hf_sample_take: the countdown crossed zero; draws the next one. */
 void hf_sample_next(struct hf_thread *tb);

@@ -449,6 +449,7 @@ int hf_thread_regen(struct hf_thread *tb, unsigned gen)
 	tb->seq = 0;
 	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
 	chunk_reset(tb); /* whatever an older trace left here was flushed when it closed */
+	hf_sample_thread_init(tb); /* the rate may have changed (hf_set_sample_bytes) */
 	append_thread_start(tb);
 	return 1;
 }

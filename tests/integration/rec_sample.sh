@@ -3,7 +3,8 @@
 # musl, dynamic). The sampled trace is consistent (every recorded free matches a recorded block,
 # realloc chains included); heapfold_print's estimates, per stack with at least 5% of the bytes
 # and in total, are within 5% and 2% of the exact run's; the report says it is estimated and
-# --temporary is refused. At 512 KiB, the production rate, the trace is consistent too.
+# --temporary is refused. At 512 KiB, the production rate, the trace is consistent too. The same
+# through the C API (hf_set_sample_bytes, then hf_start), a sampled and an exact trace in one run.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
 need "$HF_LAUNCHER" "$HF_DUMP" "$HP" "$HF_PROGS/gt_sample" "$B/lib/libheapfold.so"
@@ -62,6 +63,32 @@ for v in "${variants[@]}"; do
 	within "$name" leaked "$T/$name-exact.gz" "$T/$name-4k.gz" 5 5
 	run "$name, 512K" "$T/$name-512k.gz" "$prog" HEAPFOLD_SAMPLE_BYTES=512K
 	check_consistent "$T/$name-512k.gz"
+	expect_eq "$name: the HEADER says the rate" \
+		"$(summary "$T/$name-4k.gz" sample_bytes) $(summary "$T/$name-512k.gz" sample_bytes)" "4096 524288"
+	expect_eq "$name: exact: the HEADER says so" "$(summary "$T/$name-exact.gz" sample_bytes)" 0
+
+	# The C API: hf_set_sample_bytes before hf_start (the program checks its answers and that
+	# hf_stats stays exact), a sampled trace and then an exact one of the same mix. In each
+	# build of the recorder (dynamic is the preload library's).
+	[[ $name == dynamic ]] && continue
+	case $name in
+	preload-musl) pre=(LD_PRELOAD="$B/lib/musl/libheapfold.so") ;;
+	preload) pre=(LD_PRELOAD="$B/lib/libheapfold.so") ;;
+	*) pre=() ;;
+	esac
+	set +e
+	out=$(env "${pre[@]}" HEAPFOLD_DISABLE=1 HEAPFOLD_SAMPLE_SEED=7 "$prog" api "$T/$name-api4k.gz" \
+		"$T/$name-apiexact.gz" 2>"$T/err")
+	st=$?
+	set -e
+	expect_eq "$name, hf_set_sample_bytes: runs, API answers, exact hf_stats" "$st $out $(cat "$T/err")" "0 gt_sample: ok "
+	expect_eq "$name, hf_set_sample_bytes: sampled trace" "$(summary "$T/$name-api4k.gz" sample_bytes)" 4096
+	expect_eq "$name, hf_set_sample_bytes(0): exact trace" "$(summary "$T/$name-apiexact.gz" sample_bytes)" 0
+	check_consistent "$T/$name-api4k.gz"
+	expect_eq "$name, hf_set_sample_bytes(0): every allocation" \
+		"$(summary "$T/$name-apiexact.gz" allocations)" $((300000 + 2000 + 2 * 100000 + 20000))
+	within "$name, API" bytes "$T/$name-apiexact.gz" "$T/$name-api4k.gz" 2 5
+	within "$name, API" leaked "$T/$name-apiexact.gz" "$T/$name-api4k.gz" 5 5
 done
 
 t=$T/preload-4k.gz
