@@ -95,6 +95,20 @@ t=$T/preload-4k.gz
 "$HP" --no-progress "$t" -o "$T/report"
 expect_true "report: marked as estimated" grep -q '^SAMPLED TRACE: about one allocation in every 4096 bytes' "$T/report"
 expect_true "report: no temporary section" test "$(grep -c 'MOST TEMPORARY' "$T/report")" = 0
+# Every output says it holds estimates: in itself where its format has room, else on stderr.
+"$HP" --no-progress "$t" -F "$T/f.txt" -H "$T/h.txt" --svg "$T/f.svg" -M "$T/m.massif" 2>"$T/err"
+expect_eq "exports: one line on stderr" "$(cat "$T/err")" \
+	"heapfold_print: $t is a sampled trace (about 1 allocation per 4096 bytes recorded): every figure written is an estimate"
+expect_true "SVG: the subtitle says estimated" \
+	grep -q '<text id="subtitle"[^>]*>estimated from a sampled trace (about 1 allocation per 4096 bytes recorded)<' "$T/f.svg"
+expect_true "massif: desc says estimated" grep -q '^desc: .*(estimated from a sampled trace' "$T/m.massif"
+e=$T/preload-exact.gz
+"$HP" --no-progress "$e" -d "$t" -o "$T/diff" 2>"$T/err"
+expect_true "diff against a sampled base: the report says so" \
+	grep -q "^SAMPLED BASE: $t recorded about one allocation in every 4096 bytes" "$T/diff"
+expect_true "diff against a sampled base: stderr says so" grep -q 'the base side of every difference is an estimate' "$T/err"
+"$HP" --no-progress "$e" -F "$T/fe.txt" 2>"$T/err"
+expect_eq "exact trace: nothing said" "$(cat "$T/err")" ""
 set +e
 "$HP" --no-progress "$t" --temporary -F "$T/x.txt" 2>"$T/err"
 st=$?

@@ -142,9 +142,24 @@ static void prefetch_modules(struct run *r)
 	free(ids);
 }
 
+/* A sampled trace's figures are estimates: the report and the SVG, massif and pprof outputs say
+ * so in themselves; folded stacks and the histogram have no place for it, so a line on stderr
+ * says it for every output. */
+static void say_estimated(const struct hfp_options *o, uint64_t rate, int capture, int exports)
+{
+	if (!rate || (!capture && !exports))
+		return;
+	fprintf(stderr, HFP_NAME ": %s is a sampled trace (about 1 allocation per %" PRIu64 " bytes "
+		"recorded): %s\n", capture ? o->diff_base : o->trace, rate,
+		capture ? "the base side of every difference is an estimate"
+			: "every figure written is an estimate");
+}
+
 /* One trace through the pipeline. capture: the base run of --diff, which writes no output and
- * hands over its folded stacks of o->cost instead; base: those stacks, for the new run. */
-static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, const struct hfp_folded *base)
+ * hands over its folded stacks of o->cost instead (and *capture_rate, its sampling rate); base:
+ * those stacks, for the new run, and base_rate. */
+static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, uint64_t *capture_rate,
+		     const struct hfp_folded *base, uint64_t base_rate)
 {
 	struct run r = { .o = o };
 	r.progress = o->progress >= 0 ? o->progress : isatty(STDERR_FILENO);
@@ -171,6 +186,8 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, co
 	}
 	hfp_read_warnings(&r.read, &r.w);
 	uint64_t rate = hfp_read_sample_rate(hf_trace_info(r.read.t));
+	if (capture_rate)
+		*capture_rate = rate;
 	int temporary_limit = 0;
 	for (size_t i = 0; i < o->nlimits; i++)
 		temporary_limit |= o->limits[i].what == HFP_LIMIT_TEMPORARY;
@@ -239,6 +256,7 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, co
 		if (capture) {
 			hfp_folded_build(&r.stacks, o->cost, capture);
 			hfp_progress_end(r.progress);
+			say_estimated(o, rate, 1, 0);
 			goto done;
 		}
 		struct hfp_emit_in in = {
@@ -249,9 +267,11 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, co
 			.warnings = &r.w,
 			.peak_valid = !o->temporary_only || map != NULL,
 			.base = base,
+			.base_sample_rate = base_rate,
 		};
 		rc = hfp_outputs_write(&r.out, &in);
 		hfp_progress_end(r.progress);
+		say_estimated(o, rate, 0, r.out.exports);
 		if (hfp_limits_check(o->limits, o->nlimits, &a, &r.stacks, a.sample_rate != 0) && rc == HFP_EXIT_OK)
 			rc = HFP_EXIT_LIMIT;
 	} else {
@@ -270,16 +290,17 @@ done:
 int hfp_run(const struct hfp_options *o)
 {
 	if (!o->diff_base)
-		return run_trace(o, NULL, NULL);
+		return run_trace(o, NULL, NULL, NULL, 0);
 	/* --diff: the base run first, through the same filters and cost, its stacks kept. */
 	struct hfp_options ob = *o;
 	ob.trace = o->diff_base;
 	ob.diff_base = NULL;
 	ob.nlimits = 0;
 	struct hfp_folded bf = { 0 };
-	int rc = run_trace(&ob, &bf, NULL);
+	uint64_t base_rate = 0;
+	int rc = run_trace(&ob, &bf, &base_rate, NULL, 0);
 	if (rc == HFP_EXIT_OK)
-		rc = run_trace(o, NULL, &bf);
+		rc = run_trace(o, NULL, NULL, &bf, base_rate);
 	hfp_folded_free(&bf);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef HFP_EMIT_H
 #define HFP_EMIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../core/hfp_out.h"
@@ -30,6 +31,7 @@ struct hfp_emit_in {
 	const struct hfp_folded *folded;
 	/* --diff: the base run's folded lines of opt->cost (then folded is always built), else NULL. */
 	const struct hfp_folded *base;
+	uint64_t base_sample_rate; /* --diff: the base trace's sampling rate (0: every allocation) */
 };
 
 struct hfp_emitter {

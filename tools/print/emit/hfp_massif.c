@@ -106,7 +106,11 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 	const struct hfp_accum *a = in->acc;
 	const struct hfp_stacks *s = in->stacks;
 	const struct hf_trace_info *info = in->info;
-	fprintf(f, "desc: heapfold_print --print-massif %s\ncmd:", in->opt->trace);
+	fprintf(f, "desc: heapfold_print --print-massif %s", in->opt->trace);
+	if (a->sample_rate) /* ms_print and massif-visualizer show desc */
+		fprintf(f, " (estimated from a sampled trace: about 1 allocation per %" PRIu64 " bytes recorded)",
+			a->sample_rate);
+	fputs("\ncmd:", f);
 	for (size_t i = 0; info && i < info->argc; i++)
 		fprintf(f, " %s", info->argv[i]);
 	fputs("\ntime_unit: ms\n", f);

@@ -232,6 +232,10 @@ static void header(struct ctx *x)
 		fprintf(f, "SAMPLED TRACE: about one allocation in every %" PRIu64 " bytes allocated was recorded "
 			"(HEAPFOLD_SAMPLE_BYTES); every count and size below is an estimate, and temporary "
 			"allocations are not known\n", in->acc->sample_rate);
+	if (in->base && in->base_sample_rate)
+		fprintf(f, "SAMPLED BASE: %s recorded about one allocation in every %" PRIu64 " bytes "
+			"allocated; its side of every difference below is an estimate\n", in->opt->diff_base,
+			in->base_sample_rate);
 	fputc('\n', f);
 	const struct hfp_accum *a = in->acc;
 	if (a->nmarks) {

@@ -11,9 +11,11 @@
  *
  * Unlike flamegraph.pl, which merges a frame only with the previous line's, siblings are merged
  * by name over the whole input: "a;b", "a;b c;x", "a;b;y" draw one "b". */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../accum/hfp_accum.h"
 #include "../core/hfp_cost.h"
 #include "../core/hfp_hash.h"
 #include "../core/hfp_mem.h"
@@ -383,9 +385,13 @@ static const char *svg_path(const struct hfp_options *o)
 
 static int emit_svg(FILE *f, const struct hfp_emit_in *in)
 {
-	char filters[1024];
+	char filters[1024], sub[1200];
 	hfp_options_describe_filters(in->opt, filters, sizeof filters);
-	return hfp_svg_write(f, in->folded, in->opt->cost, filters);
+	uint64_t rate = in->acc ? in->acc->sample_rate : 0;
+	if (rate) /* the picture says what it is made of */
+		snprintf(sub, sizeof sub, "%s%sestimated from a sampled trace (about 1 allocation per %" PRIu64
+			 " bytes recorded)", filters, *filters ? "; " : "", rate);
+	return hfp_svg_write(f, in->folded, in->opt->cost, rate ? sub : filters);
 }
 
 const struct hfp_emitter hfp_emitter_svg = {
