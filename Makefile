@@ -306,10 +306,12 @@ $(B)/tests/progs-musl/%: tests/progs/%.c
 	$(Q)$(MUSL_CC) $(PROG_CFLAGS) $< -o $@
 
 # Programs linked with heapfold (tests/integration/link_*.sh): tests/link/*.c, and the
-# ground-truth programs gt_family and gt_threads, each built statically with glibc, statically
-# with musl, and dynamically against libheapfold.so (no LD_PRELOAD), with the options the
-# pkg-config files give (tests/integration/link_pkgconfig.sh checks those files themselves).
-LINK_SRC := $(wildcard tests/link/*.c) tests/progs/gt_family.c tests/progs/gt_threads.c tests/progs/gt_sample.c
+# ground-truth programs gt_family, gt_threads, gt_sample and gt_metrics, each built statically
+# with glibc, statically with musl, and dynamically against libheapfold.so (no LD_PRELOAD), with
+# the options the pkg-config files give (tests/integration/link_pkgconfig.sh checks those files
+# themselves).
+LINK_SRC := $(wildcard tests/link/*.c) tests/progs/gt_family.c tests/progs/gt_threads.c \
+	tests/progs/gt_sample.c tests/progs/gt_metrics.c
 LINK_NAMES := $(basename $(notdir $(LINK_SRC)))
 LINK_CFLAGS := $(PROG_CFLAGS) -Iinclude
 LINK_STATIC_OPTS = -Wl,@$(STATIC_WRAP) -Wl,--eh-frame-hdr -Wl,--build-id
