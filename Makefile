@@ -424,6 +424,39 @@ $(B)/tests/test_fuzz_regress: $(B)/host/tests/unit/test_fuzz_regress.o $(PRINT_L
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
 # ---- end of fuzz section ------------------------------------------------------------------------
 
+# ---- mimalloc section (docs/linking.md) ---------------------------------------------------------
+# Static musl services often link mimalloc instead of musl's allocator. mimalloc for musl comes
+# from Debian's source package, built once under $(B)/deps/mimalloc (tools/dev/build-deps.sh);
+# the static-service example's mimalloc variant and a few linked test programs
+# (tests/integration/link_mimalloc.sh) are linked with it and heapfold's musl archive, which
+# must come first: its __real_ references then take mimalloc's malloc and the rest.
+DEPS_MIMALLOC := $(B)/deps/mimalloc
+MIMALLOC_LIB := $(DEPS_MIMALLOC)/lib/libmimalloc.a
+EXAMPLE_KVD_MI := $(B)/examples/static-service/kvd-mimalloc
+MI_LINK_BIN := $(addprefix $(B)/tests/link/mimalloc/,link_libc link_api gt_threads)
+ifneq ($(filter $(MUSL_STATIC_LIB),$(TARGETS)),)
+all: $(EXAMPLE_KVD_MI)
+tests: $(MI_LINK_BIN)
+endif
+
+$(DEPS_MIMALLOC)/.stamp: tools/dev/build-deps.sh
+	$(call msg,DEPS,$(@D))
+	$(Q)tools/dev/build-deps.sh $(B) mimalloc
+
+$(EXAMPLE_KVD_MI): examples/static-service/service.c $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP) \
+		$(DEPS_MIMALLOC)/.stamp
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) -static $(EXAMPLE_CFLAGS) $< $(MUSL_STATIC_LIB) $(MIMALLOC_LIB) \
+		-Wl,@$(MUSL_STATIC_WRAP) -Wl,--eh-frame-hdr -Wl,--build-id -o $@
+
+$(B)/tests/link/mimalloc/%: $$(call link_src,$$*) $(MUSL_STATIC_LIB) $(MUSL_STATIC_WRAP) \
+		$(DEPS_MIMALLOC)/.stamp
+	$(call msg,MUSLCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MUSL_CC) -static $(LINK_CFLAGS) $< $(MUSL_STATIC_LIB) $(MIMALLOC_LIB) $(LINK_MUSL_OPTS) -o $@
+# ---- end of mimalloc section --------------------------------------------------------------------
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
 	install -m 644 include/heapfold_trace.h $(DESTDIR)$(INCDIR)/

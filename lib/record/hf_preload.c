@@ -27,6 +27,7 @@
 #include "hf_early.h"
 #include "hf_hooks.h"
 #include "hf_init.h"
+#include "hf_rival.h"
 #include "hf_stats.h"
 #include "hf_thread.h"
 
@@ -298,6 +299,7 @@ static unsigned link_mode(void)
 __attribute__((constructor)) static void preload_init(void)
 {
 	hf_rec_start(link_mode());
+	hf_rival_check(); /* after the options: HEAPFOLD_QUIET silences it */
 }
 
 #ifndef __GLIBC__

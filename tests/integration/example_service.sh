@@ -8,7 +8,7 @@
 # with hf_stats and, at exit, with the trace.
 . tests/lib/hftest.sh
 . tests/integration/link_lib.bash
-kvd=$B/examples/static-service/kvd
+kvd=${HF_KVD:-$B/examples/static-service/kvd} # example_service_mimalloc.sh: its variant
 need "$kvd" "$HF_DUMP" "$HP"
 
 # start_kvd TRACE [PREFIX...]: starts kvd on a free port; sets kvd_pid and port.

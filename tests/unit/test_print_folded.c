@@ -73,6 +73,14 @@ static void test_escape_makes_names_safe(void **state)
 	expect_escape("cut\xe2\x82", "cut\xef\xbf\xbd\xef\xbf\xbd");
 	expect_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5");
 	expect_escape("std::map<int, char>::operator[](int) const &", "std::map<int, char>::operator[](int) const &");
+	/* Rust names as libiberty prints them: closures, trait impls and array types */
+	expect_escape("std::rt::lang_start::{{closure}}", "std::rt::lang_start::{{closure}}");
+	expect_escape("gt_rust::main::{closure#0}", "gt_rust::main::{closure#0}");
+	expect_escape("<alloc::string::String as core::fmt::Display>::fmt",
+		      "<alloc::string::String as core::fmt::Display>::fmt");
+	expect_escape("<alloc::vec::Vec<[u8; 4]>>::new", "<alloc::vec::Vec<[u8: 4]>>::new");
+	expect_escape("<[u8; 16] as core::default::Default>::default 2",
+		      "<[u8: 16] as core::default::Default>::default_2");
 }
 
 static uint32_t fr(struct hfp_stacks *s, const char *name)

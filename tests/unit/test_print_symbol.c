@@ -353,15 +353,39 @@ static void test_special_files_in_the_trace_are_skipped_without_blocking(void **
 	unlink(fifo);
 }
 
-static void test_demangling_uses_the_cxx_runtime(void **state)
+/* hfp_demangle: C++, and Rust in both its manglings, through libiberty; Rust's legacy names
+ * without their ::h<hash> suffix (as rustfilt prints them). */
+static void expect_demangled(const char *mangled, const char *want)
+{
+	char *d = hfp_demangle(mangled);
+	assert_non_null(d);
+	assert_string_equal(d, want);
+	free(d);
+}
+
+static void test_demangling_reads_cxx_and_both_rust_manglings(void **state)
 {
 	(void)state;
-	char *d = hfp_demangle("_ZN2ns4makeIiEEPT_m");
-	assert_non_null(d);
-	assert_string_equal(d, "int* ns::make<int>(unsigned long)");
-	free(d);
+	expect_demangled("_ZN2ns4makeIiEEPT_m", "int* ns::make<int>(unsigned long)");
+	/* Rust legacy: escapes decoded, hash dropped */
+	expect_demangled("_ZN7gt_rust5boxes17h0123456789abcdefE", "gt_rust::boxes");
+	expect_demangled("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h79a9464497fdd789E",
+			 "std::rt::lang_start::{{closure}}");
+	expect_demangled("_ZN60_$LT$alloc..string..String$u20$as$u20$core..fmt..Display$GT$3fmt"
+			 "17h0123456789abcdefE",
+			 "<alloc::string::String as core::fmt::Display>::fmt");
+	/* Rust v0 (std is v0-mangled even in legacy builds): crate hashes dropped */
+	expect_demangled("_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal",
+			 "std::rt::lang_start_internal");
+	expect_demangled("_RNCNvCs1234_7gt_rust4main0B3_", "gt_rust::main::{closure#0}");
+	/* an array type puts a ';' in the name: the folded output turns it into ':' */
+	expect_demangled("_RNvMNtCs1234_5alloc3vecINtB2_3VecAhj4_E3new",
+			 "<alloc::vec::Vec<[u8; 4]>>::new");
 	assert_null(hfp_demangle("main"));
 	assert_null(hfp_demangle("_Zjunk"));
+	assert_null(hfp_demangle("_Rjunk"));
+	assert_null(hfp_demangle("_ZN7gt_rust5boxes17h0123456789abcdef")); /* cut short */
+	assert_null(hfp_demangle(""));
 	assert_null(hfp_demangle(NULL));
 }
 
@@ -375,7 +399,7 @@ int main(void)
 		cmocka_unit_test(test_sysroot_prefixes_the_recorded_path),
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
 		cmocka_unit_test(test_special_files_in_the_trace_are_skipped_without_blocking),
-		cmocka_unit_test(test_demangling_uses_the_cxx_runtime),
+		cmocka_unit_test(test_demangling_reads_cxx_and_both_rust_manglings),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

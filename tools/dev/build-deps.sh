@@ -1,14 +1,17 @@
 #!/bin/bash
 # heapfold: build zlib and libunwind from Debian source packages, as PIC archives
-# with hidden symbols, for the host libc (glibc) or for musl.
+# with hidden symbols, for the host libc (glibc) or for musl; or mimalloc for static musl
+# programs (the allocator such services link instead of musl's; see build_mimalloc below).
 #
-# usage: tools/dev/build-deps.sh BUILD_DIR host|musl
+# usage: tools/dev/build-deps.sh BUILD_DIR host|musl|mimalloc
 #
 # Result (everything under BUILD_DIR/deps/FLAVOUR/):
 #   include/  zlib.h zconf.h libunwind.h libunwind-x86_64.h ...
 #   lib/      libz.a libunwind.a (PIC, so they can also go into a shared object)
 #   .stamp    written last; with it and both archives present we exit at once
 #   *.log     output of each step (zlib.log, libunwind.log, verify.log)
+# mimalloc: BUILD_DIR/deps/mimalloc/ holds include/mimalloc.h, lib/libmimalloc.a, .stamp,
+#   mimalloc.log and verify.log.
 # The downloaded sources are shared: BUILD_DIR/deps/dl/ (apt.log there).
 #
 # Why build them at all: Debian ships no musl builds of these libraries, and its
@@ -21,8 +24,8 @@
 # checks and installs them.
 set -eu
 
-if [ $# -ne 2 ] || [ -z "$1" ] || { [ "$2" != host ] && [ "$2" != musl ]; }; then
-    echo "usage: $0 BUILD_DIR host|musl" >&2
+if [ $# -ne 2 ] || [ -z "$1" ] || { [ "$2" != host ] && [ "$2" != musl ] && [ "$2" != mimalloc ]; }; then
+    echo "usage: $0 BUILD_DIR host|musl|mimalloc" >&2
     exit 2
 fi
 flavour=$2
@@ -36,7 +39,14 @@ DL=$(cd "$1/deps/dl" && pwd)
 patch_dir=$(cd "$(dirname "$0")/patches" && pwd)
 patches="patches: $(cd "$patch_dir" && echo *.patch) $(cat "$patch_dir"/*.patch | cksum | cut -d' ' -f1)"
 
+# mimalloc's compiler options (build_mimalloc); a stamp without them is rebuilt.
+mi_cflags='-O2 -g -DNDEBUG -DMI_MALLOC_OVERRIDE -D__USE_ISOC11=1 -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc'
+
 built() {
+    if [ "$flavour" = mimalloc ]; then
+        [ -f "$M/.stamp" ] && [ -f "$M/lib/libmimalloc.a" ] && grep -qxF "cflags $mi_cflags" "$M/.stamp"
+        return
+    fi
     [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
         grep -qxF "$patches" "$M/.stamp"
 }
@@ -57,7 +67,7 @@ if command -v flock >/dev/null 2>&1; then
     fi
 fi
 
-if [ "$flavour" = musl ]; then
+if [ "$flavour" != host ]; then
     cc=musl-gcc
     host=$(uname -m)-linux-musl
 else
@@ -216,10 +226,81 @@ EOF
         "$M/verify/prog"
 }
 
+# mimalloc for static musl programs. Services in FROM scratch images link it instead of
+# musl's own allocator, which is many times slower under threads. One object, from the
+# single-file build upstream provides (src/static.c includes every other source), so no
+# cmake is needed; MI_MALLOC_OVERRIDE makes it define malloc, free, calloc, realloc and the
+# rest of the family, which a static link then takes instead of libc.a's. heapfold's
+# heapfold.wrap sends every call of those names to its __wrap_ functions, whose __real_
+# names are then mimalloc's: the program's allocations and libc.a's own are recorded, and
+# made by mimalloc.
+# -D__USE_ISOC11=1: mimalloc defines aligned_alloc only under that glibc-internal macro,
+# which musl's headers never set; without it libc.a's aligned_alloc (musl's allocator) would
+# be linked, and mimalloc's free would be handed its blocks.
+# -fno-builtin-malloc: as upstream's build, so the compiler does not fold mimalloc's own
+# definitions of malloc and free into builtins.
+build_mimalloc() {
+    unpack mimalloc "$M/src/mimalloc" &&
+        cd "$M/src/mimalloc" &&
+        mkdir -p "$M/lib" "$M/include" &&
+        $cc $mi_cflags -Iinclude -c src/static.c -o mimalloc.o &&
+        rm -f "$M/lib/libmimalloc.a" &&
+        ar rcs "$M/lib/libmimalloc.a" mimalloc.o &&
+        cp include/mimalloc.h "$M/include/"
+}
+
+# A fully static musl program whose malloc, aligned_alloc and posix_memalign are mimalloc's,
+# used from several threads and by libc (strdup).
+verify_mimalloc() {
+    mkdir -p "$M/verify" &&
+        cat >"$M/verify/prog.c" <<'EOF' &&
+#include <mimalloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *work(void *arg)
+{
+    for (int i = 0; i < 10000; i++)
+        free(malloc((size_t)(i % 512) + 1));
+    return arg;
+}
+
+int main(void)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        if (pthread_create(&t[i], NULL, work, NULL) != 0)
+            return 1;
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    void *a = aligned_alloc(64, 100), *p = NULL, *m = malloc(10);
+    char *s = strdup("heapfold");
+    if (posix_memalign(&p, 128, 1000) != 0 || !a || !m || !s || (size_t)a % 64 || (size_t)p % 128 ||
+        !mi_is_in_heap_region(a) || !mi_is_in_heap_region(p) || !mi_is_in_heap_region(m) ||
+        !mi_is_in_heap_region(s)) {
+        printf("a block did not come from mimalloc\n");
+        return 1;
+    }
+    free(a), free(p), free(m), free(s);
+    printf("mimalloc %d: malloc, aligned_alloc, posix_memalign and strdup are mimalloc's\n", mi_version());
+    return 0;
+}
+EOF
+        $cc -static -O2 -I "$M/include" -o "$M/verify/prog" "$M/verify/prog.c" "$M/lib/libmimalloc.a" &&
+        "$M/verify/prog"
+}
+
 # ---------------------------------------------------------------------------
 
 rm -rf "${M:?}/src" "${M:?}/include" "${M:?}/lib" "${M:?}/share" "${M:?}/verify" "${M:?}/.stamp"
 mkdir -p "$M/src"
+if [ "$flavour" = mimalloc ]; then
+    pkgs=(mimalloc)
+else
+    pkgs=(zlib libunwind)
+fi
 
 # The download is shared by both flavours: one at a time.
 (
@@ -228,7 +309,7 @@ mkdir -p "$M/src"
         flock 8
     fi
     want=()
-    for p in zlib libunwind; do
+    for p in "${pkgs[@]}"; do
         dsc_of "$p" >/dev/null || want+=("$p")
     done
     if [ ${#want[@]} -gt 0 ]; then
@@ -236,6 +317,19 @@ mkdir -p "$M/src"
         LOG_SHOWN=${1%/}/deps/dl/apt.log "$patch_dir/../fetch-sources.sh" "$DL" "${want[@]}" || exit 1
     fi
 ) || exit 1
+
+if [ "$flavour" = mimalloc ]; then
+    echo "heapfold: building mimalloc for musl" >&2
+    (build_mimalloc) >"$M/mimalloc.log" 2>&1 || fail "building mimalloc" mimalloc.log
+    verify_mimalloc >"$M/verify.log" 2>&1 || fail "checking mimalloc" verify.log
+    {
+        echo "mimalloc $(sed -n 's/^Version: //p' "$(dsc_of mimalloc)")"
+        echo "cflags $mi_cflags"
+        echo "host $host"
+    } >"$M/.stamp"
+    echo "heapfold: mimalloc ready in $shown" >&2
+    exit 0
+fi
 
 echo "heapfold: building $flavour zlib" >&2
 (build_zlib) >"$M/zlib.log" 2>&1 || fail "building $flavour zlib" zlib.log

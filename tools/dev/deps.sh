@@ -38,6 +38,15 @@ have_lib() {
     return 1
 }
 
+# have_so FILE: a shared library (by its soname's file) in a library directory
+have_so() {
+    local d
+    for d in $lib_dirs; do
+        [ -e "$d/$1" ] && return 0
+    done
+    return 1
+}
+
 # have_fuzzer: clang's libFuzzer runtime (any installed LLVM version)
 have_fuzzer() {
     local f
@@ -101,6 +110,9 @@ check_all() {
     have_cmd chromium || need chromium chromium
     # tests/integration/print_pprof.sh: go tool pprof reads heapfold_print --pprof
     have_cmd go || [ -x /usr/lib/go/bin/go ] || need go golang-go
+    # tests/integration/rec_allocators.sh: heapfold beside another allocator, preloaded or linked
+    have_so libmimalloc.so.2 || need libmimalloc.so.2 libmimalloc2.0
+    have_so libjemalloc.so.2 || need libjemalloc.so.2 libjemalloc2
 }
 
 check_all

@@ -1,9 +1,10 @@
-/* hfp_demangle.h: C++ names made readable. */
+/* hfp_demangle.h: mangled names made readable (C++, Rust legacy and v0). */
 #ifndef HFP_DEMANGLE_H
 #define HFP_DEMANGLE_H
 
-/* Demangles an Itanium C++ name ("_Z..."), or returns NULL (not mangled, or no demangler).
- * The result is malloc'ed. */
+/* Demangles a C++ name or a Rust legacy name ("_Z...", Rust's printed without its ::h<hash>)
+ * or a Rust v0 name ("_R..."); returns NULL when the name is not one of those. The result is
+ * malloc'ed. */
 char *hfp_demangle(const char *name);
 
 #endif
