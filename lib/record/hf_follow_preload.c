@@ -253,7 +253,9 @@ char *const *hf_follow_prepare(struct hf_follow *fl, const char *file, int searc
 	const char *target = resolve(file, search, fd, buf, sizeof buf);
 	int followed = hf_g.pid != 0 && getpid() == hf_g.pid && hf_load(&hf_g.state) != HF_STATE_CHILD;
 	if (!followed) {
-		if (target)
+		/* A forked or vfork child: with --follow the environment it inherited keeps our
+		 * variables and its program is traced; without, noted for the listing. */
+		if (target && !hf_g.follow)
 			hf_run_untraced(file);
 		errno = err;
 		return env;

@@ -293,11 +293,10 @@ static const char *shown(const struct listing *l, const char *abspath)
 /* One line for a trace; 1 if its file is there. */
 static int list_trace(const struct listing *l, const char *line, int is_main)
 {
-	char pid[24], ppid[24], kind[8], exe[256], path[4096];
+	char pid[24], ppid[24], exe[256], path[4096];
 	struct stat st;
 	field(line, 1, pid, sizeof pid);
 	field(line, 2, ppid, sizeof ppid);
-	field(line, 4, kind, sizeof kind);
 	field(line, 5, exe, sizeof exe);
 	field(line, 6, path, sizeof path);
 	if (stat(path, &st) != 0) {
@@ -308,9 +307,9 @@ static int list_trace(const struct listing *l, const char *line, int is_main)
 	if (is_main && l->traces > 1)
 		say("trace written to %s (%s, pid %s: the main trace, the launched process as it "
 			"ended)", shown(l, path), exe, pid);
-	else if (!strcmp(kind, "fork"))
-		say("trace written to %s (%s, pid %s, forked by pid %s)", shown(l, path), exe, pid,
-			ppid);
+	else if (number(pid) != main_pid)
+		say("trace written to %s (%s, pid %s, child of pid %s)", shown(l, path), exe, pid,
+		    ppid);
 	else
 		say("trace written to %s (%s, pid %s)", shown(l, path), exe, pid);
 	return 1;

@@ -123,14 +123,25 @@ int hfl_run_checked(const struct hfl_options *o, const struct hfl_program *p, co
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+	/* Blocked until child is set: the program may run, and be signalled through us, before
+	 * fork returns here. */
+	sigset_t block, mask;
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
 		sigaction(fwd[i], &sa, &old[i]);
-	child = fork();
-	if (child < 0)
+		sigaddset(&block, fwd[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	pid_t pid = fork();
+	if (pid < 0)
 		hfl_die(HFL_NO_RECORDER, "cannot start %s: %s", o->argv[0], strerror(errno));
-	if (child == 0) {
+	if (pid > 0) {
+		child = pid;
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+	} else {
 		for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 			sigaction(fwd[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		hfl_run_main(run, getpid());
 		execv(p->path, o->argv);
 		fprintf(stderr, "heapfold: cannot run %s: %s\n", p->path, strerror(errno));
