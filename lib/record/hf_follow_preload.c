@@ -14,7 +14,8 @@
  * the other C library gets the recorder built for it (lib/musl/libheapfold.so beside
  * lib/libheapfold.so), or runs untraced with one line when there is none; a static program, one
  * for another architecture, and a setuid or setgid one (whose loader ignores the preload) run
- * untraced with one line. A static program keeps HEAPFOLD_*, for a recorder linked into it.
+ * untraced with one line. A static program keeps HEAPFOLD_*, for a recorder linked into it
+ * (and, with --follow, LD_PRELOAD for what it runs).
  *
  * An exec may happen in any state of the heap and in a vfork child: nothing here calls malloc;
  * the environment is built in pages of our own, freed if the exec fails. */
@@ -276,7 +277,10 @@ char *const *hf_follow_prepare(struct hf_follow *fl, const char *file, int searc
 				self_path);
 		break;
 	case T_STATIC:
-		lib = NULL;
+		/* With --follow, what the static program runs inherits the preload (valgrind's
+		 * static tool passes it on to the program it runs). */
+		lib = hf_g.follow ? lib : NULL;
+		fl->untraced = 1;
 		hf_warn("%s is statically linked: the preload library cannot reach it, and it runs "
 			"untraced unless heapfold is linked into it (docs/linking.md)", name);
 		break;
@@ -290,7 +294,7 @@ char *const *hf_follow_prepare(struct hf_follow *fl, const char *file, int searc
 			"runs untraced", name);
 		break;
 	}
-	fl->untraced = !lib;
+	fl->untraced |= !lib;
 
 	size_t n = 0, n_saved, plen = 0;
 	const char *prog_preload = NULL;

@@ -12,9 +12,11 @@
  *                       and marked truncated
  *   HEAPFOLD_FLUSH_MS   longest time recorded data waits before it is written (default 1000)
  *   HEAPFOLD_SAMPLE_MS  RSS sampling and event clock resolution (default 10)
- *   HEAPFOLD_FOLLOW     1: forked and exec'd children write traces of their own (default 0:
- *                       children are not traced and the preload variable is removed from the
- *                       environment, since a child may use another libc)
+ *   HEAPFOLD_FOLLOW     1: forked children write traces of their own, and our variables stay
+ *                       in the environment for what they run (default 0: forked children are
+ *                       not traced, and the program's environment is cleaned of our variables;
+ *                       a program the traced process execs is traced either way,
+ *                       hf_follow_preload.c)
  *   HEAPFOLD_QUIET      1: nothing on stderr, not even warnings (default 0: warnings and errors
  *                       only; nothing is printed when all goes well)
  *   HEAPFOLD_DISABLE    1: do not start recording at program start (hf_start still can); the

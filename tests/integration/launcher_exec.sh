@@ -112,6 +112,23 @@ if [[ -f $B/lib/musl/libheapfold.so && -x $B/tests/progs-musl/gt_family ]]; then
 	expect_eq "glibc to musl: its 100 mallocs" "$(stack_field "$t" malloc from_malloc allocs)" 100
 	expect_true "glibc to musl: recorded by the musl build" \
 		grep -q '^process [0-9]*, .*/gt_family, musl, LD_PRELOAD' <("$B/bin/heapfold_print" "$t" 2>/dev/null)
+	# The reverse: a musl program that execs a glibc one.
+	if command -v "${MUSL_CC:-musl-gcc}" >/dev/null; then
+		printf '%s\n' '#include <unistd.h>' 'int main(int c, char **v) { (void)c; execv(v[1], v + 1); return 127; }' \
+			>mexec.c
+		"${MUSL_CC:-musl-gcc}" -O1 -o mexec mexec.c
+		set +e
+		"$HF_LAUNCHER" -o mg.gz ./mexec "$P" exit 5 2>err
+		st=$?
+		set -e
+		expect_eq "musl to glibc: exit status" "$st" 5
+		expect_eq "musl to glibc: the main trace, gt_status's" "$(main_trace err)" mg.1.gz
+		expect_eq "musl to glibc: its 100 allocations" "$(stack_field mg.1.gz malloc before_end allocs)" 100
+		expect_true "musl to glibc: the first recorded by the musl build" \
+			grep -q '^process [0-9]*, .*/mexec, musl, LD_PRELOAD' <("$B/bin/heapfold_print" mg.gz 2>/dev/null)
+		expect_true "musl to glibc: the second by the glibc build" \
+			grep -q '^process [0-9]*, .*/gt_status, glibc' <("$B/bin/heapfold_print" mg.1.gz 2>/dev/null)
+	fi
 	# Without a musl build beside the recorder: untraced, one line.
 	mkdir alone
 	cp "$B/lib/libheapfold.so" alone/
