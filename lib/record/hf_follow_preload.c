@@ -312,7 +312,7 @@ char *const *hf_follow_prepare(struct hf_follow *fl, const char *file, int searc
 	}
 	char **out = fl->mem, *preload = (char *)(out + n + n_saved + 3), *count = preload + plen;
 	size_t k = 0;
-	int keep_ours = t == T_SAME || t == T_OTHER_LIBC || t == T_STATIC;
+	int keep_ours = lib || t == T_STATIC; /* an untraced program never sees them */
 	int have_preload = compose_preload(preload, plen, lib, prog_preload) > 0;
 	for (char *const *e = env; *e; e++) {
 		if (hf_opt_is_ours(*e))

@@ -53,14 +53,15 @@ static void script_interp(const char *path, char *out, size_t cap)
 	fclose(f);
 }
 
-/* The ELF interpreter's path into out ("" for none); -1 if path is not an ELF file. */
+/* The ELF interpreter's path into out ("" for none); -1 if path is not an ELF file, -2 if it
+ * cannot be read (errno set). */
 static int elf_interp(const char *path, char *out, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ElfW(Ehdr) eh;
 	out[0] = 0;
 	if (fd < 0)
-		return -1;
+		return -2;
 	int rc = -1;
 	if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
 		rc = 0;
@@ -106,7 +107,10 @@ void hfl_program(const char *name, struct hfl_program *p)
 	if (!realpath(runs, p->exe))
 		snprintf(p->exe, sizeof p->exe, "%s", runs);
 	char ld[PATH_MAX];
-	if (elf_interp(p->exe, ld, sizeof ld) < 0)
+	int rc = elf_interp(p->exe, ld, sizeof ld);
+	if (rc == -2)
+		hfl_die(HFL_CANNOT_RUN, "cannot read %s to find its C library: %s", p->exe, strerror(errno));
+	if (rc < 0)
 		hfl_die(HFL_CANNOT_RUN, "%s is not an ELF program", p->exe);
 	if (strstr(ld, "ld-musl"))
 		p->libc = HFL_MUSL;
