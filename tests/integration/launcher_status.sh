@@ -5,7 +5,8 @@
 # case, with the bare program, through tests/progs/run_status.c (waitpid: "exit 130" and
 # "signal 2" differ there, not in bash's $?). With -q nothing is added to standard error (no
 # job-control line), and the trace holds every allocation made before the end, the deaths by
-# signal included (100 x malloc(500) in tests/progs/gt_status.c).
+# signal included (100 x malloc(500) in tests/progs/gt_status.c). A SIGTERM handler the program
+# installs replaces the recorder's.
 . tests/lib/hftest.sh
 need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_status" "$HF_PROGS/run_status" "$B/lib/libheapfold.so"
 cd "$HF_TEST_TMP"
@@ -54,6 +55,12 @@ case_ "SIGKILL to the pid" "-w mark -k 9" -- wait mark
 case_ "Ctrl-C (SIGINT to the process group)" "-g -w mark -k 2" -- wait mark
 case_ "SIGQUIT to the pid" "-w mark -k 3" -- wait mark
 case_ "SIGHUP to the pid" "-w mark -k 1" -- wait mark
+# The program's own handler, installed after the recorder's start, replaces the recorder's.
+case_ "SIGTERM, the program's own handler" "-w mark -k 15" -- handler mark
+expect_eq "own handler: it ran" "$("$RS" -w mark -k 15 "$HF_LAUNCHER" -q -o "$HF_TEST_TMP/h.gz" "$P" handler mark)" \
+	"$(printf 'handled\nexit 42')"
+expect_eq "own handler: the trace is complete (its _exit ended it)" "$(summary "$HF_TEST_TMP/h.gz" complete)" 1
+rm -f mark
 expect_eq "the exact statuses (bare)" "$("$RS" "$P" exit 130) / $("$RS" -w mark -k 15 "$P" wait mark)" \
 	"exit 130 / signal 15"
 rm -f mark

@@ -5,6 +5,8 @@
  *   abort       abort() (SIGABRT)
  *   wait FILE   creates FILE (the test's sign that the allocations are done), then waits for a
  *               signal (SIGTERM, SIGINT, SIGKILL from the test)
+ *   handler FILE  the same with a SIGTERM handler of its own, installed in main (after the
+ *               recorder's start), which writes "handled" and calls _exit(42)
  * No stdio: the trace's totals are the program's own allocations. */
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,13 @@ __attribute__((noinline)) static void before_end(void)
 {
 	for (int i = 0; i < 100; i++)
 		gt_keep(malloc(500));
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	gt_say("handled\n");
+	_exit(42);
 }
 
 int main(int argc, char **argv)
@@ -30,7 +39,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "abort"))
 		abort();
-	if (!strcmp(argv[1], "wait") && argc > 2) {
+	if (!strcmp(argv[1], "handler"))
+		signal(SIGTERM, on_term);
+	if ((!strcmp(argv[1], "wait") || !strcmp(argv[1], "handler")) && argc > 2) {
 		int fd = open(argv[2], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		GT_CHECK(fd >= 0);
 		close(fd);
