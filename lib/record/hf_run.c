@@ -96,12 +96,18 @@ static char *read_run(size_t *cap)
 	return buf;
 }
 
+static const char *next_line(const char *s)
+{
+	const char *e = strchr(s, '\n');
+	return e ? e + 1 : s + strlen(s);
+}
+
 /* The value of the launcher's line "key VALUE". */
 static const char *header(const char *text, const char *key, char *out, size_t cap)
 {
 	size_t kl = strlen(key);
 	out[0] = 0;
-	for (const char *s = text; *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : s + strlen(s))
+	for (const char *s = text; *s; s = next_line(s))
 		if (!strncmp(s, key, kl) && s[kl] == '\t')
 			return field(s, 1, out, cap);
 	return out;
@@ -269,12 +275,6 @@ struct listing {
 	const char *untraced_names[3];
 };
 
-static const char *next_line(const char *s)
-{
-	const char *e = strchr(s, '\n');
-	return e ? e + 1 : s + strlen(s);
-}
-
 static int is(const char *line, const char *kind)
 {
 	size_t n = strlen(kind);
@@ -304,7 +304,7 @@ static int list_trace(const struct listing *l, const char *line, int is_main)
 			exe, pid);
 		return 0;
 	}
-	if (is_main && l->traces > 1)
+	if (is_main && l->traces > 1 && number(pid) == main_pid)
 		say("trace written to %s (%s, pid %s: the main trace, the launched process as it "
 			"ended)", shown(l, path), exe, pid);
 	else if (number(pid) != main_pid)
