@@ -240,10 +240,12 @@ $(STATIC_WRAP) $(MUSL_STATIC_WRAP): lib/record/link/heapfold.wrap.in lib/record/
 	$(Q)$(CC) -E -P -x c -Ilib/record $(if $(filter $(MUSL_STATIC_WRAP),$@),-DHF_WRAP_MUSL) $< >$@.tmp
 	$(Q)mv $@.tmp $@
 
-$(LAUNCHER): tools/heapfold
-	$(call msg,GEN,$@)
+# The launcher, in C (tools/launcher/): it execs the program in place.
+LAUNCHER_OBJ := $(call obj,$(wildcard tools/launcher/*.c),host)
+$(LAUNCHER): $(LAUNCHER_OBJ)
+	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)sed 's/@VERSION@/$(VERSION)/' $< >$@ && chmod +x $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@
 
 # ---- tests --------------------------------------------------------------------------------------
 # tests/unit/test_*.c: cmocka unit tests, linked with the trace reader.

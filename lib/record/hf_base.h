@@ -123,6 +123,8 @@ enum hf_opt {
 	HF_OPT_METRICS_INTERVAL, /* ms between rewrites of that file */
 	HF_OPT_SAMPLE_BYTES, /* mean bytes between sampled allocations; 0: all (hf_sample.c) */
 	HF_OPT_SAMPLE_SEED,  /* 0: from the clock; else the samplers' fixed seed (tests) */
+	HF_OPT_RUN,          /* string: the launcher's run file (hf_run.c) */
+	HF_OPT_EXEC,         /* execs of traced images before this one (hf_run.c; set by us) */
 	HF_OPT_COUNT
 };
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */
@@ -169,5 +171,7 @@ int hf_os_membarrier_init(void); /* 1 if MEMBARRIER_CMD_PRIVATE_EXPEDITED is usa
  * hf_os_membarrier_init. */
 int hf_os_membarrier(void);
 size_t hf_os_page_size(void);
+/* fd moved out of the program's way (hf_os.c): close-on-exec, high. Returns the descriptor. */
+int hf_os_fd_high(int fd);
 
 #endif

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_follow.h"
 #include "hf_init.h"
 #include "hf_modules.h"
+#include "hf_run.h"
 #include "hf_thread.h"
 
 /* The next definition of name, looked up once. */
@@ -51,7 +53,9 @@ HF_EXPORT int dlclose(void *handle)
  * memory but not our pid (its exec or _exit must not close the parent's trace), nor from a
  * signal handler that interrupted the recorder in this thread (it may hold our locks). The
  * execl* variants call libc's execve internally, past our symbol: they collect their arguments
- * and go through the wrappers below. */
+ * and go through the wrappers below. Each exec passes the environment hf_follow_prepare builds,
+ * through execve or execvpe (execv and execvp are those with environ), so that the new image
+ * of a traced process is traced too (hf_follow_preload.c). */
 typedef int (*exec_fn)(const char *, char *const[], char *const[]);
 
 static void end_image(int status)
@@ -61,16 +65,12 @@ static void end_image(int status)
 		hf_rec_exit(status);
 }
 
-static void before_exec(void)
-{
-	end_image(0);
-}
-
 HF_EXPORT void _exit(int status)
 {
 	static void *real;
 	void (*f)(int) = (void (*)(int))next_sym(&real, "_exit");
 	end_image(status);
+	hf_run_end();
 	if (f)
 		f(status);
 	syscall(SYS_exit_group, status); /* only if the lookup failed */
@@ -82,44 +82,47 @@ HF_EXPORT void _Exit(int status)
 	static void *real;
 	void (*f)(int) = (void (*)(int))next_sym(&real, "_Exit");
 	end_image(status);
+	hf_run_end();
 	if (f)
 		f(status);
 	syscall(SYS_exit_group, status);
 	__builtin_unreachable();
 }
 
+/* The exec itself: f is execve's or execvpe's real definition. */
+static int do_exec(exec_fn f, const char *file, int search, char *const argv[], char *const envp[])
+{
+	struct hf_follow fl;
+	char *const *env = hf_follow_prepare(&fl, file, search, -1, envp);
+	end_image(0);
+	hf_follow_commit(&fl);
+	int rc = f ? f(file, argv, env) : (errno = ENOSYS, -1);
+	hf_follow_failed(&fl);
+	return rc;
+}
+
+static void *real_execve, *real_execvpe;
+
 HF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	static void *real;
-	exec_fn f = (exec_fn)next_sym(&real, "execve");
-	before_exec();
-	return f ? f(path, argv, envp) : (errno = ENOSYS, -1);
+	return do_exec((exec_fn)next_sym(&real_execve, "execve"), path, 0, argv, envp);
 }
 
 HF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	static void *real;
-	exec_fn f = (exec_fn)next_sym(&real, "execvpe");
-	before_exec();
-	return f ? f(file, argv, envp) : (errno = ENOSYS, -1);
+	return do_exec((exec_fn)next_sym(&real_execvpe, "execvpe"), file, 1, argv, envp);
 }
 
 HF_EXPORT int execv(const char *path, char *const argv[])
 {
-	static void *real;
-	int (*f)(const char *, char *const[]) =
-		(int (*)(const char *, char *const[]))next_sym(&real, "execv");
-	before_exec();
-	return f ? f(path, argv) : (errno = ENOSYS, -1);
+	extern char **environ;
+	return do_exec((exec_fn)next_sym(&real_execve, "execve"), path, 0, argv, environ);
 }
 
 HF_EXPORT int execvp(const char *file, char *const argv[])
 {
-	static void *real;
-	int (*f)(const char *, char *const[]) =
-		(int (*)(const char *, char *const[]))next_sym(&real, "execvp");
-	before_exec();
-	return f ? f(file, argv) : (errno = ENOSYS, -1);
+	extern char **environ;
+	return do_exec((exec_fn)next_sym(&real_execvpe, "execvpe"), file, 1, argv, environ);
 }
 
 HF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
@@ -127,8 +130,13 @@ HF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	static void *real;
 	int (*f)(int, char *const[], char *const[]) =
 		(int (*)(int, char *const[], char *const[]))next_sym(&real, "fexecve");
-	before_exec();
-	return f ? f(fd, argv, envp) : (errno = ENOSYS, -1);
+	struct hf_follow fl;
+	char *const *env = hf_follow_prepare(&fl, NULL, 0, fd, envp);
+	end_image(0);
+	hf_follow_commit(&fl);
+	int rc = f ? f(fd, argv, env) : (errno = ENOSYS, -1);
+	hf_follow_failed(&fl);
+	return rc;
 }
 
 /* The argument list of an execl* call as an argv array, on the stack (no malloc: the heap may

@@ -14,6 +14,7 @@
  * exception support (eh_alloc.o) is linked in, which is where the pool lives. */
 #include "hf_init.h"
 #include "hf_metrics.h"
+#include "hf_run.h"
 
 extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
 
@@ -24,4 +25,5 @@ void hf_rec_exit_process(int status)
 		freeres(); /* its free is recorded like any other */
 	hf_rec_exit(status);
 	hf_metrics_exit();
+	hf_run_end(); /* the launcher's listing, once the trace is complete */
 }

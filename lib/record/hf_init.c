@@ -30,6 +30,7 @@
 #include "hf_init.h"
 #include "hf_modules.h"
 #include "hf_recover.h"
+#include "hf_run.h"
 #include "hf_stack.h"
 #include "hf_stats.h"
 #include "hf_symbols.h"
@@ -88,6 +89,8 @@ static void clean_environment(int drop_ours)
 		size_t k = hf_fmt(preload, sizeof preload, "LD_PRELOAD="), kept = 0;
 		int dropped = 0, overflow = 0;
 		char item[PATH_MAX];
+		const char *sep = NULL; /* the separators before this entry, kept as they were */
+		size_t sl = 0;
 		for (const char *s = *e + 11; *s;) {
 			size_t n = strcspn(s, " :\t\n");
 			if (n > 0) {
@@ -99,9 +102,13 @@ static void clean_environment(int drop_ours)
 				}
 				if (ours) {
 					dropped = 1;
-				} else if (k + n + 2 <= sizeof preload) {
-					if (kept++)
+				} else if (k + n + sl + 2 <= sizeof preload) {
+					if (kept++ && sl) {
+						memcpy(preload + k, sep, sl);
+						k += sl;
+					} else if (kept > 1) {
 						preload[k++] = ' ';
+					}
 					memcpy(preload + k, s, n);
 					k += n;
 				} else {
@@ -109,7 +116,9 @@ static void clean_environment(int drop_ours)
 				}
 			}
 			s += n;
-			s += strspn(s, " :\t\n");
+			sep = s;
+			sl = strspn(s, " :\t\n");
+			s += sl;
 		}
 		preload[k] = 0;
 		if (!dropped || overflow)
@@ -265,6 +274,7 @@ void hf_rec_start(unsigned link_mode)
 	t->mode = HF_MODE_INSIDE;
 	hf_fmt_claim_stderr();
 	hf_options_init();
+	hf_run_init(); /* before our variables leave the environment */
 	hf_g.link_mode = link_mode;
 	hf_g.pid = getpid();
 	hf_g.follow = (int)hf_opt(HF_OPT_FOLLOW);
@@ -313,8 +323,10 @@ static int open_trace(const char *pattern)
 		errno = ENOMEM;
 		return HF_EIO;
 	}
-	if (hf_writer_open(path, hf_g.follow) < 0)
+	/* An image after an exec finds the trace of the one before under the same name. */
+	if (hf_writer_open(path, hf_g.follow || hf_run_image() > 0) < 0)
 		return HF_EIO; /* errno from open(2) */
+	hf_run_trace_opened(hf_writer_path(), 0);
 	hf_g.membarrier = hf_os_membarrier_init();
 	hf_g.gen++;
 	hf_thread_new_trace();
@@ -473,6 +485,7 @@ int hf_rec_restart_child(void)
 	output_path(hf_opt_str(HF_OPT_OUTPUT), path, sizeof path);
 	if (hf_writer_open(path, 1) < 0)
 		return -1;
+	hf_run_trace_opened(hf_writer_path(), 1);
 	/* The parent's modules and stack nodes, same ids: the child's stack caches stay valid. */
 	hf_meta_lock();
 	write_header();

@@ -14,9 +14,11 @@
  *   HEAPFOLD_TICK_MS    the background thread's tick: RSS is sampled and the clock events are
  *                       stamped with moves every tick (default 10); HEAPFOLD_SAMPLE_MS, its
  *                       old name, still works (the new name wins when both are set)
- *   HEAPFOLD_FOLLOW     1: forked and exec'd children write traces of their own (default 0:
- *                       children are not traced and the preload variable is removed from the
- *                       environment, since a child may use another libc)
+ *   HEAPFOLD_FOLLOW     1: forked children write traces of their own, and our variables stay
+ *                       in the environment for what they run (default 0: forked children are
+ *                       not traced, and the program's environment is cleaned of our variables;
+ *                       a program the traced process execs is traced either way,
+ *                       hf_follow_preload.c)
  *   HEAPFOLD_QUIET      1: nothing on stderr, not even warnings (default 0: warnings and errors
  *                       only; nothing is printed when all goes well)
  *   HEAPFOLD_DISABLE    1: do not start recording at program start (hf_start still can); the
@@ -30,6 +32,10 @@
  *   HEAPFOLD_SAMPLE_BYTES  record about one allocation per this many bytes allocated (K, M, G
  *                       suffixes; hf_sample.c); 0, the default: every allocation
  *   HEAPFOLD_SAMPLE_SEED   the samplers' seed, for reproducible runs (default 0: from the clock)
+ *   HEAPFOLD_RUN        set by the launcher: the file where each trace of the run is noted, for
+ *                       the listing at its end (hf_run.c; ignored in a setuid or setgid program)
+ *   HEAPFOLD_EXEC       set by the recorder in the environment of an image it follows across
+ *                       exec: how many traced images came before it (hf_run.c)
  *
  * Read once, in the constructor. Parsing is lenient (spaces, case, 1/true/yes/on, "2s" for a
  * time); a bad value gives one warning naming the value and the default used instead. */
@@ -68,6 +74,8 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_METRICS_INTERVAL] = { "METRICS_INTERVAL", K_SEC, 15000, 100, 86400000, NULL },
 	[HF_OPT_SAMPLE_BYTES] = { "SAMPLE_BYTES", K_SIZE, 0, 0, 0x7fffffff, NULL },
 	[HF_OPT_SAMPLE_SEED] = { "SAMPLE_SEED", K_UINT, 0, 0, 0x7fffffff, NULL },
+	[HF_OPT_RUN] = { "RUN", K_STR, 0, 0, 0, NULL },
+	[HF_OPT_EXEC] = { "EXEC", K_UINT, 0, 0, 0x7fffffff, NULL },
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
@@ -204,7 +212,8 @@ static void init_one(enum hf_opt o)
 	if (d->kind == K_STR) {
 		/* A setuid or setgid program (secure execution) must not create files where its
 		 * caller says: the path from the environment is refused, the default used. */
-		if ((o == HF_OPT_OUTPUT || o == HF_OPT_METRICS) && getauxval(AT_SECURE)) {
+		if ((o == HF_OPT_OUTPUT || o == HF_OPT_METRICS || o == HF_OPT_RUN) &&
+		    getauxval(AT_SECURE)) {
 			if (d->def_str)
 				hf_warn("%s ignored in a setuid/setgid program; writing %s instead", env,
 					d->def_str);

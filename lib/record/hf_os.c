@@ -3,6 +3,7 @@
  * not allocate, so it may run inside a malloc hook. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -134,4 +135,26 @@ size_t hf_os_page_size(void)
 {
 	long p = sysconf(_SC_PAGESIZE);
 	return p > 0 ? (size_t)p : 4096;
+}
+
+/* The trace's descriptor is the recorder's, not the program's: a program expects open() to
+ * return the numbers it would get without us (3 for its first file; 0-2 after closing one),
+ * and its children inherit nothing (close-on-exec). So it goes high: near the top of the range
+ * select() can handle (1024) or of RLIMIT_NOFILE if lower, leaving some numbers above it for
+ * programs that count down from the top (bash puts a script's descriptor at 255 or below the
+ * limit, checking first); lower only if that fails. */
+int hf_os_fd_high(int fd)
+{
+	struct rlimit rl;
+	long top = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < top)
+		top = (long)rl.rlim_cur;
+	long want = top - 32 > 3 ? top - 32 : 3;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, (int)want);
+	if (hi < 0 && want > 3)
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
 }

@@ -22,6 +22,7 @@
 
 #include "hf_base.h"
 #include "hf_init.h"
+#include "hf_run.h"
 #include "hf_signal.h"
 #include "hf_thread.h"
 
@@ -34,6 +35,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	int err = errno;
 	if (hf_tls.mode != HF_MODE_INSIDE && !__atomic_exchange_n(&flushed, 1, __ATOMIC_SEQ_CST))
 		hf_rec_flush();
+	hf_run_end(); /* the launcher's listing: this process ends */
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;

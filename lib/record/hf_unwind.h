@@ -5,7 +5,7 @@
 
 #include "hf_base.h"
 #include "hf_thread.h"
-/* HEAPFOLD_UNWIND's values (hf_options.c spells them as tools/heapfold does). */
+/* HEAPFOLD_UNWIND's values (hf_options.c spells them as the launcher's --unwind does). */
 enum hf_unwind_mode {
 	HF_UNWIND_LIBUNWIND = 0, /* unw_backtrace with the memo of each thread's last stacks */
 	HF_UNWIND_FP = 1,        /* the frame-pointer walker */

@@ -172,14 +172,7 @@ int hf_writer_open(const char *path, int alternatives)
 		hf_warn("cannot create trace %s: %s; not recording", w.path, strerror(errno));
 		return -1;
 	}
-	/* Keep clear of 0-2, which a program may close and expect to get back from open(). */
-	if (fd <= 2) {
-		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		if (hi >= 0) {
-			close(fd);
-			fd = hi;
-		}
-	}
+	fd = hf_os_fd_high(fd);
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		hf_warn("cannot use trace %s: %s; not recording", path, strerror(errno));
@@ -209,6 +202,11 @@ int hf_writer_open(const char *path, int alternatives)
 	w.cur.c0 = w.meta_C;
 	w.cur.t0 = 0;
 	return 0;
+}
+
+const char *hf_writer_path(void)
+{
+	return w.abspath;
 }
 
 void hf_writer_lock(void)
@@ -244,11 +242,7 @@ static int reopen(void)
 		close(fd);
 		return -1;
 	}
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (hi >= 0) {
-		close(fd);
-		fd = hi;
-	}
+	fd = hf_os_fd_high(fd);
 	w.fd = fd;
 	hf_warn("the program closed or replaced the descriptor of trace %s; reopened it", w.path);
 	return 0;

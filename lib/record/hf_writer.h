@@ -7,6 +7,8 @@
 /* Creates the trace file (never overwrites, never follows a symlink); alternatives: if it
  * exists, try NAME.1.gz, NAME.2.gz, ... instead. 0, or -1 after one line on stderr. */
 int hf_writer_open(const char *path, int alternatives);
+/* The trace's path from the root, as created (after hf_writer_open). */
+const char *hf_writer_path(void);
 /* Stops writing after an error other than a write's (out of memory): one line on stderr.
  * Callable with any of the recorder's locks held. */
 void hf_writer_fail(const char *why);

@@ -59,7 +59,13 @@ check_mode() {
 	st=$?
 	set -e
 	expect_eq "$mode: exit status" "$st" "$want_st"
-	expect_eq "$mode: one trace, nothing else written" "$(ls "$d" | grep -cv '^\(progress\|err\)$')" 1
+	if [[ $mode == exec* ]]; then
+		# The exec is followed: the shell it runs writes trace.1.gz, complete.
+		expect_eq "$mode: two traces, nothing else written" "$(ls "$d" | grep -cv '^\(progress\|err\)$')" 2
+		expect_eq "$mode: the exec'd shell's trace is complete" "$(summary "$d/trace.1.gz" complete)" 1
+	else
+		expect_eq "$mode: one trace, nothing else written" "$(ls "$d" | grep -cv '^\(progress\|err\)$')" 1
+	fi
 	expect_eq "$mode: the recorder said nothing" "$(grep -c "^heapfold:" "$d/err" || true)" 0
 	if [[ -z $complete ]]; then
 		complete=$(summary "$t" complete)

@@ -37,7 +37,7 @@ st=$?
 set -e
 expect_eq "status" "$st" 0
 expect_eq "program output" "$(cat out)" hi
-trace=$(sed -n 's/^heapfold: trace written to //p' err)
+trace=$(sed -n 's/^heapfold: trace written to \([^ ]*\) (.*/\1/p' err)
 expect_true "announces the trace ($trace)" test -f "$trace"
 expect_true "prints the heapfold_print command" grep -q "heapfold_print $trace" err
 expect_true "default name heapfold.<exe>.<pid>.gz" grep -Eq '^heapfold\.(dash|bash|sh)\.[0-9]+\.gz$' <<<"$trace"

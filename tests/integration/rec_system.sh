@@ -14,9 +14,13 @@ allocs=$(summary "$t" allocations)
 expect_true "sort allocated ($allocs)" test "$allocs" -gt 10
 
 if command -v python3 >/dev/null; then
-	t=$HF_TEST_TMP/python.gz
-	out=$("$HF_LAUNCHER" -q -o "$t" python3 -c 'import json; print(sum(len(json.dumps(list(range(i)))) for i in range(300)))')
+	# python3 may be a wrapper (a pyenv shim: a script running env, bash, then the interpreter):
+	# the main trace, the interpreter's, is the one the listing names first.
+	out=$("$HF_LAUNCHER" -o "$HF_TEST_TMP/python.gz" python3 -c 'import json; print(sum(len(json.dumps(list(range(i)))) for i in range(300)))' 2>"$HF_TEST_TMP/py.err")
 	expect_eq "python3 output" "$out" "$(python3 -c 'import json; print(sum(len(json.dumps(list(range(i)))) for i in range(300)))')"
+	t=$(main_trace "$HF_TEST_TMP/py.err")
+	expect_true "python3: the main trace is the interpreter's ($(head -1 "$HF_TEST_TMP/py.err"))" \
+		grep -q "^heapfold: trace written to $t (python3[.0-9]*, pid" "$HF_TEST_TMP/py.err"
 	check_consistent "$t"
 	allocs=$(summary "$t" allocations)
 	expect_true "python3 allocated ($allocs)" test "$allocs" -gt 1000

@@ -95,6 +95,11 @@ traced() {
 	set -e
 }
 
+# main_trace ERR: the main trace named by the launcher's listing (its "read it with" line)
+main_trace() {
+	sed -n 's/^heapfold: read it with: .*heapfold_print //p' "$1"
+}
+
 # check_consistent TRACE: the trace reads back completely with matching clean-exit totals, and
 # its own numbers agree with each other.
 check_consistent() {

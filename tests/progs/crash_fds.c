@@ -15,7 +15,7 @@
  *             after every exit handler (the recorder's included) has run;
  *   fork      closes every descriptor from 3 up, opens OUT, forks: the child dup2()s it onto its
  *             standard output and execs "sh -c 'echo child'", which must land in OUT;
- *   exec      closes every descriptor from 3 up, opens OUT, and execs "sh -c 'echo exec >&N'" with
+ *   exec      closes every descriptor from 3 up, opens OUT, and execs "bash -c 'echo exec >&N'" with
  *             N its number: the new program must find the descriptor open;
  *   reuse     writes OUT, closes every descriptor from 3 up, and opens OUT eight times, read-only
  *             and write-only in turn (numbers 3 to 10: the trace's and whatever else the
@@ -101,29 +101,18 @@ static void close_from_3(void)
 		close(fd);
 }
 
-/* Opens path until it gets the number want. The lowest free number is not always the trace's
- * old one: the recorder's background thread holds a descriptor of its own for a moment every
- * TICK_MS (/proc/self/statm), as any library thread doing file I/O may. */
+/* Opens path as the number want (the trace's old one, which the recorder keeps high, out of
+ * the way of the lowest free numbers open() returns): a program's own file there, as after a
+ * dup2 of its own. */
 static int open_at(const char *path, int flags, int want)
 {
-	int extra[16], n = 0, fd = -1;
-	for (int tries = 0; tries < 1000 && fd != want; tries++) {
-		fd = open(path, flags, 0644);
-		GT_CHECK(fd >= 0);
-		if (fd == want)
-			break;
-		if (fd < want && n < 16) {
-			extra[n++] = fd; /* keep it while want is taken, so the next open goes higher */
-		} else {
-			close(fd);
-			sleep_ms(1);
-		}
-		fd = -1;
+	int fd = open(path, flags, 0644);
+	GT_CHECK(fd >= 0);
+	if (fd != want) {
+		GT_CHECK(dup2(fd, want) == want);
+		close(fd);
 	}
-	while (n > 0)
-		close(extra[--n]);
-	GT_CHECK(fd == want);
-	return fd;
+	return want;
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -203,15 +192,8 @@ int main(int argc, char **argv)
 		close(o);
 	} else if (!strcmp(mode, "stdio")) {
 		close_from_3();
-		close(open_at(out, O_WRONLY | O_CREAT, tfd)); /* so that fopen gets tfd too */
-		FILE *f = NULL;
-		for (int tries = 0; tries < 1000 && (!f || fileno(f) != tfd); tries++) {
-			if (f)
-				fclose(f);
-			f = fopen(out, "w");
-			GT_CHECK(f != NULL);
-		}
-		GT_CHECK(fileno(f) == tfd);
+		FILE *f = fdopen(open_at(out, O_WRONLY | O_CREAT | O_TRUNC, tfd), "w");
+		GT_CHECK(f != NULL && fileno(f) == tfd);
 		static char fbuf[2 * DATA];
 		setvbuf(f, fbuf, _IOFBF, sizeof fbuf); /* all of it stays in the buffer until exit */
 		work(3);
@@ -241,7 +223,8 @@ int main(int argc, char **argv)
 		work(3);
 		char cmd[64];
 		snprintf(cmd, sizeof cmd, "echo exec >&%d", fd);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		/* bash: dash takes only one-digit numbers in a redirection */
+		execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
 		return 96;
 	}
 	write_all(fd, data, DATA / 2);
