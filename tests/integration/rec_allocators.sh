@@ -13,7 +13,7 @@ H=$B/lib/libheapfold.so
 need "$H" "$HF_DUMP" "$HF_LAUNCHER" "$HF_PROGS/gt_threads" "$HF_PROGS/rival_own_malloc"
 libs=()
 for soname in libmimalloc.so.2 libjemalloc.so.2; do
-	path=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64|x86_64/ { print $NF; exit }')
+	path=$(ldconfig -p | awk -v s="$soname" '!p && $1 == s && /x86-64|x86_64/ { p = $NF } END { print p }')
 	if [[ -n $path ]]; then
 		libs+=("$path")
 	else

@@ -13,7 +13,7 @@ nodes() {
 		END { print n + 0, k + 0 }'
 }
 node_of() {
-	"$HF_DUMP" --events "$t" | awk -v s="$1" '$3 == "ALLOC" && $6 == s { print $7; exit }'
+	"$HF_DUMP" --events "$t" | awk -v s="$1" '!d && $3 == "ALLOC" && $6 == s { print $7; d = 1 }'
 }
 # allocs FRAMES: allocations of the stacks whose frames are exactly FRAMES after _start's part
 allocs() {
