@@ -89,7 +89,7 @@ void hfp_accum_init(struct hfp_accum *a)
 {
 	memset(a, 0, sizeof *a);
 	a->max_size = UINT64_MAX;
-	a->series_stride = 1;
+	a->series.stride = a->rss.stride = 1;
 	hfp_hash_init(&a->live, &live_type, NULL);
 	hfp_hash_init(&a->threads, &thread_type, NULL);
 	hfp_hash_init(&a->hist, &hist_type, NULL);
@@ -100,7 +100,8 @@ void hfp_accum_free(struct hfp_accum *a)
 	hfp_hash_free(&a->live);
 	hfp_hash_free(&a->threads);
 	hfp_hash_free(&a->hist);
-	free(a->series);
+	free(a->series.p);
+	free(a->rss.p);
 	free(a->stat_of_node);
 	free(a->stats);
 	free(a->tseq);
@@ -214,21 +215,20 @@ static void count_temporary(struct hfp_accum *a, struct hfp_stat *st)
 	a->temporary++;
 }
 
-/* The heap over time, for -M: a point every stride changes; when the array is full, every other
- * point goes and the stride doubles, so memory stays fixed and the points stay evenly spread. */
-static void series_add(struct hfp_accum *a, uint64_t time_ns)
+/* The heap over time (-M, --html): see struct hfp_series. */
+static void series_add(struct hfp_series *x, uint64_t time_ns, uint64_t value)
 {
-	if (a->series_count++ % a->series_stride)
+	if (x->count++ % x->stride)
 		return;
-	if (!a->series)
-		a->series = hfp_calloc(HFP_SERIES_MAX, sizeof *a->series);
-	if (a->nseries == HFP_SERIES_MAX) {
+	if (!x->p)
+		x->p = hfp_calloc(HFP_SERIES_MAX, sizeof *x->p);
+	if (x->n == HFP_SERIES_MAX) {
 		for (size_t i = 0; i < HFP_SERIES_MAX / 2; i++)
-			a->series[i] = a->series[2 * i];
-		a->nseries = HFP_SERIES_MAX / 2;
-		a->series_stride *= 2;
+			x->p[i] = x->p[2 * i];
+		x->n = HFP_SERIES_MAX / 2;
+		x->stride *= 2;
 	}
-	a->series[a->nseries++] = (struct hfp_tpoint){ time_ns, a->live_bytes };
+	x->p[x->n++] = (struct hfp_tpoint){ time_ns, value };
 }
 
 /* Changes a stack's live bytes by +size (sign > 0) or -size and its live blocks by n, keeping
@@ -251,14 +251,14 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 			a->peak_time_ns = time_ns;
 		}
 		if (__builtin_expect(a->want_series, 0))
-			series_add(a, time_ns);
+			series_add(&a->series, time_ns, a->live_bytes);
 	} else {
 		st->live -= size;
 		st->live_count -= n;
 		a->live_bytes -= size;
 		a->live_count -= n;
 		if (__builtin_expect(a->want_series, 0))
-			series_add(a, time_ns);
+			series_add(&a->series, time_ns, a->live_bytes);
 	}
 }
 
@@ -419,6 +419,8 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
 	case HF_EV_SAMPLE:
 		if (ev->rss > a->peak_rss)
 			a->peak_rss = ev->rss;
+		if (__builtin_expect(a->want_series, 0) && !a->classify_only)
+			series_add(&a->rss, ev->time_ns, ev->rss);
 		break;
 	case HF_EV_MARK:
 		if (!a->classify_only) {

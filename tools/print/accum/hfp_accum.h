@@ -24,6 +24,18 @@ struct hfp_stat {
 };
 
 /* A phase marker the program set (hf_mark). */
+/* Values over time in fixed memory: at most HFP_SERIES_MAX points, one every stride values
+ * offered, the stride doubling (and every other point dropped) when full, so the points stay
+ * evenly spread over the run. */
+struct hfp_tpoint {
+	uint64_t time_ns, bytes;
+};
+struct hfp_series {
+	struct hfp_tpoint *p;
+	size_t n;
+	uint64_t stride, count;
+};
+
 struct hfp_mark {
 	uint64_t time_ns;
 	char *label;
@@ -74,11 +86,8 @@ struct hfp_accum {
 	uint64_t peak_bytes, peak_time_ns;
 	uint64_t tick, peak_tick;
 	uint64_t alloc_index; /* every allocation event, counted or not */
-	/* The heap over time (want_series): at most HFP_SERIES_MAX points, one per stride changes
-	 * of the live bytes, the stride doubling (and every other point dropped) when full. */
-	struct hfp_tpoint { uint64_t time_ns, bytes; } *series;
-	size_t nseries;
-	uint64_t series_stride, series_count;
+	/* The heap over time (want_series): the live bytes at their changes, and the RSS samples. */
+	struct hfp_series series, rss;
 	uint64_t units;       /* of which allocated and freed at once (HF_EVF_UNIT) */
 	uint64_t filtered_size, filtered_function; /* allocations --min/max-size, --filter-bt-function removed */
 	uint64_t frees, unmatched_frees, duplicates;

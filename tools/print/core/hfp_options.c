@@ -36,6 +36,9 @@ void hfp_usage(FILE *f)
 	      "      --flamegraph             write folded stacks to standard output\n"
 	      "      --flamegraph-cost-type T allocations (default), bytes, temporary, leaked, peak\n"
 	      "      --svg FILE               write an SVG flame graph of the same cost to FILE\n"
+	      "      --html FILE              write an interactive report to FILE (one file, no network):\n"
+	      "                               heap and RSS over time, flame graphs of every cost type,\n"
+	      "                               sortable top tables, the size histogram\n"
 	      "Differences:\n"
 	      "  -d, --diff BASE              compare with the trace BASE, stack by stack (matched by\n"
 	      "                               function names): the report starts with the biggest\n"
@@ -106,6 +109,7 @@ enum {
 	OPT_FAIL_ON_LEAK,
 	OPT_PPROF,
 	OPT_MASSIF_THRESHOLD,
+	OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +126,7 @@ static const struct option long_opts[] = {
 	{ "flamegraph", no_argument, NULL, OPT_FLAMEGRAPH },
 	{ "flamegraph-cost-type", required_argument, NULL, OPT_COST },
 	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "temporary", no_argument, NULL, OPT_TEMPORARY },
 	{ "temporary-threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
@@ -253,6 +258,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			break;
 		}
 		case OPT_SVG: o->svg = optarg; break;
+		case OPT_HTML: o->html = optarg; break;
 		case OPT_TEMPORARY: o->temporary_only = 1; break;
 		case OPT_THRESHOLD:
 			if (hfp_parse_uint(optarg, &o->temporary_threshold) < 0)
@@ -330,7 +336,7 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 		o->folded = "-";
 	if (o->temporary_only && !o->cost_given)
 		o->cost = HFP_COST_TEMPORARY;
-	const char *outs[] = { o->folded, o->svg, o->histogram, o->pprof, o->massif, o->output };
+	const char *outs[] = { o->folded, o->svg, o->histogram, o->pprof, o->massif, o->html, o->output };
 	int on_stdout = 0;
 	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
 		on_stdout += outs[i] && strcmp(outs[i], "-") == 0;

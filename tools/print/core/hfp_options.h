@@ -13,6 +13,7 @@ struct hfp_options {
 	const char *output;     /* -o: the report; NULL = stdout */
 	const char *folded;     /* -F: folded stacks; "-" = stdout */
 	const char *svg;        /* --svg; "-" = stdout */
+	const char *html;       /* --html */
 	const char *histogram;  /* -H */
 	const char *pprof;      /* --pprof */
 	const char *diff_base;  /* -d, --diff: the base trace */

@@ -70,13 +70,13 @@ static void configure(struct hfp_accum *a, const struct run *r)
 {
 	const struct hfp_options *o = r->o;
 	a->sample_rate = hfp_read_sample_rate(hf_trace_info(r->read.t));
-	a->want_series = o->massif != NULL;
+	a->want_series = o->massif || o->html;
 	a->rng = 0x5eed;
 	a->min_size = o->min_size;
 	a->max_size = o->max_size;
 	a->threshold = o->temporary_threshold;
 	a->temporary_only = o->temporary_only;
-	a->want_histogram = o->histogram != NULL;
+	a->want_histogram = o->histogram || o->html;
 }
 
 /* --temporary with a peak to show: a first pass learns which allocations are temporary, so the
@@ -215,7 +215,7 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, ui
 	prefetch_modules(&r);
 
 	/* read -> accumulate, after a pre-pass when --temporary has a peak to show */
-	int need_peak = r.out.want_report || o->cost == HFP_COST_PEAK || o->massif;
+	int need_peak = r.out.want_report || o->cost == HFP_COST_PEAK || o->massif || o->html;
 	for (size_t i = 0; i < o->nlimits; i++)
 		need_peak |= o->limits[i].what == HFP_LIMIT_PEAK;
 	uint8_t *map = NULL;

@@ -17,6 +17,7 @@ static const struct hfp_emitter *const emitters[] = {
 	&hfp_emitter_histogram,
 	&hfp_emitter_pprof,
 	&hfp_emitter_massif,
+	&hfp_emitter_html,
 };
 #define NEMITTERS (sizeof emitters / sizeof emitters[0])
 

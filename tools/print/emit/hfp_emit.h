@@ -49,6 +49,7 @@ extern const struct hfp_emitter hfp_emitter_svg;
 extern const struct hfp_emitter hfp_emitter_histogram;
 extern const struct hfp_emitter hfp_emitter_pprof;
 extern const struct hfp_emitter hfp_emitter_massif;
+extern const struct hfp_emitter hfp_emitter_html;
 
 /* The open outputs of a run. The report is the default output: it is written when -o names its
  * file, or else to standard output unless another output takes it. It is opened first and

@@ -118,9 +118,9 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 	size_t n = 0, i = 0;
 	snapshot(f, &n, 0, 0, "empty");
 	int peak_done = !in->peak_valid;
-	for (; i <= a->nseries; i++) {
+	for (; i <= a->series.n; i++) {
 		/* The peak, in its place in time. */
-		if (!peak_done && (i == a->nseries || a->series[i].time_ns > a->peak_time_ns)) {
+		if (!peak_done && (i == a->series.n || a->series.p[i].time_ns > a->peak_time_ns)) {
 			peak_done = 1;
 			snapshot(f, &n, a->peak_time_ns, a->peak_bytes, "peak");
 			struct mtree t = { hfp_calloc(256, sizeof(struct mnode)), 1, 256 }; /* n[0]: the root */
@@ -139,8 +139,8 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 			write_node(f, &t, s, 0, 0, (uint64_t)((double)a->peak_bytes * pct / 100.0), pct);
 			free(t.n);
 		}
-		if (i < a->nseries)
-			snapshot(f, &n, a->series[i].time_ns, a->series[i].bytes, "empty");
+		if (i < a->series.n)
+			snapshot(f, &n, a->series.p[i].time_ns, a->series.p[i].bytes, "empty");
 	}
 	return ferror(f) ? -1 : 0;
 }
