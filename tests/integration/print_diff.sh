@@ -39,6 +39,18 @@ BIGGEST DECREASES
 "$HP" --no-progress "$T/b.gz" -d "$T/a.gz" -F "$T/bytes.txt" --flamegraph-cost-type bytes \
 	--filter-bt-function site_grow
 expect_eq "bytes, one function" "$(cat "$T/bytes.txt")" "main;site_grow;alloc_n 800 1280"
+# --svg: the new run's picture coloured by the change (flamegraph.pl's differential colours:
+# red grew, blue shrank, the deepest for the largest change, here 30; white-grey unchanged); a
+# stack only in the base has no frame.
+"$HP" --no-progress "$T/b.gz" -d "$T/a.gz" --svg "$T/diff.svg"
+frame() { sed -n "s|^<title>$1 (\([^)]*\))</title><rect .* fill=\"\([^\"]*\)\".*|\1 \2|p" "$T/diff.svg"; }
+expect_eq "svg: site_grow" "$(frame site_grow)" "80 allocations, 37.21%; +30 from 50 rgb(255,0,0)"
+expect_eq "svg: site_shrink" "$(frame site_shrink)" "10 allocations, 4.65%; -30 from 40 rgb(0,0,255)"
+expect_eq "svg: site_new" "$(frame site_new)" "25 allocations, 11.63%; +25 from 0 rgb(255,35,35)"
+expect_eq "svg: site_same" "$(frame site_same)" "100 allocations, 46.51%; +0 from 100 rgb(250,250,250)"
+expect_eq "svg: main" "$(frame main)" "215 allocations, 100.00%; +10 from 205 rgb(255,140,140)"
+expect_eq "svg: site_gone has no frame" "$(frame site_gone)" ""
+expect_true "svg: the colours explained" grep -q '<text id="subtitle"[^>]*>red grew, blue shrank against ' "$T/diff.svg"
 set +e
 "$HP" --no-progress "$T/b.gz" -d "$T/none.gz" -F "$T/x.txt" 2>"$T/err"
 st=$?

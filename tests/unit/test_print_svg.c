@@ -126,7 +126,7 @@ static char *render_sub(const char *const *stacks, const uint64_t *counts, size_
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	assert_int_equal(hfp_svg_write(f, &fo, cost, subtitle), 0);
+	assert_int_equal(hfp_svg_write(f, &fo, NULL, cost, subtitle), 0);
 	assert_int_equal(fclose(f), 0);
 	hfp_folded_free(&fo);
 	const char *err = xml_check(text);

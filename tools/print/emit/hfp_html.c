@@ -188,7 +188,7 @@ static int put_flame(FILE *f, const struct hfp_emit_in *in, int cost, const char
 	char *svg = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&svg, &len);
-	int rc = m ? hfp_svg_write(m, &fo, cost, subtitle) : -1;
+	int rc = m ? hfp_svg_write(m, &fo, NULL, cost, subtitle) : -1;
 	if (m && fclose(m) != 0)
 		rc = -1;
 	hfp_folded_free(&fo);

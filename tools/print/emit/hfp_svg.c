@@ -55,6 +55,7 @@ struct tnode {
 	const char *name;
 	size_t parent;
 	uint64_t value;
+	uint64_t base;  /* --diff: the base run's value of the same frame path */
 	uint64_t start; /* offset in cost units from the left edge */
 	uint32_t depth;
 	size_t first_child, next_sibling; /* 0: none (node 0 is the root, never a child) */
@@ -96,7 +97,7 @@ static size_t tree_child(struct tree *t, size_t parent, const char *name)
 		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
 	}
 	size_t id = t->len++;
-	t->n[id] = (struct tnode){ name, parent, 0, 0, t->n[parent].depth + 1, 0, 0 };
+	t->n[id] = (struct tnode){ name, parent, 0, 0, 0, t->n[parent].depth + 1, 0, 0 };
 	e->node = id;
 	return id;
 }
@@ -114,7 +115,7 @@ static void tree_build(struct tree *t, const struct hfp_folded *fo)
 	hfp_hash_init(&t->children, &child_type, NULL);
 	t->cap = 256;
 	t->n = hfp_calloc(t->cap, sizeof *t->n);
-	t->n[0] = (struct tnode){ "all", 0, fo->total, 0, 0, 0, 0 };
+	t->n[0] = (struct tnode){ "all", 0, fo->total, 0, 0, 0, 0, 0 };
 	t->len = 1;
 	for (size_t i = 0; i < fo->n; i++) {
 		size_t cur = 0;
@@ -159,6 +160,32 @@ static void tree_build(struct tree *t, const struct hfp_folded *fo)
 	free(fill);
 }
 
+/* --diff: the base run's values onto the frames of the new run's tree, matched by the path of
+ * names from the root. A path the new run lacks has no frame to colour (its width would be 0):
+ * the picture is the new run's, coloured by the change, as flamegraph.pl draws difffolded.pl's
+ * output. */
+static void tree_add_base(struct tree *t, const struct hfp_folded *base)
+{
+	t->n[0].base = base->total;
+	for (size_t i = 0; i < base->n; i++) {
+		size_t cur = 0;
+		const char *s = base->stack[i];
+		for (;;) {
+			const char *e = strchr(s, ';');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			struct child_key k = { cur, hfp_intern_n(&t->names, s, len) };
+			const struct child_ent *c = hfp_hash_find(&t->children, &k, sizeof k);
+			if (!c)
+				break;
+			cur = c->node;
+			t->n[cur].base += base->count[i];
+			if (!e)
+				break;
+			s = e + 1;
+		}
+	}
+}
+
 static void tree_free(struct tree *t)
 {
 	free(t->n);
@@ -195,6 +222,23 @@ static void mem_colour(const char *name, char *out, size_t cap)
 	size_t len = strlen(name);
 	double v1 = namehash(name, len, 0), v2 = namehash(name, len, 1);
 	snprintf(out, cap, "rgb(%d,%d,%d)", 0, 190 + (int)(50 * v2), (int)(210 * v1));
+}
+
+/* --diff: flamegraph.pl's differential colours: red for a frame that grew, blue for one that
+ * shrank, the deeper the larger the change against the largest change of any frame; white-grey
+ * unchanged. */
+static void diff_colour(int64_t delta, uint64_t maxdelta, char *out, size_t cap)
+{
+	if (delta == 0 || maxdelta == 0) {
+		snprintf(out, cap, "rgb(250,250,250)");
+		return;
+	}
+	uint64_t mag = delta > 0 ? (uint64_t)delta : (uint64_t)-delta;
+	int v = (int)(210.0 * (double)(maxdelta - mag) / (double)maxdelta + 0.5);
+	if (delta > 0)
+		snprintf(out, cap, "rgb(255,%d,%d)", v, v);
+	else
+		snprintf(out, cap, "rgb(%d,%d,255)", v, v);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
@@ -280,11 +324,21 @@ static const char script[] =
 	"}\n"
 	"]]></script>\n";
 
-int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *subtitle)
+int hfp_svg_write(FILE *f, const struct hfp_folded *fo, const struct hfp_folded *base, int cost,
+		  const char *subtitle)
 {
 	int has_sub = subtitle && *subtitle;
 	struct tree t;
 	tree_build(&t, fo);
+	uint64_t maxdelta = 0;
+	if (base) {
+		tree_add_base(&t, base);
+		for (size_t i = 0; i < t.len; i++) {
+			uint64_t v = t.n[i].value, b = t.n[i].base, d = v > b ? v - b : b - v;
+			if (d > maxdelta)
+				maxdelta = d;
+		}
+	}
 	uint64_t total = t.n[0].value;
 	double per = total ? (double)(IMAGE_WIDTH - 2 * XPAD) / (double)total : 0;
 	uint32_t depthmax = 0;
@@ -348,9 +402,19 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, int cost, const char *su
 		b.len = 0;
 		hfp_buf_puts(&b, "<g>\n<title>");
 		hfp_xml_escape(&b, n->name);
-		hfp_buf_printf(&b, " (%s %s, %.2f%%)</title>", hfp_group_digits(n->value, num, sizeof num), unit,
+		hfp_buf_printf(&b, " (%s %s, %.2f%%", hfp_group_digits(n->value, num, sizeof num), unit,
 			       100.0 * (double)n->value / (double)total);
-		mem_colour(n->name, colour, sizeof colour);
+		if (base) {
+			char bnum[32];
+			uint64_t v = n->value, bv = n->base;
+			hfp_buf_printf(&b, "; %c%s from %s", v >= bv ? '+' : '-',
+				       hfp_group_digits(v >= bv ? v - bv : bv - v, num, sizeof num),
+				       hfp_group_digits(bv, bnum, sizeof bnum));
+			diff_colour((int64_t)(v - bv), maxdelta, colour, sizeof colour);
+		} else {
+			mem_colour(n->name, colour, sizeof colour);
+		}
+		hfp_buf_puts(&b, ")</title>");
 		hfp_buf_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
 				   "rx=\"2\" ry=\"2\" />\n<text x=\"%.2f\" y=\"%.2f\" >",
 			       x1, y1, w, y2 - y1, colour, x1 + 3, 3 + (y1 + y2) / 2);
@@ -391,7 +455,12 @@ static int emit_svg(FILE *f, const struct hfp_emit_in *in)
 	if (rate) /* the picture says what it is made of */
 		snprintf(sub, sizeof sub, "%s%sestimated from a sampled trace (about 1 allocation per %" PRIu64
 			 " bytes recorded)", filters, *filters ? "; " : "", rate);
-	return hfp_svg_write(f, in->folded, in->opt->cost, rate ? sub : filters);
+	if (in->base) { /* the picture says what its colours are */
+		snprintf(sub, sizeof sub, "%s%sred grew, blue shrank against %s", filters, *filters ? "; " : "",
+			 in->opt->diff_base);
+		return hfp_svg_write(f, in->folded, in->base, in->opt->cost, sub);
+	}
+	return hfp_svg_write(f, in->folded, NULL, in->opt->cost, rate ? sub : filters);
 }
 
 const struct hfp_emitter hfp_emitter_svg = {
