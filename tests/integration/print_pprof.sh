@@ -35,6 +35,9 @@ expect_eq "sample types, in pprof's order" "$(sed -n '/^Samples:/{n;p}' <<<"$raw
 	"alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes[dflt]"
 expect_eq "location ids 1..N without gaps" \
 	"$(awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on { sub(/:.*/, ""); if ($1 != ++n) bad++ } END { print bad + 0 }' <<<"$raw")" 0
+expect_eq "the program's mapping carries its build-id" \
+	"$(awk -v p="$HF_PROGS/print_costs" '/^Mappings/ { on = 1; next } on && $3 == p { print $4 }' <<<"$raw")" \
+	"$(build_id "$HF_PROGS/print_costs")"
 expect_true "big_leak named, at its line" grep -q ' big_leak .*print_costs.c:[0-9]' <<<"$raw"
 "$go" tool pprof -sample_index=inuse_space -top "$T/p.pb.gz" >"$T/top" 2>/dev/null
 expect_true "-top: big_leak holds all in-use bytes" grep -Eq '100% +100% .* big_leak$' "$T/top"

@@ -142,6 +142,21 @@ static void prefetch_modules(struct run *r)
 	free(ids);
 }
 
+/* hfp_emit_in.build_id: the trace's modules are few (tens), each looked up once. */
+static const uint8_t *module_build_id(void *ctx, const char *path, size_t *len)
+{
+	const hf_trace *t = ctx;
+	for (size_t i = 0, n = hf_trace_module_count(t); i < n; i++) {
+		const struct hf_module *m = hf_trace_module_at(t, i);
+		if (m->build_id_len && strcmp(m->path, path) == 0) {
+			*len = m->build_id_len;
+			return m->build_id;
+		}
+	}
+	*len = 0;
+	return NULL;
+}
+
 /* A sampled trace's figures are estimates: the report and the SVG, massif and pprof outputs say
  * so in themselves; folded stacks and the histogram have no place for it, so a line on stderr
  * says it for every output. */
@@ -268,6 +283,8 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, ui
 			.peak_valid = !o->temporary_only || map != NULL,
 			.base = base,
 			.base_sample_rate = base_rate,
+			.build_id = module_build_id,
+			.build_id_ctx = r.read.t,
 		};
 		rc = hfp_outputs_write(&r.out, &in);
 		hfp_progress_end(r.progress);

@@ -32,6 +32,10 @@ struct hfp_emit_in {
 	/* --diff: the base run's folded lines of opt->cost (then folded is always built), else NULL. */
 	const struct hfp_folded *base;
 	uint64_t base_sample_rate; /* --diff: the base trace's sampling rate (0: every allocation) */
+	/* The build-id the trace recorded for the module file at path, *len bytes (NULL: none);
+	 * the function is NULL in tests. For --pprof's mappings. */
+	const uint8_t *(*build_id)(void *ctx, const char *path, size_t *len);
+	void *build_id_ctx;
 };
 
 struct hfp_emitter {

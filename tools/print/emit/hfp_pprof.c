@@ -101,6 +101,7 @@ struct pp {
 	struct hfp_hash maps;    /* module path -> mapping id */
 	uint64_t nmaps;
 	const struct hfp_stacks *s;
+	const struct hfp_emit_in *in;
 };
 
 static uint64_t string_id(struct pp *p, const char *s)
@@ -126,6 +127,16 @@ static uint64_t mapping_id(struct pp *p, const char *path)
 		e->id = ++p->nmaps;
 		put_uint(&p->m, 1, e->id);
 		put_uint(&p->m, 5, string_id(p, path)); /* filename */
+		size_t blen = 0;
+		const uint8_t *bid = p->in->build_id ? p->in->build_id(p->in->build_id_ctx, path, &blen) : NULL;
+		if (bid && blen) { /* build_id: lower-case hex, as pprof and Parca write it */
+			char hex[2 * 64 + 1];
+			size_t k = 0;
+			for (size_t i = 0; i < blen && k + 2 < sizeof hex; i++)
+				k += (size_t)snprintf(hex + k, sizeof hex - k, "%02x", bid[i]);
+			put_bytes(&p->out, 6, hex, k); /* a string of its own: not interned */
+			put_uint(&p->m, 6, ++p->nstrings);
+		}
 		put_uint(&p->m, 7, 1);                  /* has_functions */
 		put_uint(&p->m, 8, 1);                  /* has_filenames */
 		put_uint(&p->m, 9, 1);                  /* has_line_numbers */
@@ -187,7 +198,7 @@ static int write_gzip(FILE *f, const struct hfp_buf *b)
 static int emit_pprof(FILE *f, const struct hfp_emit_in *in)
 {
 	const struct hfp_stacks *s = in->stacks;
-	struct pp p = { .s = s };
+	struct pp p = { .s = s, .in = in };
 	hfp_hash_init(&p.strings, &ptr_type, NULL);
 	hfp_hash_init(&p.funcs, &func_type, NULL);
 	hfp_hash_init(&p.maps, &ptr_type, NULL);
