@@ -1,7 +1,9 @@
 # heapfold_print --html: one self-contained page (nothing fetched), its figures exact on
-# tests/progs/print_costs.c's ground truth (sites, costs, peak, sizes), and its script run in a
-# real browser (headless Chromium, installed by the deps step): the address's fragment chooses
-# the flame graph shown and the sites' order, with no script error on the console.
+# tests/progs/print_costs.c's ground truth (sites, costs, peak, sizes), its flame graph drawn by
+# its script in a real browser (headless Chromium, installed by the deps step) with exact
+# values, cost types switched, a search that highlights and a click that zooms (driven by the
+# address's fragment), no script error on the console; a screenshot is kept for people to look
+# at in $B/tests/print_html.png. A report of 16,384 distinct stacks stays under 5 MB.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
 need "$HF_LAUNCHER" "$HP" "$HF_PROGS/print_costs" "$B/lib/libheapfold.so"
@@ -38,10 +40,6 @@ expect_true "no filters" grep -q '<p id="filters">Filters: none</p>' "$T/r.html"
 # 4097, 100000 x2.
 expect_eq "sizes" "$(sed -n 's|^<tr><td>\([0-9]* to [0-9]*\)</td><td>\([0-9]*\)</td>.*|\1: \2|p' "$T/r.html" | paste -sd,)" \
 	"8 to 15: 5,16 to 31: 100,32 to 63: 5,512 to 1023: 11,1024 to 2047: 2,4096 to 8191: 2,65536 to 131071: 2"
-expect_eq "a flame graph per cost type" \
-	"$(grep -o '<iframe class="flame" data-cost="[a-z]*"' "$T/r.html" | sed 's/.*="//; s/"//' | paste -sd' ')" \
-	"allocations bytes temporary leaked peak"
-expect_true "the bytes graph's total" grep -q 'Total: 223,065 bytes' "$T/r.html"
 "$HP" --no-progress "$T/costs.gz" --min-size 1K --html "$T/f.html"
 expect_true "filters shown" grep -q '<p id="filters">Filters: .*min-size' "$T/f.html"
 expect_true "filters: sites kept" test "$(grep -c '^<tr><td>.* <small>' "$T/f.html")" -eq 2
@@ -56,20 +54,50 @@ dump() {
 	HOME=$T timeout 60 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$T/profile" --enable-logging=stderr --v=0 \
 		--dump-dom "file://$T/r.html$1" >"$T/dom" 2>"$T/console"
+	errors=$((errors + $(grep -c -i -e 'Uncaught' -e 'SyntaxError' "$T/console" || true)))
 }
-shown() { grep -o '<iframe class="flame" data-cost="[a-z]*" title="[a-z]*" style="[^"]*"' "$T/dom" | grep -v 'display: none' |
-	sed 's/.*data-cost="\([a-z]*\)".*/\1/' | paste -sd' '; }
+errors=0
+# frame NAME: "title width fill" of the drawn frame NAME
+frame() { grep -o "<g data-i=\"[0-9]*\"><title>$1 ([^<]*</title><rect [^>]*>" "$T/dom" |
+	sed 's|.*<title>\([^<]*\)</title><rect .* width="\([^"]*\)" .* fill="\([^"]*\)".*|\1 \2 \3|'; }
 first_site() { sed -n '/<tbody>/,$p' "$T/dom" | grep -o '<tr><td>[a-z_]*' | head -1 | sed 's/<tr><td>//'; }
 dump ""
 expect_true "the DOM came back" grep -q '<table id="sites">' "$T/dom"
-expect_eq "default: the allocations graph alone" "$(shown)" allocations
+expect_eq "default cost: the top function drawn, exact" "$(frame small_temp | cut -d" " -f1-4)" \
+	"small_temp (100 allocations, 78.74%)"
+expect_eq "default: all" "$(frame all | cut -d' ' -f1-5)" "all (127 allocations, 100.00%) 1180.0"
 expect_eq "default: sorted by allocations" "$(first_site)" small_temp
 dump "#cost=bytes&sort=leaked"
-expect_eq "#cost=bytes: the bytes graph alone" "$(shown)" bytes
+expect_eq "#cost=bytes: big_leak" "$(frame big_leak | cut -d' ' -f1-4)" "big_leak (200,000 bytes, 89.66%)"
+expect_eq "#cost=bytes: the selector says so" "$(grep -c '<select id="cost"' "$T/dom")" 1
 expect_eq "#sort=leaked: big_leak first" "$(first_site)" big_leak
 expect_true "#sort=leaked: its header marked" grep -q '<th data-col="leaked" class="sorted">' "$T/dom"
-dump "#cost=peak&sort=site"
-expect_eq "#cost=peak" "$(shown)" peak
-expect_eq "#sort=site: by name" "$(first_site)" alloc_inner
-expect_eq "no script error" "$(grep -c -i -e 'Uncaught' -e 'SyntaxError' "$T/console" || true)" 0
+dump "#cost=leaked"
+expect_eq "#cost=leaked: only main;big_leak leaks" "$(grep -o '<g data-i="[0-9]*"><title>[a-z_]*' "$T/dom" | sed 's/.*<title>//' | sort | paste -sd' ')" \
+	"all big_leak main"
+dump "#cost=bytes&search=big_"
+expect_eq "search: the share matched" "$(sed -n 's|.*<span id="matched">\([^<]*\)</span>.*|\1|p' "$T/dom")" "Matched: 89.7%"
+expect_eq "search: big_leak highlighted" "$(frame big_leak | awk '{ print $NF }')" "rgb(230,0,230)"
+expect_eq "search: one frame highlighted" "$(grep -o 'fill="rgb(230,0,230)"' "$T/dom" | wc -l)" 1
+dump "#cost=bytes&zoom=mid_alloc"
+expect_true "a click on mid_alloc zoomed" grep -q '<span id="zoomed">Zoomed to mid_alloc' "$T/dom"
+expect_eq "zoomed: mid_alloc full width" "$(frame mid_alloc | awk '{ print $(NF-1) }')" "1180.0"
+expect_eq "zoomed: its caller too" "$(frame main | awk '{ print $(NF-1) }')" "1180.0"
+expect_eq "zoomed: big_leak out of view" "$(frame big_leak)" ""
+expect_eq "no script error" "$errors" 0
+mkdir -p "$B/tests"
+HOME=$T timeout 60 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/profile" \
+	--window-size=1300,1100 --screenshot="$B/tests/print_html.png" "file://$T/r.html#cost=bytes" >/dev/null 2>&1
+expect_true "a screenshot kept: $B/tests/print_html.png" test -s "$B/tests/print_html.png"
+
+# Many distinct stacks: 16,384 (print_many.c), every one drawn from data of about 1 MB.
+traced st out "$T/err" "$T/many.gz" "$HF_PROGS/print_many" 14
+"$HP" --no-progress "$T/many.gz" --html "$T/many.html" -F "$T/many.txt"
+expect_eq "16,384 distinct stacks" "$(wc -l <"$T/many.txt")" 16384
+expect_true "their page under 5 MB ($(stat -c %s "$T/many.html") bytes)" test "$(stat -c %s "$T/many.html")" -lt 5000000
+cp "$T/many.html" "$T/r.html"
+dump "#search=^leaf"
+expect_eq "16,384 stacks: all the leaves matched, too narrow to draw or not" \
+	"$(sed -n 's|.*<span id="matched">\([^<]*\)</span>.*|\1|p' "$T/dom")" "Matched: 100.0%"
+expect_eq "16,384 stacks: no script error" "$errors" 0
 finish

@@ -5,17 +5,15 @@
  *   - what was traced, the filters that made the page, and whether its figures are estimates;
  *   - the heap in use and the RSS over time (accum's fixed-size series: at most 256 points each,
  *     evenly spread over the run), the phase markers of hf_mark, the peak marked with its value;
- *   - a flame graph per cost type (allocations, bytes, temporary, leaked, peak), each the SVG of
- *     --svg with its own click-to-zoom and search, in an iframe of its own (srcdoc) so the
- *     pictures' scripts do not meet; a selector shows one at a time;
+ *   - a flame graph drawn in the browser from the frame tree (hfp_html_flame.c): a cost type
+ *     chosen from the five, click to zoom, a search that highlights and says the share matched;
  *   - the allocation sites (the frame where the program asked for memory, merged over stacks)
  *     with every cost, in a table sorted by clicking a column's header;
  *   - the size histogram, by powers of two.
- * The address's fragment chooses on load what the page shows: report.html#cost=bytes&sort=leaked.
- *
- * Size: the flame graphs leave out frames narrower than 0.1 px, as --svg does, so a run of
- * 100,000 distinct stacks draws at most a few thousand frames per picture; the sites table shows
- * the 200 largest by the chosen cost. Nothing on the page grows with the number of events. */
+ * The address's fragment chooses on load what the page shows:
+ * report.html#cost=bytes&sort=leaked&search=REGEX&zoom=NAME (zoom: a click on the first frame
+ * of that name). The page grows with the shape of the heap, not with the number of events or
+ * of distinct stacks (hfp_html_flame.c says how). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +28,7 @@
 #include "../core/hfp_options.h"
 #include "../symbol/hfp_stack.h"
 #include "hfp_emit.h"
-#include "hfp_folded.h"
+#include "hfp_html.h"
 #include "hfp_svg.h"
 
 #define SITES_MAX 200
@@ -58,15 +56,24 @@ static const char style[] =
 	"td:first-child, th:first-child { text-align: left; }\n"
 	"th { cursor: pointer; background: #eee; } th.sorted { background: #cde; }\n"
 	"tr:nth-child(even) td { background: #f7f7f7; }\n"
-	"iframe { width: 1220px; border: 1px solid #ccc; }\n"
-	"svg.chart text { font-size: 11px; }\n";
+	"svg.chart text { font-size: 11px; }\n"
+	"#flame { background: #f4f8f4; cursor: pointer; } #flame text { font-size: 12px; pointer-events: none; }\n"
+	"#flame g:hover rect { stroke: black; stroke-width: 0.5; }\n";
 
-/* The page's script: the flame graph shown, the sites' order, both also from the fragment. */
+/* The page's script: the cost type shown, the sites' order, the search and the zoom of the
+ * flame graph, all also from the fragment (see the top). */
 static const char script[] =
-	"function showCost(c) {\n"
-	"  var fs = document.querySelectorAll('iframe.flame');\n"
-	"  for (var i = 0; i < fs.length; i++) fs[i].style.display = fs[i].dataset.cost === c ? '' : 'none';\n"
-	"  document.getElementById('cost').value = c;\n"
+	"var COSTS = ['allocations', 'bytes', 'temporary', 'leaked', 'peak'];\n"
+	"function showCost(c) { var i = COSTS.indexOf(c); cur = i < 0 ? 0 : i; document.getElementById('cost').value = COSTS[cur]; drawFlame(); }\n"
+	"function search(re) {\n"
+	"  try { searchRe = re ? new RegExp(re) : null; } catch (err) { searchRe = null; }\n"
+	"  document.getElementById('search').value = re; drawFlame();\n"
+	"}\n"
+	"function clickFrame(name) {\n"
+	"  var gs = document.querySelectorAll('#flame g[data-i]');\n"
+	"  for (var i = 0; i < gs.length; i++) if (nameOf(+gs[i].dataset.i) === name) {\n"
+	"    gs[i].querySelector('rect').dispatchEvent(new MouseEvent('click', { bubbles: true })); return; }\n"
+	"  document.getElementById('zoomed').textContent = 'No frame named ' + name;\n"
 	"}\n"
 	"function sortSites(col) {\n"
 	"  var t = document.getElementById('sites'), hs = t.tHead.rows[0].cells, k = -1;\n"
@@ -80,13 +87,18 @@ static const char script[] =
 	"  for (var j = 0; j < rows.length; j++) t.tBodies[0].appendChild(rows[j]);\n"
 	"}\n"
 	"function init() {\n"
+	"  initFlame();\n"
 	"  var hs = document.querySelectorAll('#sites th');\n"
 	"  for (var i = 0; i < hs.length; i++) hs[i].onclick = (function (c) { return function () { sortSites(c); }; })(hs[i].dataset.col);\n"
 	"  document.getElementById('cost').onchange = function () { showCost(this.value); };\n"
-	"  var q = location.hash.replace(/^#/, '').split('&'), cost = document.body.dataset.cost, sort = cost;\n"
-	"  for (var j = 0; j < q.length; j++) { var kv = q[j].split('=');\n"
-	"    if (kv[0] === 'cost') cost = kv[1]; else if (kv[0] === 'sort') sort = kv[1]; }\n"
-	"  showCost(cost); sortSites(sort);\n"
+	"  document.getElementById('search').onchange = function () { search(this.value); };\n"
+	"  var q = location.hash.replace(/^#/, '').split('&'), a = { cost: document.body.dataset.cost };\n"
+	"  a.sort = a.cost;\n"
+	"  for (var j = 0; j < q.length; j++) { var kv = q[j].split('='); if (kv.length === 2) a[kv[0]] = decodeURIComponent(kv[1]); }\n"
+	"  sortSites(a.sort);\n"
+	"  if (a.search) searchRe = new RegExp(a.search), document.getElementById('search').value = a.search;\n"
+	"  showCost(a.cost);\n"
+	"  if (a.zoom) clickFrame(a.zoom);\n"
 	"}\n"
 	"window.addEventListener('load', init);\n";
 
@@ -180,32 +192,6 @@ static void put_chart(FILE *f, const struct hfp_emit_in *in)
 	fputs("\n</svg>\n", f);
 }
 
-/* The SVG of cost into an iframe's srcdoc: escaped for a double-quoted attribute. */
-static int put_flame(FILE *f, const struct hfp_emit_in *in, int cost, const char *subtitle)
-{
-	struct hfp_folded fo;
-	hfp_folded_build(in->stacks, cost, &fo);
-	char *svg = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&svg, &len);
-	int rc = m ? hfp_svg_write(m, &fo, NULL, cost, subtitle) : -1;
-	if (m && fclose(m) != 0)
-		rc = -1;
-	hfp_folded_free(&fo);
-	if (rc)
-		return -1;
-	int height = 0; /* the picture's own height (hfp_svg.c's first height attribute) */
-	const char *hp = strstr(svg, " height=\"");
-	if (hp)
-		height = atoi(hp + 9);
-	fprintf(f, "<iframe class=\"flame\" data-cost=\"%s\" title=\"%s\" style=\"height:%dpx\" srcdoc=\"",
-		hfp_cost_names[cost], hfp_cost_names[cost], height > 0 ? height + 24 : 620);
-	put_escaped(f, svg);
-	fputs("\"></iframe>\n", f);
-	free(svg);
-	return rc;
-}
-
 struct site {
 	uint32_t frame;
 	struct hfp_costs c;
@@ -296,24 +282,24 @@ static int emit_html(FILE *f, const struct hfp_emit_in *in)
 	const struct hfp_accum *a = in->acc;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>heapfold: ", f);
 	put_escaped(f, in->info && in->info->exe ? in->info->exe : "a trace");
-	fprintf(f, "</title>\n<style>\n%s</style>\n<script>\n%s</script>\n</head>\n<body data-cost=\"%s\">\n",
-		style, script, hfp_cost_names[in->opt->cost]);
+	fprintf(f, "</title>\n<style>\n%s</style>\n<script>\n%s%s</script>\n</head>\n<body data-cost=\"%s\">\n",
+		style, hfp_html_flame_script, script, hfp_cost_names[in->opt->cost]);
 	put_header(f, in);
 	put_chart(f, in);
 	fputs("<h2>Flame graph</h2>\n<p>Cost: <select id=\"cost\">", f);
 	for (int c = 0; c < HFP_COST_N; c++)
 		fprintf(f, "<option value=\"%s\">%s</option>", hfp_cost_names[c], hfp_cost_names[c]);
-	fputs("</select> Click a frame to zoom, \"Search\" to highlight names.</p>\n", f);
-	char filters[1024];
-	hfp_options_describe_filters(in->opt, filters, sizeof filters);
-	int rc = 0;
-	for (int c = 0; c < HFP_COST_N && !rc; c++)
-		rc = put_flame(f, in, c, a->sample_rate ? "estimated from a sampled trace" : filters);
+	fputs("</select> Search (a regular expression): <input id=\"search\" size=\"30\"> "
+	      "<span id=\"matched\"></span> <span id=\"zoomed\"></span><br>Click a frame to zoom into "
+	      "it, the background to zoom out.</p>\n"
+	      "<svg id=\"flame\" xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"24\"></svg>\n"
+	      "<p id=\"details\"></p>\n", f);
+	hfp_html_flame_data(f, in->stacks);
 	put_sites(f, in);
 	if (a->want_histogram || hfp_hash_count(&a->hist))
 		put_histogram(f, a);
 	fputs("</body></html>\n", f);
-	return rc || ferror(f) ? -1 : 0;
+	return ferror(f) ? -1 : 0;
 }
 
 const struct hfp_emitter hfp_emitter_html = {

@@ -1,0 +1,247 @@
+/* hfp_html_flame.c: --html's flame graph: the frame tree of every cost type as data in the page,
+ * and the script that draws it in the browser.
+ *
+ * The data is one tree (frames merged by name under the same parent, as --svg merges them) with
+ * five values per frame, one per cost type: a change of cost type redraws from the same data,
+ * and a zoom draws the frames that have become wide enough, so nothing is lost to the minimum
+ * width of a static picture. Only what is visible is in the document: frames narrower than half
+ * a pixel at the current zoom are not drawn. The data leaves out frames under 1/100,000 of every
+ * cost type's total (too narrow to see before a zoom of some 85 times), which bounds the page by
+ * the shape of the heap, not by the number of distinct stacks: 16,384 distinct stacks make about
+ * 1 MB.
+ *
+ * In the data (JSON in a script element of type application/json): names, the string table; p,
+ * each frame's parent (frame 0 is "all", parents come before children); n, each frame's name;
+ * v, per cost type (enum hfp_cost order) the frames' values. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hfp_cost.h"
+#include "../core/hfp_hash.h"
+#include "../core/hfp_mem.h"
+#include "../symbol/hfp_stack.h"
+#include "hfp_emit.h"
+#include "hfp_html.h"
+
+#define KEEP_SHARE 100000 /* frames under 1/KEEP_SHARE of every total are left out */
+
+struct fnode {
+	uint32_t parent;
+	const char *name; /* interned by the stack layer: compared by pointer */
+	uint64_t v[HFP_COST_N];
+};
+
+struct fkey {
+	uint64_t parent;
+	const char *name;
+};
+
+struct fent {
+	struct fkey k;
+	uint64_t node;
+};
+
+static const struct hfp_hash_type fent_type = {
+	.entry_size = sizeof(struct fent),
+	.key_size = sizeof(struct fkey),
+	.min_cap = 1024,
+	.max_load = 50,
+};
+
+struct ftree {
+	struct fnode *n;
+	size_t len, cap;
+	struct hfp_hash index; /* (parent, name) -> node */
+};
+
+static uint32_t child(struct ftree *t, uint32_t parent, const char *name)
+{
+	struct fkey k = { parent, name };
+	int added;
+	struct fent *e = hfp_hash_put(&t->index, &k, sizeof k, &added);
+	if (!added)
+		return (uint32_t)e->node;
+	if (t->len == t->cap) {
+		t->cap *= 2;
+		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
+	}
+	t->n[t->len] = (struct fnode){ .parent = parent, .name = name };
+	e->node = t->len;
+	return (uint32_t)t->len++;
+}
+
+static void build(struct ftree *t, const struct hfp_stacks *s)
+{
+	memset(t, 0, sizeof *t);
+	hfp_hash_init(&t->index, &fent_type, NULL);
+	t->cap = 1024;
+	t->n = hfp_calloc(t->cap, sizeof *t->n);
+	t->n[0] = (struct fnode){ .name = "all" };
+	t->len = 1;
+	for (size_t i = 0; i < s->nd; i++) {
+		const struct hfp_dstack *d = &s->d[i];
+		uint64_t v[HFP_COST_N];
+		int any = 0;
+		for (int c = 0; c < HFP_COST_N; c++)
+			any |= (v[c] = hfp_cost_get(&d->c, c)) != 0;
+		if (!any)
+			continue;
+		for (int c = 0; c < HFP_COST_N; c++)
+			t->n[0].v[c] += v[c];
+		uint32_t cur = 0;
+		for (uint32_t k = 0; k < d->depth; k++) {
+			cur = child(t, cur, s->frame[d->frames[k]].name);
+			for (int c = 0; c < HFP_COST_N; c++)
+				t->n[cur].v[c] += v[c];
+		}
+	}
+}
+
+/* A JSON string, safe inside a script element: "<" never appears as such. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+struct nent {
+	const char *name;
+	uint64_t id;
+};
+
+static const struct hfp_hash_type nent_type = {
+	.entry_size = sizeof(struct nent),
+	.key_size = sizeof(const char *),
+	.min_cap = 256,
+	.max_load = 50,
+};
+
+void hfp_html_flame_data(FILE *f, const struct hfp_stacks *s)
+{
+	struct ftree t;
+	build(&t, s);
+	/* The frames kept, renumbered densely; a parent is kept whenever a child is. */
+	uint32_t *newid = hfp_calloc(t.len, sizeof *newid);
+	size_t kept = 1;
+	for (size_t i = 1; i < t.len; i++) {
+		int keep = 0;
+		for (int c = 0; c < HFP_COST_N && !keep; c++)
+			keep = t.n[i].v[c] && t.n[i].v[c] >= t.n[0].v[c] / KEEP_SHARE;
+		newid[i] = keep && (t.n[i].parent == 0 || newid[t.n[i].parent]) ? (uint32_t)kept++ : 0;
+	}
+	struct hfp_hash names;
+	hfp_hash_init(&names, &nent_type, NULL);
+	uint64_t nnames = 0;
+	fputs("<script type=\"application/json\" id=\"flame-data\">{\"names\":[", f);
+	uint32_t *name_of = hfp_calloc(t.len, sizeof *name_of);
+	for (size_t i = 0; i < t.len; i++) {
+		if (i && !newid[i])
+			continue;
+		int added;
+		struct nent *e = hfp_hash_put(&names, &t.n[i].name, sizeof t.n[i].name, &added);
+		if (added) {
+			e->id = nnames;
+			if (nnames++)
+				fputc(',', f);
+			json_string(f, t.n[i].name);
+		}
+		name_of[i] = (uint32_t)e->id;
+	}
+	fputs("],\n\"p\":[", f);
+	for (size_t i = 0, k = 0; i < t.len; i++)
+		if (!i || newid[i])
+			fprintf(f, k++ ? ",%u" : "%u", i ? newid[t.n[i].parent] : 0);
+	fputs("],\n\"n\":[", f);
+	for (size_t i = 0, k = 0; i < t.len; i++)
+		if (!i || newid[i])
+			fprintf(f, k++ ? ",%u" : "%u", name_of[i]);
+	fputs("],\n\"v\":[", f);
+	for (int c = 0; c < HFP_COST_N; c++) {
+		fputs(c ? ",\n[" : "[", f);
+		for (size_t i = 0, k = 0; i < t.len; i++)
+			if (!i || newid[i])
+				fprintf(f, k++ ? ",%" PRIu64 : "%" PRIu64, t.n[i].v[c]);
+		fputc(']', f);
+	}
+	fputs("]}</script>\n", f);
+	free(name_of);
+	free(newid);
+	hfp_hash_free(&names);
+	hfp_hash_free(&t.index);
+	free(t.n);
+}
+
+/* Draws the graph of the current cost type from the zoomed frame up: its ancestors full width
+ * below it, its descendants scaled to the width. Colours: flamegraph.pl's "mem" palette by name
+ * hash (as --svg); search matches in magenta. Frames are one SVG group each, made as text and
+ * set at once. "Matched" is the share of the zoomed frame's value under frames whose name
+ * matches (counted once where matches nest), from the data, so frames too narrow to draw count. */
+const char hfp_html_flame_script[] =
+	"var FG, cur = 0, zoomed = 0, searchRe = null;\n"
+	"var UNITS = ['allocations', 'bytes', 'allocations', 'bytes', 'bytes'], W = 1180, X = 10, FH = 16;\n"
+	"function loadFlame() {\n"
+	"  var d = JSON.parse(document.getElementById('flame-data').textContent), n = d.p.length;\n"
+	"  FG = { names: d.names, p: d.p, nm: d.n, v: d.v, kids: [], depth: [] };\n"
+	"  for (var i = 0; i < n; i++) { FG.kids.push([]); FG.depth.push(i ? FG.depth[d.p[i]] + 1 : 0); if (i) FG.kids[d.p[i]].push(i); }\n"
+	"  var by = function (a, b) { var x = FG.names[FG.nm[a]], y = FG.names[FG.nm[b]]; return x < y ? -1 : x > y ? 1 : 0; };\n"
+	"  for (var k = 0; k < n; k++) FG.kids[k].sort(by);\n"
+	"}\n"
+	"function nameOf(i) { return FG.names[FG.nm[i]]; }\n"
+	"function esc(s) { return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\"/g, '&quot;'); }\n"
+	"function hashName(s, rev) {\n"
+	"  var v = 0, w = 1, max = 1, mod = 10, n = s.length;\n"
+	"  for (var i = 0; i < n; i++) { var c = s.charCodeAt(rev ? n - 1 - i : i) & 255;\n"
+	"    v += (c % mod) / (mod - 1) * w; mod++; max += w; w *= 0.7; if (mod > 12) break; }\n"
+	"  return 1 - v / max;\n"
+	"}\n"
+	"function colour(s) { return 'rgb(0,' + (190 + Math.floor(50 * hashName(s, 1))) + ',' + Math.floor(210 * hashName(s, 0)) + ')'; }\n"
+	"function drawFlame() {\n"
+	"  var v = FG.v[cur], z = zoomed, items = [], maxd = 0;\n"
+	"  if (!v[z]) z = zoomed = 0;\n"
+	"  var per = v[z] ? W / v[z] : 0;\n"
+	"  for (var a = z; a !== 0; ) { a = FG.p[a]; items.push([a, X, W]); }\n"
+	"  var todo = [[z, X]];\n"
+	"  while (todo.length) {\n"
+	"    var e = todo.pop(), i = e[0], x = e[1], w = v[i] * per;\n"
+	"    if (w < 0.5) continue;\n"
+	"    items.push([i, x, w]);\n"
+	"    for (var j = 0, k = FG.kids[i], cx = x; j < k.length; j++) { todo.push([k[j], cx]); cx += v[k[j]] * per; }\n"
+	"  }\n"
+	"  for (var m = 0; m < items.length; m++) maxd = Math.max(maxd, FG.depth[items[m][0]]);\n"
+	"  var h = (maxd + 1) * FH + 8, out = [], total = v[0] || 1;\n"
+	"  for (var q = 0; q < items.length; q++) {\n"
+	"    var it = items[q], nm = nameOf(it[0]), y = h - (FG.depth[it[0]] + 1) * FH, hit = searchRe && searchRe.test(nm);\n"
+	"    var c = Math.floor(it[2] / 7.08), label = c >= 3 ? (nm.length > c ? nm.substring(0, c - 2) + '..' : nm) : '';\n"
+	"    out.push('<g data-i=\"' + it[0] + '\"><title>' + esc(nm) + ' (' + v[it[0]].toLocaleString('en-US') + ' ' + UNITS[cur] + ', ' +\n"
+	"      (100 * v[it[0]] / total).toFixed(2) + '%)</title><rect x=\"' + it[1].toFixed(1) + '\" y=\"' + y + '\" width=\"' + it[2].toFixed(1) +\n"
+	"      '\" height=\"15\" rx=\"2\" fill=\"' + (hit ? 'rgb(230,0,230)' : colour(nm)) + '\"></rect><text x=\"' + (it[1] + 3).toFixed(1) +\n"
+	"      '\" y=\"' + (y + 11) + '\">' + esc(label) + '</text></g>');\n"
+	"  }\n"
+	"  var svg = document.getElementById('flame');\n"
+	"  svg.setAttribute('height', h); svg.setAttribute('viewBox', '0 0 1200 ' + h); svg.innerHTML = out.join('');\n"
+	"  document.getElementById('matched').textContent = searchRe ? 'Matched: ' + (100 * matched(z, v)).toFixed(1) + '%' : '';\n"
+	"  document.getElementById('zoomed').textContent = z ? 'Zoomed to ' + nameOf(z) + ' (click the background to zoom out)' : '';\n"
+	"  document.getElementById('details').textContent = 'Total: ' + v[0].toLocaleString('en-US') + ' ' + UNITS[cur];\n"
+	"}\n"
+	"function matched(z, v) {\n"
+	"  for (var a = z; ; a = FG.p[a]) { if (searchRe.test(nameOf(a))) return 1; if (a === 0) break; }\n"
+	"  var sum = 0, todo = FG.kids[z].slice();\n"
+	"  while (todo.length) { var i = todo.pop(); if (searchRe.test(nameOf(i))) sum += v[i]; else todo.push.apply(todo, FG.kids[i]); }\n"
+	"  return v[z] ? sum / v[z] : 0;\n"
+	"}\n"
+	"function initFlame() {\n"
+	"  loadFlame();\n"
+	"  var svg = document.getElementById('flame');\n"
+	"  svg.onclick = function (e) { var g = e.target.closest('g[data-i]'); zoomed = g ? +g.dataset.i : 0; drawFlame(); };\n"
+	"  svg.onmouseover = function (e) { var g = e.target.closest('g[data-i]');\n"
+	"    if (g) document.getElementById('details').textContent = 'Function: ' + g.firstChild.textContent; };\n"
+	"}\n";
