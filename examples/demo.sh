@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make demo: profile examples/preload/wordcount under heapfold and leave a trace, a report,
-# folded stacks and flame graphs in build/demo/ (one of each README example), then print a
-# summary that fits on a screen.
+# folded stacks, flame graphs, an HTML report and a diff against a smaller run in build/demo/
+# (one of each README example), then print a summary that fits on a screen. With Chromium
+# there, also a screenshot of the HTML report (docs/report.png is one).
 set -euo pipefail
 B=${B:-build}
 out=$B/demo
 mkdir -p "$out"
 cc -O1 -g -fno-omit-frame-pointer examples/preload/wordcount.c -o "$out/wordcount"
-rm -f "$out"/heapfold.wordcount.*.gz
+rm -f "$out"/heapfold.wordcount.*.gz "$out"/base.gz
+(cd "$out" && ../bin/heapfold -q -o base.gz ./wordcount 100000 >/dev/null)
 (cd "$out" && ../bin/heapfold -q -o heapfold.wordcount.%p.gz ./wordcount 300000 >/dev/null)
 trace=$(ls -t "$out"/heapfold.wordcount.*.gz | head -n 1)
 print=$B/bin/heapfold_print
@@ -18,6 +20,14 @@ p --temporary --min-size 1K -F "$out/stacks-temporary-1k.txt"
 p --flamegraph-cost-type leaked --svg "$out/heap-leaked.svg"
 p --svg "$out/heap.svg"
 p --pprof "$out/heap.pb.gz"
+p --html "$out/report.html"
+p --diff "$out/base.gz" -F "$out/diff.txt" --svg "$out/diff.svg"
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [[ -n $browser ]]; then
+	HOME=$out timeout 60 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$out/.chromium" --window-size=1300,1150 --screenshot="$out/report.png" \
+		"file://$(cd "$out" && pwd)/report.html#cost=bytes" >/dev/null 2>&1 || true
+fi
 
 echo
 echo "heapfold demo: ./wordcount 300000 under heapfold"
@@ -31,3 +41,5 @@ echo "  stacks.txt                 folded stacks: flamegraph.pl --colors mem sta
 echo "  stacks-temporary-1k.txt    temporary allocations of 1 KiB or more"
 echo "  heap.svg, heap-leaked.svg  flame graphs of allocations and of leaked bytes"
 echo "  heap.pb.gz                 the same as a pprof profile: go tool pprof -top heap.pb.gz"
+echo "  report.html                to explore in a browser: heap over time, flame graphs, sites"
+echo "  diff.txt, diff.svg         against base.gz (./wordcount 100000): red grew, blue shrank"

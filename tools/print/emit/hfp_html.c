@@ -93,8 +93,8 @@ static const char script[] =
 	"  document.getElementById('cost').onchange = function () { showCost(this.value); };\n"
 	"  document.getElementById('search').onchange = function () { search(this.value); };\n"
 	"  var q = location.hash.replace(/^#/, '').split('&'), a = { cost: document.body.dataset.cost };\n"
-	"  a.sort = a.cost;\n"
 	"  for (var j = 0; j < q.length; j++) { var kv = q[j].split('='); if (kv.length === 2) a[kv[0]] = decodeURIComponent(kv[1]); }\n"
+	"  if (!a.sort) a.sort = a.cost;\n"
 	"  sortSites(a.sort);\n"
 	"  if (a.search) searchRe = new RegExp(a.search), document.getElementById('search').value = a.search;\n"
 	"  showCost(a.cost);\n"
@@ -108,8 +108,11 @@ static void put_header(FILE *f, const struct hfp_emit_in *in)
 	const struct hfp_accum *a = in->acc;
 	char filters[1024], h[5][32];
 	hfp_options_describe_filters(in->opt, filters, sizeof filters);
-	fputs("<h1>heapfold: ", f);
-	put_escaped(f, info && info->exe ? info->exe : "a trace");
+	const char *exe = info && info->exe && *info->exe ? info->exe : "a trace", *base = strrchr(exe, '/');
+	fputs("<h1 title=\"", f); /* the program's name, its path on hover */
+	put_escaped(f, exe);
+	fputs("\">heapfold: ", f);
+	put_escaped(f, base && base[1] ? base + 1 : exe);
 	if (info)
 		fprintf(f, " (pid %" PRIu64 ")", info->pid);
 	fputs("</h1>\n<p id=\"command\">", f);
