@@ -48,6 +48,13 @@ expect_eq "make_array<int>" "$(sum_matching "$T/cxx.txt" '^main;int\* ns::make_a
 expect_eq "make_array<double>" \
 	"$(sum_matching "$T/cxx.txt" '^main;double\* ns::make_array<double>\(unsigned long\)$')" 3
 expect_eq "ns::Pool::grow()" "$(sum_matching "$T/cxx.txt" '^main;ns::Pool::grow\(\)$')" 5
+# --shorten-templates (heaptrack_print's default): the arguments dropped, the counts kept.
+folded "$T/cxx.gz" "$T/cxx-short.txt" --shorten-templates
+expect_eq "--shorten-templates: make_array<>, int" \
+	"$(sum_matching "$T/cxx-short.txt" '^main;int\* ns::make_array<>\(unsigned long\)$')" 2
+expect_eq "--shorten-templates: make_array<>, double" \
+	"$(sum_matching "$T/cxx-short.txt" '^main;double\* ns::make_array<>\(unsigned long\)$')" 3
+expect_eq "--shorten-templates: no argument left" "$(grep -c 'make_array<[^>]' "$T/cxx-short.txt" || true)" 0
 
 # libc's functions by their public names: strdup, not __strdup or __GI___strdup.
 record "$T/names.gz" "$HF_PROGS/print_names"

@@ -389,6 +389,37 @@ static void test_demangling_reads_cxx_and_both_rust_manglings(void **state)
 	assert_null(hfp_demangle(NULL));
 }
 
+static void expect_shortened(const char *in, const char *want)
+{
+	char *got = hfp_shorten_templates(in);
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_shorten_templates_drops_arguments_and_keeps_operators(void **state)
+{
+	(void)state;
+	expect_shortened("std::vector<int, std::allocator<int> >::push_back(int const&)",
+			 "std::vector<>::push_back(int const&)");
+	expect_shortened("int* ns::make<int>(unsigned long)", "int* ns::make<>(unsigned long)");
+	expect_shortened("std::map<std::basic_string<char>, std::vector<int> >::operator[](key&&)",
+			 "std::map<>::operator[](key&&)");
+	expect_shortened("std::ostream& operator<< <char>(std::ostream&, char const*)",
+			 "std::ostream& operator<< <>(std::ostream&, char const*)");
+	expect_shortened("bool operator<=<foo>(a, b)", "bool operator<=<>(a, b)");
+	expect_shortened("a::b<c>::operator->()", "a::b<>::operator->()");
+	expect_shortened("<alloc::vec::Vec<[u8; 4]>>::new", "<>::new");
+	expect_shortened("main", NULL);                      /* nothing to drop */
+	expect_shortened("bool operator<(a, b)", NULL);      /* an operator only */
+	expect_shortened("f<>()", NULL);                     /* already empty */
+	expect_shortened("broken<int(", NULL);               /* unbalanced: whole */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
 		cmocka_unit_test(test_special_files_in_the_trace_are_skipped_without_blocking),
 		cmocka_unit_test(test_demangling_reads_cxx_and_both_rust_manglings),
+		cmocka_unit_test(test_shorten_templates_drops_arguments_and_keeps_operators),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -70,6 +70,8 @@ void hfp_usage(FILE *f)
 	      "                               a prefix; repeatable; the defaults: heapfold_print(1))\n"
 	      "      --raw-names              libc's internal names (__GI___strdup) as its symbol\n"
 	      "                               table has them, not the public name (strdup)\n"
+	      "      --shorten-templates[=B]  drop C++ template arguments from names (std::vector<>),\n"
+	      "                               merging the frames that then read the same (B: 1 or 0)\n"
 	      "Limits, for CI (exit status 4 when one is broken; the filters apply):\n"
 	      "      --fail-if WHAT>LIMIT     peak>SIZE (the most bytes live at once), leaked>SIZE,\n"
 	      "                               bytes>SIZE (allocated over the run), allocations>N,\n"
@@ -105,6 +107,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_ALLOC_FRAME,
 	OPT_RAW_NAMES,
+	OPT_SHORTEN_TEMPLATES,
 	OPT_FAIL_IF,
 	OPT_FAIL_ON_LEAK,
 	OPT_PPROF,
@@ -140,6 +143,7 @@ static const struct option long_opts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "allocator-frame", required_argument, NULL, OPT_ALLOC_FRAME },
 	{ "raw-names", no_argument, NULL, OPT_RAW_NAMES },
+	{ "shorten-templates", optional_argument, NULL, OPT_SHORTEN_TEMPLATES },
 	{ "fail-if", required_argument, NULL, OPT_FAIL_IF },
 	{ "fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
@@ -287,6 +291,11 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			push(&o->allocfns, &o->nallocfns, optarg);
 			break;
 		case OPT_RAW_NAMES: o->raw_names = 1; break;
+		case OPT_SHORTEN_TEMPLATES:
+			if (optarg && strcmp(optarg, "1") != 0 && strcmp(optarg, "0") != 0)
+				return usage_error("--shorten-templates takes 1 or 0, not '%s'", optarg);
+			o->shorten_templates = !optarg || strcmp(optarg, "1") == 0;
+			break;
 		case OPT_PPROF: o->pprof = optarg; break;
 		case 'd': o->diff_base = optarg; break;
 		case 'M': o->massif = optarg; break;

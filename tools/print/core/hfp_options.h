@@ -36,6 +36,7 @@ struct hfp_options {
 	const char **allocfns;  /* --allocator-frame */
 	size_t nallocfns;
 	int raw_names;          /* --raw-names */
+	int shorten_templates;  /* --shorten-templates */
 	struct hfp_limit *limits; /* --fail-if, --fail-on-leak */
 	size_t nlimits;
 	int progress;           /* -1 auto (stderr is a terminal), 0 off, 1 on */

@@ -225,6 +225,7 @@ static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, ui
 	r.stacks.resolve_ctx = r.sym;
 	r.stacks.above_main = o->above_main;
 	r.stacks.show_allocator = o->show_allocator;
+	r.stacks.shorten_templates = o->shorten_templates;
 	r.stacks.allocfns = o->allocfns;
 	r.stacks.nallocfns = o->nallocfns;
 	prefetch_modules(&r);

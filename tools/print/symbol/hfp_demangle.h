@@ -6,5 +6,10 @@
  * or a Rust v0 name ("_R..."); returns NULL when the name is not one of those. The result is
  * malloc'ed. */
 char *hfp_demangle(const char *name);
+/* --shorten-templates: name with every template's arguments dropped ("std::vector<int>::push_back"
+ * -> "std::vector<>::push_back"), heaptrack_print's default; the operators named with < or >
+ * (operator<, operator<<=, operator->, ...) are kept. NULL when name has nothing to drop; else
+ * malloc'ed. */
+char *hfp_shorten_templates(const char *name);
 
 #endif

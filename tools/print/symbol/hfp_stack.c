@@ -10,6 +10,7 @@
 
 #include "../core/hfp_mem.h"
 #include "hfp_allocfn.h"
+#include "hfp_demangle.h"
 #include "hfp_stack.h"
 
 static const char *const pseudo_names[] = {
@@ -140,8 +141,11 @@ void hfp_stacks_init(struct hfp_stacks *s)
 uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
 			  const char *module)
 {
-	/* Intern the strings first: frames are then compared by pointer. */
-	name = hfp_intern(&s->strings, name && *name ? name : "[unknown]");
+	/* Intern the strings first: frames are then compared by pointer (and frames whose
+	 * shortened names are the same merge). */
+	char *shortened = s->shorten_templates && name ? hfp_shorten_templates(name) : NULL;
+	name = hfp_intern(&s->strings, shortened ? shortened : name && *name ? name : "[unknown]");
+	free(shortened);
 	file = file && *file ? hfp_intern(&s->strings, file) : NULL;
 	module = module ? hfp_intern(&s->strings, module) : NULL;
 	if (!file)

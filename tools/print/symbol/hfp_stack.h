@@ -46,6 +46,7 @@ struct hfp_stacks {
 	hfp_resolve_fn resolve;
 	void *resolve_ctx;
 	int above_main, show_allocator;
+	int shorten_templates;       /* names without template arguments (hfp_shorten_templates) */
 	const char *const *allocfns; /* --allocator-frame patterns, beside the defaults */
 	size_t nallocfns;
 
