@@ -69,6 +69,26 @@ static int is_anchor(const char *name)
 	       strcmp(name, "do_init_fini") == 0;
 }
 
+/* struct hfp_frame.kind: the tests above, made once per frame rather than once per frame of
+ * every stack (a million stacks of 20 frames would otherwise spend most of their time in
+ * strcmp). Whether a frame is an allocation function depends on --allocator-frame, so it is
+ * found on first use. */
+enum {
+	KIND_ROOT = 1,
+	KIND_ANCHOR = 2,
+	KIND_ALLOCFN_KNOWN = 4,
+	KIND_ALLOCFN = 8,
+};
+
+static int is_allocfn(struct hfp_stacks *s, uint32_t id)
+{
+	struct hfp_frame *f = &s->frame[id];
+	if (!(f->kind & KIND_ALLOCFN_KNOWN))
+		f->kind |= KIND_ALLOCFN_KNOWN |
+			   (hfp_allocfn_match(f->name, s->allocfns, s->nallocfns) ? KIND_ALLOCFN : 0);
+	return (f->kind & KIND_ALLOCFN) != 0;
+}
+
 /* ---- the indexes ---------------------------------------------------------------------------- */
 
 /* Frames are interned: their strings are, so the key compares pointers. */
@@ -158,7 +178,8 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
 			s->frame_cap = s->frame_cap ? s->frame_cap * 2 : 256;
 			s->frame = hfp_reallocarray(s->frame, s->frame_cap, sizeof *s->frame);
 		}
-		s->frame[s->nframe] = (struct hfp_frame){ name, file, module, line };
+		s->frame[s->nframe] = (struct hfp_frame){ name, file, module, line,
+							   (is_root(name) ? KIND_ROOT : 0) | (is_anchor(name) ? KIND_ANCHOR : 0) };
 		e->id = (uint32_t)s->nframe++;
 	}
 	return e->id;
@@ -313,7 +334,7 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	/* The allocator: the malloc pseudo-frame and the allocation functions that called it. */
 	size_t nalloc = alloc;
 	while (alloc && nalloc < v.n &&
-	       hfp_allocfn_match(s->frame[v.v[nalloc]].name, s->allocfns, s->nallocfns))
+	       is_allocfn(s, v.v[nalloc]))
 		nalloc++;
 	size_t lo = s->show_allocator ? 0 : nalloc; /* innermost kept */
 	size_t hi = v.n;                            /* one past the outermost kept */
@@ -323,10 +344,10 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 		 * outermost element, so any cut removes it. */
 		size_t root = SIZE_MAX, main_at = SIZE_MAX;
 		for (size_t i = lo; i < v.n; i++) {
-			const char *name = s->frame[v.v[i]].name;
-			if (root == SIZE_MAX && is_root(name))
+			unsigned kind = s->frame[v.v[i]].kind;
+			if (root == SIZE_MAX && (kind & KIND_ROOT))
 				root = i;
-			if (is_anchor(name))
+			if (kind & KIND_ANCHOR)
 				main_at = i;
 		}
 		if (root == SIZE_MAX && main_at == SIZE_MAX)

@@ -17,6 +17,7 @@
 struct hfp_frame {
 	const char *name, *file, *module;
 	unsigned line;
+	unsigned kind; /* what the stack layer makes of the name (hfp_stack.c), found once */
 };
 
 /* A displayed stack with merged costs. frames[0] is the root (outermost), frames[depth-1] the
