@@ -143,6 +143,31 @@ if [[ -n $mhf_lib && $have_musl == 1 ]]; then
 	fi
 fi
 
+# Static musl on mimalloc (built from Debian's source package into $B/deps/mimalloc), as static
+# services often link it instead of musl's allocator: bare, and with heapfold's archive before
+# mimalloc (docs/linking.md), every allocation and sampled.
+have_mi=0 why_mi="mimalloc not built ($B/deps/mimalloc/lib/libmimalloc.a: tools/dev/build-deps.sh build mimalloc)"
+mi_lib=$B/deps/mimalloc/lib/libmimalloc.a
+if [[ -f $mi_lib && $have_musl == 1 ]]; then
+	why_mi="seed does not link or run with mimalloc (build/bench/logs/mimalloc-cc.log)"
+	if "$MUSL_CC" -static "${SEED_CFLAGS[@]}" -o "$bin/seed-mi" "$here/seed.c" "$mi_lib" >"$logs/mimalloc-cc.log" 2>&1 &&
+		"$bin/seed-mi" shallow 1 10 >/dev/null 2>&1; then
+		have_mi=1 why_mi=""
+	fi
+fi
+have_mihf=0 why_mihf=${why_mi:-"heapfold in a static musl program: ${why_mhf:-}"}
+if [[ $have_mi == 1 && $have_mhf == 1 ]] &&
+	"$MUSL_CC" -static "${SEED_CFLAGS[@]}" -o "$bin/seed-mi-hf" "$here/seed.c" "${link[@]}" "$mi_lib" \
+		-Wl,--eh-frame-hdr -Wl,--build-id >>"$logs/mimalloc-cc.log" 2>&1; then
+	rm -f "$work/miprobe.gz"
+	if HEAPFOLD_OUTPUT=$work/miprobe.gz HEAPFOLD_QUIET=1 "$bin/seed-mi-hf" shallow 1 10 >/dev/null 2>&1 &&
+		[[ -s $work/miprobe.gz ]]; then
+		have_mihf=1 why_mihf=""
+	else
+		why_mihf="seed on mimalloc with heapfold writes no trace"
+	fi
+fi
+
 have_ht=0
 command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null && have_ht=1
 have_redis=0
@@ -151,14 +176,18 @@ have_sqlite=0
 command -v sqlite3 >/dev/null && have_sqlite=1
 
 say "heapfold: $([[ $have_hf == 1 ]] && echo yes || echo "n/a ($why_hf)"), heapfold_print: $have_hfp," \
-	"static musl: $have_musl, static musl heapfold: $([[ $have_mhf == 1 ]] && echo yes || echo "n/a ($why_mhf)")," \
+	"static musl: $have_musl, static musl heapfold: $([[ $have_mhf == 1 ]] && echo yes || echo "n/a ($why_mhf)"),"\
+	"static musl on mimalloc: $have_mi, with heapfold: $([[ $have_mihf == 1 ]] && echo yes || echo "n/a ($why_mihf)")," \
 	"heaptrack: $have_ht, redis: $have_redis, sqlite3: $have_sqlite"
 
 # ---- workloads and configurations ------------------------------------------------------------
 # hfs: heapfold sampling at the production rate (HEAPFOLD_SAMPLE_BYTES=512K, docs/production.md)
-CFGS=(bare hf hffp hfs ht mbare mhf)
+# m*: static musl with musl's allocator, mi*: static musl on mimalloc (bare, heapfold, sampled)
+CFGS=(bare hf hffp hfs ht mbare mhf mhfs mibare mihf mihfs)
 declare -A CFG_LABEL=([bare]="bare" [hf]="heapfold" [hffp]="heapfold fp" [hfs]="heapfold 512K sampled" [ht]="heaptrack"
-	[mbare]="bare, musl static" [mhf]="heapfold, musl static")
+	[mbare]="bare, musl static" [mhf]="heapfold, musl static" [mhfs]="heapfold 512K sampled, musl static"
+	[mibare]="bare, musl static on mimalloc" [mihf]="heapfold, musl static on mimalloc"
+	[mihfs]="heapfold 512K sampled, musl static on mimalloc")
 k() { # a count for labels: 1000000 -> 1M, 400000 -> 400k
 	local n=$1
 	if ((n % 1000000 == 0)); then echo "$((n / 1000000))M"; elif ((n % 1000 == 0)); then echo "$((n / 1000))k"; else echo "$n"; fi
@@ -201,8 +230,12 @@ available() {
 	ht) [[ $have_ht == 1 ]] || { echo "heaptrack not installed"; return; } ;;
 	mbare) [[ $kind == seed ]] || { echo "-"; return; }
 		[[ $have_musl == 1 ]] || { echo "musl-gcc missing"; return; } ;;
-	mhf) [[ $kind == seed ]] || { echo "-"; return; }
+	mhf | mhfs) [[ $kind == seed ]] || { echo "-"; return; }
 		[[ $have_mhf == 1 ]] || { echo "$why_mhf"; return; } ;;
+	mibare) [[ $kind == seed ]] || { echo "-"; return; }
+		[[ $have_mi == 1 ]] || { echo "$why_mi"; return; } ;;
+	mihf | mihfs) [[ $kind == seed ]] || { echo "-"; return; }
+		[[ $have_mihf == 1 ]] || { echo "$why_mihf"; return; } ;;
 	esac
 	case $kind in
 	redis) [[ $have_redis == 1 ]] || echo "redis not installed" ;;
@@ -213,18 +246,19 @@ available() {
 # prefix CFG TRACE: the command words that put a program under configuration CFG
 prefix() {
 	case $1 in
-	bare | mbare) ;;
+	bare | mbare | mibare) ;;
 	hf) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
 	hffp) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=fp HEAPFOLD_QUIET=1 ;;
 	hfs) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_SAMPLE_BYTES=512K HEAPFOLD_QUIET=1 ;;
-	mhf) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
+	mhf | mihf) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
+	mhfs | mihfs) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_SAMPLE_BYTES=512K HEAPFOLD_QUIET=1 ;;
 	ht) echo heaptrack -o "${2%.gz}" ;;
 	esac
 }
 
 trace_of() { # CFG BASE: where that configuration's trace lands
 	case $1 in
-	hf | hffp | hfs | mhf) echo "$2.gz" ;;
+	hf | hffp | hfs | mhf | mhfs | mihf | mihfs) echo "$2.gz" ;;
 	ht) ls "$2".zst "$2".gz "$2" 2>/dev/null | head -n 1 ;;
 	esac
 }
@@ -252,7 +286,9 @@ run_one() {
 	seed)
 		local prog=$bin/seed
 		[[ $c == mbare ]] && prog=$bin/seed-musl
-		[[ $c == mhf ]] && prog=$bin/seed-musl-hf
+		[[ $c == mhf || $c == mhfs ]] && prog=$bin/seed-musl-hf
+		[[ $c == mibare ]] && prog=$bin/seed-mi
+		[[ $c == mihf || $c == mihfs ]] && prog=$bin/seed-mi-hf
 		# shellcheck disable=SC2086
 		"$timer" -t "$RUN_TIMEOUT" -o "$meas" ${pre[@]+"${pre[@]}"} "$prog" ${WL_ARGS[$w]} >"$base.out" 2>"$log"
 		loop=$(sed -n 's/.*loop_s=\([0-9.]*\).*/\1/p' "$base.out")
@@ -298,7 +334,7 @@ run_one() {
 		else
 			rm -f "$t"
 		fi
-	elif [[ $c == hf || $c == hffp || $c == hfs || $c == ht || $c == mhf ]] && [[ $status == 0 ]]; then
+	elif [[ $c == hf || $c == hffp || $c == hfs || $c == ht || $c == m*hf* ]] && [[ $status == 0 ]]; then
 		status=notrace
 	fi
 	rm -f "$base.out" "$base.rps" "$meas"
@@ -419,6 +455,7 @@ problems() {
 	awk -F'\t' -v w="$1" -v c="$2" '
 		$1 == w && $2 == "bare" && $4 == "0" { ref[$3] = $10 }
 		$1 == w && $2 == "mbare" && $4 == "0" { mref[$3] = $10 }
+		$1 == w && $2 == "mibare" && $4 == "0" { miref[$3] = $10 }
 		$1 == w && $2 == c {
 			n++
 			if ($4 == "timeout") { bad++; why = "timeout" }
@@ -428,7 +465,7 @@ problems() {
 			else if ($10 == "nobench") { bad++; why = "benchmark failed" }
 			else rows[$3] = $10
 		}
-		END { for (r in rows) { e = (c ~ /^m/ && (r in mref)) ? mref[r] : ref[r]
+		END { for (r in rows) { e = (c ~ /^mi/ && (r in miref)) ? miref[r] : (c ~ /^m/ && (r in mref)) ? mref[r] : ref[r]
 				if (e != "" && rows[r] != e) { bad++; why = "wrong answer" } }
 			if (bad) printf "%s in %d of %d\n", why, bad, n }' "$tsv"
 }
@@ -459,7 +496,8 @@ cell() {
 	[[ -z $v ]] && { echo "${p:-no data}"; return; }
 	if [[ $c == bare ]]; then echo "$(fmt_s "$v")${p:+ [$p]}"; return; fi
 	local base=bare
-	[[ $c == mhf ]] && base=mbare
+	[[ $c == mhf || $c == mhfs ]] && base=mbare
+	[[ $c == mihf || $c == mihfs ]] && base=mibare
 	ratio=$(pratio "$w" "$c" "$w" "$base" 5)
 	echo "$(fmt_s "$v") ${ratio:+$(fmt_x "$ratio")}${p:+ [$p]}"
 }
@@ -623,6 +661,8 @@ elapsed=$(($(date +%s) - t_start))
 	[[ $have_hf == 1 ]] || { echo "- heapfold (both unwinders): $why_hf"; na=1; }
 	[[ $have_hfp == 1 ]] || { echo "- heapfold_print: not built or cannot read a trace"; na=1; }
 	[[ $have_mhf == 1 ]] || { echo "- heapfold in a static musl program: $why_mhf"; na=1; }
+	[[ $have_mi == 1 ]] || { echo "- static musl on mimalloc: $why_mi"; na=1; }
+	[[ $have_mi == 0 || $have_mihf == 1 ]] || { echo "- heapfold in a static musl program on mimalloc: $why_mihf"; na=1; }
 	[[ $have_musl == 1 ]] || { echo "- static musl programs: musl-gcc missing"; na=1; }
 	[[ $have_ht == 1 ]] || { echo "- heaptrack: not installed"; na=1; }
 	[[ $have_redis == 1 ]] || { echo "- redis: not installed"; na=1; }
