@@ -111,7 +111,7 @@ static void test_exit_statuses_without_exiting(void **state)
 		assert_int_equal(run((const char *[]){ "-o", "/nonexistent-dir/report.txt", missing, NULL }),
 				 HFP_EXIT_OUTPUT);
 		assert_int_equal(run((const char *[]){ "--filter-bt-function", "a", "--filter-bt-function",
-						       "b", "--debug-path", "d", "t.gz", "u.gz", NULL }),
+						       "b", "--debug-path", "d", "--pid", "x", "t.gz", NULL }),
 				 HFP_EXIT_USAGE); /* the option lists are freed on this path too */
 	}
 	char *s = take_stdout();

@@ -130,6 +130,18 @@ static void test_options_accept_heaptrack_flags(void **state)
 	assert_int_equal(parse(&o, a5), HFP_EXIT_OK);
 	assert_string_equal(o.trace, "t.gz");
 	hfp_options_free(&o);
+
+	/* Several traces, in the order given, -f and positional alike; --pid and --exe repeat. */
+	const char *a6[] = { "a.gz", "-f", "b.gz", "--pid", "12", "--exe", "cc1", "--pid=7", "dir", NULL };
+	assert_int_equal(parse(&o, a6), HFP_EXIT_OK);
+	assert_int_equal(o.ntraces, 3);
+	assert_string_equal(o.traces[0], "a.gz");
+	assert_string_equal(o.traces[1], "b.gz");
+	assert_string_equal(o.traces[2], "dir");
+	assert_string_equal(o.trace, "a.gz");
+	assert_true(o.npids == 2 && o.pids[0] == 12 && o.pids[1] == 7);
+	assert_true(o.nexes == 1 && strcmp(o.exes[0], "cc1") == 0);
+	hfp_options_free(&o);
 }
 
 static void test_options_report_usage_errors(void **state)
@@ -143,9 +155,8 @@ static void test_options_report_usage_errors(void **state)
 		(const char *[]){ "--max-size", "", "t.gz", NULL },
 		(const char *[]){ "--flamegraph-cost-type", "calls", "t.gz", NULL },
 		(const char *[]){ "--min-size", "2K", "--max-size", "1K", "t.gz", NULL },
-		(const char *[]){ "a.gz", "b.gz", NULL },
-		(const char *[]){ "-f", "a.gz", "b.gz", NULL },
-		(const char *[]){ "-f", "a.gz", "--file", "b.gz", NULL },
+		(const char *[]){ "--pid", "12x", "a.gz", NULL },
+		(const char *[]){ "--exe", "", "a.gz", NULL },
 		(const char *[]){ "-n", "x", "t.gz", NULL },
 		(const char *[]){ "--flamegraph", "--svg", "-", "t.gz", NULL },
 		(const char *[]){ "t.gz", "-F", NULL },

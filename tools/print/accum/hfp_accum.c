@@ -215,16 +215,22 @@ static void count_temporary(struct hfp_accum *a, struct hfp_stat *st)
 	a->temporary++;
 }
 
-/* The heap over time (-M, --html): see struct hfp_series. */
-static void series_add(struct hfp_series *x, uint64_t time_ns, uint64_t value)
+/* The heap over time (-M, --html): see struct hfp_series. Each point kept stands for the values
+ * offered from it to the next one kept, and holds the largest of them (with its time), so the
+ * heap's highest moment survives any thinning: the chart's envelope, and the peak of several
+ * processes summed (hfp_merge.c). */
+void hfp_series_add(struct hfp_series *x, uint64_t time_ns, uint64_t value)
 {
-	if (x->count++ % x->stride)
+	if (x->count++ % x->stride) {
+		if (value > x->p[x->n - 1].bytes)
+			x->p[x->n - 1] = (struct hfp_tpoint){ time_ns, value };
 		return;
+	}
 	if (!x->p)
-		x->p = hfp_calloc(HFP_SERIES_MAX, sizeof *x->p);
+		x->p = hfp_calloc(HFP_SERIES_MAX + 1, sizeof *x->p); /* + hfp_accum_finish's last */
 	if (x->n == HFP_SERIES_MAX) {
 		for (size_t i = 0; i < HFP_SERIES_MAX / 2; i++)
-			x->p[i] = x->p[2 * i];
+			x->p[i] = x->p[2 * i + 1].bytes > x->p[2 * i].bytes ? x->p[2 * i + 1] : x->p[2 * i];
 		x->n = HFP_SERIES_MAX / 2;
 		x->stride *= 2;
 	}
@@ -251,14 +257,14 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 			a->peak_time_ns = time_ns;
 		}
 		if (__builtin_expect(a->want_series, 0))
-			series_add(&a->series, time_ns, a->live_bytes);
+			hfp_series_add(&a->series, time_ns, a->live_bytes);
 	} else {
 		st->live -= size;
 		st->live_count -= n;
 		a->live_bytes -= size;
 		a->live_count -= n;
 		if (__builtin_expect(a->want_series, 0))
-			series_add(&a->series, time_ns, a->live_bytes);
+			hfp_series_add(&a->series, time_ns, a->live_bytes);
 	}
 }
 
@@ -420,7 +426,7 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
 		if (ev->rss > a->peak_rss)
 			a->peak_rss = ev->rss;
 		if (__builtin_expect(a->want_series, 0) && !a->classify_only)
-			series_add(&a->rss, ev->time_ns, ev->rss);
+			hfp_series_add(&a->rss, ev->time_ns, ev->rss);
 		break;
 	case HF_EV_MARK:
 		if (!a->classify_only) {
@@ -444,4 +450,9 @@ void hfp_accum_finish(struct hfp_accum *a)
 		st->c.leaked = st->live;
 		st->c.leaked_count = st->live_count;
 	}
+	/* The heap's last value, which the last point may not hold (it holds the largest of its
+	 * window): the chart ends where the heap did. */
+	struct hfp_series *x = &a->series;
+	if (x->n && x->p[x->n - 1].bytes != a->live_bytes)
+		x->p[x->n++] = (struct hfp_tpoint){ a->last_time_ns, a->live_bytes };
 }

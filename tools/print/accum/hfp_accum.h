@@ -25,8 +25,8 @@ struct hfp_stat {
 
 /* A phase marker the program set (hf_mark). */
 /* Values over time in fixed memory: at most HFP_SERIES_MAX points, one every stride values
- * offered, the stride doubling (and every other point dropped) when full, so the points stay
- * evenly spread over the run. */
+ * offered, the stride doubling (neighbours paired) when full, so the points stay evenly spread
+ * over the run; each point holds the largest value of those it stands for. */
 struct hfp_tpoint {
 	uint64_t time_ns, bytes;
 };
@@ -98,6 +98,9 @@ struct hfp_accum {
 	struct hfp_mark *marks;
 	size_t nmarks;
 };
+
+/* Offers one value to a series (it keeps one value every stride offered). */
+void hfp_series_add(struct hfp_series *x, uint64_t time_ns, uint64_t value);
 
 /* An entry of hfp_accum.hist. */
 struct hfp_size_count {

@@ -16,12 +16,18 @@
 
 void hfp_usage(FILE *f)
 {
-	fputs("usage: " HFP_NAME " [OPTION]... TRACE\n"
+	fputs("usage: " HFP_NAME " [OPTION]... TRACE...\n"
 	      "Analyse a heapfold trace: a report in heaptrack_print's shape, folded stacks for\n"
 	      "flamegraph.pl, an SVG flame graph, a size histogram.\n"
 	      "\n"
 	      "Input:\n"
-	      "  -f, --file TRACE             the trace to read (instead of the TRACE argument)\n"
+	      "  -f, --file TRACE             a trace to read (as a TRACE argument)\n"
+	      "  TRACE...                     one trace, or several (or a directory of them: the traces\n"
+	      "                               in it): one report over every process, with a table of\n"
+	      "                               the processes; peak is the sum of each one's own peak\n"
+	      "      --pid PID                only the trace of process PID (repeatable)\n"
+	      "      --exe NAME               only the traces of program NAME: its file name or full\n"
+	      "                               path (repeatable)\n"
 	      "Report (to standard output when no other output is asked for, or -o FILE):\n"
 	      "  -o, --output FILE            write the report to FILE ('-': standard output)\n"
 	      "  -a, --print-allocators[=B]   most calls to allocation functions (default 1)\n"
@@ -113,6 +119,8 @@ enum {
 	OPT_PPROF,
 	OPT_MASSIF_THRESHOLD,
 	OPT_HTML,
+	OPT_PID,
+	OPT_EXE,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +158,8 @@ static const struct option long_opts[] = {
 	{ "diff", required_argument, NULL, 'd' },
 	{ "print-massif", required_argument, NULL, 'M' },
 	{ "massif-threshold", required_argument, NULL, OPT_MASSIF_THRESHOLD },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -217,15 +227,23 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 	optind = 0;
 	for (;;) {
 		int li = -1;
-		int c = getopt_long(argc, argv, ":f:o:a::p::T::l::n:s:H:F:d:M:hvV", long_opts, &li);
+		int c = getopt_long(argc, argv, "-:f:o:a::p::T::l::n:s:H:F:d:M:hvV", long_opts, &li);
 		if (c == -1)
 			break;
 		int *flag = NULL;
 		switch (c) {
-		case 'f':
-			if (o->trace)
-				return usage_error("more than one trace given: %s and %s", o->trace, optarg);
-			o->trace = optarg;
+		case 1: /* "-" in the option string: the traces in the order given, among the options */
+		case 'f': push(&o->traces, &o->ntraces, optarg); break;
+		case OPT_PID:
+			if (hfp_parse_uint(optarg, &v) < 0)
+				return usage_error("--pid: not a process id: '%s'", optarg);
+			o->pids = hfp_reallocarray(o->pids, o->npids + 1, sizeof *o->pids);
+			o->pids[o->npids++] = v;
+			break;
+		case OPT_EXE:
+			if (!optarg[0])
+				return usage_error("--exe: an empty program name");
+			push(&o->exes, &o->nexes, optarg);
 			break;
 		case 'o':
 			/* heaptrack_print's -o is --print-overall-allocated and takes a boolean: "-o 1"
@@ -332,13 +350,11 @@ int hfp_options_parse(struct hfp_options *o, int argc, char **argv)
 			}
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (o->trace)
-			return usage_error("more than one trace given: %s and %s", o->trace, argv[optind]);
-		o->trace = argv[optind];
-	}
-	if (!o->trace)
+	for (; optind < argc; optind++)
+		push(&o->traces, &o->ntraces, argv[optind]);
+	if (!o->ntraces)
 		return usage_error("no trace file given");
+	o->trace = o->traces[0];
 	if (o->min_size > o->max_size)
 		return usage_error("--min-size is larger than --max-size");
 	if (flamegraph_stdout && !o->folded)
@@ -360,7 +376,12 @@ void hfp_options_free(struct hfp_options *o)
 	free(o->debug_paths);
 	free(o->allocfns);
 	free(o->limits);
+	free(o->traces);
+	free(o->pids);
+	free(o->exes);
 	o->limits = NULL;
+	o->traces = o->exes = NULL;
+	o->pids = NULL;
 	o->functions = o->debug_paths = o->allocfns = NULL;
 }
 

@@ -9,7 +9,13 @@
 #include "hfp_limits.h"
 
 struct hfp_options {
-	const char *trace;      /* the positional argument, or -f/--file */
+	const char *trace;      /* the first trace given (names the run when there is one) */
+	const char **traces;    /* every TRACE argument and -f/--file, in order: files or directories */
+	size_t ntraces;
+	uint64_t *pids;         /* --pid: only the traces of these processes */
+	size_t npids;
+	const char **exes;      /* --exe: only the traces of these programs */
+	size_t nexes;
 	const char *output;     /* -o: the report; NULL = stdout */
 	const char *folded;     /* -F: folded stacks; "-" = stdout */
 	const char *svg;        /* --svg; "-" = stdout */

@@ -1,16 +1,19 @@
-/* hfp_run.c: the pipeline, stage by stage: open the outputs (emit/), read the trace into the
+/* hfp_run.c: the pipeline, stage by stage: open the outputs (emit/), read each trace into an
  * accumulator (accum/; twice when --temporary needs a peak), symbolize the stacks that cost
- * something (symbol/), write the outputs (emit/). It wires the stages to the trace reader and to
- * each other and owns what they share. */
+ * something into the one stack layer (symbol/), add the processes together when there are
+ * several (accum/hfp_merge.c), write the outputs (emit/). It wires the stages to the trace reader
+ * and to each other and owns what they share. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "heapfold_trace.h"
 
 #include "../accum/hfp_accum.h"
+#include "../accum/hfp_merge.h"
 #include "../accum/hfp_read.h"
 #include "../emit/hfp_emit.h"
 #include "../emit/hfp_folded.h"
@@ -19,6 +22,7 @@
 #include "hfp_base.h"
 #include "hfp_buf.h"
 #include "hfp_cost.h"
+#include "hfp_inputs.h"
 #include "hfp_limits.h"
 #include "hfp_mem.h"
 #include "hfp_num.h"
@@ -31,15 +35,43 @@
 #define HF_VERSION_STRING "unknown"
 #endif
 
+/* A module's build-id, kept after its trace is closed (--pprof's mappings). */
+struct build_id {
+	char *path;
+	uint8_t *id;
+	size_t len;
+};
+
+/* One trace being read: its reader, symbolizer and accumulator. */
+struct one {
+	const char *path;
+	struct hfp_read read;
+	struct hfp_symbolizer *sym;
+	struct hfp_accum a;
+	uint8_t *map; /* its --temporary pre-pass */
+	size_t bits;
+	int events_read;
+};
+
 struct run {
 	const struct hfp_options *o;
 	struct hfp_warnings w;
-	struct hfp_read read;
 	int progress;
 	struct hfp_stacks stacks;
-	struct hfp_symbolizer *sym;
 	struct hfp_outputs out;
+	struct hfp_inputs in;
+	struct build_id *ids;
+	size_t nids;
+	/* The first trace read stays open: when it is the only one, the outputs describe it as
+	 * before; a second one folds it into total. */
+	struct one first;
+	size_t used; /* traces read (not left out by --pid/--exe or for being empty) */
+	struct hfp_accum total;
+	struct hfp_procs procs;
+	const struct one *cur; /* the trace whose events are being read */
 };
+
+enum { SKIPPED = -1 }; /* a trace left out; not an exit status */
 
 /* ---- adapters from the reader to the stages' callbacks -------------------------------------- */
 
@@ -64,13 +96,42 @@ static int keep_stack(void *ctx, uint32_t node)
 	return hfp_stacks_has_function(&r->stacks, node, r->o->functions, r->o->nfunctions);
 }
 
+/* hfp_emit_in.build_id: modules are few (tens per trace), each looked up once. */
+static const uint8_t *module_build_id(void *ctx, const char *path, size_t *len)
+{
+	const struct run *r = ctx;
+	for (size_t i = 0; i < r->nids; i++)
+		if (strcmp(r->ids[i].path, path) == 0) {
+			*len = r->ids[i].len;
+			return r->ids[i].id;
+		}
+	*len = 0;
+	return NULL;
+}
+
+static void keep_build_ids(struct run *r, const hf_trace *t)
+{
+	for (size_t i = 0, n = hf_trace_module_count(t); i < n; i++) {
+		const struct hf_module *m = hf_trace_module_at(t, i);
+		size_t len;
+		if (!m->build_id_len || module_build_id(r, m->path, &len))
+			continue;
+		r->ids = hfp_reallocarray(r->ids, r->nids + 1, sizeof *r->ids);
+		struct build_id *b = &r->ids[r->nids++];
+		b->path = hfp_strdup(m->path);
+		b->len = m->build_id_len;
+		b->id = hfp_reallocarray(NULL, b->len, 1);
+		memcpy(b->id, m->build_id, b->len);
+	}
+}
+
 /* ---- reading -------------------------------------------------------------------------------- */
 
-static void configure(struct hfp_accum *a, const struct run *r)
+/* series: keep the heap over time (-M and --html draw it; several traces sum it). */
+static void configure(struct hfp_accum *a, const struct hfp_options *o, uint64_t rate, int series)
 {
-	const struct hfp_options *o = r->o;
-	a->sample_rate = hfp_read_sample_rate(hf_trace_info(r->read.t));
-	a->want_series = o->massif || o->html;
+	a->sample_rate = rate;
+	a->want_series = series;
 	a->rng = 0x5eed;
 	a->min_size = o->min_size;
 	a->max_size = o->max_size;
@@ -81,31 +142,196 @@ static void configure(struct hfp_accum *a, const struct run *r)
 
 /* --temporary with a peak to show: a first pass learns which allocations are temporary, so the
  * second can count them live from the moment they are made. */
-static int prepass(struct run *r, uint8_t **map, size_t *bits)
+static int prepass(struct run *r, struct one *x)
 {
 	struct hfp_read pre;
-	int rc = hfp_read_open(&pre, r->o->trace, r->progress);
+	int rc = hfp_read_open(&pre, x->path, r->progress);
 	if (rc)
 		return rc;
 	struct hfp_accum a;
 	hfp_accum_init(&a);
-	configure(&a, r);
+	configure(&a, r->o, hfp_read_sample_rate(hf_trace_info(pre.t)), 0);
 	a.classify_only = 1;
 	rc = hfp_read_events(&pre, &a, " (pass 1 of 2)");
-	*map = hfp_accum_take_tempmap(&a, bits);
+	x->map = hfp_accum_take_tempmap(&a, &x->bits);
 	hfp_accum_free(&a);
 	hfp_read_close(&pre);
 	return rc;
 }
 
+static void close_one(struct one *x)
+{
+	if (x->events_read)
+		hfp_accum_free(&x->a);
+	free(x->map);
+	hfp_symbolizer_free(x->sym);
+	hfp_read_close(&x->read);
+	memset(x, 0, sizeof *x);
+}
+
+/* Opens the trace at path: SKIPPED when --pid/--exe leave it out, or when it holds nothing and is
+ * one of several (a warning says so); else HFP_EXIT_OK or an exit status after one line. */
+static int open_one(struct run *r, const char *path, struct one *x)
+{
+	const struct hfp_options *o = r->o;
+	memset(x, 0, sizeof *x);
+	x->path = path;
+	int rc = hfp_read_open(&x->read, path, r->progress);
+	if (rc)
+		return rc;
+	const struct hf_trace_info *info = hf_trace_info(x->read.t);
+	if (!hfp_inputs_selected(o, info)) {
+		hfp_read_close(&x->read);
+		return SKIPPED;
+	}
+	if (info->chunks == 0) {
+		/* An empty report would look like a program that allocated nothing. */
+		if (r->in.n > 1) {
+			hfp_warn(&r->w, "%s: no complete chunk: nothing was recorded (the process ended or was "
+				 "killed before its first write); left out", path);
+			hfp_read_close(&x->read);
+			return SKIPPED;
+		}
+		fprintf(stderr, HFP_NAME ": %s: no complete chunk: nothing was recorded (the process ended "
+			"or was killed before its first write, or is still starting)\n", path);
+		hfp_read_close(&x->read);
+		return HFP_EXIT_DATA;
+	}
+	hfp_read_warnings(&x->read, &r->w);
+	uint64_t rate = hfp_read_sample_rate(info);
+	int temporary_limit = 0;
+	for (size_t i = 0; i < o->nlimits; i++)
+		temporary_limit |= o->limits[i].what == HFP_LIMIT_TEMPORARY;
+	if (rate && (o->temporary_only || o->cost == HFP_COST_TEMPORARY || temporary_limit)) {
+		fprintf(stderr, HFP_NAME ": %s: temporary allocations are not known in a sampled trace "
+			"(HEAPFOLD_SAMPLE_BYTES=%" PRIu64 "): record every allocation for them\n", path, rate);
+		hfp_read_close(&x->read);
+		return HFP_EXIT_USAGE;
+	}
+	keep_build_ids(r, x->read.t);
+	return HFP_EXIT_OK;
+}
+
+/* Every module the trace names: their debug information loads while the events are read. The
+ * reader decoded the meta stream in hf_trace_open, and only reads it from here on. */
+static void prefetch_modules(struct one *x)
+{
+	size_t n = hf_trace_module_count(x->read.t);
+	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = hf_trace_module_at(x->read.t, i)->id;
+	hfp_symbolizer_prefetch(x->sym, ids, n);
+	free(ids);
+}
+
+/* The outputs that need the peak (and so, with --temporary, a pre-pass). */
+static int need_peak(const struct run *r)
+{
+	const struct hfp_options *o = r->o;
+	int need = r->out.want_report || o->cost == HFP_COST_PEAK || o->massif || o->html;
+	for (size_t i = 0; i < o->nlimits; i++)
+		need |= o->limits[i].what == HFP_LIMIT_PEAK;
+	return need;
+}
+
+/* read -> accumulate (after a pre-pass when --temporary has a peak to show) -> symbolize the
+ * stacks that cost something into the shared stack layer. */
+static int read_one(struct run *r, struct one *x)
+{
+	const struct hfp_options *o = r->o;
+	struct hfp_modsrc ms = { trace_module, trace_symbols, x->read.t };
+	x->sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r->w);
+	hfp_symbolizer_raw_names(x->sym, o->raw_names);
+	hfp_stacks_set_source(&r->stacks, (struct hfp_nodesrc){ trace_node, x->read.t }, x->sym);
+	r->cur = x;
+	prefetch_modules(x);
+
+	int rc = HFP_EXIT_OK;
+	if (o->temporary_only && need_peak(r))
+		rc = prepass(r, x);
+	hfp_accum_init(&x->a);
+	x->events_read = 1;
+	configure(&x->a, o, hfp_read_sample_rate(hf_trace_info(x->read.t)),
+		  o->massif || o->html || r->in.n > 1);
+	x->a.tempmap = x->map;
+	x->a.tempmap_bits = x->bits;
+	if (o->nfunctions) {
+		x->a.keep = keep_stack;
+		x->a.keep_ctx = r;
+	}
+	if (rc == HFP_EXIT_OK)
+		rc = hfp_read_events(&x->read, &x->a, x->map ? " (pass 2 of 2)" : "");
+	if (rc != HFP_EXIT_OK)
+		return rc;
+	hfp_read_warnings(&x->read, &r->w);
+	hfp_accum_finish(&x->a);
+	hfp_progress_end(r->progress);
+	char what[96], n1[32], n2[32];
+	const struct hfp_accum *a = &x->a;
+	for (size_t i = 0; i < a->nstats; i++) {
+		if (r->progress && (i & 0x3fff) == 0) {
+			snprintf(what, sizeof what, "symbolizing: %s of %s stacks",
+				 hfp_group_digits(i, n1, sizeof n1), hfp_group_digits(a->nstats, n2, sizeof n2));
+			hfp_progress_phase(r->progress, what);
+		}
+		const struct hfp_costs *c = &a->stats[i].c;
+		if (c->allocations || c->leaked || c->peak || c->temporary)
+			hfp_stacks_add(&r->stacks, a->stats[i].node, c);
+	}
+	return HFP_EXIT_OK;
+}
+
+/* One more process in the report of several: its figures join total, its trace is closed. */
+static void fold(struct run *r, struct one *x)
+{
+	hfp_merge_add(&r->total, &r->procs, x->path, hf_trace_info(x->read.t), &x->a);
+	close_one(x);
+}
+
+/* Every trace of the run, read into r->stacks; r->first, or r->total when there are several. */
+static int read_all(struct run *r)
+{
+	for (size_t i = 0; i < r->in.n; i++) {
+		struct one x;
+		int rc = open_one(r, r->in.path[i], &x);
+		if (rc == SKIPPED)
+			continue;
+		if (rc)
+			return rc;
+		if (r->used == 1)
+			fold(r, &r->first);
+		struct one *into = r->used == 0 ? &r->first : &x;
+		if (into == &r->first)
+			r->first = x;
+		r->used++;
+		rc = read_one(r, into);
+		if (rc) {
+			if (into != &r->first)
+				close_one(into);
+			return rc;
+		}
+		if (into != &r->first)
+			fold(r, into);
+	}
+	if (r->used == 0) {
+		fprintf(stderr, HFP_NAME ": none of the %zu traces given is of a process --pid or --exe "
+			"selects\n", r->in.n);
+		return HFP_EXIT_USAGE;
+	}
+	if (r->used > 1)
+		hfp_merge_finish(&r->total, &r->procs);
+	return HFP_EXIT_OK;
+}
+
 /* An export with nothing in it says why, in one line: an empty stacks file otherwise reaches
  * flamegraph.pl, which fails with "No stack counts found". With filters, how many allocations
  * each one removed. The report shows its zeros itself. */
-static void say_if_empty(const struct hfp_options *o, const struct hfp_accum *a, int exports)
+static void say_if_empty(const struct hfp_options *o, const struct hfp_stacks *s, const struct hfp_accum *a,
+			 int exports)
 {
 	uint64_t total = 0;
-	for (size_t i = 0; i < a->nstats && !total; i++)
-		total = hfp_cost_get(&a->stats[i].c, o->cost);
+	for (size_t i = 0; i < s->nd && !total; i++)
+		total = hfp_cost_get(&s->d[i].c, o->cost);
 	if (total || !exports)
 		return;
 	const char *cost = hfp_cost_names[o->cost];
@@ -128,179 +354,103 @@ static void say_if_empty(const struct hfp_options *o, const struct hfp_accum *a,
 	hfp_buf_free(&b);
 }
 
-/* ---- the pipeline --------------------------------------------------------------------------- */
-
-/* Every module the trace names: their debug information loads while the events are read. The
- * reader decoded the meta stream in hf_trace_open, and only reads it from here on. */
-static void prefetch_modules(struct run *r)
-{
-	size_t n = hf_trace_module_count(r->read.t);
-	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
-	for (size_t i = 0; i < n; i++)
-		ids[i] = hf_trace_module_at(r->read.t, i)->id;
-	hfp_symbolizer_prefetch(r->sym, ids, n);
-	free(ids);
-}
-
-/* hfp_emit_in.build_id: the trace's modules are few (tens), each looked up once. */
-static const uint8_t *module_build_id(void *ctx, const char *path, size_t *len)
-{
-	const hf_trace *t = ctx;
-	for (size_t i = 0, n = hf_trace_module_count(t); i < n; i++) {
-		const struct hf_module *m = hf_trace_module_at(t, i);
-		if (m->build_id_len && strcmp(m->path, path) == 0) {
-			*len = m->build_id_len;
-			return m->build_id;
-		}
-	}
-	*len = 0;
-	return NULL;
-}
-
 /* A sampled trace's figures are estimates: the report and the SVG, massif and pprof outputs say
  * so in themselves; folded stacks and the histogram have no place for it, so a line on stderr
  * says it for every output. */
-static void say_estimated(const struct hfp_options *o, uint64_t rate, int capture, int exports)
+static void say_estimated(const char *source, uint64_t rate, int capture, int exports)
 {
 	if (!rate || (!capture && !exports))
 		return;
-	fprintf(stderr, HFP_NAME ": %s is a sampled trace (about 1 allocation per %" PRIu64 " bytes "
-		"recorded): %s\n", capture ? o->diff_base : o->trace, rate,
-		capture ? "the base side of every difference is an estimate"
-			: "every figure written is an estimate");
+	fprintf(stderr, HFP_NAME ": %s %s sampled (about 1 allocation per %" PRIu64 " bytes recorded): %s\n",
+		source, strchr(source, ' ') ? "are" : "is a", rate,
+		capture ? "the base side of every difference is an estimate" : "every figure written is an estimate");
 }
 
-/* One trace through the pipeline. capture: the base run of --diff, which writes no output and
- * hands over its folded stacks of o->cost instead (and *capture_rate, its sampling rate); base:
- * those stacks, for the new run, and base_rate. */
-static int run_trace(const struct hfp_options *o, struct hfp_folded *capture, uint64_t *capture_rate,
-		     const struct hfp_folded *base, uint64_t base_rate)
+/* ---- the pipeline --------------------------------------------------------------------------- */
+
+/* The traces at paths (files or directories) through the pipeline, into one set of outputs.
+ * capture: the base run of --diff, which writes no output and hands over its folded stacks of
+ * o->cost instead (and *capture_rate, its sampling rate); base: those stacks, for the new run,
+ * and base_rate. */
+static int run_traces(const struct hfp_options *o, const char *const *paths, size_t npaths,
+		      struct hfp_folded *capture, uint64_t *capture_rate, const struct hfp_folded *base,
+		      uint64_t base_rate)
 {
 	struct run r = { .o = o };
 	r.progress = o->progress >= 0 ? o->progress : isatty(STDERR_FILENO);
 	int rc = capture ? HFP_EXIT_OK : hfp_outputs_open(&r.out, o);
+	if (rc == HFP_EXIT_OK)
+		rc = hfp_inputs_expand(&r.in, paths, npaths);
 	if (rc) {
 		hfp_outputs_discard(&r.out);
+		hfp_inputs_free(&r.in);
 		return rc;
 	}
 	/* A report on the terminal shows the warnings at its top: not on stderr as well. */
 	r.w.quiet = r.out.want_report && r.out.report.is_stdout && isatty(STDOUT_FILENO) &&
 		    isatty(STDERR_FILENO);
-	rc = hfp_read_open(&r.read, o->trace, r.progress);
-	if (rc) {
-		hfp_outputs_discard(&r.out);
-		return rc;
-	}
-	if (hf_trace_info(r.read.t)->chunks == 0) {
-		/* An empty report would look like a program that allocated nothing. */
-		fprintf(stderr, HFP_NAME ": %s: no complete chunk: nothing was recorded (the process ended "
-			"or was killed before its first write, or is still starting)\n", o->trace);
-		hfp_outputs_discard(&r.out);
-		hfp_read_close(&r.read);
-		return HFP_EXIT_DATA;
-	}
-	hfp_read_warnings(&r.read, &r.w);
-	uint64_t rate = hfp_read_sample_rate(hf_trace_info(r.read.t));
-	if (capture_rate)
-		*capture_rate = rate;
-	int temporary_limit = 0;
-	for (size_t i = 0; i < o->nlimits; i++)
-		temporary_limit |= o->limits[i].what == HFP_LIMIT_TEMPORARY;
-	if (rate && (o->temporary_only || o->cost == HFP_COST_TEMPORARY || temporary_limit)) {
-		fprintf(stderr, HFP_NAME ": %s: temporary allocations are not known in a sampled trace "
-			"(HEAPFOLD_SAMPLE_BYTES=%" PRIu64 "): record every allocation for them\n",
-			o->trace, rate);
-		hfp_outputs_discard(&r.out);
-		hfp_read_close(&r.read);
-		hfp_warnings_free(&r.w);
-		return HFP_EXIT_USAGE;
-	}
-
-	struct hfp_modsrc ms = { trace_module, trace_symbols, r.read.t };
-	r.sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r.w);
-	hfp_symbolizer_raw_names(r.sym, o->raw_names);
 	hfp_stacks_init(&r.stacks);
-	r.stacks.nodes = (struct hfp_nodesrc){ trace_node, r.read.t };
 	r.stacks.resolve = hfp_symbolize;
-	r.stacks.resolve_ctx = r.sym;
 	r.stacks.above_main = o->above_main;
 	r.stacks.show_allocator = o->show_allocator;
 	r.stacks.shorten_templates = o->shorten_templates;
 	r.stacks.allocfns = o->allocfns;
 	r.stacks.nallocfns = o->nallocfns;
-	prefetch_modules(&r);
+	hfp_accum_init(&r.total);
+	configure(&r.total, o, 0, 1);
 
-	/* read -> accumulate, after a pre-pass when --temporary has a peak to show */
-	int need_peak = r.out.want_report || o->cost == HFP_COST_PEAK || o->massif || o->html;
-	for (size_t i = 0; i < o->nlimits; i++)
-		need_peak |= o->limits[i].what == HFP_LIMIT_PEAK;
-	uint8_t *map = NULL;
-	size_t bits = 0;
-	if (o->temporary_only && need_peak)
-		rc = prepass(&r, &map, &bits);
-	struct hfp_accum a;
-	hfp_accum_init(&a);
-	configure(&a, &r);
-	a.tempmap = map;
-	a.tempmap_bits = bits;
-	if (o->nfunctions) {
-		a.keep = keep_stack;
-		a.keep_ctx = &r;
-	}
-	if (rc == HFP_EXIT_OK)
-		rc = hfp_read_events(&r.read, &a, map ? " (pass 2 of 2)" : "");
+	rc = read_all(&r);
+	int several = r.used > 1;
+	const struct hfp_accum *a = several ? &r.total : &r.first.a;
+	char source[64];
+	if (several)
+		snprintf(source, sizeof source, "%zu traces", r.used);
 	if (rc == HFP_EXIT_OK) {
-		hfp_read_warnings(&r.read, &r.w);
-		hfp_accum_finish(&a);
-		hfp_progress_end(r.progress);
+		const char *src = several ? source : r.first.path;
+		if (capture_rate)
+			*capture_rate = a->sample_rate;
 		if (!capture)
-			say_if_empty(o, &a, r.out.exports);
-		/* -> symbolize the stacks that cost something */
-		char what[96], n1[32], n2[32];
-		for (size_t i = 0; i < a.nstats; i++) {
-			if (r.progress && (i & 0x3fff) == 0) {
-				snprintf(what, sizeof what, "symbolizing: %s of %s stacks",
-					 hfp_group_digits(i, n1, sizeof n1), hfp_group_digits(a.nstats, n2, sizeof n2));
-				hfp_progress_phase(r.progress, what);
-			}
-			const struct hfp_costs *c = &a.stats[i].c;
-			if (c->allocations || c->leaked || c->peak || c->temporary)
-				hfp_stacks_add(&r.stacks, a.stats[i].node, c);
-		}
+			say_if_empty(o, &r.stacks, a, r.out.exports);
 		hfp_progress_phase(r.progress, "writing");
-		/* -> emit */
 		if (capture) {
 			hfp_folded_build(&r.stacks, o->cost, capture);
 			hfp_progress_end(r.progress);
-			say_estimated(o, rate, 1, 0);
-			goto done;
+			say_estimated(src, a->sample_rate, 1, 0);
+		} else {
+			struct hfp_emit_in in = {
+				.opt = o,
+				.source = src,
+				.info = several ? NULL : hf_trace_info(r.first.read.t),
+				.procs = several ? &r.procs : NULL,
+				.acc = a,
+				.stacks = &r.stacks,
+				.warnings = &r.w,
+				.peak_valid = !o->temporary_only || (several ? need_peak(&r) : r.first.map != NULL),
+				.base = base,
+				.base_sample_rate = base_rate,
+				.build_id = module_build_id,
+				.build_id_ctx = &r,
+			};
+			rc = hfp_outputs_write(&r.out, &in);
+			hfp_progress_end(r.progress);
+			say_estimated(src, a->sample_rate, 0, r.out.exports);
+			if (hfp_limits_check(o->limits, o->nlimits, a, &r.stacks, a->sample_rate != 0) &&
+			    rc == HFP_EXIT_OK)
+				rc = HFP_EXIT_LIMIT;
 		}
-		struct hfp_emit_in in = {
-			.opt = o,
-			.info = hf_trace_info(r.read.t),
-			.acc = &a,
-			.stacks = &r.stacks,
-			.warnings = &r.w,
-			.peak_valid = !o->temporary_only || map != NULL,
-			.base = base,
-			.base_sample_rate = base_rate,
-			.build_id = module_build_id,
-			.build_id_ctx = r.read.t,
-		};
-		rc = hfp_outputs_write(&r.out, &in);
-		hfp_progress_end(r.progress);
-		say_estimated(o, rate, 0, r.out.exports);
-		if (hfp_limits_check(o->limits, o->nlimits, &a, &r.stacks, a.sample_rate != 0) && rc == HFP_EXIT_OK)
-			rc = HFP_EXIT_LIMIT;
 	} else {
 		hfp_outputs_discard(&r.out);
 	}
-done:
-	free(map);
-	hfp_accum_free(&a);
+	close_one(&r.first);
+	hfp_accum_free(&r.total);
+	hfp_procs_free(&r.procs);
 	hfp_stacks_free(&r.stacks);
-	hfp_symbolizer_free(r.sym);
-	hfp_read_close(&r.read);
+	hfp_inputs_free(&r.in);
+	for (size_t i = 0; i < r.nids; i++) {
+		free(r.ids[i].path);
+		free(r.ids[i].id);
+	}
+	free(r.ids);
 	hfp_warnings_free(&r.w);
 	return rc;
 }
@@ -308,17 +458,16 @@ done:
 int hfp_run(const struct hfp_options *o)
 {
 	if (!o->diff_base)
-		return run_trace(o, NULL, NULL, NULL, 0);
+		return run_traces(o, o->traces, o->ntraces, NULL, NULL, NULL, 0);
 	/* --diff: the base run first, through the same filters and cost, its stacks kept. */
 	struct hfp_options ob = *o;
-	ob.trace = o->diff_base;
 	ob.diff_base = NULL;
 	ob.nlimits = 0;
 	struct hfp_folded bf = { 0 };
 	uint64_t base_rate = 0;
-	int rc = run_trace(&ob, &bf, &base_rate, NULL, 0);
+	int rc = run_traces(&ob, &o->diff_base, 1, &bf, &base_rate, NULL, 0);
 	if (rc == HFP_EXIT_OK)
-		rc = run_trace(o, NULL, NULL, &bf, base_rate);
+		rc = run_traces(o, o->traces, o->ntraces, NULL, NULL, &bf, base_rate);
 	hfp_folded_free(&bf);
 	return rc;
 }

@@ -14,13 +14,17 @@ struct hf_trace_info;
 struct hfp_accum;
 struct hfp_folded;
 struct hfp_options;
+struct hfp_procs;
 struct hfp_stacks;
 struct hfp_warnings;
 
 /* What every output is made from. */
 struct hfp_emit_in {
 	const struct hfp_options *opt;       /* what was asked: cost type, limits, filters */
-	const struct hf_trace_info *info;    /* the trace's header and totals; NULL in tests */
+	const char *source;                  /* what was read: the trace's path, or "3 traces" */
+	const struct hf_trace_info *info;    /* the trace's header and totals; NULL in tests and
+					      * for several traces */
+	const struct hfp_procs *procs;       /* several traces: each process's figures; else NULL */
 	const struct hfp_accum *acc;         /* run totals, phase markers, the size histogram */
 	const struct hfp_stacks *stacks;     /* symbolized display stacks with their merged costs */
 	const struct hfp_warnings *warnings; /* every warning of the run, for the report */

@@ -21,6 +21,7 @@
 #include "heapfold_trace.h"
 
 #include "../accum/hfp_accum.h"
+#include "../accum/hfp_merge.h"
 #include "../core/hfp_buf.h"
 #include "../core/hfp_cost.h"
 #include "../core/hfp_mem.h"
@@ -108,7 +109,7 @@ static void put_header(FILE *f, const struct hfp_emit_in *in)
 	const struct hfp_accum *a = in->acc;
 	char filters[1024], h[5][32];
 	hfp_options_describe_filters(in->opt, filters, sizeof filters);
-	const char *exe = info && info->exe && *info->exe ? info->exe : "a trace", *base = strrchr(exe, '/');
+	const char *exe = info && info->exe && *info->exe ? info->exe : in->source, *base = strrchr(exe, '/');
 	fputs("<h1 title=\"", f); /* the program's name, its path on hover */
 	put_escaped(f, exe);
 	fputs("\">heapfold: ", f);
@@ -133,6 +134,24 @@ static void put_header(FILE *f, const struct hfp_emit_in *in)
 		hfp_group_digits(a->temporary, n[1], sizeof n[1]), hfp_human_bytes(a->live_bytes, h[1], sizeof h[1]),
 		hfp_group_digits(a->live_count, n[2], sizeof n[2]),
 		hfp_human_bytes(a->peak_bytes, h[2], sizeof h[2]), a->peak_rss ? hfp_human_bytes(a->peak_rss, h[3], sizeof h[3]) : "not sampled (a short run)");
+	if (!in->procs)
+		return;
+	fprintf(f, "<p class=\"note\">%zu processes: every figure is their sum; the peak is the sum of each "
+		"one's own peak (the chart sums their heaps over time, from the first one's start).</p>\n"
+		"<table id=\"processes\"><tr><th>pid</th><th>program</th><th>calls</th><th>allocated</th>"
+		"<th>peak</th><th>leaked</th><th>start (s)</th><th>trace</th></tr>\n", in->procs->n);
+	for (size_t i = 0; i < in->procs->n; i++) {
+		const struct hfp_proc *p = &in->procs->p[i];
+		fprintf(f, "<tr><td>%" PRIu64 "</td><td>", p->pid);
+		put_escaped(f, p->exe);
+		fprintf(f, "</td><td>%" PRIu64 "</td><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>",
+			p->allocations, hfp_human_bytes(p->bytes, h[0], sizeof h[0]),
+			hfp_human_bytes(p->peak, h[1], sizeof h[1]), hfp_human_bytes(p->leaked, h[2], sizeof h[2]),
+			(double)p->start_ns / 1e9);
+		put_escaped(f, p->trace);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
 }
 
 static void polyline(FILE *f, const struct hfp_series *s, uint64_t t1, uint64_t top, const char *id,
@@ -284,7 +303,7 @@ static int emit_html(FILE *f, const struct hfp_emit_in *in)
 {
 	const struct hfp_accum *a = in->acc;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>heapfold: ", f);
-	put_escaped(f, in->info && in->info->exe ? in->info->exe : "a trace");
+	put_escaped(f, in->info && in->info->exe ? in->info->exe : in->source);
 	fprintf(f, "</title>\n<style>\n%s</style>\n<script>\n%s%s</script>\n</head>\n<body data-cost=\"%s\">\n",
 		style, hfp_html_flame_script, script, hfp_cost_names[in->opt->cost]);
 	put_header(f, in);

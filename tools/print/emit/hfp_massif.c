@@ -106,7 +106,10 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 	const struct hfp_accum *a = in->acc;
 	const struct hfp_stacks *s = in->stacks;
 	const struct hf_trace_info *info = in->info;
-	fprintf(f, "desc: heapfold_print --print-massif %s", in->opt->trace);
+	fprintf(f, "desc: heapfold_print --print-massif %s", in->source);
+	if (in->procs) /* the peak snapshot below is not a moment of the timeline */
+		fputs(" (the heap of every process summed over time; the peak snapshot is the sum of each "
+		      "process's own peak)", f);
 	if (a->sample_rate) /* ms_print and massif-visualizer show desc */
 		fprintf(f, " (estimated from a sampled trace: about 1 allocation per %" PRIu64 " bytes recorded)",
 			a->sample_rate);

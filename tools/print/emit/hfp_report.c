@@ -15,6 +15,7 @@
 #include "heapfold_trace.h"
 
 #include "../accum/hfp_accum.h"
+#include "../accum/hfp_merge.h"
 #include "../core/hfp_cost.h"
 #include "../core/hfp_mem.h"
 #include "../core/hfp_num.h"
@@ -210,7 +211,7 @@ static void header(struct ctx *x)
 	FILE *f = x->f;
 	const struct hfp_emit_in *in = x->in;
 	const struct hf_trace_info *info = in->info;
-	fprintf(f, "heapfold_print report for %s\n", in->opt->trace);
+	fprintf(f, "heapfold_print report for %s\n", in->source);
 	if (info && info->chunks) { /* no chunk at all: no header to describe */
 		fputs("Debuggee command was:", f);
 		for (size_t i = 0; i < info->argc; i++)
@@ -247,6 +248,28 @@ static void header(struct ctx *x)
 	}
 }
 
+/* Several traces: one line per process, largest peak first, then the report is over all. */
+static void processes(struct ctx *x)
+{
+	const struct hfp_procs *ps = x->in->procs;
+	if (!ps)
+		return;
+	FILE *f = x->f;
+	char b[3][32];
+	fprintf(f, "PROCESSES (%zu; every figure below is their sum, the peak the sum of each one's own "
+		"peak)\n", ps->n);
+	fprintf(f, "%10s %10s %10s %10s %10s %9s  %s\n", "pid", "calls", "allocated", "peak", "leaked",
+		"start", "program (trace)");
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct hfp_proc *p = &ps->p[i];
+		fprintf(f, "%10" PRIu64 " %10" PRIu64 " %10s %10s %10s %5" PRIu64 ".%03" PRIu64 "s  %s (%s%s)\n",
+			p->pid, p->allocations, hb(p->bytes, b[0]), hb(p->peak, b[1]), hb(p->leaked, b[2]),
+			p->start_ns / 1000000000u, p->start_ns / 1000000u % 1000u,
+			*p->exe ? p->exe : "(unknown executable)", p->trace, p->complete ? "" : ", incomplete");
+	}
+	fputc('\n', f);
+}
+
 static uint64_t per_second(uint64_t n, uint64_t ns)
 {
 	return ns ? (uint64_t)((unsigned __int128)n * 1000000000u / ns) : 0;
@@ -260,7 +283,7 @@ static void totals(struct ctx *x)
 	uint64_t ns = info && info->complete ? info->close.end_time_ns : a->last_time_ns;
 	if (ns < a->last_time_ns)
 		ns = a->last_time_ns;
-	char b1[32];
+	char b1[32], b2[32];
 	fprintf(f, "total runtime: %" PRIu64 ".%02" PRIu64 "s.\n", ns / 1000000000u, ns / 10000000u % 100u);
 	fprintf(f, "calls to allocation functions: %" PRIu64 " (%" PRIu64 "/s)\n", a->allocations,
 		per_second(a->allocations, ns));
@@ -271,13 +294,19 @@ static void totals(struct ctx *x)
 			per_second(a->temporary, ns));
 	if (a->failed)
 		fprintf(f, "failed allocations: %" PRIu64 "\n", a->failed);
-	if (x->in->peak_valid)
+	if (x->in->peak_valid && x->in->procs)
+		fprintf(f, "peak heap memory consumption: %s (the sum of each process's own peak; their "
+			"heaps together peaked at about %s, %" PRIu64 ".%03" PRIu64 "s after the first one "
+			"started)\n", hb(a->peak_bytes, b1), hb(x->in->procs->together_peak, b2),
+			x->in->procs->together_peak_ns / 1000000000u, x->in->procs->together_peak_ns / 1000000u % 1000u);
+	else if (x->in->peak_valid)
 		fprintf(f, "peak heap memory consumption: %s after %" PRIu64 ".%03" PRIu64 "s\n",
 			hb(a->peak_bytes, b1), a->peak_time_ns / 1000000000u, a->peak_time_ns / 1000000u % 1000u);
 	else
 		fputs("peak heap memory consumption: not computed\n", f);
 	if (a->peak_rss)
-		fprintf(f, "peak RSS (including heapfold overhead): %s\n", hb(a->peak_rss, b1));
+		fprintf(f, "peak RSS (including heapfold overhead): %s%s\n", hb(a->peak_rss, b1),
+			x->in->procs ? " (the sum of each process's own)" : "");
 	else
 		fputs("peak RSS (including heapfold overhead): unknown (no samples in the trace)\n", f);
 	fprintf(f, "total memory leaked: %s%s\n", hb(a->live_bytes, b1),
@@ -290,6 +319,7 @@ static int emit_report(FILE *f, const struct hfp_emit_in *in)
 	struct ctx x = { .f = f, .in = in, .s = in->stacks };
 	build_groups(&x);
 	header(&x);
+	processes(&x);
 	const struct hfp_options *o = in->opt;
 	if (in->base && in->folded)
 		hfp_diff_write_report(f, in->base, in->folded, hfp_cost_names[o->cost], o->diff_base,

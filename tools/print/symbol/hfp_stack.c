@@ -158,6 +158,15 @@ void hfp_stacks_init(struct hfp_stacks *s)
 	hfp_hash_init(&s->d_index, &d_type, s);
 }
 
+void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx)
+{
+	s->nodes = nodes;
+	s->resolve_ctx = resolve_ctx;
+	hfp_hash_free(&s->addr_index);
+	hfp_hash_init(&s->addr_index, &addr_type, NULL);
+	s->naddr_frames = 0;
+}
+
 uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
 			  const char *module)
 {

@@ -66,6 +66,10 @@ struct hfp_stacks {
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
 void hfp_stacks_init(struct hfp_stacks *s);
+/* The nodes of another trace from here on (several traces in one report), and the resolver
+ * context that symbolizes its addresses: the addresses symbolized so far are forgotten (module
+ * ids belong to one trace); frames and display stacks stay, so the traces' stacks merge. */
+void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx);
 /* Adds the costs of the stack ending at leaf node to its display stack. */
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c);
 /* 1 if any frame of the whole stack (above main too, inlined frames included) is one of names;
