@@ -315,6 +315,28 @@ static int list_trace(const struct listing *l, const char *line, int is_main)
 	return 1;
 }
 
+/* Several traces: one heapfold_print command that reads them all into one report (its table of
+ * processes, the sum of their costs); left out when it would not fit a line of a terminal's
+ * scrollback (a build with hundreds of processes: the directory does, see heapfold_print(1)). */
+static void say_all(const struct listing *l, const char *print)
+{
+	static char cmd[8192];
+	char path[4096], q[8192];
+	struct stat st;
+	size_t n = hf_fmt(cmd, sizeof cmd, "%s", print);
+	unsigned there = 0;
+	for (const char *s = l->text; *s; s = next_line(s)) {
+		if (!is(s, "trace") || stat(field(s, 6, path, sizeof path), &st) != 0)
+			continue;
+		n += hf_fmt(cmd + n, sizeof cmd - n, " %s", shell_word(shown(l, path), q, sizeof q));
+		if (n + 1 >= sizeof cmd)
+			return;
+		there++;
+	}
+	if (there > 1)
+		say("all of them in one report: %s", cmd);
+}
+
 static void list(struct listing *l, const char *print)
 {
 	char v[64], path[4096], q[8192];
@@ -364,6 +386,8 @@ static void list(struct listing *l, const char *print)
 	else if (main_there)
 		say("read it with: %s %s", print,
 			shell_word(shown(l, field(l->main_line, 6, path, sizeof path)), q, sizeof q));
+	if (l->traces > 1)
+		say_all(l, print);
 }
 
 void hf_run_end(void)

@@ -60,6 +60,11 @@ done
 expect_eq "sh -c --follow: both programs traced, 100 allocations each" "$n" 2
 expect_eq "sh -c --follow: every file listed" "$(listed err | sort | tr '\n' ' ')" "$(ls two*.gz | sort | tr '\n' ' ')"
 expect_eq "sh -c --follow: nothing untraced" "$(grep -c 'not traced' err || true)" 0
+all=$(sed -n 's/^heapfold: all of them in one report: //p' err)
+expect_true "sh -c --follow: one command for all of them, which works as printed" \
+	bash -c "$all --no-progress -o report.txt"
+expect_eq "... one report over the three processes" "$(head -1 report.txt 2>/dev/null)" \
+	"heapfold_print report for 3 traces"
 
 # 3. Three forked workers (20, 40 and 60 allocations), the parent's 10.
 mkdir nofollow follow
