@@ -121,7 +121,7 @@ STATIC_WRAP := $(B)/lib/heapfold.wrap
 MUSL_STATIC_WRAP := $(B)/lib/musl/heapfold.wrap
 STATIC_KEEP := -w --keep-global-symbol='__wrap_*' $(addprefix --keep-global-symbol=,hf_version \
 	hf_start hf_stop hf_flush hf_mark hf_stats hf_stats_reset_peak hf_metrics_format \
-	hf_set_sample_bytes)
+	hf_set_sample_bytes hf_pprof_write)
 PC_NAMES := heapfold heapfold-static heapfold-musl
 ifeq ($(SANITIZE),)
 TARGETS += $(STATIC_LIB) $(STATIC_WRAP)
@@ -308,12 +308,12 @@ $(B)/tests/progs-musl/%: tests/progs/%.c
 	$(Q)$(MUSL_CC) $(PROG_CFLAGS) $< -o $@
 
 # Programs linked with heapfold (tests/integration/link_*.sh): tests/link/*.c, and the
-# ground-truth programs gt_family, gt_threads, gt_sample and gt_metrics, each built statically
+# ground-truth programs gt_family, gt_threads, gt_sample, gt_metrics and gt_pprof, each built statically
 # with glibc, statically with musl, and dynamically against libheapfold.so (no LD_PRELOAD), with
 # the options the pkg-config files give (tests/integration/link_pkgconfig.sh checks those files
 # themselves).
 LINK_SRC := $(wildcard tests/link/*.c) tests/progs/gt_family.c tests/progs/gt_threads.c \
-	tests/progs/gt_sample.c tests/progs/gt_metrics.c
+	tests/progs/gt_sample.c tests/progs/gt_metrics.c tests/progs/gt_pprof.c
 LINK_NAMES := $(basename $(notdir $(LINK_SRC)))
 LINK_CFLAGS := $(PROG_CFLAGS) -Iinclude
 LINK_STATIC_OPTS = -Wl,@$(STATIC_WRAP) -Wl,--eh-frame-hdr -Wl,--build-id

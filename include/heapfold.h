@@ -38,6 +38,7 @@ extern "C" {
 #define HF_EBUSY (-3)     /* hf_start: already recording; hf_stop: not recording */
 #define HF_EIO (-4)       /* the trace file cannot be created or written (errno says why) */
 #define HF_EFORK (-5)     /* in a forked child that does not follow: recording is off for good */
+#define HF_ENOPROFILE (-6) /* hf_pprof_write: no live profile is kept (HEAPFOLD_PPROF=1 keeps one) */
 
 #ifdef HF_WEAK
 #define HF_DECL __attribute__((weak))
@@ -132,6 +133,18 @@ HF_DECL int hf_metrics_format(char *buf, size_t len);
  * (also when called before heapfold's constructor ran). docs/production.md. */
 HF_DECL int hf_set_sample_bytes(uint64_t mean_bytes);
 
+/* Writes a heap profile of the process now, in pprof's format (gzip'd profile.proto), to path,
+ * through a temporary file and rename(2): for a service that serves /debug/pprof/heap itself,
+ * or a test that keeps a profile of one moment. Sample types alloc_objects and alloc_space
+ * (since the previous profile, written by this call or by HEAPFOLD_PPROF_DIR), inuse_objects
+ * and inuse_space (now); stacks as addresses in mappings with their build-ids, which go tool
+ * pprof, Pyroscope and Parca symbolize. Estimated, as pprof's heap profiles are, when the trace
+ * samples (HEAPFOLD_SAMPLE_BYTES); exact otherwise. Needs the live profile, which heapfold keeps
+ * with HEAPFOLD_PPROF_DIR set or HEAPFOLD_PPROF=1, for what the trace records (from hf_start to
+ * hf_stop). Returns HF_OK, HF_EINVAL (path NULL or empty), HF_ENOPROFILE, HF_EIO (errno set),
+ * HF_ENOTAVAIL. docs/production.md. */
+HF_DECL int hf_pprof_write(const char *path);
+
 #ifdef HF_WEAK
 /* Wrappers that make weak references safe to call: hf_version() is 0 and the others return
  * HF_ENOTAVAIL when the symbol is absent. */
@@ -144,6 +157,7 @@ HF_DECL int hf_set_sample_bytes(uint64_t mean_bytes);
 #define hf_stats_reset_peak() (hf_stats_reset_peak ? (hf_stats_reset_peak)() : HF_ENOTAVAIL)
 #define hf_metrics_format(b, l) (hf_metrics_format ? (hf_metrics_format)(b, l) : HF_ENOTAVAIL)
 #define hf_set_sample_bytes(n) (hf_set_sample_bytes ? (hf_set_sample_bytes)(n) : HF_ENOTAVAIL)
+#define hf_pprof_write(p) (hf_pprof_write ? (hf_pprof_write)(p) : HF_ENOTAVAIL)
 #endif
 
 #ifdef __cplusplus

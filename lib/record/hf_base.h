@@ -125,6 +125,9 @@ enum hf_opt {
 	HF_OPT_SAMPLE_SEED,  /* 0: from the clock; else the samplers' fixed seed (tests) */
 	HF_OPT_RUN,          /* string: the launcher's run file (hf_run.c) */
 	HF_OPT_EXEC,         /* execs of traced images before this one (hf_run.c; set by us) */
+	HF_OPT_PPROF_DIR,    /* string: where pprof snapshots go (hf_pprof.c) */
+	HF_OPT_PPROF_INTERVAL, /* ms between snapshots; 0: at exit only */
+	HF_OPT_PPROF,        /* 0/1: keep the live profile for hf_pprof_write without a directory */
 	HF_OPT_COUNT
 };
 /* Reads HEAPFOLD_* once; warns once per bad value or unknown name. */

@@ -1,5 +1,5 @@
 /* hf_freeres.c: the process's own exit: the C++ runtime's exit-time frees, the end of the
- * trace, the last metrics.
+ * trace, the last heap profile and metrics.
  *
  * At the process's exit we ask the C++ runtime to free what it keeps until then.
  *
@@ -14,6 +14,7 @@
  * exception support (eh_alloc.o) is linked in, which is where the pool lives. */
 #include "hf_init.h"
 #include "hf_metrics.h"
+#include "hf_pprof.h"
 #include "hf_run.h"
 
 extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
@@ -24,6 +25,7 @@ void hf_rec_exit_process(int status)
 	if (freeres && hf_load(&hf_g.state) == HF_STATE_ON)
 		freeres(); /* its free is recorded like any other */
 	hf_rec_exit(status);
+	hf_pprof_exit(); /* the profile as the trace ends */
 	hf_metrics_exit();
 	hf_run_end(); /* the launcher's listing, once the trace is complete */
 }

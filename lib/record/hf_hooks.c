@@ -27,6 +27,7 @@
 #include "hf_events.h"
 #include "hf_base.h"
 #include "hf_early.h"
+#include "hf_profile.h"
 #include "hf_sample.h"
 #include "hf_hooks.h"
 #include "hf_recover.h"
@@ -211,6 +212,8 @@ HF_INLINE void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned ki
 				put_alloc(tb, node, p, size);
 				if (hf_unlikely(hf_sample_rate))
 					hf_sample_add((uintptr_t)p);
+				if (hf_unlikely(hf_profile_on))
+					hf_profile_alloc((uintptr_t)p, node, size);
 			} else {
 				put_failed(tb, node, size);
 			}
@@ -325,10 +328,18 @@ void hf_free(void *p)
 	hf_stat_free(t, p, hf_stat_usable(t, p));
 	if (hf_unlikely(!hf_rec_on(tb))) {
 		hf_real.free(p);
-	} else if (hf_unlikely(hf_sample_rate) && !hf_sample_forget((uintptr_t)p)) {
+		end(t, tb);
+		return;
+	}
+	if (hf_unlikely(hf_sample_rate) && !hf_sample_forget((uintptr_t)p)) {
 		hf_real.free(p); /* sampling: not a sampled block, nothing to record */
-	} else if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end &&
-		   hf_load(&hf_E.v) == tb->C) {
+		end(t, tb);
+		return;
+	}
+	if (hf_unlikely(hf_profile_on))
+		hf_profile_free((uintptr_t)p); /* before the real free, while the address is still p's */
+	if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end &&
+	    hf_load(&hf_E.v) == tb->C) {
 		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
 		 * left after lim always holds it, so no space check and no clock tick.
 		 * Only if no thread freed anything since that allocation (E unchanged): otherwise
@@ -376,19 +387,26 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
 HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
 			 size_t size)
 {
+	struct hf_profile_block pb;
+	int was = hf_unlikely(hf_profile_on) && hf_profile_take((uintptr_t)old, &pb);
 	uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
 	void *p = kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
 	int err = errno;
 	if (!p && HF_REALLOC_ZERO_FREES && size == 0) {
 		put_free(tb, old, e); /* glibc freed old and returned NULL */
 	} else if (!p) {
+		if (was)
+			hf_profile_restore(&pb);
 		uint32_t node = stack_node(tb, kind); /* failed: old stays allocated */
 		if (node)
 			put_failed(tb, node, size);
 	} else {
 		uint32_t node = stack_node(tb, kind);
-		if (node)
+		if (node) {
 			put_realloc(tb, node, old, p, size, e);
+			if (hf_unlikely(hf_profile_on))
+				hf_profile_alloc((uintptr_t)p, node, size);
+		}
 	}
 	errno = err;
 	return p;
@@ -407,6 +425,8 @@ static HF_COLD void *realloc_sampled(struct hf_thread *tb, unsigned kind, void *
 {
 	/* Out of the set before the call, which may free old and let another thread have it. */
 	int was = hf_sample_forget((uintptr_t)old);
+	struct hf_profile_block pb;
+	int kept = was && hf_profile_on && hf_profile_take((uintptr_t)old, &pb);
 	uint64_t e = was ? __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED) : 0;
 	void *p = realloc_call(kind, old, m, n);
 	int err = errno;
@@ -416,6 +436,8 @@ static HF_COLD void *realloc_sampled(struct hf_thread *tb, unsigned kind, void *
 	} else if (!p) {
 		if (was)
 			hf_sample_add((uintptr_t)old); /* failed: old stays, and stays sampled */
+		if (kept)
+			hf_profile_restore(&pb);
 		uint32_t node = stack_node(tb, kind);
 		if (node)
 			put_failed(tb, node, size);
@@ -429,6 +451,8 @@ static HF_COLD void *realloc_sampled(struct hf_thread *tb, unsigned kind, void *
 			put_alloc(tb, node, p, size);
 		if (node)
 			hf_sample_add((uintptr_t)p);
+		if (node && hf_profile_on)
+			hf_profile_alloc((uintptr_t)p, node, size);
 	}
 	errno = err;
 	return p;
@@ -565,8 +589,13 @@ void hf_hooks_replay_early(void)
 		if (!node)
 			continue;
 		put_alloc(tb, node, (const void *)b[i].ptr, b[i].size);
-		if (b[i].freed)
+		if (hf_profile_on)
+			hf_profile_alloc(b[i].ptr, node, b[i].size);
+		if (b[i].freed) {
+			if (hf_profile_on)
+				hf_profile_free(b[i].ptr);
 			put_free(tb, (const void *)b[i].ptr, __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED));
+		}
 	}
 	hf_busy_leave(tb);
 }

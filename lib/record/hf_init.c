@@ -23,6 +23,8 @@
 #include "hf_bg.h"
 #include "hf_early.h"
 #include "hf_metrics.h"
+#include "hf_pprof.h"
+#include "hf_profile.h"
 #include "hf_sample.h"
 #include "hf_signal.h"
 #include "hf_fork.h"
@@ -255,6 +257,8 @@ static void child_reinit(void)
 	pthread_mutex_init(&api_lock, NULL);
 	hf_stats_fork_child();
 	hf_sample_fork_child();
+	hf_profile_fork_child();
+	hf_pprof_fork_child();
 }
 
 /* Whether recording starts by itself: unless HEAPFOLD_DISABLE=1, or HEAPFOLD_OUTPUT set to the
@@ -293,6 +297,8 @@ void hf_rec_start(unsigned link_mode)
 	on_exit(on_exit_cb, NULL);
 #endif
 	hf_metrics_start();
+	hf_profile_init();
+	hf_pprof_start();
 	hf_signal_init();
 	int start = auto_start() && sampling_ok;
 	/* Without following, children must not inherit our preload (they may use another libc)
@@ -331,6 +337,8 @@ static int open_trace(const char *pattern)
 	hf_g.gen++;
 	hf_thread_new_trace();
 	hf_sample_new_trace(); /* an older trace's sampled blocks are not this one's */
+	if (hf_profile_on)
+		hf_profile_reset(); /* nor its live profile: node ids start over */
 	hf_meta_lock();
 	write_header();
 	if (first) {

@@ -78,6 +78,7 @@ struct mod {
 	uint8_t alive, seen;
 	uint64_t lo, hi;   /* span of the PT_LOAD segments, bias applied */
 	char *name;        /* the loader's name, for identity */
+	char *path;        /* resolved, as in its MODULE record */
 	uint8_t bid[64];   /* GNU build-id */
 	size_t bid_len;
 	uint8_t *body;     /* the MODULE record's body, replayed in a followed child */
@@ -228,7 +229,11 @@ static void add(const struct dl_phdr_info *info, int index)
 	m->name = keep(name, strlen(name) + 1);
 	m->body = keep(ms.scratch, len);
 	m->body_len = len;
-	if (!m->name || !m->body)
+	char pz[sizeof resolved];
+	memcpy(pz, path, plen);
+	pz[plen] = 0;
+	m->path = keep(pz, plen + 1);
+	if (!m->name || !m->body || !m->path)
 		return;
 	ms.n++;
 	hf_meta_record(HF_TAG_MODULE, ms.scratch, len);
@@ -324,6 +329,20 @@ void hf_modules_replay(void)
 	for (size_t i = 0; i < ms.n; i++)
 		if (ms.mods[i].alive)
 			hf_meta_record(HF_TAG_MODULE, ms.mods[i].body, ms.mods[i].body_len);
+}
+
+void hf_modules_mappings(hf_mapping_fn fn, void *arg)
+{
+	for (size_t i = 0; i < ms.n; i++) {
+		const struct mod *m = &ms.mods[i];
+		if (!m->alive || !m->path[0])
+			continue;
+		const ElfW(Phdr) *ph = m->phdr;
+		for (int k = 0; k < m->phnum; k++)
+			if (ph[k].p_type == PT_LOAD && (ph[k].p_flags & PF_X))
+				fn(m->path, m->bid, m->bid_len, m->bias + (ph[k].p_vaddr & ~(uint64_t)4095),
+				   m->bias + ph[k].p_vaddr + ph[k].p_memsz, ph[k].p_offset & ~(uint64_t)4095, arg);
+	}
 }
 
 uint32_t hf_modules_exe(uint64_t *bias, const uint8_t **build_id, size_t *build_id_len)

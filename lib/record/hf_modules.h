@@ -18,6 +18,12 @@ void hf_modules_replay(void);
 /* Under the meta lock: the executable's module id (0 if none), its load bias and build-id. */
 uint32_t hf_modules_exe(uint64_t *bias, const uint8_t **build_id, size_t *build_id_len);
 
+/* Under the meta lock: fn for each executable segment of every loaded module with a path, as
+ * /proc/self/maps shows it (start and offset down to the page): for pprof's mappings. */
+typedef void (*hf_mapping_fn)(const char *path, const uint8_t *build_id, size_t build_id_len,
+			      uint64_t start, uint64_t limit, uint64_t offset, void *arg);
+void hf_modules_mappings(hf_mapping_fn fn, void *arg);
+
 /* The executable's resolved path (readlink /proc/self/exe), "" if unknown. */
 const char *hf_exe_path(void); /* hf_modules.c */
 

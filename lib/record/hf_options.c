@@ -32,6 +32,12 @@
  *   HEAPFOLD_SAMPLE_BYTES  record about one allocation per this many bytes allocated (K, M, G
  *                       suffixes; hf_sample.c); 0, the default: every allocation
  *   HEAPFOLD_SAMPLE_SEED   the samplers' seed, for reproducible runs (default 0: from the clock)
+ *   HEAPFOLD_PPROF_DIR  a directory where pprof heap profiles of the running process are
+ *                       written: heapfold.<exe>.<pid>.<n>.pb.gz every HEAPFOLD_PPROF_INTERVAL
+ *                       and at exit (hf_pprof.c; ignored in a setuid or setgid program)
+ *   HEAPFOLD_PPROF_INTERVAL  seconds between those profiles (default 60; 0: at exit only)
+ *   HEAPFOLD_PPROF      1: keep the live profile for hf_pprof_write without writing any
+ *                       profile by ourselves (default 0; implied by HEAPFOLD_PPROF_DIR)
  *   HEAPFOLD_RUN        set by the launcher: the file where each trace of the run is noted, for
  *                       the listing at its end (hf_run.c; ignored in a setuid or setgid program)
  *   HEAPFOLD_EXEC       set by the recorder in the environment of an image it follows across
@@ -76,6 +82,9 @@ static const struct desc table[HF_OPT_COUNT] = {
 	[HF_OPT_SAMPLE_SEED] = { "SAMPLE_SEED", K_UINT, 0, 0, 0x7fffffff, NULL },
 	[HF_OPT_RUN] = { "RUN", K_STR, 0, 0, 0, NULL },
 	[HF_OPT_EXEC] = { "EXEC", K_UINT, 0, 0, 0x7fffffff, NULL },
+	[HF_OPT_PPROF_DIR] = { "PPROF_DIR", K_STR, 0, 0, 0, NULL },
+	[HF_OPT_PPROF_INTERVAL] = { "PPROF_INTERVAL", K_SEC, 60000, 0, 86400000, NULL },
+	[HF_OPT_PPROF] = { "PPROF", K_BOOL, 0, 0, 1, NULL },
 };
 
 /* Values before hf_options_init are the defaults that matter early: QUIET 0. */
@@ -212,7 +221,7 @@ static void init_one(enum hf_opt o)
 	if (d->kind == K_STR) {
 		/* A setuid or setgid program (secure execution) must not create files where its
 		 * caller says: the path from the environment is refused, the default used. */
-		if ((o == HF_OPT_OUTPUT || o == HF_OPT_METRICS || o == HF_OPT_RUN) &&
+		if ((o == HF_OPT_OUTPUT || o == HF_OPT_METRICS || o == HF_OPT_RUN || o == HF_OPT_PPROF_DIR) &&
 		    getauxval(AT_SECURE)) {
 			if (d->def_str)
 				hf_warn("%s ignored in a setuid/setgid program; writing %s instead", env,

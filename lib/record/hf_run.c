@@ -226,8 +226,10 @@ void hf_run_trace_opened(const char *abspath, int forked)
 	char line[4096 + 512];
 	if (!run_path[0] || !plain(abspath) || !plain(exe))
 		return;
-	size_t n = hf_fmt(line, sizeof line, "trace\t%d\t%d\t%u\t%s\t%s\t%s\n", (int)getpid(),
-			  (int)getppid(), image, forked ? "fork" : "exec", exe, abspath);
+	size_t n = !strcmp(abspath, "/dev/null") /* no trace kept (hf_writer.c) */
+		? hf_fmt(line, sizeof line, "discarded\t%d\n", (int)getpid())
+		: hf_fmt(line, sizeof line, "trace\t%d\t%d\t%u\t%s\t%s\t%s\n", (int)getpid(),
+			 (int)getppid(), image, forked ? "fork" : "exec", exe, abspath);
 	if (n + 1 < sizeof line)
 		append(line, n);
 }
@@ -270,7 +272,7 @@ struct listing {
 	const char *text;
 	char cwd[4096];
 	const char *main_line; /* the main trace's line */
-	unsigned traces, untraced;
+	unsigned traces, untraced, discarded;
 	int more_names;
 	const char *untraced_names[3];
 };
@@ -347,6 +349,8 @@ static void list(struct listing *l, const char *print)
 				   !strcmp(field(s, 4, v, sizeof v), "exec");
 			if (mine || !l->main_line)
 				l->main_line = s; /* the launched process's last, else the first */
+		} else if (is(s, "discarded")) {
+			l->discarded++;
 		} else if (is(s, "untraced")) {
 			char a[256], b[256];
 			int known = 0, k;
@@ -381,7 +385,9 @@ static void list(struct listing *l, const char *print)
 			n[1] ? field(n[1], 2, b, sizeof b) : "", n[2] ? ", " : "",
 			n[2] ? field(n[2], 2, c, sizeof c) : "", l->more_names ? ", ..." : "");
 	}
-	if (!l->main_line)
+	if (!l->main_line && l->discarded)
+		say("no trace kept: the output is /dev/null");
+	else if (!l->main_line)
 		say("no trace was written (the lines above say why)");
 	else if (main_there)
 		say("read it with: %s %s", print,

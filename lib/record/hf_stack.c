@@ -174,6 +174,15 @@ void hf_stack_reset(void)
 	st.count = 0;
 }
 
+int hf_stack_node_at(uint32_t id, uint32_t *parent, uint64_t *frame)
+{
+	if (id == 0 || id > st.count)
+		return 0;
+	*parent = st.nodes[id - 1].parent;
+	*frame = st.nodes[id - 1].frame;
+	return 1;
+}
+
 void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg)
 {
 	for (uint32_t i = 0; i < st.count; i++)

@@ -15,6 +15,8 @@ uint32_t hf_stack_count(void);
 void hf_stack_replay(void);
 /* Under the meta lock, for a new trace (hf_start after hf_stop): forget every node. */
 void hf_stack_reset(void);
+/* Under the meta lock: node id's parent (0 at the root) and frame; 0 if id is unknown. */
+int hf_stack_node_at(uint32_t id, uint32_t *parent, uint64_t *frame);
 /* Under the meta lock: calls fn for every node's frame address (pseudo-frames skipped). */
 void hf_stack_frames(void (*fn)(uint64_t frame, void *arg), void *arg);
 

@@ -72,6 +72,8 @@ static void check_output(const char *output, const char *exe)
 {
 	struct stat st;
 	char dir[PATH_MAX], fixed[PATH_MAX];
+	if (!strcmp(output, "/dev/null"))
+		return; /* no trace kept: the recorder runs for its profiles and metrics */
 	if (stat(output, &st) == 0 && S_ISDIR(st.st_mode))
 		hfl_die(HFL_USAGE, "%s is a directory; give a file name (for example %s/heapfold.%%e.%%p.gz)",
 			output, output);
