@@ -357,12 +357,12 @@ static void say_if_empty(const struct hfp_options *o, const struct hfp_stacks *s
 /* A sampled trace's figures are estimates: the report and the SVG, massif and pprof outputs say
  * so in themselves; folded stacks and the histogram have no place for it, so a line on stderr
  * says it for every output. */
-static void say_estimated(const char *source, uint64_t rate, int capture, int exports)
+static void say_estimated(const char *source, int several, uint64_t rate, int capture, int exports)
 {
 	if (!rate || (!capture && !exports))
 		return;
-	fprintf(stderr, HFP_NAME ": %s %s sampled (about 1 allocation per %" PRIu64 " bytes recorded): %s\n",
-		source, strchr(source, ' ') ? "are" : "is a", rate,
+	fprintf(stderr, HFP_NAME ": %s %s (about 1 allocation per %" PRIu64 " bytes recorded): %s\n",
+		source, several ? "are sampled" : "is a sampled trace", rate,
 		capture ? "the base side of every difference is an estimate" : "every figure written is an estimate");
 }
 
@@ -415,7 +415,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 		if (capture) {
 			hfp_folded_build(&r.stacks, o->cost, capture);
 			hfp_progress_end(r.progress);
-			say_estimated(src, a->sample_rate, 1, 0);
+			say_estimated(src, several, a->sample_rate, 1, 0);
 		} else {
 			struct hfp_emit_in in = {
 				.opt = o,
@@ -433,7 +433,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 			};
 			rc = hfp_outputs_write(&r.out, &in);
 			hfp_progress_end(r.progress);
-			say_estimated(src, a->sample_rate, 0, r.out.exports);
+			say_estimated(src, several, a->sample_rate, 0, r.out.exports);
 			if (hfp_limits_check(o->limits, o->nlimits, a, &r.stacks, a->sample_rate != 0) &&
 			    rc == HFP_EXIT_OK)
 				rc = HFP_EXIT_LIMIT;
