@@ -182,9 +182,11 @@ say "heapfold: $([[ $have_hf == 1 ]] && echo yes || echo "n/a ($why_hf)"), heapf
 
 # ---- workloads and configurations ------------------------------------------------------------
 # hfs: heapfold sampling at the production rate (HEAPFOLD_SAMPLE_BYTES=512K, docs/production.md)
+# hfp: the production setting: sampled at 512K, a pprof profile every second, no trace kept
 # m*: static musl with musl's allocator, mi*: static musl on mimalloc (bare, heapfold, sampled)
-CFGS=(bare hf hffp hfs ht mbare mhf mhfs mibare mihf mihfs)
-declare -A CFG_LABEL=([bare]="bare" [hf]="heapfold" [hffp]="heapfold fp" [hfs]="heapfold 512K sampled" [ht]="heaptrack"
+CFGS=(bare hf hffp hfs hfp ht mbare mhf mhfs mibare mihf mihfs)
+declare -A CFG_LABEL=([bare]="bare" [hf]="heapfold" [hffp]="heapfold fp" [hfs]="heapfold 512K sampled"
+	[hfp]="heapfold production (512K, pprof every 1 s, no trace)" [ht]="heaptrack"
 	[mbare]="bare, musl static" [mhf]="heapfold, musl static" [mhfs]="heapfold 512K sampled, musl static"
 	[mibare]="bare, musl static on mimalloc" [mihf]="heapfold, musl static on mimalloc"
 	[mihfs]="heapfold 512K sampled, musl static on mimalloc")
@@ -226,7 +228,7 @@ fi
 available() {
 	local w=$1 c=$2 kind=${WL_KIND[$1]}
 	case $c in
-	hf | hffp | hfs) [[ $have_hf == 1 ]] || { echo "$why_hf"; return; } ;;
+	hf | hffp | hfs | hfp) [[ $have_hf == 1 ]] || { echo "$why_hf"; return; } ;;
 	ht) [[ $have_ht == 1 ]] || { echo "heaptrack not installed"; return; } ;;
 	mbare) [[ $kind == seed ]] || { echo "-"; return; }
 		[[ $have_musl == 1 ]] || { echo "musl-gcc missing"; return; } ;;
@@ -250,6 +252,8 @@ prefix() {
 	hf) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
 	hffp) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=fp HEAPFOLD_QUIET=1 ;;
 	hfs) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT="$2" HEAPFOLD_SAMPLE_BYTES=512K HEAPFOLD_QUIET=1 ;;
+	hfp) echo env LD_PRELOAD="$hflib" HEAPFOLD_OUTPUT=/dev/null HEAPFOLD_SAMPLE_BYTES=512K \
+		HEAPFOLD_PPROF_DIR="$(dirname "$2")" HEAPFOLD_PPROF_INTERVAL=1 HEAPFOLD_QUIET=1 ;;
 	mhf | mihf) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_UNWIND=libunwind HEAPFOLD_QUIET=1 ;;
 	mhfs | mihfs) echo env HEAPFOLD_OUTPUT="$2" HEAPFOLD_SAMPLE_BYTES=512K HEAPFOLD_QUIET=1 ;;
 	ht) echo heaptrack -o "${2%.gz}" ;;
@@ -336,6 +340,10 @@ run_one() {
 		fi
 	elif [[ $c == hf || $c == hffp || $c == hfs || $c == ht || $c == m*hf* ]] && [[ $status == 0 ]]; then
 		status=notrace
+	fi
+	if [[ $c == hfp ]]; then # the production setting: profiles, no trace
+		ls "$work"/heapfold.*.pb.gz >/dev/null 2>&1 || [[ $status != 0 ]] || status=noprofile
+		rm -f "$work"/heapfold.*.pb.gz
 	fi
 	rm -f "$base.out" "$base.rps" "$meas"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$r" "$status" "$wall" "${loop:--}" \
@@ -460,6 +468,7 @@ problems() {
 			n++
 			if ($4 == "timeout") { bad++; why = "timeout" }
 			else if ($4 == "notrace") { bad++; why = "no trace" }
+			else if ($4 == "noprofile") { bad++; why = "no profile" }
 			else if ($4 ~ /^1[2-9][0-9]$/) { bad++; why = "signal " ($4 - 128) }
 			else if ($4 != "0") { bad++; why = "exit " $4 }
 			else if ($10 == "nobench") { bad++; why = "benchmark failed" }
@@ -557,11 +566,11 @@ elapsed=$(($(date +%s) - t_start))
 	if [[ ${#seeds[@]} -gt 0 ]]; then
 		echo "Inside the program (the threads' own time, without process start, exit and trace flush): ratio to bare"
 		echo
-		echo "| workload | heapfold | heapfold fp | heapfold 512K sampled | heaptrack |"
-		echo "|---|---|---|---|---|"
+		echo "| workload | heapfold | heapfold fp | heapfold 512K sampled | heapfold production | heaptrack |"
+		echo "|---|---|---|---|---|---|"
 		for w in "${seeds[@]}"; do
 			printf '| %s |' "${WL_LABEL[$w]}"
-			for c in hf hffp hfs ht; do
+			for c in hf hffp hfs hfp ht; do
 				v=$(pratio "$w" "$c" "$w" bare 6)
 				printf ' %s |' "$([[ -n $v ]] && fmt_x "$v" || echo n/a)"
 			done
