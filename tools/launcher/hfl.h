@@ -3,6 +3,7 @@
  *   hfl_main.c     the run: options, program, recorder, output checked, environment, exec
  *   hfl_options.c  the command line and --help
  *   hfl_program.c  the program as the kernel will run it: PATH, scripts, ELF, which C library
+ *   hfl_paths.c    the launcher's own folder, and paths as shell words
  *   hfl_run.c      the run file the recorder lists the traces from, and --fail-if's run, where
  *                  the launcher stays as the program's parent to check the trace afterwards */
 #ifndef HFL_H
@@ -42,7 +43,7 @@ struct hfl_program {
  * run under the preload (not found, not executable, not ELF, static). */
 void hfl_program(const char *name, struct hfl_program *p);
 
-/* The folder this launcher is in, resolved (build/bin or PREFIX/bin). */
+/* The folder this launcher is in, resolved (build/bin or PREFIX/bin) (hfl_paths.c). */
 const char *hfl_self_dir(void);
 /* s as one shell word (quoted if needed), in out. */
 const char *hfl_shell_word(const char *s, char *out, size_t cap);
