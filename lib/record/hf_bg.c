@@ -50,19 +50,63 @@ static long stat_threads(const char *path, char *state)
 	return n;
 }
 
-/* Whether every program thread is gone and only this one (and a main thread that called
- * pthread_exit, a zombie until the process ends) remains. libc calls exit(0) when its last
- * thread exits, but counts ours: without this, such a process would never end. */
+static int own_threads; /* threads of ours alive (hf_bg.h) */
+
+void hf_bg_own_begin(void)
+{
+	__atomic_add_fetch(&own_threads, 1, __ATOMIC_SEQ_CST);
+}
+
+void hf_bg_own_end(void)
+{
+	__atomic_sub_fetch(&own_threads, 1, __ATOMIC_SEQ_CST);
+}
+
+void hf_bg_fork_child(void)
+{
+	own_threads = 0;
+}
+
+/* Whether every program thread is gone and only ours remain, with a main thread that called
+ * pthread_exit (a zombie until the process ends). */
 static int only_us(void)
 {
 	char state, path[64];
 	long n = stat_threads("/proc/self/stat", &state);
-	if (n != 2)
-		return 0; /* (1 cannot happen: a main thread that called pthread_exit still counts) */
+	if (n != 1 + (long)hf_load(&own_threads))
+		return 0; /* (a main thread that called pthread_exit still counts) */
 	if ((long)hf_os_gettid() == (long)hf_g.pid)
 		return 0;
 	hf_fmt(path, sizeof path, "/proc/self/task/%d/stat", (int)hf_g.pid);
 	return stat_threads(path, &state) >= 0 && state == 'Z';
+}
+
+void hf_bg_exit_if_alone(void)
+{
+	static int ending;
+	if (!only_us() || __atomic_exchange_n(&ending, 1, __ATOMIC_SEQ_CST))
+		return;
+	hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
+	exit(0);                    /* what libc's last thread would have done */
+}
+
+void hf_bg_sleep_until(const struct timespec *deadline)
+{
+	for (;;) {
+		struct timespec now, slice;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t t = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		uint64_t d = (uint64_t)deadline->tv_sec * 1000000000u + (uint64_t)deadline->tv_nsec;
+		if (t >= d)
+			return;
+		if (d - t > 100000000u)
+			d = t + 100000000u;
+		slice.tv_sec = (time_t)(d / 1000000000u);
+		slice.tv_nsec = (long)(d % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slice, NULL) == EINTR)
+			;
+		hf_bg_exit_if_alone();
+	}
 }
 
 /* Wakes every min(TICK_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
@@ -74,6 +118,7 @@ static void *bg_main(void *arg)
 	/* INSIDE: whatever this thread allocates (libc may, inside the calls below) is ours, not
 	 * the program's: neither recorded nor counted. */
 	hf_tls.mode = HF_MODE_INSIDE;
+	hf_bg_own_begin();
 	unsigned gen = hf_load(&hf_g.gen);
 	prctl(PR_SET_NAME, "heapfold", 0, 0, 0);
 	uint64_t tick = hf_g.tick_ns < hf_g.flush_ns / 4 ? hf_g.tick_ns : hf_g.flush_ns / 4;
@@ -107,11 +152,9 @@ static void *bg_main(void *arg)
 				hf_writer_flush_meta(0);
 		}
 		hf_thread_bg_end();
-		if (only_us()) {
-			hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
-			exit(0); /* what libc's last thread would have done (outside bg_begin) */
-		}
+		hf_bg_exit_if_alone(); /* outside bg_begin */
 	}
+	hf_bg_own_end();
 	return NULL;
 }
 

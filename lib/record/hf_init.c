@@ -259,6 +259,7 @@ static void child_reinit(void)
 	hf_sample_fork_child();
 	hf_profile_fork_child();
 	hf_pprof_fork_child();
+	hf_bg_fork_child();
 }
 
 /* Whether recording starts by itself: unless HEAPFOLD_DISABLE=1, or HEAPFOLD_OUTPUT set to the

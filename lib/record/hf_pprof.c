@@ -27,6 +27,7 @@
 
 #include "heapfold.h"
 #include "hf_base.h"
+#include "hf_bg.h"
 #include "hf_modules.h"
 #include "hf_pprof.h"
 #include "hf_profile.h"
@@ -441,14 +442,14 @@ static void *pprof_main(void *arg)
 {
 	(void)arg;
 	hf_tls.mode = HF_MODE_INSIDE; /* what libc allocates for us here is not the program's */
+	hf_bg_own_begin();
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		uint64_t ns = (uint64_t)next.tv_nsec + pp.interval_ns;
 		next.tv_sec += (time_t)(ns / 1000000000u);
 		next.tv_nsec = (long)(ns % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
+		hf_bg_sleep_until(&next);
 		pthread_mutex_lock(&lock);
 		if (hf_load(&hf_g.state) == HF_STATE_ON)
 			write_next();
