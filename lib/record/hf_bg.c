@@ -81,16 +81,18 @@ static int only_us(void)
 	return stat_threads(path, &state) >= 0 && state == 'Z';
 }
 
-void hf_bg_exit_if_alone(void)
+int hf_bg_alone(void)
 {
-	static int ending;
-	if (!only_us() || __atomic_exchange_n(&ending, 1, __ATOMIC_SEQ_CST))
-		return;
-	hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
-	exit(0);                    /* what libc's last thread would have done */
+	return only_us();
 }
 
-void hf_bg_sleep_until(const struct timespec *deadline)
+void hf_bg_own_leave(void)
+{
+	hf_bg_own_end();
+	hf_tls.mode = HF_MODE_OFF; /* exit handlers are the program's: counted */
+}
+
+int hf_bg_sleep_until(const struct timespec *deadline)
 {
 	for (;;) {
 		struct timespec now, slice;
@@ -98,14 +100,15 @@ void hf_bg_sleep_until(const struct timespec *deadline)
 		uint64_t t = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 		uint64_t d = (uint64_t)deadline->tv_sec * 1000000000u + (uint64_t)deadline->tv_nsec;
 		if (t >= d)
-			return;
+			return 0;
 		if (d - t > 100000000u)
 			d = t + 100000000u;
 		slice.tv_sec = (time_t)(d / 1000000000u);
 		slice.tv_nsec = (long)(d % 1000000000u);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slice, NULL) == EINTR)
 			;
-		hf_bg_exit_if_alone();
+		if (hf_bg_alone())
+			return 1;
 	}
 }
 
@@ -152,7 +155,10 @@ static void *bg_main(void *arg)
 				hf_writer_flush_meta(0);
 		}
 		hf_thread_bg_end();
-		hf_bg_exit_if_alone(); /* outside bg_begin */
+		if (hf_bg_alone()) { /* outside bg_begin */
+			hf_bg_own_leave();
+			return NULL;
+		}
 	}
 	hf_bg_own_end();
 	return NULL;

@@ -2,6 +2,8 @@
 #ifndef HF_BG_H
 #define HF_BG_H
 
+#include <time.h>
+
 #include "hf_base.h"
 /* Starts (or, in a followed child, restarts) the background thread. */
 int hf_bg_start(void);
@@ -12,14 +14,17 @@ void hf_bg_own_begin(void);
 void hf_bg_own_end(void);
 /* Fork child: none of our threads is there. */
 void hf_bg_fork_child(void);
-/* A thread of ours, between waits: when the program's threads are all gone but a main thread
- * that called pthread_exit, ends the process as libc does when its last thread exits (exit(0),
- * by one thread). libc counts our threads too: without this the process would never end, and
- * a signal sent to it would wait forever, since our threads block them all. Must not hold a
- * lock of ours. */
-void hf_bg_exit_if_alone(void);
-/* Sleeps until deadline (CLOCK_MONOTONIC) in slices of at most 100 ms, calling
- * hf_bg_exit_if_alone between them: for the threads that wake seldom. */
-void hf_bg_sleep_until(const struct timespec *deadline);
+/* A thread of ours, between waits: 1 when the program's threads are all gone but a main thread
+ * that called pthread_exit. The thread must then end: hf_bg_own_end, HF_MODE_OFF (what runs
+ * next is the program's exit), return from its start routine. libc counts our threads too, so
+ * the process would never end while they run (and a signal sent to it would wait forever, since
+ * they block every signal); when the last of them returns, libc ends the process with exit(0),
+ * as it does when a program's last thread exits. Must not hold a lock of ours. */
+int hf_bg_alone(void);
+/* Sleeps until deadline (CLOCK_MONOTONIC) in slices of at most 100 ms, checking hf_bg_alone
+ * between them: for the threads that wake seldom. Returns 1 if alone (the thread must end). */
+int hf_bg_sleep_until(const struct timespec *deadline);
+/* The end of a thread of ours that found itself alone (see hf_bg_alone). */
+void hf_bg_own_leave(void);
 
 #endif

@@ -40,9 +40,6 @@
 #include "hf_unwind.h"
 #include "hf_writer.h"
 
-struct hf_global hf_g;
-struct hf_epoch hf_E;
-
 static int exiting;
 static int initialised;
 /* hf_start and hf_stop from several threads, and exit: one at a time. */
@@ -246,8 +243,7 @@ static void output_path(const char *pat, char *out, size_t cap)
  * its C++ static destructors and every library's destructors, and gets the exit status. */
 static void on_exit_cb(int status, void *arg)
 {
-	(void)arg;
-	hf_rec_exit_process(status);
+	((void (*)(int))arg)(status);
 }
 #endif
 
@@ -269,7 +265,7 @@ static int auto_start(void)
 	return !hf_opt(HF_OPT_DISABLE) && !hf_opt_set_empty(HF_OPT_OUTPUT);
 }
 
-void hf_rec_start(unsigned link_mode)
+void hf_rec_start(unsigned link_mode, void (*exit_process)(int))
 {
 	struct hf_tls *t = &hf_tls;
 	if (initialised)
@@ -295,12 +291,14 @@ void hf_rec_start(unsigned link_mode)
 	hf_stats_init();
 	hf_fork_init(child_reinit, hf_rec_restart_child);
 #ifdef __GLIBC__
-	on_exit(on_exit_cb, NULL);
+	on_exit(on_exit_cb, (void *)exit_process);
+#else
+	(void)exit_process; /* musl: exit itself is interposed (hf_preload.c, hf_wrap.c) */
 #endif
 	hf_metrics_start();
 	hf_profile_init();
 	hf_pprof_start();
-	hf_signal_init();
+	hf_signal_init(hf_rec_flush);
 	int start = auto_start() && sampling_ok;
 	/* Without following, children must not inherit our preload (they may use another libc)
 	 * nor, when we record, our options (HEAPFOLD_OUTPUT names our file). A disabled program

@@ -5,8 +5,10 @@
 
 #include "hf_base.h"
 /* Called once by the constructor of hf_preload.c or hf_wrap.c: reads the options, and starts
- * recording unless HEAPFOLD_DISABLE=1 or HEAPFOLD_OUTPUT is set empty. */
-void hf_rec_start(unsigned link_mode);
+ * recording unless HEAPFOLD_DISABLE=1 or HEAPFOLD_OUTPUT is set empty. exit_process is what the
+ * process's exit runs (hf_rec_exit_process), registered with on_exit on glibc; the entry points
+ * name it, so that this file does not call back into the exit path that calls it. */
+void hf_rec_start(unsigned link_mode, void (*exit_process)(int));
 /* Starts a new trace (hf_start): pattern as HEAPFOLD_OUTPUT, NULL for the option's value.
  * Returns HF_OK or a negative HF_E* code of heapfold.h (errno set for HF_EIO). */
 int hf_rec_open(const char *pattern);

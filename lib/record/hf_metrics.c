@@ -122,7 +122,10 @@ static void *metrics_main(void *arg)
 		uint64_t ns = (uint64_t)next.tv_nsec + m.interval_ns;
 		next.tv_sec += (time_t)(ns / 1000000000u);
 		next.tv_nsec = (long)(ns % 1000000000u);
-		hf_bg_sleep_until(&next);
+		if (hf_bg_sleep_until(&next)) {
+			hf_bg_own_leave();
+			return NULL;
+		}
 		write_file();
 	}
 	return NULL;

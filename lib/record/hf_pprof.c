@@ -449,7 +449,10 @@ static void *pprof_main(void *arg)
 		uint64_t ns = (uint64_t)next.tv_nsec + pp.interval_ns;
 		next.tv_sec += (time_t)(ns / 1000000000u);
 		next.tv_nsec = (long)(ns % 1000000000u);
-		hf_bg_sleep_until(&next);
+		if (hf_bg_sleep_until(&next)) {
+			hf_bg_own_leave();
+			return NULL;
+		}
 		pthread_mutex_lock(&lock);
 		if (hf_load(&hf_g.state) == HF_STATE_ON)
 			write_next();

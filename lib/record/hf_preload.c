@@ -298,7 +298,7 @@ static unsigned link_mode(void)
 
 __attribute__((constructor)) static void preload_init(void)
 {
-	hf_rec_start(link_mode());
+	hf_rec_start(link_mode(), hf_rec_exit_process);
 	hf_rival_check(); /* after the options: HEAPFOLD_QUIET silences it */
 }
 

@@ -21,20 +21,20 @@
 #include <unistd.h>
 
 #include "hf_base.h"
-#include "hf_init.h"
 #include "hf_run.h"
 #include "hf_signal.h"
 #include "hf_thread.h"
 
 static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static int flushed;
+static void (*flush_all)(void);
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	int err = errno;
 	if (hf_tls.mode != HF_MODE_INSIDE && !__atomic_exchange_n(&flushed, 1, __ATOMIC_SEQ_CST))
-		hf_rec_flush();
+		flush_all();
 	hf_run_end(); /* the launcher's listing: this process ends */
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
@@ -48,8 +48,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	errno = err;
 }
 
-void hf_signal_init(void)
+void hf_signal_init(void (*flush)(void))
 {
+	flush_all = flush;
 	for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
 		struct sigaction old, sa;
 		if (sigaction(fatal[i], NULL, &old) != 0)

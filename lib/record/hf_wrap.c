@@ -101,7 +101,7 @@ WRAP void __wrap___libc_free(void *p)
 
 __attribute__((constructor(101))) static void wrap_init(void)
 {
-	hf_rec_start(HF_LINK_STATIC);
+	hf_rec_start(HF_LINK_STATIC, hf_rec_exit_process);
 }
 
 #ifndef __GLIBC__
