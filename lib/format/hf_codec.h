@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HF_FORMAT_MAJOR 1
 #define HF_FORMAT_MINOR 2 /* 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes */
@@ -116,6 +117,44 @@ static inline size_t hf_varint_len(uint64_t v)
 /* Decodes a varint from [*pp, end). Returns 0 and advances *pp, or -1 if truncated or over-long
  * (more than 10 bytes, or bits beyond 64). Never reads past end. */
 int hf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out);
+
+/* A varint that must fit 32 bits, and a signed one (zigzag). */
+static inline int hf_dec_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+	uint64_t u;
+	if (hf_get_varint(p, end, &u) < 0 || u > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)u;
+	return 0;
+}
+
+static inline int hf_dec_s64(const uint8_t **p, const uint8_t *end, int64_t *v)
+{
+	uint64_t u;
+	if (hf_get_varint(p, end, &u) < 0)
+		return -1;
+	*v = hf_unzigzag(u);
+	return 0;
+}
+
+/* A string: its length, then its bytes (no terminating NUL), at most HF_STRING_MAX. */
+static inline uint8_t *hf_put_str(uint8_t *q, const void *s, size_t n)
+{
+	q = hf_put_varint(q, n);
+	memcpy(q, s, n);
+	return q + n;
+}
+
+static inline int hf_get_str(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *n)
+{
+	uint64_t len;
+	if (hf_get_varint(p, end, &len) < 0 || len > HF_STRING_MAX || len > (uint64_t)(end - *p))
+		return -1;
+	*s = *p;
+	*n = (size_t)len;
+	*p += len;
+	return 0;
+}
 
 /* --- chunks (hf_chunk.c) -------------------------------------------------------------------- */
 

@@ -88,24 +88,6 @@ static inline uint8_t *hf_enc_epoch(uint8_t *q, uint64_t delta)
 
 /* --- decoders ------------------------------------------------------------------------------ */
 
-static inline int hf_dec_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
-{
-	uint64_t u;
-	if (hf_get_varint(p, end, &u) < 0 || u > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)u;
-	return 0;
-}
-
-static inline int hf_dec_s64(const uint8_t **p, const uint8_t *end, int64_t *v)
-{
-	uint64_t u;
-	if (hf_get_varint(p, end, &u) < 0)
-		return -1;
-	*v = hf_unzigzag(u);
-	return 0;
-}
-
 static inline int hf_dec_alloc(const uint8_t **p, const uint8_t *end, struct hf_ev_alloc *r)
 {
 	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ||
@@ -136,6 +118,57 @@ static inline int hf_dec_realloc(const uint8_t **p, const uint8_t *end, struct h
 static inline int hf_dec_epoch(const uint8_t **p, const uint8_t *end, uint64_t *delta)
 {
 	return hf_get_varint(p, end, delta);
+}
+
+/* --- the stream's other records ------------------------------------------------------------- */
+
+/* TIME: the stream's clock moved by dt nanoseconds. */
+#define HF_MAX_TIME (1 + HF_VARINT_MAX)
+
+static inline uint8_t *hf_enc_time(uint8_t *q, uint64_t dt)
+{
+	*q++ = HF_TAG_TIME;
+	return hf_put_varint(q, dt);
+}
+
+static inline int hf_dec_time(const uint8_t **p, const uint8_t *end, uint64_t *dt)
+{
+	return hf_get_varint(p, end, dt);
+}
+
+/* The sized records (tag 0x40 and up: tag, body length, body; a reader skips a tag it does not
+ * know). Bodies: THREAD_START: tid, parent thread (0: not known), name (string); THREAD_END:
+ * empty; MARK: label (string). */
+#define HF_THREAD_NAME_MAX 16
+#define HF_MAX_THREAD_START_BODY (2 * HF_VARINT_MAX + 1 + HF_THREAD_NAME_MAX)
+
+static inline uint8_t *hf_enc_thread_start_body(uint8_t *q, uint64_t tid, uint32_t parent, const char *name,
+						size_t len)
+{
+	q = hf_put_varint(hf_put_varint(q, tid), parent);
+	return hf_put_str(q, name, len);
+}
+
+static inline int hf_dec_thread_start_body(const uint8_t **p, const uint8_t *end, uint64_t *tid,
+					   uint32_t *parent, const uint8_t **name, size_t *len)
+{
+	return hf_get_varint(p, end, tid) < 0 || hf_dec_u32(p, end, parent) < 0 ||
+			       hf_get_str(p, end, name, len) < 0
+		       ? -1
+		       : 0;
+}
+
+/* MARK, tag and length included: at most 1 + 2 * HF_VARINT_MAX + len bytes. */
+static inline uint8_t *hf_enc_mark(uint8_t *q, const char *label, size_t len)
+{
+	*q++ = HF_TAG_MARK;
+	q = hf_put_varint(q, hf_varint_len(len) + len);
+	return hf_put_str(q, label, len);
+}
+
+static inline int hf_dec_mark_body(const uint8_t **p, const uint8_t *end, const uint8_t **label, size_t *len)
+{
+	return hf_get_str(p, end, label, len);
 }
 
 #endif

@@ -554,12 +554,7 @@ void hf_hooks_mark(const char *label, size_t len)
 		/* The reserve after lim holds one hot event, not a long label: make room first. */
 		if ((size_t)(tb->buf + tb->cap - tb->pos) < HF_EVENT_RESERVE + len + 2 * HF_VARINT_MAX)
 			hf_thread_full(tb);
-		uint8_t *q = put_epoch(tb, prep(tb));
-		*q++ = HF_TAG_MARK;
-		q = hf_put_varint(q, hf_varint_len(len) + len);
-		q = hf_put_varint(q, len);
-		memcpy(q, label, len);
-		tb->pos = q + len;
+		tb->pos = hf_enc_mark(put_epoch(tb, prep(tb)), label, len);
 		tb->last_end = NULL; /* a FREE_LAST must directly follow its ALLOC */
 		tb->records++;
 		errno = err;

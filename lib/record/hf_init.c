@@ -20,6 +20,7 @@
 
 #include "heapfold.h"
 #include "hf_base.h"
+#include "hf_meta.h"
 #include "hf_bg.h"
 #include "hf_early.h"
 #include "hf_metrics.h"
@@ -139,9 +140,7 @@ static uint8_t *put_str(uint8_t *q, const char *s, size_t n)
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	q = hf_put_varint(q, n);
-	memcpy(q, s, n);
-	return q + n;
+	return hf_put_str(q, s, n);
 }
 
 static uint64_t clock_res_ns(void)
@@ -170,17 +169,12 @@ static void write_header(void)
 		hf_writer_fail("out of memory for its header"); /* unreadable without one */
 		return;
 	}
-	memcpy(q, "HEAPFOLD", 8);
-	q += 8;
-	q = hf_put_varint(q, HF_FORMAT_MAJOR);
-	q = hf_put_varint(q, HF_FORMAT_MINOR);
-	q = hf_put_varint(q, (uint64_t)hf_g.pid);
-	q = hf_put_varint(q, (uint64_t)getppid());
-	q = hf_put_varint(q, hf_g.start_real);
-	q = hf_put_varint(q, clock_res_ns()); /* event times move with the background thread's tick */
-	q = hf_put_varint(q, hf_os_page_size());
-	q = hf_put_varint(q, sizeof(void *));
-	q = hf_put_varint(q, hf_g.link_mode);
+	const struct hf_rec_header h = {
+		HF_FORMAT_MAJOR, HF_FORMAT_MINOR, (uint64_t)hf_g.pid, (uint64_t)getppid(), hf_g.start_real,
+		clock_res_ns(), /* event times move with the background thread's tick */
+		hf_os_page_size(), sizeof(void *), hf_g.link_mode,
+	};
+	q = hf_enc_header_start(q, &h);
 	q = put_str(q, hf_exe_path(), strlen(hf_exe_path()));
 	q = hf_put_varint(q, argc);
 	for (ssize_t i = 0; i < alen;) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_meta.h"
 #include "hf_modules.h"
 #include "hf_writer.h"
 
@@ -161,13 +162,6 @@ static size_t read_build_id(const struct dl_phdr_info *info, uint8_t *out, size_
 	return 0;
 }
 
-static uint8_t *put_str(uint8_t *q, const void *s, size_t n)
-{
-	q = hf_put_varint(q, n);
-	memcpy(q, s, n);
-	return q + n;
-}
-
 /* A new object: builds, writes and keeps its MODULE record. */
 static void add(const struct dl_phdr_info *info, int index)
 {
@@ -201,19 +195,15 @@ static void add(const struct dl_phdr_info *info, int index)
 		nseg += info->dlpi_phdr[i].p_type == PT_LOAD;
 	if (nseg > 64)
 		nseg = 64; /* keeps the body within scratch; no real object has more */
-	q = hf_put_varint(q, id);
-	q = put_str(q, path, plen);
-	q = put_str(q, bid, blen);
-	q = hf_put_varint(q, info->dlpi_addr);
-	q = hf_put_varint(q, (uint64_t)nseg);
+	const struct hf_rec_module rec = { id, (const uint8_t *)path, bid, plen, blen, info->dlpi_addr,
+					   (uint64_t)nseg };
+	q = hf_enc_module(q, &rec);
 	for (int i = 0, k = 0; i < info->dlpi_phnum && k < nseg; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD)
 			continue;
 		k++;
-		q = hf_put_varint(q, ph->p_vaddr);
-		q = hf_put_varint(q, ph->p_memsz);
-		q = hf_put_varint(q, ph->p_flags & 7);
+		q = hf_enc_module_seg(q, ph->p_vaddr, ph->p_memsz, ph->p_flags & 7);
 		if (info->dlpi_addr + ph->p_vaddr < lo)
 			lo = info->dlpi_addr + ph->p_vaddr;
 		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
@@ -273,9 +263,9 @@ void hf_modules_scan(void)
 	for (size_t i = 0; i < ms.n; i++) {
 		struct mod *m = &ms.mods[i];
 		if (m->alive && !m->seen) {
-			uint8_t body[HF_VARINT_MAX];
+			uint8_t body[HF_MAX_MODULE_UNLOAD_BODY];
 			m->alive = 0;
-			hf_meta_record(HF_TAG_MODULE_UNLOAD, body, (size_t)(hf_put_varint(body, m->id) - body));
+			hf_meta_record(HF_TAG_MODULE_UNLOAD, body, (size_t)(hf_enc_module_unload(body, m->id) - body));
 		}
 	}
 	ms.scanned = 1;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_meta.h"
 #include "hf_modules.h"
 #include "hf_stack.h"
 #include "hf_symbols.h"
@@ -141,14 +142,10 @@ static int open_exe(void)
 
 static void put_record(uint32_t module, const struct sym *s, size_t n, uint8_t *buf)
 {
-	uint8_t *q = hf_put_varint(hf_put_varint(buf, module), n);
+	uint8_t *q = hf_enc_symbols(buf, module, n);
 	uint64_t prev = 0;
 	for (size_t i = 0; i < n; i++) {
-		q = hf_put_varint(q, s[i].start - prev);
-		q = hf_put_varint(q, s[i].size);
-		q = hf_put_varint(q, s[i].len);
-		memcpy(q, s[i].name, s[i].len);
-		q += s[i].len;
+		q = hf_enc_symbol(q, s[i].start - prev, s[i].size, s[i].name, s[i].len);
 		prev = s[i].start;
 	}
 	hf_meta_record(HF_TAG_SYMBOLS, buf, (size_t)(q - buf));

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_events.h"
 #include "hf_sample.h"
 #include "hf_thread.h"
 #include "hf_unwind.h"
@@ -167,12 +168,10 @@ static void append_thread_start(struct hf_thread *tb)
 	prctl(PR_GET_NAME, name, 0, 0, 0);
 	name[16] = 0;
 	size_t nl = strlen(name);
-	uint8_t body[2 * HF_VARINT_MAX + 1 + 16], *q = body;
-	q = hf_put_varint(q, (uint64_t)tb->tid);
-	q = hf_put_varint(q, 0); /* parent thread: not tracked (pthread_create is not interposed) */
-	q = hf_put_varint(q, nl);
-	memcpy(q, name, nl);
-	append_sized(tb, HF_TAG_THREAD_START, body, (size_t)(q + nl - body));
+	uint8_t body[HF_MAX_THREAD_START_BODY];
+	/* parent thread: not tracked (pthread_create is not interposed) */
+	uint8_t *q = hf_enc_thread_start_body(body, (uint64_t)tb->tid, 0, name, nl);
+	append_sized(tb, HF_TAG_THREAD_START, body, (size_t)(q - body));
 }
 
 void hf_thread_full(struct hf_thread *tb)
@@ -186,9 +185,7 @@ void hf_thread_tick(struct hf_thread *tb, uint64_t now)
 		return; /* cannot happen: the clock only moves forward within a trace */
 	if (now - tb->time_start >= hf_g.flush_ns / 4 * 3 && tb->pos != tb->buf)
 		flush_own(tb);
-	uint8_t *q = tb->pos;
-	*q++ = HF_TAG_TIME;
-	tb->pos = hf_put_varint(q, now - tb->T);
+	tb->pos = hf_enc_time(tb->pos, now - tb->T);
 	tb->T = now;
 	tb->records++;
 }

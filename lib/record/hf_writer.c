@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_meta.h"
 #include "hf_thread.h"
 #include "hf_writer.h"
 
@@ -314,8 +315,8 @@ int hf_meta_record(uint8_t tag, const void *body, size_t len)
 
 int hf_meta_node(uint64_t parent, uint64_t frame)
 {
-	uint8_t body[2 * HF_VARINT_MAX];
-	uint8_t *q = hf_put_varint(hf_put_varint(body, parent), frame);
+	uint8_t body[HF_MAX_NODE_BODY];
+	uint8_t *q = hf_enc_node(body, parent, frame);
 	return hf_meta_record(HF_TAG_NODE, body, (size_t)(q - body));
 }
 
@@ -326,10 +327,9 @@ static void meta_sample(uint64_t e, uint64_t t, uint64_t rss)
 		e = w.meta_C;
 	if (t < w.meta_T)
 		t = w.meta_T;
-	uint8_t body[3 * HF_VARINT_MAX];
-	uint8_t *q = hf_put_varint(body, e - w.meta_C);
-	q = hf_put_varint(q, t - w.meta_T);
-	q = hf_put_varint(q, rss);
+	uint8_t body[HF_MAX_SAMPLE_BODY];
+	const struct hf_rec_sample rec = { e - w.meta_C, t - w.meta_T, rss };
+	uint8_t *q = hf_enc_sample(body, &rec);
 	if (hf_meta_record(HF_TAG_SAMPLE, body, (size_t)(q - body)) == 0) {
 		w.meta_C = e;
 		w.meta_T = t;
@@ -475,16 +475,13 @@ void hf_writer_close(uint64_t exit_status, uint32_t nodes, void (*last_meta)(voi
 			flush_meta_locked(1);
 		}
 		hf_meta_lock();
-		uint8_t body[9 * HF_VARINT_MAX], *q = body;
-		q = hf_put_varint(q, w.tot.allocs);
-		q = hf_put_varint(q, w.tot.frees);
-		q = hf_put_varint(q, w.tot.failed);
-		q = hf_put_varint(q, w.tot.bytes);
-		q = hf_put_varint(q, w.threads);
-		q = hf_put_varint(q, nodes);
-		q = hf_put_varint(q, w.chunks + 1); /* this last chunk included */
-		q = hf_put_varint(q, hf_os_mono_ns() - hf_g.start_mono);
-		q = hf_put_varint(q, exit_status);
+		uint8_t body[HF_MAX_CLOSE_BODY];
+		const struct hf_rec_close rec = {
+			w.tot.allocs, w.tot.frees, w.tot.failed, w.tot.bytes, w.threads, nodes,
+			w.chunks + 1, /* this last chunk included */
+			hf_os_mono_ns() - hf_g.start_mono, exit_status,
+		};
+		uint8_t *q = hf_enc_close(body, &rec);
 		int ok = hf_meta_record(HF_TAG_CLOSE, body, (size_t)(q - body)) == 0;
 		struct mbuf tmp = w.out;
 		w.out = w.cur;

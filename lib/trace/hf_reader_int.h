@@ -14,6 +14,7 @@
 
 #include "heapfold_trace.h"
 #include "hf_codec.h"
+#include "hf_meta.h"
 
 #if defined(__GNUC__)
 #define HF_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -49,24 +50,12 @@ static inline int hf__get_s64(struct hf_body *b, int64_t *v)
 
 static inline int hf__get_u32(struct hf_body *b, uint32_t *v)
 {
-	uint64_t u;
-	if (hf_get_varint(&b->p, b->end, &u) < 0 || u > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)u;
-	return 0;
+	return hf_dec_u32(&b->p, b->end, v);
 }
 
-/* A string or bytes field: *s points into the body, *n <= HF_STRING_MAX. */
 static inline int hf__get_str(struct hf_body *b, const uint8_t **s, size_t *n)
 {
-	uint64_t len;
-	if (hf_get_varint(&b->p, b->end, &len) < 0 || len > HF_STRING_MAX ||
-	    len > (uint64_t)(b->end - b->p))
-		return -1;
-	*s = b->p;
-	*n = (size_t)len;
-	b->p += len;
-	return 0;
+	return hf_get_str(&b->p, b->end, s, n);
 }
 
 static inline size_t hf__body_pos(const struct hf_body *b)

@@ -270,7 +270,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 			return fail_at(t, c, at, d ? "epoch beyond the limit" : "EPOCH of 0", tag);
 		return 0;
 	case HF_TAG_TIME:
-		if (hf__get_u64(b, &d) < 0)
+		if (hf_dec_time(&b->p, b->end, &d) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		c->T += d;
 		return 0;
@@ -288,8 +288,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	case HF_TAG_THREAD_START:
 		if (c->stream_rec + c->nrec != 1)
 			return fail_at(t, c, at, "THREAD_START is not the first record of its stream", tag);
-		if (hf__get_u64(&rb, &ev->tid) < 0 || hf__get_u32(&rb, &ev->parent) < 0 ||
-		    hf__get_str(&rb, &c->text, &c->text_len) < 0)
+		if (hf_dec_thread_start_body(&rb.p, rb.end, &ev->tid, &ev->parent, &c->text, &c->text_len) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		ev->type = HF_EV_THREAD_START;
 		return 1;
@@ -298,7 +297,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		ev->type = HF_EV_THREAD_END;
 		return 1;
 	case HF_TAG_MARK:
-		if (hf__get_str(&rb, &c->text, &c->text_len) < 0)
+		if (hf_dec_mark_body(&rb.p, rb.end, &c->text, &c->text_len) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		ev->type = HF_EV_MARK;
 		return 1;
@@ -314,7 +313,7 @@ static int dec_meta(hf_trace *t, struct hf_cursor *c)
 	struct hf_body *b = &c->b;
 	size_t at = hf__body_pos(b);
 	unsigned tag = *b->p++;
-	uint64_t len, dc, dt;
+	uint64_t len;
 
 	c->nrec++;
 	if (tag < 0x40 || tag > 0x7f || hf__get_u64(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
@@ -326,10 +325,11 @@ static int dec_meta(hf_trace *t, struct hf_cursor *c)
 	struct hf_event *ev = &c->ev;
 	memset(ev, 0, sizeof *ev);
 	c->text = NULL;
-	if (hf__get_u64(&rb, &dc) < 0 || hf__get_u64(&rb, &dt) < 0 || hf__get_u64(&rb, &ev->rss) < 0 ||
-	    add_epoch(&c->C, dc) < 0)
+	struct hf_rec_sample smp;
+	if (hf_dec_sample(&rb.p, rb.end, &smp) < 0 || add_epoch(&c->C, smp.dc) < 0)
 		return fail_at(t, c, at, "meta record changed since the open", tag);
-	c->T += dt;
+	ev->rss = smp.rss;
+	c->T += smp.dt;
 	ev->type = HF_EV_SAMPLE;
 	ev->time_ns = c->T;
 	ev->key = 2 * c->C;

@@ -77,14 +77,14 @@ static void seg_range(const struct hf_module *m, size_t i, uint64_t *start, uint
 static const char *dec_module(hf_trace *t, struct hf_body *r)
 {
 	struct hf_module m = { 0 };
-	const uint8_t *s, *bid;
-	size_t n, nbid;
-	uint64_t nseg;
-
-	if (hf__get_u32(r, &m.id) < 0 || hf__get_str(r, &s, &n) < 0 ||
-	    hf__get_str(r, &bid, &nbid) < 0 || hf__get_u64(r, &m.bias) < 0 ||
-	    hf__get_u64(r, &nseg) < 0)
+	struct hf_rec_module rec;
+	if (hf_dec_module(&r->p, r->end, &rec) < 0)
 		return "truncated or invalid field";
+	const uint8_t *s = rec.path, *bid = rec.build_id;
+	size_t n = rec.path_len, nbid = rec.build_id_len;
+	uint64_t nseg = rec.nseg;
+	m.id = rec.id;
+	m.bias = rec.bias;
 	if (m.id == 0)
 		return "module id 0 is reserved for \"no module\"";
 	if (mod_index(t, m.id) >= 0)
@@ -95,10 +95,14 @@ static const char *dec_module(hf_trace *t, struct hf_body *r)
 	struct hf_segment *seg = nseg ? hf__arena_alloc(&t->arena, nseg * sizeof *seg) : NULL;
 	if (nseg && !seg)
 		return oom;
-	for (size_t i = 0; i < nseg; i++)
-		if (hf__get_u64(r, &seg[i].vaddr) < 0 || hf__get_u64(r, &seg[i].memsz) < 0 ||
-		    hf__get_u32(r, &seg[i].flags) < 0)
+	for (size_t i = 0; i < nseg; i++) {
+		struct hf_rec_segment sr;
+		if (hf_dec_module_seg(&r->p, r->end, &sr) < 0)
 			return "truncated or invalid field";
+		seg[i].vaddr = sr.vaddr;
+		seg[i].memsz = sr.memsz;
+		seg[i].flags = sr.flags;
+	}
 	if (!(m.path = hf__arena_str(&t->arena, s, n)))
 		return oom;
 	if (nbid) {
@@ -126,7 +130,7 @@ static const char *dec_module(hf_trace *t, struct hf_body *r)
 static const char *dec_module_unload(hf_trace *t, struct hf_body *r)
 {
 	uint32_t id;
-	if (hf__get_u32(r, &id) < 0)
+	if (hf_dec_module_unload(&r->p, r->end, &id) < 0)
 		return "truncated or invalid field";
 	long i = mod_index(t, id);
 	if (i < 0)
@@ -153,10 +157,11 @@ static int is_allocator(uint64_t frame)
 
 static const char *dec_node(hf_trace *t, struct hf_body *r)
 {
-	uint32_t parent;
-	uint64_t frame;
-	if (hf__get_u32(r, &parent) < 0 || hf__get_u64(r, &frame) < 0)
+	struct hf_rec_node rec;
+	if (hf_dec_node(&r->p, r->end, &rec) < 0)
 		return "truncated or invalid field";
+	uint32_t parent = rec.parent;
+	uint64_t frame = rec.frame;
 	if (t->nnodes >= UINT32_MAX - 1)
 		return "too many nodes";
 	/* Parents are defined before their children, which also rules out cycles: every walk up
@@ -201,30 +206,34 @@ static const char *get_string(hf_trace *t, struct hf_body *r, const char **out)
 static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 {
 	struct hf_trace_info *in = &t->info;
-	uint64_t major, minor, link, argc, nopt;
+	struct hf_rec_header h;
+	uint64_t argc, nopt;
 	const char *err;
 
-	if (r->end - r->p < 8 || memcmp(r->p, "HEAPFOLD", 8) != 0) {
+	if (hf_dec_header_magic(&r->p, r->end)) {
 		*code = HF_TRACE_ERR_NOT_TRACE;
 		return "gzip file, but not a heapfold trace";
 	}
-	r->p += 8;
-	if (hf__get_u64(r, &major) < 0 || hf__get_u64(r, &minor) < 0)
+	if (hf_dec_header_version(&r->p, r->end, &h) < 0)
 		return "truncated or invalid field";
+	uint64_t major = h.major, minor = h.minor;
 	in->major = major > 0xffff ? 0xffff : (unsigned)major;
 	in->minor = minor > 0xffff ? 0xffff : (unsigned)minor;
 	if (major != HF_FORMAT_MAJOR) {
 		*code = HF_TRACE_ERR_VERSION;
 		return "version";
 	}
-	if (hf__get_u64(r, &in->pid) < 0 || hf__get_u64(r, &in->ppid) < 0 ||
-	    hf__get_u64(r, &in->start_realtime_ns) < 0 || hf__get_u64(r, &in->clock_resolution_ns) < 0 ||
-	    hf__get_u64(r, &in->page_size) < 0 || hf__get_u64(r, &in->pointer_size) < 0 ||
-	    hf__get_u64(r, &link) < 0)
+	if (hf_dec_header_rest(&r->p, r->end, &h) < 0)
 		return "truncated or invalid field";
-	if (link > HF_LINK_STATIC)
+	in->pid = h.pid;
+	in->ppid = h.ppid;
+	in->start_realtime_ns = h.start_realtime_ns;
+	in->clock_resolution_ns = h.clock_resolution_ns;
+	in->page_size = h.page_size;
+	in->pointer_size = h.pointer_size;
+	if (h.link_mode > HF_LINK_STATIC)
 		return "unknown link mode";
-	in->link_mode = (unsigned)link;
+	in->link_mode = (unsigned)h.link_mode;
 	if ((err = get_string(t, r, &in->exe)))
 		return err;
 	if (hf__get_u64(r, &argc) < 0 || argc > (uint64_t)(r->end - r->p))
@@ -272,7 +281,7 @@ static const char *dec_symbols(hf_trace *t, struct hf_body *r)
 {
 	uint32_t id;
 	uint64_t n, start = 0;
-	if (hf__get_u32(r, &id) < 0 || hf__get_u64(r, &n) < 0)
+	if (hf_dec_symbols(&r->p, r->end, &id, &n) < 0)
 		return "truncated or invalid field";
 	long mi = mod_index(t, id);
 	if (mi < 0)
@@ -293,14 +302,15 @@ static const char *dec_symbols(hf_trace *t, struct hf_body *r)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t d;
 		struct hf_symbol *s = &x->sym[x->nsym];
-		const char *err;
-		if (hf__get_u64(r, &d) < 0 || hf__get_u64(r, &s->size) < 0)
+		const uint8_t *name;
+		size_t len;
+		if (hf_dec_symbol(&r->p, r->end, &d, &s->size, &name, &len) < 0)
 			return "truncated or invalid field";
 		if (d > UINT64_MAX - start)
 			return "symbol address overflows";
 		s->start = start += d;
-		if ((err = get_string(t, r, &s->name)))
-			return err;
+		if (!(s->name = hf__arena_str(&t->arena, name, len)))
+			return oom;
 		x->nsym++;
 	}
 	return NULL;
@@ -308,12 +318,12 @@ static const char *dec_symbols(hf_trace *t, struct hf_body *r)
 
 static const char *dec_sample(struct meta_state *st, struct hf_body *r)
 {
-	uint64_t dc, dt, rss;
-	if (hf__get_u64(r, &dc) < 0 || hf__get_u64(r, &dt) < 0 || hf__get_u64(r, &rss) < 0)
+	struct hf_rec_sample rec;
+	if (hf_dec_sample(&r->p, r->end, &rec) < 0)
 		return "truncated or invalid field";
-	if (dc > HF_EPOCH_MAX - st->C)
+	if (rec.dc > HF_EPOCH_MAX - st->C)
 		return "epoch beyond the limit";
-	st->C += dc;
+	st->C += rec.dc;
 	st->samples++;
 	return NULL;
 }
@@ -321,12 +331,18 @@ static const char *dec_sample(struct meta_state *st, struct hf_body *r)
 static const char *dec_close(hf_trace *t, struct hf_body *r)
 {
 	struct hf_trace_info *in = &t->info;
-	if (hf__get_u64(r, &in->close.allocations) < 0 || hf__get_u64(r, &in->close.frees) < 0 ||
-	    hf__get_u64(r, &in->close.failed) < 0 || hf__get_u64(r, &in->close.bytes) < 0 ||
-	    hf__get_u64(r, &in->close.threads) < 0 || hf__get_u64(r, &in->close.nodes) < 0 ||
-	    hf__get_u64(r, &in->close.chunks) < 0 || hf__get_u64(r, &in->close.end_time_ns) < 0 ||
-	    hf__get_u64(r, &in->close.exit_status) < 0)
+	struct hf_rec_close c;
+	if (hf_dec_close(&r->p, r->end, &c) < 0)
 		return "truncated or invalid field";
+	in->close.allocations = c.allocations;
+	in->close.frees = c.frees;
+	in->close.failed = c.failed;
+	in->close.bytes = c.bytes;
+	in->close.threads = c.threads;
+	in->close.nodes = c.nodes;
+	in->close.chunks = c.chunks;
+	in->close.end_time_ns = c.end_time_ns;
+	in->close.exit_status = c.exit_status;
 	in->complete = 1;
 	return NULL;
 }
