@@ -107,6 +107,23 @@ static inline void hf_rec_disable(void)
 {
 	__atomic_store_n(&hf_g.enabled, 0, __ATOMIC_SEQ_CST);
 }
+/* --- spin locks ------------------------------------------------------------------------------ */
+
+/* For the short critical sections of slow paths (the early table, the sampled set, the live
+ * profile, the statistics' thread list): no system call, nothing to initialise, nothing a fork
+ * child must repair but setting the word to 0. */
+static inline void hf_spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static inline void hf_spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
 /* --- options (hf_options.c) ----------------------------------------------------------------- */
 
 enum hf_opt {

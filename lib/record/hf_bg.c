@@ -112,6 +112,51 @@ int hf_bg_sleep_until(const struct timespec *deadline)
 	}
 }
 
+struct every {
+	uint64_t interval_ns;
+	void (*tick)(void);
+};
+
+static void *every_main(void *arg)
+{
+	const struct every *e = arg;
+	hf_tls.mode = HF_MODE_INSIDE;
+	hf_bg_own_begin();
+	struct timespec next;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		uint64_t ns = (uint64_t)next.tv_nsec + e->interval_ns;
+		next.tv_sec += (time_t)(ns / 1000000000u);
+		next.tv_nsec = (long)(ns % 1000000000u);
+		if (hf_bg_sleep_until(&next)) {
+			hf_bg_own_leave();
+			return NULL;
+		}
+		e->tick();
+	}
+}
+
+int hf_bg_every(uint64_t interval_ns, void (*tick)(void))
+{
+	static struct every slots[4]; /* the metrics and the profiles: set before their thread runs */
+	static unsigned used;
+	if (used == sizeof slots / sizeof slots[0])
+		return EAGAIN;
+	struct every *e = &slots[used++];
+	*e = (struct every){ interval_ns, tick };
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals are not for this thread */
+	int rc = pthread_create(&t, &attr, every_main, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
 /* Wakes every min(TICK_MS, FLUSH_MS / 4): moves the coarse clock events are stamped with,
  * samples RSS every TICK_MS, and every FLUSH_MS / 4 writes buffers of threads that have not
  * written for 3/4 of FLUSH_MS, so no record waits longer than about FLUSH_MS. */

@@ -26,5 +26,10 @@ int hf_bg_alone(void);
 int hf_bg_sleep_until(const struct timespec *deadline);
 /* The end of a thread of ours that found itself alone (see hf_bg_alone). */
 void hf_bg_own_leave(void);
+/* Starts a thread of ours that calls tick every interval_ns from now (the metrics file, the
+ * pprof profiles): the program's signals blocked, HF_MODE_INSIDE (what libc allocates for it is
+ * not the program's), ending when the program's threads are all gone. From the constructor.
+ * Returns 0 or pthread_create's error. */
+int hf_bg_every(uint64_t interval_ns, void (*tick)(void));
 
 #endif

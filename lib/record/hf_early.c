@@ -35,14 +35,12 @@ static int lock;
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		while (hf_load(&lock))
-			__builtin_ia32_pause();
+	hf_spin_lock(&lock);
 }
 
 static void give(void)
 {
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	hf_spin_unlock(&lock);
 }
 
 /* The hook's stack, recorder frames dropped: 0 frames if it cannot be had. */

@@ -111,26 +111,6 @@ static void write_file(void)
 	}
 }
 
-static void *metrics_main(void *arg)
-{
-	(void)arg;
-	hf_tls.mode = HF_MODE_INSIDE; /* what libc allocates for us here is not the program's */
-	hf_bg_own_begin();
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		uint64_t ns = (uint64_t)next.tv_nsec + m.interval_ns;
-		next.tv_sec += (time_t)(ns / 1000000000u);
-		next.tv_nsec = (long)(ns % 1000000000u);
-		if (hf_bg_sleep_until(&next)) {
-			hf_bg_own_leave();
-			return NULL;
-		}
-		write_file();
-	}
-	return NULL;
-}
-
 void hf_metrics_start(void)
 {
 	const char *path = hf_opt_str(HF_OPT_METRICS);
@@ -140,16 +120,7 @@ void hf_metrics_start(void)
 	hf_fmt(m.tmp, sizeof m.tmp, "%s.tmp.%d", path, (int)getpid());
 	m.interval_ns = (uint64_t)hf_opt(HF_OPT_METRICS_INTERVAL) * 1000000u;
 	m.owner = getpid();
-	pthread_attr_t attr;
-	pthread_t t;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals are not for this thread */
-	int rc = pthread_create(&t, &attr, metrics_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	int rc = hf_bg_every(m.interval_ns, write_file);
 	if (rc != 0)
 		hf_warn("cannot start the metrics thread: %s; metrics written at exit only", strerror(rc));
 	m.on = 1;

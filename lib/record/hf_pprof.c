@@ -438,27 +438,13 @@ static void write_next(void)
 		hf_warn("cannot write the heap profile %s: %s", path, strerror(err));
 }
 
-static void *pprof_main(void *arg)
+/* The profile thread's tick (hf_bg_every). */
+static void pprof_tick(void)
 {
-	(void)arg;
-	hf_tls.mode = HF_MODE_INSIDE; /* what libc allocates for us here is not the program's */
-	hf_bg_own_begin();
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		uint64_t ns = (uint64_t)next.tv_nsec + pp.interval_ns;
-		next.tv_sec += (time_t)(ns / 1000000000u);
-		next.tv_nsec = (long)(ns % 1000000000u);
-		if (hf_bg_sleep_until(&next)) {
-			hf_bg_own_leave();
-			return NULL;
-		}
-		pthread_mutex_lock(&lock);
-		if (hf_load(&hf_g.state) == HF_STATE_ON)
-			write_next();
-		pthread_mutex_unlock(&lock);
-	}
-	return NULL;
+	pthread_mutex_lock(&lock);
+	if (hf_load(&hf_g.state) == HF_STATE_ON)
+		write_next();
+	pthread_mutex_unlock(&lock);
 }
 
 void hf_pprof_start(void)
@@ -473,16 +459,7 @@ void hf_pprof_start(void)
 	pp.on = 1;
 	if (!pp.interval_ns)
 		return; /* at exit only */
-	pthread_attr_t attr;
-	pthread_t t;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals are not for this thread */
-	int rc = pthread_create(&t, &attr, pprof_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	int rc = hf_bg_every(pp.interval_ns, pprof_tick);
 	if (rc != 0)
 		hf_warn("cannot start the heap profile thread: %s; profiles written at exit only", strerror(rc));
 }

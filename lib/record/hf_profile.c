@@ -32,14 +32,12 @@ static struct {
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&pf.lock, 1, __ATOMIC_ACQUIRE))
-		while (hf_load(&pf.lock))
-			__builtin_ia32_pause();
+	hf_spin_lock(&pf.lock);
 }
 
 static void give(void)
 {
-	__atomic_store_n(&pf.lock, 0, __ATOMIC_RELEASE);
+	hf_spin_unlock(&pf.lock);
 }
 
 void hf_profile_init(void)

@@ -118,14 +118,12 @@ static struct {
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&set.lock, 1, __ATOMIC_ACQUIRE))
-		while (hf_load(&set.lock))
-			__builtin_ia32_pause();
+	hf_spin_lock(&set.lock);
 }
 
 static void give(void)
 {
-	__atomic_store_n(&set.lock, 0, __ATOMIC_RELEASE);
+	hf_spin_unlock(&set.lock);
 }
 
 static size_t slot_of(uintptr_t p, size_t cap)

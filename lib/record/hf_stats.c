@@ -66,14 +66,12 @@ static struct hf_tstat spare;
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&sr.lock, 1, __ATOMIC_ACQUIRE))
-		while (hf_load(&sr.lock))
-			__builtin_ia32_pause();
+	hf_spin_lock(&sr.lock);
 }
 
 static void give(void)
 {
-	__atomic_store_n(&sr.lock, 0, __ATOMIC_RELEASE);
+	hf_spin_unlock(&sr.lock);
 }
 
 static void add_to(struct hf_tstat *d, const struct hf_tstat *s)
