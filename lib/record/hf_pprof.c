@@ -320,6 +320,14 @@ static int build(struct build *x)
 	pb_uint(&x->m2, 2, str(x, "bytes"));
 	uint64_t comment = str(x, rate ? "heapfold: sampled, values estimated (period: mean bytes between samples)"
 				       : "heapfold: every allocation recorded, values exact");
+	/* Never silent: blocks the live profile had no memory for are missing from it. */
+	uint64_t incomplete = 0;
+	if (hf_profile_incomplete()) {
+		static int said;
+		if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+			hf_warn("out of memory for the live heap profile: profiles from now on miss blocks");
+		incomplete = str(x, "heapfold: INCOMPLETE: out of memory for the live profile, blocks are missing");
+	}
 	/* then sample, location, string_table, time_nanos, duration_nanos, period_type, period,
 	 * comment (after sample_type and mapping: readers take fields in any order) */
 	x->out.failed |= x->samples.failed | x->locations.failed | x->strings.failed;
@@ -337,6 +345,7 @@ static int build(struct build *x)
 	pb_msg(&x->out, 11, &x->m2);
 	pb_uint(&x->out, 12, rate ? rate : 1);
 	pb_uint(&x->out, 13, comment);
+	pb_uint(&x->out, 13, incomplete);
 	last_ns = now;
 	return x->failed || x->out.failed ? -1 : 0;
 }

@@ -198,6 +198,11 @@ void hf_profile_restore(const struct block *b)
 	give();
 }
 
+int hf_profile_incomplete(void)
+{
+	return hf_load(&pf.failed);
+}
+
 void hf_profile_reset(void)
 {
 	take();
@@ -205,6 +210,7 @@ void hf_profile_reset(void)
 		hf_os_free(pf.tab, pf.cap * sizeof *pf.tab);
 	pf.tab = NULL;
 	pf.cap = pf.used = pf.live = 0;
+	pf.failed = 0;
 	for (unsigned i = 0; i < PAGES; i++)
 		if (pf.page[i]) {
 			hf_os_free(pf.page[i], PAGE_NODES * sizeof(struct counters));

@@ -31,6 +31,8 @@ struct hf_profile_block {
 };
 int hf_profile_take(uintptr_t old, struct hf_profile_block *b);
 void hf_profile_restore(const struct hf_profile_block *b);
+/* 1 once memory ran out for a block or a stack's counters: the profile misses some. */
+int hf_profile_incomplete(void);
 /* A new trace: the profile starts over. */
 void hf_profile_reset(void);
 /* Fork child: the lock starts over. */
