@@ -52,6 +52,15 @@ static long stat_threads(const char *path, char *state)
 
 static int own_threads; /* threads of ours alive (hf_bg.h) */
 
+struct every {
+	uint64_t interval_ns;
+	void (*tick)(void);
+};
+
+/* The metrics and the profiles: each set before its thread runs; a fork child has none. */
+static struct every every_slots[4];
+static unsigned every_used;
+
 void hf_bg_own_begin(void)
 {
 	__atomic_add_fetch(&own_threads, 1, __ATOMIC_SEQ_CST);
@@ -65,6 +74,7 @@ void hf_bg_own_end(void)
 void hf_bg_fork_child(void)
 {
 	own_threads = 0;
+	every_used = 0;
 }
 
 /* Whether every program thread is gone and only ours remain, with a main thread that called
@@ -112,11 +122,6 @@ int hf_bg_sleep_until(const struct timespec *deadline)
 	}
 }
 
-struct every {
-	uint64_t interval_ns;
-	void (*tick)(void);
-};
-
 static void *every_main(void *arg)
 {
 	const struct every *e = arg;
@@ -138,11 +143,9 @@ static void *every_main(void *arg)
 
 int hf_bg_every(uint64_t interval_ns, void (*tick)(void))
 {
-	static struct every slots[4]; /* the metrics and the profiles: set before their thread runs */
-	static unsigned used;
-	if (used == sizeof slots / sizeof slots[0])
+	if (every_used == sizeof every_slots / sizeof every_slots[0])
 		return EAGAIN;
-	struct every *e = &slots[used++];
+	struct every *e = &every_slots[every_used++];
 	*e = (struct every){ interval_ns, tick };
 	pthread_attr_t attr;
 	pthread_t t;

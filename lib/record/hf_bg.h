@@ -12,7 +12,7 @@ int hf_bg_start(void);
  * between these two, so that the recorder knows when only its threads are left. */
 void hf_bg_own_begin(void);
 void hf_bg_own_end(void);
-/* Fork child: none of our threads is there. */
+/* Fork child: none of our threads is there (nor their slots for hf_bg_every). */
 void hf_bg_fork_child(void);
 /* A thread of ours, between waits: 1 when the program's threads are all gone but a main thread
  * that called pthread_exit. The thread must then end: hf_bg_own_end, HF_MODE_OFF (what runs

@@ -495,5 +495,6 @@ int hf_rec_restart_child(void)
 	hf_meta_unlock();
 	hf_writer_flush_meta(0);
 	hf_bg_start();
+	hf_pprof_restart_child();
 	return 0;
 }

@@ -473,6 +473,22 @@ void hf_pprof_start(void)
 		hf_warn("cannot start the heap profile thread: %s; profiles written at exit only", strerror(rc));
 }
 
+void hf_pprof_restart_child(void)
+{
+	if (!hf_profile_on)
+		return;
+	hf_profile_reset(); /* the parent's blocks are not in the child's trace either */
+	last_ns = hf_os_real_ns();
+	if (!pp.dir[0])
+		return;
+	pp.owner = getpid();
+	pp.n = 0;
+	pp.on = 1;
+	int rc = pp.interval_ns ? hf_bg_every(pp.interval_ns, pprof_tick) : 0;
+	if (rc != 0)
+		hf_warn("cannot start the heap profile thread: %s; profiles written at exit only", strerror(rc));
+}
+
 void hf_pprof_exit(void)
 {
 	if (!pp.on || getpid() != pp.owner)

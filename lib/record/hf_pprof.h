@@ -10,5 +10,8 @@ void hf_pprof_start(void);
 void hf_pprof_exit(void);
 /* Fork child: the lock starts over. */
 void hf_pprof_fork_child(void);
+/* A followed child (HEAPFOLD_FOLLOW=1), whose trace starts: profiles of its own, named by its
+ * pid, from its own thread; its live profile starts over with its trace. */
+void hf_pprof_restart_child(void);
 
 #endif

@@ -9,6 +9,7 @@
 #   (realloc chains, threads) the same over many profiles;
 # - sampled at 4 KiB with no trace kept (-o /dev/null, the production setting): gt_sample's
 #   20,000 leaked blocks of 1,000 bytes estimated within 5%;
+# - forked workers followed: a profile per process, each exact;
 # - ids 1..N without gaps, the program's mapping with its build-id, functions symbolized.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
@@ -111,6 +112,19 @@ done
 expect_eq "periodic: the profiles' allocations add up to the trace's" "$a" "$(summary "$D/t.gz" allocations)"
 expect_eq "periodic: the last profile's in-use = the trace's leaked" \
 	"$(columns "$f" | cut -d' ' -f3-)" "$(summary "$D/t.gz" leaked_blocks) $(summary "$D/t.gz" leaked_bytes)"
+
+# Forked workers, followed (--follow): each process its own exit profile, exact: the parent's 10
+# blocks at parent_alloc, each worker's 20, 40 or 60 at worker_alloc (tests/progs/gt_workers.c).
+D=$T/workers
+mkdir -p "$D/dir"
+(cd "$D" && HEAPFOLD_PPROF_DIR="$D/dir" HEAPFOLD_PPROF_INTERVAL=0 "$HF_LAUNCHER" -q -f "$HF_PROGS/gt_workers" \
+	>/dev/null 2>"$T/err")
+expect_eq "workers: exit status, nothing said" "$?:$(cat "$T/err")" "0:"
+expect_eq "workers: one profile per process" "$(ls "$D/dir" | grep -c '^heapfold\.gt_workers\.[0-9]*\.1\.pb\.gz$')" 4
+got=$(for f in "$D"/dir/*.pb.gz; do at "$f" worker_alloc | cut -d' ' -f3; done | sort -n | paste -sd' ')
+expect_eq "workers: in use at worker_alloc, per process" "$got" "0 20 40 60"
+got=$(for f in "$D"/dir/*.pb.gz; do at "$f" parent_alloc | cut -d' ' -f3; done | sort -n | paste -sd' ')
+expect_eq "workers: the parent's blocks in its own profile only" "$got" "0 0 0 10"
 
 # The production setting: sampled, no trace kept, a profile at exit.
 D=$T/production
