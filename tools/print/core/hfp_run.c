@@ -68,7 +68,6 @@ struct run {
 	size_t used; /* traces read (not left out by --pid/--exe or for being empty) */
 	struct hfp_accum total;
 	struct hfp_procs procs;
-	const struct one *cur; /* the trace whose events are being read */
 };
 
 enum { SKIPPED = -1 }; /* a trace left out; not an exit status */
@@ -243,7 +242,6 @@ static int read_one(struct run *r, struct one *x)
 	x->sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r->w);
 	hfp_symbolizer_raw_names(x->sym, o->raw_names);
 	hfp_stacks_set_source(&r->stacks, (struct hfp_nodesrc){ trace_node, x->read.t }, x->sym);
-	r->cur = x;
 	prefetch_modules(x);
 
 	int rc = HFP_EXIT_OK;
