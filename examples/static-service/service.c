@@ -18,6 +18,9 @@
  *   STATS           -> heap: current=BYTES peak=BYTES allocs=N (from hf_stats)
  *   METRICS         -> the heap's metrics in Prometheus's text format (hf_metrics_format),
  *                      several lines, then a line "END"
+ *   PPROF path      -> OK, a heap profile in pprof's format written to path (hf_pprof_write:
+ *                      what a /debug/pprof/heap handler sends; run with HEAPFOLD_PPROF=1 or
+ *                      HEAPFOLD_PPROF_DIR), or ERR why
  *   QUIT            -> BYE, and the service exits (cleanly: the trace is complete)
  * Connections are served one at a time; a connection ends at end of input. */
 #include <arpa/inet.h>
@@ -200,6 +203,12 @@ static int handle(char *line, char *out, size_t cap)
 			snprintf(out, cap, "ERR no metrics (heapfold not linked, or too long)\n");
 		else
 			strcat(out, "END\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "PPROF") && arg) {
+		int rc = hf_pprof_write(arg);
+		snprintf(out, cap, rc == HF_OK ? "OK\n" : rc == HF_ENOPROFILE ? "ERR no live profile (HEAPFOLD_PPROF=1)\n"
+							  : "ERR cannot write the profile\n");
 		return 0;
 	}
 	if (!arg) {

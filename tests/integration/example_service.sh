@@ -5,7 +5,8 @@
 # GET and DEL requests temporary), the pool (2 buffers). The trace names its functions after the
 # binary is deleted, and also when the service ran without /proc (as in a FROM scratch image).
 # Its metrics (METRICS, hf_metrics_format; HEAPFOLD_METRICS) read by Prometheus's parser agree
-# with hf_stats and, at exit, with the trace.
+# with hf_stats and, at exit, with the trace. Its heap profile (PPROF, hf_pprof_write) with no
+# trace kept, read by go tool pprof, holds exactly the blocks the requests left.
 . tests/lib/hftest.sh
 . tests/integration/link_lib.bash
 kvd=${HF_KVD:-$B/examples/static-service/kvd} # example_service_mimalloc.sh: its variant
@@ -142,6 +143,31 @@ PY
 		"$(value "$m" heapfold_allocated_bytes_total)" "$(summary "$t" bytes)"
 else
 	no_parser=1
+fi
+
+# PPROF (hf_pprof_write, as a /debug/pprof/heap handler would), the production setting: no trace
+# kept, the live profile on. After SET a 1, SET a 2 and SET b 3: copy() holds a's leaked first
+# value, a's second and b's, and b's key and a's: 5 blocks, 10 bytes, read by go tool pprof.
+go=$(command -v go || echo /usr/lib/go/bin/go)
+if [[ -x $go ]]; then
+	start_kvd /dev/null env HEAPFOLD_PPROF=1
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	for c in 'SET a 1' 'SET a 2' 'SET b 3' "PPROF $HF_TEST_TMP/kvd.pb.gz" QUIT; do
+		printf '%s\n' "$c" >&3
+		read -r -t 5 r <&3
+		pr+="$r "
+	done
+	exec 3<&-
+	wait_kvd
+	expect_eq "PPROF: replies, exit status" "$pr$kvd_status" "OK OK OK OK BYE 0"
+	expect_eq "PPROF: in use at copy(), exactly" "$(HOME=$HF_TEST_TMP GOCACHE=$HF_TEST_TMP/gocache \
+		"$go" tool pprof -raw "$HF_TEST_TMP/kvd.pb.gz" 2>/dev/null | awk '
+		/^Samples:/ { s = 1; next } /^Locations/ { s = 0; l = 1; next } /^Mappings/ { l = 0 }
+		s && /^ *[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+:/ { n++; c[n] = $3; b[n] = $4; leaf[n] = $5 }
+		l { id = $1; sub(/:$/, "", id); name[id] = $4 }
+		END { for (i = 1; i <= n; i++) if (name[leaf[i]] == "copy") { x += c[i]; y += b[i] } print x + 0, y + 0 }')" "5 10"
+else
+	echo "SKIP PPROF part: go is not installed (tools/dev/deps.sh installs golang-go)"
 fi
 
 # Symbolized by heapfold_print from the binary, then from the trace's own SYMBOLS.
