@@ -19,29 +19,40 @@
 #include "hf_unwind.h"
 #include "hf_writer.h"
 
-struct ent {
-	uint64_t frame;
-	uint32_t parent;
-	uint32_t id; /* 0: empty */
-};
-
+/* The nodes, by id - 1: 12 bytes each (the record's fields), the only copy of them. */
 struct node {
 	uint64_t frame;
 	uint32_t parent;
+} __attribute__((packed));
+
+/* The table over them: a slot is a node's id (0: empty) and the high half of its hash, so a
+ * probe reads the node itself only when that half agrees. 8 bytes a slot, at most 70% full
+ * (linear probing stays short there): with the node, 24 to 35 bytes per distinct stack node,
+ * and while the table doubles the old one besides (a table of whole nodes at half load cost
+ * 48 to 80). */
+struct ent {
+	uint32_t id;
+	uint32_t tag;
 };
 
 static struct {
 	struct ent *tab;
-	size_t cap; /* power of two; grown at half full */
+	size_t cap; /* power of two; grown past 70% full */
 	uint32_t count;
-	struct node *nodes; /* by id - 1, for hf_stack_replay */
+	struct node *nodes;
 	size_t nodes_cap;
 } st;
 
+/* Every bit of the result depends on every bit of both: a trie has few distinct frames (a
+ * recursion has one or two) under many parents, and the slot comes from the low bits. */
 static inline uint64_t mix(uint32_t parent, uint64_t frame)
 {
-	uint64_t h = (frame ^ ((uint64_t)parent << 40) ^ parent) * 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
+	uint64_t h = frame + (parent + 1) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 int hf_stack_init(void)
@@ -55,21 +66,25 @@ int hf_stack_init(void)
 	return st.tab && st.nodes ? 0 : -1;
 }
 
+/* Places node id (whose hash is h) in tab of cap slots, at the end of its probe run. */
+static void place(struct ent *tab, size_t cap, uint32_t id, uint64_t h)
+{
+	size_t j = h & (cap - 1);
+	while (tab[j].id)
+		j = (j + 1) & (cap - 1);
+	tab[j] = (struct ent){ id, (uint32_t)(h >> 32) };
+}
+
+/* The table at twice the size, rebuilt from the nodes (read in order). */
 static int grow(void)
 {
 	size_t cap = st.cap * 2;
 	struct ent *tab = hf_os_alloc(cap * sizeof *tab);
 	if (!tab)
 		return -1;
-	for (size_t i = 0; i < st.cap; i++) {
-		struct ent *e = &st.tab[i];
-		if (!e->id)
-			continue;
-		size_t j = mix(e->parent, e->frame) & (cap - 1);
-		while (tab[j].id)
-			j = (j + 1) & (cap - 1);
-		tab[j] = *e;
-	}
+
+	for (uint32_t id = 1; id <= st.count; id++)
+		place(tab, cap, id, mix(st.nodes[id - 1].parent, st.nodes[id - 1].frame));
 	hf_os_free(st.tab, st.cap * sizeof *st.tab);
 	st.tab = tab;
 	st.cap = cap;
@@ -79,10 +94,16 @@ static int grow(void)
 /* Meta lock held. The id of (parent, frame), inserted if new; 0 if out of memory. */
 static uint32_t node_get(uint32_t parent, uint64_t frame)
 {
-	size_t mask = st.cap - 1, i = mix(parent, frame) & mask;
-	for (; st.tab[i].id; i = (i + 1) & mask)
-		if (st.tab[i].frame == frame && st.tab[i].parent == parent)
+	uint64_t h = mix(parent, frame);
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t mask = st.cap - 1, i = h & mask;
+	for (; st.tab[i].id; i = (i + 1) & mask) {
+		if (st.tab[i].tag != tag)
+			continue;
+		const struct node *nd = &st.nodes[st.tab[i].id - 1];
+		if (nd->frame == frame && nd->parent == parent)
 			return st.tab[i].id;
+	}
 	if (st.count + 1 >= st.nodes_cap) {
 		void *n = hf_os_grow(st.nodes, st.nodes_cap * sizeof *st.nodes,
 				     2 * st.nodes_cap * sizeof *st.nodes);
@@ -96,10 +117,10 @@ static uint32_t node_get(uint32_t parent, uint64_t frame)
 	if (hf_meta_node(parent, frame) < 0)
 		return 0;
 	uint32_t id = ++st.count;
-	st.tab[i] = (struct ent){ frame, parent, id };
+	st.tab[i] = (struct ent){ id, tag };
 	st.nodes[id - 1] = (struct node){ frame, parent };
-	if (2 * (size_t)st.count > st.cap && grow() < 0) {
-		/* Half full and no memory: the table still works until it is full. */
+	if (10 * (size_t)st.count > 7 * st.cap && grow() < 0) {
+		/* No memory to grow: the table still works until it is full. */
 		if (st.count + 1 >= st.cap)
 			return 0;
 	}
