@@ -29,6 +29,7 @@
 #include "hf_base.h"
 #include "hf_bg.h"
 #include "hf_modules.h"
+#include "hf_pb.h"
 #include "hf_pprof.h"
 #include "hf_profile.h"
 #include "hf_sample.h"
@@ -62,35 +63,36 @@ static void pb_need(struct pb *b, size_t k)
 	b->cap = cap;
 }
 
-static void pb_varint(struct pb *b, uint64_t v)
-{
-	pb_need(b, 10);
-	if (b->failed)
-		return;
-	while (v >= 0x80) {
-		b->p[b->n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b->p[b->n++] = (uint8_t)v;
-}
-
 static void pb_uint(struct pb *b, unsigned field, uint64_t v)
 {
-	if (!v)
-		return; /* proto3: zero is the default, not written */
-	pb_varint(b, (uint64_t)field << 3);
-	pb_varint(b, v);
+	pb_need(b, HF_PB_MAX_HEAD);
+	if (!b->failed)
+		b->n = (size_t)(hf_pb_uint(b->p + b->n, field, v) - b->p);
 }
 
 static void pb_bytes(struct pb *b, unsigned field, const void *s, size_t n)
 {
-	pb_varint(b, (uint64_t)field << 3 | 2);
-	pb_varint(b, n);
-	pb_need(b, n);
-	if (!b->failed) {
-		memcpy(b->p + b->n, s, n);
-		b->n += n;
-	}
+	pb_need(b, HF_PB_MAX_HEAD + n);
+	if (b->failed)
+		return;
+	uint8_t *q = hf_pb_len(b->p + b->n, field, n);
+	memcpy(q, s, n);
+	b->n = (size_t)(q + n - b->p);
+}
+
+/* A packed repeated varint field. */
+static void pb_packed(struct pb *b, unsigned field, const uint64_t *v, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += hf_varint_len(v[i]);
+	pb_need(b, HF_PB_MAX_HEAD + len);
+	if (b->failed)
+		return;
+	uint8_t *q = hf_pb_len(b->p + b->n, field, len);
+	for (size_t i = 0; i < n; i++)
+		q = hf_put_varint(q, v[i]);
+	b->n = (size_t)(q - b->p);
 }
 
 /* A sub-message m as field of b; m is emptied for the next one. */
@@ -272,21 +274,9 @@ static void add_sample(const struct hf_profile_row *r, void *arg)
 		x->ids[n++] = location(x, frame - 1);
 	}
 	struct pb *m = &x->m2;
-	pb_varint(m, 1 << 3 | 2); /* location_id, packed */
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)(64 - __builtin_clzll(x->ids[i] | 1) + 6) / 7;
-	pb_varint(m, len);
-	for (size_t i = 0; i < n; i++)
-		pb_varint(m, x->ids[i]);
+	pb_packed(m, 1, x->ids, n); /* location_id */
 	const uint64_t v[4] = { r->alloc_objects, r->alloc_bytes, r->inuse_objects, r->inuse_bytes };
-	len = 0;
-	for (int i = 0; i < 4; i++)
-		len += (size_t)(64 - __builtin_clzll(v[i] | 1) + 6) / 7;
-	pb_varint(m, 2 << 3 | 2); /* value, packed */
-	pb_varint(m, len);
-	for (int i = 0; i < 4; i++)
-		pb_varint(m, v[i]);
+	pb_packed(m, 2, v, 4); /* value */
 	pb_msg(&x->samples, 2, m);
 }
 

@@ -6,7 +6,12 @@
  * (1, or a sampled block's estimator 1 / (1 - exp(-size / rate))), and its stack's counters grow;
  * its recorded free takes it out. Table and counters sit behind one spin lock: every recorded
  * event takes it, which is cheap when sampling makes recorded events rare (the production
- * setting) and a cost of its own when every event is recorded. */
+ * setting) and a cost of its own when every event is recorded.
+ *
+ * When sampling, a sampled block is also in the sampled set (hf_sample.c): that set only holds
+ * addresses, behind the counting filter that lets every other free through with one load, and
+ * exists whether profiles are kept or not; this table holds what a profile needs, for every
+ * recorded block in exact runs too. A free reaches this table only past the filter. */
 #ifndef HF_PROFILE_H
 #define HF_PROFILE_H
 

@@ -9,9 +9,8 @@
 /* The series of into (the processes so far, summed) plus from's, shifted by offset and dropping
  * to zero at end: both are step functions (a value holds until the next point), so the sum is
  * taken at every point of either (points at one time stay apart, in order, as the clock's
- * resolution makes many). Over HFP_SERIES_MAX points, neighbours are paired and the
- * larger of each pair kept, until they fit: the highest point survives, so the summed peak is
- * the peak of the points the processes kept. */
+ * resolution makes many). The highest point survives the thinning, so the summed peak is the
+ * peak of the points the processes kept. */
 static void series_merge(struct hfp_series *into, const struct hfp_series *from, uint64_t offset,
 			 uint64_t end)
 {
@@ -33,15 +32,17 @@ static void series_merge(struct hfp_series *into, const struct hfp_series *from,
 		}
 		m[n++] = (struct hfp_tpoint){ t, va + vb };
 	}
-	while (n > HFP_SERIES_MAX) { /* the last point stays: where the sum ends */
-		size_t k = 0;
-		for (size_t x = 0; x < n - 1; x += 2)
-			m[k++] = x + 2 < n && m[x + 1].bytes > m[x].bytes ? m[x + 1] : m[x];
-		m[k++] = m[n - 1];
-		n = k;
-	}
+	/* Offered again to a fresh series, which keeps each window's highest point, and the last
+	 * one apart: where the sum ends (hfp_accum_finish does the same for one process). */
+	struct hfp_series sum = { .stride = 1 };
+	for (size_t k = 0; k + 1 < n; k++)
+		hfp_series_add(&sum, m[k].time_ns, m[k].bytes);
+	if (!sum.p)
+		sum.p = hfp_calloc(HFP_SERIES_MAX + 1, sizeof *sum.p);
+	sum.p[sum.n++] = m[n - 1];
+	free(m);
 	free(into->p);
-	*into = (struct hfp_series){ .p = m, .n = n, .stride = 1, .count = n };
+	*into = sum;
 }
 
 /* A process that started before every one merged so far moves the common clock's zero back:

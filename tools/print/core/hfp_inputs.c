@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "heapfold_trace.h"
+#include "hf_codec.h"
 
 #include "hfp_base.h"
 #include "hfp_inputs.h"
@@ -21,18 +22,17 @@ static void add(struct hfp_inputs *in, char *path)
 	in->path[in->n++] = path;
 }
 
-/* A trace starts with a chunk: a gzip member with one extra field, subfield "HF" (docs/format.md,
- * "Chunks"). A pprof profile or a compressed log in the same directory is gzip without it. */
+/* A trace starts with a chunk: a gzip member whose header the format fixes (hf_chunk.c). A pprof
+ * profile or a compressed log in the same directory is gzip without it. */
 static int looks_like_trace(const char *path)
 {
-	unsigned char b[16];
+	uint8_t b[16]; /* the member header's fixed bytes, up to the subfield's length */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, b, sizeof b);
 	close(fd);
-	return n == (ssize_t)sizeof b && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && b[3] == 4 &&
-	       b[12] == 'H' && b[13] == 'F';
+	return n == (ssize_t)sizeof b && hf_chunk_prefix_match(b, sizeof b);
 }
 
 static int by_name(const void *x, const void *y)

@@ -13,8 +13,8 @@
  * period_type space/bytes, period 1, or the sampling rate for a sampled trace (whose values are
  * then heapfold_print's estimates).
  *
- * The protobuf wire format is written by hand (varints, tags, length-delimited fields): the
- * profile's few messages do not call for a protobuf library. */
+ * The protobuf wire format is written by hand (lib/format/hf_pb.h, which the recorder's live
+ * profiles share): the profile's few messages do not call for a protobuf library. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,34 +28,27 @@
 #include "../core/hfp_options.h"
 #include "../symbol/hfp_stack.h"
 #include "heapfold_trace.h"
+#include "hf_pb.h"
 #include "hfp_emit.h"
 
 /* ---- the wire format -------------------------------------------------------------------------- */
 
 static void put_varint(struct hfp_buf *b, uint64_t v)
 {
-	char c[10];
-	size_t n = 0;
-	while (v >= 0x80) {
-		c[n++] = (char)(v | 0x80);
-		v >>= 7;
-	}
-	c[n++] = (char)v;
-	hfp_buf_put(b, c, n);
+	uint8_t c[HF_VARINT_MAX];
+	hfp_buf_put(b, c, (size_t)(hf_put_varint(c, v) - c));
 }
 
-static void put_uint(struct hfp_buf *b, unsigned field, uint64_t v) /* wire type 0 */
+static void put_uint(struct hfp_buf *b, unsigned field, uint64_t v)
 {
-	if (!v)
-		return; /* proto3: a zero is the default, left out */
-	put_varint(b, (uint64_t)field << 3);
-	put_varint(b, v);
+	uint8_t c[HF_PB_MAX_HEAD];
+	hfp_buf_put(b, c, (size_t)(hf_pb_uint(c, field, v) - c));
 }
 
-static void put_bytes(struct hfp_buf *b, unsigned field, const void *p, size_t n) /* type 2 */
+static void put_bytes(struct hfp_buf *b, unsigned field, const void *p, size_t n)
 {
-	put_varint(b, (uint64_t)field << 3 | 2);
-	put_varint(b, n);
+	uint8_t c[HF_PB_MAX_HEAD];
+	hfp_buf_put(b, c, (size_t)(hf_pb_len(c, field, n) - c));
 	hfp_buf_put(b, p, n);
 }
 
