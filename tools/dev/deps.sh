@@ -108,7 +108,9 @@ check_all() {
         need prometheus_client python3-prometheus-client
     # tests/integration/print_svg_browser.sh: the SVG's script runs in a real browser
     have_cmd chromium || need chromium chromium
-    # tests/integration/print_pprof.sh: go tool pprof reads heapfold_print --pprof
+    # tests/integration/print_massif.sh, print_multi.sh: Valgrind's ms_print reads -M's output
+    have_cmd ms_print || need ms_print valgrind
+    # tests/integration/print_pprof.sh, rec_pprof.sh: go tool pprof reads the pprof profiles
     have_cmd go || [ -x /usr/lib/go/bin/go ] || need go golang-go
     # tests/integration/rec_allocators.sh: heapfold beside another allocator, preloaded or linked
     have_so libmimalloc.so.2 || need libmimalloc.so.2 libmimalloc2.0
