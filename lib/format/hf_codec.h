@@ -10,8 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define HF_FORMAT_MAJOR 1
-#define HF_FORMAT_MINOR 2 /* 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes */
+/* 2.0: REALLOC_LAST. Major 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER
+ * sample_bytes) is still read: it is major 2 without REALLOC_LAST. */
+#define HF_FORMAT_MAJOR 2
+#define HF_FORMAT_MINOR 0
+#define HF_FORMAT_MAJOR_OLDEST 1
 /* HEADER sample_bytes (minor 2): the largest a reader accepts (the recorder's option stops at
  * 2 GiB). */
 #define HF_SAMPLE_BYTES_MAX (UINT64_C(1) << 40)
@@ -46,6 +49,7 @@ enum hf_tag {
 	HF_TAG_ALLOC_FAILED = 0x05,
 	HF_TAG_EPOCH = 0x06,
 	HF_TAG_TIME = 0x07,
+	HF_TAG_REALLOC_LAST = 0x08, /* format 2 */
 	HF_TAG_THREAD_START = 0x40,
 	HF_TAG_THREAD_END = 0x41,
 	HF_TAG_MARK = 0x42,

@@ -79,6 +79,23 @@ static inline uint8_t *hf_enc_realloc(uint8_t *q, const struct hf_ev_realloc *r)
 	return hf_put_varint(q, r->dr);
 }
 
+/* REALLOC_LAST (format 2): the block of the record just before (L), reallocated in place to size
+ * bytes by node. No address and no epoch: the block was never free, so no other thread could
+ * have it in between (format.md 3). */
+struct hf_ev_realloc_last {
+	uint32_t node;
+	uint64_t size;
+};
+
+#define HF_MAX_REALLOC_LAST (1 + 2 * HF_VARINT_MAX)
+
+static inline uint8_t *hf_enc_realloc_last(uint8_t *q, uint32_t node, uint64_t size)
+{
+	*q++ = HF_TAG_REALLOC_LAST;
+	q = hf_put_varint(q, node);
+	return hf_put_varint(q, size);
+}
+
 /* EPOCH: C advanced by a delta (other threads freed since this stream last looked). */
 static inline uint8_t *hf_enc_epoch(uint8_t *q, uint64_t delta)
 {
@@ -113,6 +130,11 @@ static inline int hf_dec_realloc(const uint8_t **p, const uint8_t *end, struct h
 			       hf_get_varint(p, end, &r->depoch) < 0 || hf_get_varint(p, end, &r->dr) < 0
 		       ? -1
 		       : 0;
+}
+
+static inline int hf_dec_realloc_last(const uint8_t **p, const uint8_t *end, struct hf_ev_realloc_last *r)
+{
+	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ? -1 : 0;
 }
 
 static inline int hf_dec_epoch(const uint8_t **p, const uint8_t *end, uint64_t *delta)

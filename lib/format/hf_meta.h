@@ -20,7 +20,7 @@
 /* Its fixed start: the magic (8 bytes, not a string), then these varints. After them come, in
  * this order: the executable's path (string), argc (varint) and as many argument strings, the
  * C library and the recorder's version (strings), the number of options (varint) and as many
- * (name, value) string pairs, and since minor 2 the sampling rate (varint, 0: every
+ * (name, value) string pairs, and since format 1.2 the sampling rate (varint, 0: every
  * allocation). */
 struct hf_rec_header {
 	uint64_t major, minor, pid, ppid, start_realtime_ns, clock_resolution_ns, page_size,

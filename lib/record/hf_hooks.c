@@ -193,6 +193,15 @@ HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 	tb->n_free++;
 }
 
+/* The block of the record just before (the thread's last allocation) freed: no epoch, no space
+ * check (the reserve after lim always holds the byte), no clock tick. */
+HF_INLINE void put_free_last(struct hf_thread *tb)
+{
+	tb->pos = hf_enc_free_last(tb->pos);
+	tb->records++;
+	tb->n_free++;
+}
+
 /* The tail of every allocating hook: p is what the real call returned (NULL: it failed), size
  * what the program asked for (saturated at SIZE_MAX when nmemb * size overflows). */
 HF_INLINE void *finish_alloc(struct hf_tls *t, struct hf_thread *tb, unsigned kind, void *p,
@@ -347,9 +356,7 @@ void hf_free(void *p)
 		 * to us as someone else's block (tests/progs/gt_pingpong.c). One load of a
 		 * read-mostly line. */
 		hf_real.free(p);
-		tb->pos = hf_enc_free_last(tb->pos);
-		tb->records++;
-		tb->n_free++;
+		put_free_last(tb);
 	} else {
 		uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
 		hf_real.free(p);
@@ -384,16 +391,57 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
 	tb->bytes += size;
 }
 
+/* Whether a realloc of old to size bytes may go without an epoch (format.md 3): old is the block
+ * this thread allocated last, nothing recorded since, and no thread freed anything since (the
+ * FREE_LAST conditions, checked before the real call as for a free). Then the block was ours all
+ * along: resized in place it is a REALLOC_LAST, moved it is a FREE_LAST and an ALLOC, and no
+ * other thread can have had it at our key. Also: room for the record without cutting the chunk,
+ * and no TIME record due (REALLOC_LAST must directly follow the allocation), so not a size that
+ * is stamped with the exact time. */
+HF_INLINE int realloc_in_unit(struct hf_thread *tb, const void *old, size_t size)
+{
+	return (uint64_t)(uintptr_t)old == tb->last_ptr && tb->pos == tb->last_end && tb->pos <= tb->lim &&
+	       size < HF_EXACT_TIME_SIZE && hf_load(&hf_g.clock) <= tb->T && hf_load(&hf_E.v) == tb->C;
+}
+
+/* old, the unit's block, resized in place (realloc_in_unit held before the call). */
+HF_INLINE void put_realloc_last(struct hf_thread *tb, uint32_t node, size_t size)
+{
+	uint8_t *q = hf_enc_realloc_last(tb->pos, node, size);
+	tb->last_end = q;
+	tb->pos = q;
+	tb->records++;
+	tb->n_alloc++;
+	tb->n_free++;
+	tb->bytes += size;
+}
+
+/* A realloc in the unit (realloc_in_unit before the call) returned p, not NULL. */
+HF_INLINE void put_unit_realloc(struct hf_thread *tb, uint32_t node, void *old, void *p, size_t size)
+{
+	if (p == old && node) {
+		put_realloc_last(tb, node, size);
+		return;
+	}
+	put_free_last(tb); /* moved: old was freed inside the call */
+	if (node)
+		put_alloc(tb, node, p, size);
+}
+
 HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
 			 size_t size)
 {
 	struct hf_profile_block pb;
 	int was = hf_unlikely(hf_profile_on) && hf_profile_take((uintptr_t)old, &pb);
-	uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
+	int unit = realloc_in_unit(tb, old, size);
+	uint64_t e = unit ? 0 : __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
 	void *p = kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
 	int err = errno;
 	if (!p && HF_REALLOC_ZERO_FREES && size == 0) {
-		put_free(tb, old, e); /* glibc freed old and returned NULL */
+		if (unit) /* glibc freed old and returned NULL */
+			put_free_last(tb);
+		else
+			put_free(tb, old, e);
 	} else if (!p) {
 		if (was)
 			hf_profile_restore(&pb);
@@ -402,11 +450,12 @@ HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size
 			put_failed(tb, node, size);
 	} else {
 		uint32_t node = stack_node(tb, kind);
-		if (node) {
+		if (unit)
+			put_unit_realloc(tb, node, old, p, size);
+		else if (node)
 			put_realloc(tb, node, old, p, size, e);
-			if (hf_unlikely(hf_profile_on))
-				hf_profile_alloc((uintptr_t)p, node, size);
-		}
+		if (node && hf_unlikely(hf_profile_on))
+			hf_profile_alloc((uintptr_t)p, node, size);
 	}
 	errno = err;
 	return p;

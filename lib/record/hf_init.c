@@ -198,7 +198,7 @@ static void write_header(void)
 		q = put_str(q, name, strlen(name));
 		q = put_str(q, v, vl);
 	}
-	/* Since minor 2: whether the trace is sampled, and at what rate (0: every allocation). */
+	/* Since format 1.2: whether the trace is sampled, and at what rate (0: every allocation). */
 	q = hf_put_varint(q, hf_sample_rate);
 	if (hf_meta_record(HF_TAG_HEADER, body, (size_t)(q - body)) < 0)
 		hf_writer_fail("out of memory for its header");

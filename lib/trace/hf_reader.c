@@ -32,7 +32,7 @@ static int check_header(hf_trace *t, const struct hf_chunk_ref *c)
 	const struct hf_chunk_hdr *h = &c->h;
 
 	if (t->nchunks == 0) {
-		if (h->major != HF_FORMAT_MAJOR)
+		if (h->major < HF_FORMAT_MAJOR_OLDEST || h->major > HF_FORMAT_MAJOR)
 			return hf__fail(t, HF_TRACE_ERR_VERSION,
 					"trace format %u.%u is %s than this reader (%d.%d)", h->major, h->minor,
 					h->major > HF_FORMAT_MAJOR ? "newer" : "older", HF_FORMAT_MAJOR,

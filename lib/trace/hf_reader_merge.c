@@ -29,6 +29,7 @@ struct hf_cursor {
 	int ended;               /* THREAD_END seen: nothing may follow */
 	int done;
 	int have_ev, pending;    /* ev is ready; pend (a realloc's allocation half) comes next */
+	int unit_open;           /* the next record is a REALLOC_LAST of the block just allocated */
 	uint64_t key, last_key;
 	struct hf_event ev, pend;
 	const uint8_t *text;     /* ev's text, in body */
@@ -147,9 +148,19 @@ static int check_node(const hf_trace *t, uint32_t node)
 	       t->nodes[node - 1].frame <= HF_FRAME_LAST_ALLOCATOR;
 }
 
-/* A FREE_LAST directly after an ALLOC or REALLOC turns it into a unit (format.md 3). */
+static int realloc_last_next(const struct hf_cursor *c)
+{
+	return c->b.p < c->b.end && *c->b.p == HF_TAG_REALLOC_LAST;
+}
+
+/* A FREE_LAST directly after an allocation record (ALLOC, REALLOC, REALLOC_LAST) turns it into a
+ * unit (format.md 3), and consumes it. A REALLOC_LAST next frees the block too (realloc is a free
+ * then an allocation): a unit as well, but the REALLOC_LAST is left for the next event. Returns 1
+ * (FREE_LAST taken), 2 (REALLOC_LAST next), 0 (neither) or an error. */
 static int take_free_last(hf_trace *t, struct hf_cursor *c)
 {
+	if (realloc_last_next(c) && c->ref->h.major >= 2)
+		return 2;
 	if (c->b.p < c->b.end && *c->b.p == HF_TAG_FREE_LAST) {
 		if (++c->nrec > c->ref->h.records)
 			return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
@@ -183,12 +194,15 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 	struct hf_ev_free rf;
 	struct hf_ev_realloc rr;
 	struct hf_ev_failed rfail;
+	struct hf_ev_realloc_last rl;
 
 	if (++c->nrec > c->ref->h.records)
 		return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
 				      c->ref->h.records, at);
 	if (c->ended)
 		return fail_at(t, c, at, "record after THREAD_END", tag);
+	int open = c->unit_open;
+	c->unit_open = 0;
 	memset(ev, 0, sizeof *ev);
 	ev->thread = c->stream;
 	ev->time_ns = c->T;
@@ -203,6 +217,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		c->P += (uint64_t)sd;
 		if ((unit = take_free_last(t, c)) < 0)
 			return unit;
+		c->unit_open = unit == 2;
 		ev->type = HF_EV_ALLOC;
 		ev->flags = unit ? HF_EVF_UNIT : 0;
 		ev->ptr = c->P;
@@ -224,7 +239,28 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		ev->key = 2 * e + 1;
 		return 1;
 	case HF_TAG_FREE_LAST:
-		return fail_at(t, c, at, "FREE_LAST not directly after ALLOC or REALLOC", tag);
+		return fail_at(t, c, at, "FREE_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
+	case HF_TAG_REALLOC_LAST:
+		/* Reached here only when the record before was not an allocation of this chunk
+		 * (take_free_last stops before one that is, and the cursor is at it now). */
+		if (c->ref->h.major < 2)
+			break;
+		if (!open)
+			return fail_at(t, c, at, "REALLOC_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
+		if (hf_dec_realloc_last(&b->p, b->end, &rl) < 0)
+			return fail_at(t, c, at, "truncated or invalid field", tag);
+		if (!check_node(t, rl.node))
+			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
+		if ((unit = take_free_last(t, c)) < 0)
+			return unit;
+		ev->type = HF_EV_ALLOC;
+		ev->flags = HF_EVF_REALLOC | (unit ? HF_EVF_UNIT : 0);
+		ev->old_ptr = ev->ptr = c->P;
+		ev->size = rl.size;
+		ev->node = rl.node;
+		ev->key = 2 * c->C;
+		c->unit_open = unit == 2;
+		return 1;
 	case HF_TAG_REALLOC:
 		if (hf_dec_realloc(&b->p, b->end, &rr) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
@@ -242,6 +278,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		c->C = r;
 		if ((unit = take_free_last(t, c)) < 0)
 			return unit;
+		c->unit_open = unit == 2;
 		c->pend = *ev;
 		c->pend.type = HF_EV_ALLOC;
 		c->pend.flags = HF_EVF_REALLOC | (unit ? HF_EVF_UNIT : 0);
@@ -387,6 +424,7 @@ static int load(hf_trace *t, struct hf_cursor *c)
 	c->T = r->h.time_start;
 	c->P = 0;
 	c->nrec = 0;
+	c->unit_open = 0;
 	return advance(t, c);
 }
 

@@ -219,7 +219,7 @@ static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 	uint64_t major = h.major, minor = h.minor;
 	in->major = major > 0xffff ? 0xffff : (unsigned)major;
 	in->minor = minor > 0xffff ? 0xffff : (unsigned)minor;
-	if (major != HF_FORMAT_MAJOR) {
+	if (major < HF_FORMAT_MAJOR_OLDEST || major > HF_FORMAT_MAJOR) {
 		*code = HF_TRACE_ERR_VERSION;
 		return "version";
 	}
@@ -262,7 +262,7 @@ static const char *dec_header(hf_trace *t, struct hf_body *r, int *code)
 	in->opt_name = name;
 	in->opt_value = value;
 	in->sample_bytes = 0;
-	if (minor >= 2) {
+	if (major >= 2 || minor >= 2) {
 		if (hf__get_u64(r, &in->sample_bytes) < 0)
 			return "truncated or invalid field";
 	} else {

@@ -218,8 +218,12 @@ static void test_future_major_version_names_both_versions(void **state)
 	struct fixture f;
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 0, H_MAJOR, 2);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 2.2 is newer than this reader (1.2)");
+	tg_patch_u8(f.g, 0, H_MAJOR, 3);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.0 is newer than this reader (2.0)");
+	begin(&f, NULL);
+	tg_close(f.g, NULL);
+	tg_patch_u8(f.g, 0, H_MAJOR, 0);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (2.0)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
@@ -228,14 +232,14 @@ static void test_future_major_version_names_both_versions(void **state)
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.1 is newer than this reader (1.2)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.1 is newer than this reader (2.0)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 1, H_MAJOR, 2);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 2.2 differs from the trace's 1.2");
+	tg_patch_u8(f.g, 1, H_MAJOR, 1);
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 2.0");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)
@@ -410,7 +414,7 @@ static void test_bad_record_tag_names_chunk_and_body_offset(void **state)
 		const char *want;
 	} cases[] = {
 		{ 1, "\x00", 1, "bad record tag 0x00 at body byte 0" },
-		{ 1, "\x08", 1, "bad record tag 0x08 at body byte 0" },
+		{ 1, "\x09", 1, "bad record tag 0x09 at body byte 0" },
 		{ 1, "\x53\x02\x00\x01", 4, "record 0x53 at body byte 0: meta record in a thread chunk" },
 		{ 0, "\x01\x02\x05\x00", 4, "event record tag 0x01 in a meta chunk at body byte" },
 		{ 0, "\x42\x01\x00", 3, "thread record tag 0x42 in a meta chunk" },
@@ -495,11 +499,54 @@ static void test_free_last_out_of_place_is_corruption(void **state)
 		tg_close(f.g, NULL);
 		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST record at body byte");
 	}
+}
+
+/* REALLOC_LAST (format 2) follows the same rule; in a format 1 trace its tag is unknown. */
+static void test_realloc_last_out_of_place_is_corruption(void **state)
+{
+	(void)state;
+	struct fixture f;
+	for (int where = 0; where < 5; where++) {
+		begin(&f, NULL);
+		switch (where) {
+		case 0: /* first record */
+			break;
+		case 1: /* after a FREE */
+			tg_alloc(f.g, 1, f.m, 1, 0x1000);
+			tg_free(f.g, 1, 0x1000, 0);
+			break;
+		case 2: /* after a FREE_LAST */
+			tg_alloc(f.g, 1, f.m, 1, 0x1000);
+			tg_free_last(f.g, 1);
+			break;
+		case 3: /* after an EPOCH between it and its allocation */
+			tg_alloc(f.g, 1, f.m, 1, 0x1000);
+			tg_epoch(f.g, 1, 4);
+			break;
+		case 4: /* in the chunk after its allocation's */
+			tg_alloc(f.g, 1, f.m, 1, 0x1000);
+			tg_flush(f.g, 1);
+			break;
+		}
+		tg_realloc_last(f.g, 1, f.re, 2);
+		tg_close(f.g, NULL);
+		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT,
+			     "REALLOC_LAST not directly after ALLOC, REALLOC or REALLOC_LAST");
+	}
+	struct tg_header h;
+	tg_header_defaults(&h);
+	h.major = 1;
+	h.minor = 2;
+	begin(&f, &h);
+	tg_alloc(f.g, 1, f.m, 1, 0x1000);
+	tg_realloc_last(f.g, 1, f.re, 2);
+	tg_close(f.g, NULL);
+	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "bad record tag 0x08 at body byte 5");
 	begin(&f, NULL);
 	tg_alloc_failed(f.g, 1, f.m, 1);
 	tg_free_last(f.g, 1);
 	tg_close(f.g, NULL);
-	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST not directly after ALLOC or REALLOC");
+	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST not directly after ALLOC, REALLOC or REALLOC_LAST");
 }
 
 static void test_allocations_must_name_allocator_nodes(void **state)
@@ -735,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_bad_record_tag_names_chunk_and_body_offset),
 		cmocka_unit_test(test_lengths_beyond_their_bounds_are_corruption),
 		cmocka_unit_test(test_free_last_out_of_place_is_corruption),
+		cmocka_unit_test(test_realloc_last_out_of_place_is_corruption),
 		cmocka_unit_test(test_allocations_must_name_allocator_nodes),
 		cmocka_unit_test(test_epoch_records_are_checked),
 		cmocka_unit_test(test_thread_records_keep_their_places),

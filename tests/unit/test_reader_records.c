@@ -45,7 +45,7 @@ static void test_header_fields_round_trip(void **state)
 	hf_trace *t;
 	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
 	const struct hf_trace_info *in = hf_trace_info(t);
-	assert_int_equal(in->major, 1);
+	assert_int_equal(in->major, HF_FORMAT_MAJOR);
 	assert_int_equal(in->minor, HF_FORMAT_MINOR);
 	assert_int_equal(in->pid, 4242);
 	assert_int_equal(in->ppid, 1);
@@ -150,6 +150,50 @@ static void test_every_event_record_round_trips(void **state)
 	for (size_t i = 0; i < r.nev; i++)
 		assert_int_equal(r.ev[i].thread, 1);
 	assert_int_equal(r.info.streams, 1);
+	tg_read_free(&r);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
+/* Reallocs in place of the block just allocated (format 2): no epoch, no address; every block
+ * before the last of a chain is a unit (realloc frees it), the chain keeps its key. */
+static void test_realloc_last_chains(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	struct stack s = basic_stack(g);
+
+	tg_alloc(g, 1, s.calloc_, 10, 0x1000);            /* key 0, unit: a realloc follows */
+	tg_realloc_last(g, 1, s.realloc_, 20);            /* unit */
+	tg_realloc_last(g, 1, s.realloc_, 40);            /* stays */
+	tg_alloc(g, 1, s.malloc_, 5, 0x2000);             /* unit */
+	tg_realloc_last(g, 1, s.realloc_, 8);             /* unit: FREE_LAST follows */
+	tg_free_last(g, 1);
+	tg_realloc(g, 1, s.realloc_, 100, 0x1000, 0x3000, 0, 1); /* free 1, alloc 2, unit */
+	tg_realloc_last(g, 1, s.realloc_, 200);           /* key 2, stays */
+	tg_free(g, 1, 0x3000, 1);                         /* key 3 */
+	tg_close(g, NULL);
+	char *path = write_trace(g, "realloc_last.gz");
+
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.next_rc, HF_TRACE_END); /* CLOSE's totals agree: 8 allocations, 7 frees */
+	assert_int_equal(r.nev, 9);
+	const struct hf_event *e = r.ev;
+	expect(&e[0], HF_EV_ALLOC, HF_EVF_UNIT, 0, 0x1000, 10, s.calloc_);
+	expect(&e[1], HF_EV_ALLOC, HF_EVF_REALLOC | HF_EVF_UNIT, 0, 0x1000, 20, s.realloc_);
+	assert_true(e[1].old_ptr == 0x1000);
+	expect(&e[2], HF_EV_ALLOC, HF_EVF_REALLOC, 0, 0x1000, 40, s.realloc_);
+	expect(&e[3], HF_EV_ALLOC, HF_EVF_UNIT, 0, 0x2000, 5, s.malloc_);
+	expect(&e[4], HF_EV_ALLOC, HF_EVF_REALLOC | HF_EVF_UNIT, 0, 0x2000, 8, s.realloc_);
+	expect(&e[5], HF_EV_FREE, HF_EVF_REALLOC, 1, 0x1000, 0, 0);
+	expect(&e[6], HF_EV_ALLOC, HF_EVF_REALLOC | HF_EVF_UNIT, 2, 0x3000, 100, s.realloc_);
+	expect(&e[7], HF_EV_ALLOC, HF_EVF_REALLOC, 2, 0x3000, 200, s.realloc_);
+	assert_true(e[7].old_ptr == 0x3000);
+	expect(&e[8], HF_EV_FREE, 0, 3, 0x3000, 0, 0);
 	tg_read_free(&r);
 	tg_destroy(g);
 	unlink(path);
@@ -398,14 +442,15 @@ static void test_empty_chunks_are_valid(void **state)
 	free(path);
 }
 
-/* The sampling rate of HEADER (minor 2), and of an older trace's options (minor 1). */
-static void sampled_header(unsigned minor, uint64_t sample_bytes, const char *opt, int drop_field,
+/* The sampling rate of HEADER (format 1.2 and 2), and of an older trace's options (1.1). */
+static void sampled_header(unsigned major, unsigned minor, uint64_t sample_bytes, const char *opt, int drop_field,
 			   struct tg_read *r)
 {
 	struct tg_header h;
 	tg_header_defaults(&h);
 	const char *const on[] = { "OUTPUT", "SAMPLE_BYTES" };
 	const char *const ov[] = { "trace.gz", opt };
+	h.major = major;
 	h.minor = minor;
 	h.sample_bytes = sample_bytes;
 	h.opt_name = on;
@@ -424,27 +469,31 @@ static void test_sampling_rate_in_header(void **state)
 {
 	(void)state;
 	struct tg_read r;
-	sampled_header(2, 524288, "0", 0, &r); /* the field decides, not the option */
+	sampled_header(HF_FORMAT_MAJOR, HF_FORMAT_MINOR, 4096, "0", 0, &r); /* format 2: the field */
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_true(r.info.sample_bytes == 4096);
+	tg_read_free(&r);
+	sampled_header(1, 2, 524288, "0", 0, &r); /* the field decides, not the option */
 	assert_int_equal(r.open_rc, HF_TRACE_OK);
 	assert_int_equal(r.info.minor, 2);
 	assert_true(r.info.sample_bytes == 524288);
 	tg_read_free(&r);
-	sampled_header(2, 0, "4096", 0, &r);
+	sampled_header(1, 2, 0, "4096", 0, &r);
 	assert_int_equal(r.open_rc, HF_TRACE_OK);
 	assert_true(r.info.sample_bytes == 0);
 	tg_read_free(&r);
-	sampled_header(1, 0, "4096", 0, &r); /* minor 1: from the option */
+	sampled_header(1, 1, 0, "4096", 0, &r); /* minor 1: from the option */
 	assert_int_equal(r.open_rc, HF_TRACE_OK);
 	assert_true(r.info.sample_bytes == 4096);
 	tg_read_free(&r);
-	sampled_header(1, 0, "0", 0, &r);
+	sampled_header(1, 1, 0, "0", 0, &r);
 	assert_true(r.info.sample_bytes == 0);
 	tg_read_free(&r);
-	sampled_header(2, 4096, "0", 1, &r); /* minor 2 without the field */
+	sampled_header(1, 2, 4096, "0", 1, &r); /* minor 2 without the field */
 	assert_int_equal(r.open_rc, HF_TRACE_ERR_CORRUPT);
 	assert_non_null(strstr(r.error, "truncated or invalid field"));
 	tg_read_free(&r);
-	sampled_header(2, HF_SAMPLE_BYTES_MAX + 1, "0", 0, &r);
+	sampled_header(1, 2, HF_SAMPLE_BYTES_MAX + 1, "0", 0, &r);
 	assert_int_equal(r.open_rc, HF_TRACE_ERR_CORRUPT);
 	assert_non_null(strstr(r.error, "sampling rate out of range"));
 	tg_read_free(&r);
@@ -478,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_fields_round_trip),
 		cmocka_unit_test(test_every_event_record_round_trips),
+		cmocka_unit_test(test_realloc_last_chains),
 		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
 		cmocka_unit_test(test_samples_merge_with_thread_events_by_key),

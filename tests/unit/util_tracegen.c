@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hf_codec.h"
+#include "hf_events.h"
 
 struct tg_stream {
 	uint32_t id;
@@ -43,6 +43,7 @@ struct tg {
 	uint32_t nodes;
 	struct tg_totals tot;
 	uint64_t raw, member_bytes;
+	unsigned old_major, old_minor; /* a HEADER of format 1: chunks say 1.x too, 0 if not */
 };
 
 static void die(const char *what)
@@ -174,6 +175,10 @@ struct tg *tg_new(const struct tg_header *hp)
 		tg_header_defaults(&def);
 		hp = &def;
 	}
+	if (hp->major == 1) {
+		g->old_major = 1;
+		g->old_minor = hp->minor;
+	}
 	stream(g, 0);
 	if (hp->omit)
 		return g;
@@ -199,7 +204,7 @@ struct tg *tg_new(const struct tg_header *hp)
 		sbuf_str(&b, hp->opt_name[i]);
 		sbuf_str(&b, hp->opt_value[i]);
 	}
-	if (hp->minor >= 2 && !hp->no_sample_bytes)
+	if ((hp->major >= 2 || hp->minor >= 2) && !hp->no_sample_bytes)
 		put_u(&b.s, hp->sample_bytes);
 	sized(g, 0, HF_TAG_HEADER, &b, 0);
 	return g;
@@ -431,6 +436,19 @@ void tg_free_last(struct tg *g, uint32_t s)
 	g->tot.frees++;
 }
 
+void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size)
+{
+	/* No automatic flush here: REALLOC_LAST must share the chunk of its allocation. */
+	struct tg_stream *st = stream(g, s);
+	uint8_t rec[HF_MAX_REALLOC_LAST];
+	put_bytes(st, rec, (size_t)(hf_enc_realloc_last(rec, node, size) - rec));
+	st->records++;
+	st->events++;
+	g->tot.allocations++;
+	g->tot.frees++;
+	g->tot.bytes += size;
+}
+
 void tg_realloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t old, uint64_t ptr,
 		uint64_t e, uint64_t r)
 {
@@ -511,6 +529,10 @@ static int flush(struct tg *g, uint32_t id, int even_empty)
 	size_t n = hf_chunk_encode(&g->zs, &h, s->body, s->len, out, cap);
 	if (!n)
 		die("hf_chunk_encode failed");
+	if (g->old_major) { /* outside the CRC: as a format 1 recorder wrote them */
+		out[16] = (uint8_t)g->old_major;
+		out[17] = (uint8_t)g->old_minor;
+	}
 	g->m = xrealloc(g->m, (g->nm + 1) * sizeof *g->m);
 	g->m[g->nm] = (struct tg_member){ out, n, id, s->seq, s->events };
 	g->raw += s->len;

@@ -15,7 +15,7 @@
 struct tg;
 
 struct tg_header {
-	unsigned major, minor; /* of the HEADER record */
+	unsigned major, minor; /* of the HEADER record; major 1: of every chunk too (format 1) */
 	uint64_t pid, ppid, start_realtime, clock_resolution, page_size, pointer_size;
 	unsigned link_mode;
 	const char *exe;
@@ -24,7 +24,7 @@ struct tg_header {
 	const char *libc, *recorder;
 	size_t nopt;
 	const char *const *opt_name, *const *opt_value;
-	uint64_t sample_bytes; /* written when minor >= 2, unless no_sample_bytes */
+	uint64_t sample_bytes; /* written from format 1.2 on, unless no_sample_bytes */
 	int no_sample_bytes;
 	int omit; /* write no HEADER record at all */
 };
@@ -63,6 +63,8 @@ void tg_time(struct tg *g, uint32_t s, uint64_t d);
 void tg_alloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t ptr);
 void tg_free(struct tg *g, uint32_t s, uint64_t ptr, uint64_t e); /* e >= the stream's C */
 void tg_free_last(struct tg *g, uint32_t s);
+/* REALLOC_LAST: the block just allocated, reallocated in place (format 2). */
+void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size);
 void tg_realloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t old, uint64_t ptr,
 		uint64_t e, uint64_t r);
 void tg_alloc_failed(struct tg *g, uint32_t s, uint32_t node, uint64_t size);
