@@ -47,13 +47,19 @@ HF_INLINE uint32_t hf_sfilter_slot(uintptr_t p)
 	return (uint32_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - HF_SFILTER_BITS));
 }
 
+/* Whether p is surely not a sampled block (one load, no lock). */
+HF_INLINE int hf_sample_unseen(uintptr_t p)
+{
+	return hf_load(&hf_sfilter[hf_sfilter_slot(p)]) == 0;
+}
+
 /* Records that block p was sampled (after it was recorded). */
 void hf_sample_add(uintptr_t p);
 /* Takes p out of the set before it is freed: 1 if it was sampled (its free must be recorded). */
 int hf_sample_forget_slow(uintptr_t p);
 HF_INLINE int hf_sample_forget(uintptr_t p)
 {
-	if (hf_likely(hf_load(&hf_sfilter[hf_sfilter_slot(p)]) == 0))
+	if (hf_likely(hf_sample_unseen(p)))
 		return 0;
 	return hf_sample_forget_slow(p);
 }
