@@ -605,10 +605,31 @@ static HF_COLD void *realloc_plain(struct hf_tls *t, unsigned kind, void *old, s
 	return p;
 }
 
-HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
+/* Sampling's fast path (fast_unsampled) for a realloc of old, a block the filter has never seen,
+ * whose new size leaves the countdown above zero: nothing to record but a failure. */
+HF_INLINE void *realloc_fast(struct hf_tls *t, unsigned kind, void *old, size_t m, size_t n,
+				      size_t size)
+{
+	size_t u = hf_stat_usable(t, old);
+	t->mode = HF_MODE_INSIDE;
+	void *p = realloc_call(kind, old, m, n);
+	t->mode = HF_MODE_ON;
+	if (hf_unlikely(!p) && !(HF_REALLOC_ZERO_FREES && size == 0))
+		return fast_failed(t, kind, size); /* old stays allocated */
+	int err = errno;
+	if (p)
+		t->tb->sample_left -= (int64_t)size;
+	realloc_stats(t, old, u, p, size);
+	errno = err;
+	return p;
+}
+
+static HF_NOINLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 {
 	struct hf_tls *t = &hf_tls;
 	size_t size = kind == HF_FRAME_REALLOC ? n : mul_size(m, n);
+	if (old && fast_unsampled(t, size) && hf_sample_unseen((uintptr_t)old))
+		return realloc_fast(t, kind, old, m, n, size);
 	struct hf_thread *tb = begin(t);
 	if (!tb)
 		return realloc_plain(t, kind, old, m, n, size);
@@ -632,6 +653,9 @@ HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
 
 void *hf_realloc(void *p, size_t n)
 {
+	struct hf_tls *t = &hf_tls;
+	if (p && fast_unsampled(t, n) && hf_sample_unseen((uintptr_t)p))
+		return realloc_fast(t, HF_FRAME_REALLOC, p, 1, n, n);
 	return realloc_hook(HF_FRAME_REALLOC, p, 1, n);
 }
 

@@ -75,6 +75,10 @@ int main(int argc, char **argv)
 	tg_mark(g, 1, "startup done");
 	tg_alloc(g, 1, realloc_, 64, 0x7000);
 	tg_realloc(g, 1, realloc_, 128, 0x7000, 0x7100, 0, 1);
+	tg_realloc_last(g, 1, realloc_, 160); /* in place: 0x7100 stays */
+	tg_alloc(g, 1, calloc_, 8, 0x7400);
+	tg_realloc_last(g, 1, realloc_, 24);
+	tg_free_last(g, 1);
 	tg_alloc_failed(g, 1, malloc_, UINT64_MAX / 2);
 	tg_alloc(g, 1, memalign_, 4096, 0x10000);
 	tg_alloc(g, 1, odd_malloc, 24, 0x11000);
