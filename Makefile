@@ -79,12 +79,12 @@ LAUNCHER := $(B)/bin/heapfold
 TARGETS := $(LIB_TRACE) $(PRINT_BIN)
 
 # ---- the recorder (see the recorder section below) ----------------------------------------------
-# libunwind and zlib are linked into the preload library statically and hidden
+# libunwind, libdeflate and zlib are linked into the preload library statically and hidden
 # (-Wl,--exclude-libs,ALL), so it needs only libc and never clashes with a program's own copies.
 DEPS_HOST := $(B)/deps/host
 DEPS_MUSL := $(B)/deps/musl
 UNWIND_CFLAGS_HOST := -I$(DEPS_HOST)/include
-UNWIND_LIBS_HOST := -L$(DEPS_HOST)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
+UNWIND_LIBS_HOST := -L$(DEPS_HOST)/lib -Wl,-Bstatic -lunwind -ldeflate -lz -Wl,-Bdynamic
 REC_CFLAGS := -fPIC -ftls-model=initial-exec -fvisibility=hidden -fno-omit-frame-pointer
 # The recorder is never built with sanitizers: it interposes the allocator that ASan and TSan
 # replace. SANITIZE builds build it plain, so the sanitized tools still read real traces.
@@ -95,12 +95,12 @@ PRELOAD_SO := $(B)/lib/libheapfold.so
 TARGETS += $(PRELOAD_SO) $(LAUNCHER)
 
 # The same recorder for musl programs (LD_PRELOAD=... or ld-musl-x86_64.so.1 --preload ...),
-# built when musl-gcc exists, against PIC musl builds of libunwind and zlib.
+# built when musl-gcc exists, against PIC musl builds of libunwind, libdeflate and zlib.
 # --eh-frame-hdr: musl-gcc omits it, and libunwind then reopens the file on every cache miss.
 MUSL_PRELOAD_SO := $(B)/lib/musl/libheapfold.so
 HAVE_MUSL_CC := $(shell command -v $(MUSL_CC) 2>/dev/null)
 UNWIND_CFLAGS_MUSL := -I$(DEPS_MUSL)/include
-UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -lz -Wl,-Bdynamic
+UNWIND_LIBS_MUSL := -L$(DEPS_MUSL)/lib -Wl,-Bstatic -lunwind -ldeflate -lz -Wl,-Bdynamic
 ifneq ($(HAVE_MUSL_CC),)
 ifeq ($(SANITIZE),)
 TARGETS += $(MUSL_PRELOAD_SO)
@@ -111,10 +111,10 @@ endif
 # libheapfold.a for static glibc programs and lib/musl/libheapfold.a for static musl ones, each
 # with the ld options a program links it with (heapfold.wrap: --wrap of the malloc family, the
 # symbols to pull in) and the pkg-config files that name both. An archive is one object: our
-# code and the libunwind and zlib it needs, joined by a partial link (ld -r) that gathers all
+# code and the libunwind, libdeflate and zlib it needs, joined by a partial link (ld -r) that gathers all
 # their code into one section, hf_text (lib/record/hf_static.ld: the recorder drops frames inside it),
 # after which every symbol but the API and the __wrap_ functions is made local. So a program's
-# own zlib or libunwind never meets ours, and a link needs no further -l option.
+# own zlib, libdeflate or libunwind never meets ours, and a link needs no further -l option.
 STATIC_LIB := $(B)/lib/libheapfold.a
 MUSL_STATIC_LIB := $(B)/lib/musl/libheapfold.a
 STATIC_WRAP := $(B)/lib/heapfold.wrap
@@ -221,7 +221,8 @@ $(STATIC_LIB): $(call obj,$(REC_STATIC_SRC),rec) lib/record/hf_static.ld
 	$(call msg,AR,$@)
 	@mkdir -p $(@D) $(B)/rec/static
 	$(Q)$(CC) -r -nostdlib -Wl,-T,lib/record/hf_static.ld $(filter %.o,$^) \
-		$(DEPS_HOST)/lib/libunwind.a $(DEPS_HOST)/lib/libz.a -o $(B)/rec/static/heapfold.o
+		$(DEPS_HOST)/lib/libunwind.a $(DEPS_HOST)/lib/libdeflate.a $(DEPS_HOST)/lib/libz.a \
+		-o $(B)/rec/static/heapfold.o
 	$(Q)objcopy $(STATIC_KEEP) $(B)/rec/static/heapfold.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/rec/static/heapfold.o
 
@@ -229,7 +230,8 @@ $(MUSL_STATIC_LIB): $(call obj,$(REC_STATIC_SRC),musl/rec) lib/record/hf_static.
 	$(call msg,AR,$@)
 	@mkdir -p $(@D) $(B)/musl/rec/static
 	$(Q)$(MUSL_CC) -r -nostdlib -Wl,-T,lib/record/hf_static.ld $(filter %.o,$^) \
-		$(DEPS_MUSL)/lib/libunwind.a $(DEPS_MUSL)/lib/libz.a -o $(B)/musl/rec/static/heapfold.o
+		$(DEPS_MUSL)/lib/libunwind.a $(DEPS_MUSL)/lib/libdeflate.a $(DEPS_MUSL)/lib/libz.a \
+		-o $(B)/musl/rec/static/heapfold.o
 	$(Q)objcopy $(STATIC_KEEP) $(B)/musl/rec/static/heapfold.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/musl/rec/static/heapfold.o
 

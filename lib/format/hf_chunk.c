@@ -1,11 +1,8 @@
 /* hf_chunk.c: one chunk = one gzip member with the HF header in its FEXTRA field (format.md 1).
  *
  * hf_chunk_encode runs inside the recorder's malloc hooks, so it allocates nothing: the caller
- * owns the deflate stream and the output buffer. The fixed header is written with explicit
+ * owns the compressor and the output buffer. The fixed header is written with explicit
  * little-endian byte stores, so the layout never depends on struct padding or host order. */
-#define ZLIB_CONST
-#include <zlib.h>
-
 #include <string.h>
 
 #include "hf_codec.h"
@@ -63,28 +60,21 @@ static void put_header(uint8_t *out, const struct hf_chunk_hdr *hdr)
 	put_le64(h + 40, hdr->time_start);
 }
 
-size_t hf_chunk_encode(struct z_stream_s *zs, struct hf_chunk_hdr *hdr, const void *body, size_t n,
-		       void *out, size_t cap)
+size_t hf_chunk_encode(const struct hf_deflater *d, struct hf_chunk_hdr *hdr, const void *body,
+		       size_t n, void *out, size_t cap)
 {
 	uint8_t *o = out;
 	const size_t overhead = HF_MEMBER_HDR_SIZE + HF_MEMBER_TRAILER_SIZE;
 
-	if (!zs || !hdr || !o || (n && !body) || n > HF_CHUNK_MAX_ULEN || cap < overhead)
+	if (!d || !hdr || !o || (n && !body) || n > HF_CHUNK_MAX_ULEN || cap < overhead)
 		return 0;
 	/* Never produce a member a reader would reject for its clen. */
 	size_t room = cap - overhead;
 	if (room > hf_chunk_clen_max(n))
 		room = (size_t)hf_chunk_clen_max(n);
-	if (deflateReset(zs) != Z_OK)
+	size_t clen = d->compress(d->ctx, body, n, o + HF_MEMBER_HDR_SIZE, room);
+	if (!clen)
 		return 0;
-	zs->next_in = body;
-	zs->avail_in = (uInt)n;
-	zs->next_out = o + HF_MEMBER_HDR_SIZE;
-	zs->avail_out = (uInt)room;
-	/* One call does it all: the output space is enough unless the caller's cap is too small. */
-	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
-		return 0;
-	size_t clen = (size_t)zs->total_out;
 
 	hdr->major = HF_FORMAT_MAJOR;
 	hdr->minor = HF_FORMAT_MINOR;
@@ -92,7 +82,7 @@ size_t hf_chunk_encode(struct z_stream_s *zs, struct hf_chunk_hdr *hdr, const vo
 	hdr->ulen = (uint32_t)n;
 	put_header(o, hdr);
 	uint8_t *t = o + HF_MEMBER_HDR_SIZE + clen;
-	put_le32(t, (uint32_t)crc32(0, body, (uInt)n));
+	put_le32(t, d->crc32(0, body, n));
 	put_le32(t + 4, (uint32_t)n);
 	return clen + overhead;
 }

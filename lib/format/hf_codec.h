@@ -177,16 +177,23 @@ struct hf_chunk_hdr {
 /* Upper bound of the bytes hf_chunk_encode writes for a body of n bytes. */
 size_t hf_chunk_bound(size_t n);
 
-struct z_stream_s;
-/* Compresses body[0..n) into one complete gzip member (header with hdr, raw deflate data,
+/* A raw deflate compressor (RFC 1951, no wrapper), whichever library does it: the recorder's is
+ * libdeflate (lib/record/hf_writer.c), the tests' zlib. compress writes the deflate data of
+ * in[0..n) at out, at most room bytes, and returns its length, or 0 if it does not fit or
+ * fails; crc32 is the gzip trailer's CRC-32 (crc32(0, in, n) starts one). */
+struct hf_deflater {
+	size_t (*compress)(void *ctx, const void *in, size_t n, void *out, size_t room);
+	uint32_t (*crc32)(uint32_t crc, const void *in, size_t n);
+	void *ctx;
+};
+
+/* Compresses body[0..n) with d into one complete gzip member (header with hdr, raw deflate data,
  * CRC-32 and ISIZE) at out, which holds cap >= hf_chunk_bound(n) bytes. hdr->major and
  * hdr->minor (set to HF_FORMAT_MAJOR/MINOR), hdr->clen and hdr->ulen are filled in here; the
- * caller sets the other fields. zs is a deflate stream the caller created with
- * deflateInit2(zs, level, Z_DEFLATED, -15, memlevel, Z_DEFAULT_STRATEGY) and owns; it is reset
- * here. Allocates nothing. Returns the member's size, or 0 on a zlib error, n > HF_CHUNK_MAX_ULEN,
- * or cap too small for the compressed data. */
-size_t hf_chunk_encode(struct z_stream_s *zs, struct hf_chunk_hdr *hdr, const void *body, size_t n,
-		       void *out, size_t cap);
+ * caller sets the other fields. Allocates nothing (unless d does). Returns the member's size,
+ * or 0 if d fails, n > HF_CHUNK_MAX_ULEN, or cap is too small for the compressed data. */
+size_t hf_chunk_encode(const struct hf_deflater *d, struct hf_chunk_hdr *hdr, const void *body,
+		       size_t n, void *out, size_t cap);
 
 /* Parses the 64 bytes at p as a member header. Returns 0, or -1 if it is not a heapfold chunk
  * (no gzip magic, CM not deflate, FLG not FEXTRA alone, XLEN/SI1/SI2/LEN not as in format.md).

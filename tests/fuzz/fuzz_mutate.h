@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "hf_codec.h"
+#include "../unit/util_zdeflate.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 /* The entry points each fuzzer defines (libFuzzer declares none of them). */
@@ -193,7 +194,8 @@ static size_t fzm_body(uint8_t *data, size_t size, size_t max, const struct fzm_
 		ds_ready = 1;
 	if (o && ds_ready) {
 		uint8_t major = h.major, minor = h.minor;
-		size_t k = hf_chunk_encode(&ds, &h, body, n, o, ocap);
+		struct hf_deflater d = uz_deflater(&ds);
+		size_t k = hf_chunk_encode(&d, &h, body, n, o, ocap);
 		if (k) {
 			o[16] = major; /* keep what the header said, even a mutated version */
 			o[17] = minor;

@@ -6,7 +6,7 @@
 # Then the same with only the bad repositories: one clear error, a non-zero exit, nothing left.
 . tests/lib/hftest.sh
 dl=$B/deps/dl/src
-for p in zlib libunwind; do
+for p in zlib libdeflate libunwind; do
 	[[ -f $dl/$p/fetched ]] || skip "the build's $p sources are not in $dl (fetched by make)"
 done
 command -v dpkg-scansources >/dev/null || skip "dpkg-scansources (dpkg-dev) missing"
@@ -14,7 +14,7 @@ T=$HF_TEST_TMP
 mkdir -p "$T/good" "$T/missing" "$T/tampered"
 
 # good: the sources the build fetched, indexed by dpkg-scansources
-for p in zlib libunwind; do
+for p in zlib libdeflate libunwind; do
 	cp "$dl/$p/"*.dsc "$dl/$p/"*.tar.* "$T/good/"
 done
 (cd "$T/good" && dpkg-scansources . >Sources 2>/dev/null)
@@ -64,14 +64,16 @@ expect_true "fallback: libunwind says what it tried first" \
 	grep -q "^heapfold: libunwind $want_unwind from file:$T/good ./ (tried before it: 9.9-1 from file:$T/missing ./" "$T/err1"
 expect_true "fallback: no scratch folder left" test -z "$(find "$T/dl/src" -name '.try-*')"
 
-# 2. The whole dependency build with those sources: zlib and libunwind built, patched, checked.
+# 2. The whole dependency build with those sources: zlib, libdeflate and libunwind built,
+# patched, checked.
 set +e
 HEAPFOLD_DEPS_SOURCES=$T/sources tools/dev/build-deps.sh "$T/b" host 2>"$T/err2"
 st=$?
 set -e
 cat "$T/err2"
 expect_eq "build: exit status" "$st" 0
-expect_true "build: libunwind.a and libz.a" test -f "$T/b/deps/host/lib/libunwind.a" -a -f "$T/b/deps/host/lib/libz.a"
+expect_true "build: libunwind.a, libdeflate.a and libz.a" test -f "$T/b/deps/host/lib/libunwind.a" \
+	-a -f "$T/b/deps/host/lib/libdeflate.a" -a -f "$T/b/deps/host/lib/libz.a"
 expect_true "build: the stamp names the versions" grep -qx "zlib $want_zlib" "$T/b/deps/host/.stamp"
 
 # 3. Nothing works: one line per package naming every version and pocket tried, exit 1, and

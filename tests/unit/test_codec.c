@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "hf_codec.h"
+#include "util_zdeflate.h"
 
 static const uint64_t edge_values[] = {
 	0, 1, 127, 128, 255, 16383, 16384, UINT32_MAX, (uint64_t)1 << 32, ((uint64_t)1 << 63) - 1,
@@ -138,10 +139,11 @@ static void test_chunk_header_round_trips_little_endian(void **state)
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 6);
+	struct hf_deflater d = uz_deflater(&zs);
 	const char body[] = "three records of body";
 	struct hf_chunk_hdr h = sample_hdr(), got;
 	uint8_t out[512];
-	size_t n = hf_chunk_encode(&zs, &h, body, sizeof body, out, sizeof out);
+	size_t n = hf_chunk_encode(&d, &h, body, sizeof body, out, sizeof out);
 	assert_true(n > HF_MEMBER_HDR_SIZE + HF_MEMBER_TRAILER_SIZE);
 	assert_int_equal(n, HF_MEMBER_HDR_SIZE + h.clen + HF_MEMBER_TRAILER_SIZE);
 	assert_int_equal(h.ulen, sizeof body);
@@ -174,14 +176,15 @@ static void test_chunk_is_a_gzip_member_zlib_can_read(void **state)
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 1);
+	struct hf_deflater d = uz_deflater(&zs);
 	uint8_t body[5000];
 	for (size_t i = 0; i < sizeof body; i++)
 		body[i] = (uint8_t)(i * 7 % 251);
 	struct hf_chunk_hdr h = sample_hdr();
 	size_t cap = hf_chunk_bound(sizeof body);
 	uint8_t *out = malloc(2 * cap);
-	size_t n1 = hf_chunk_encode(&zs, &h, body, sizeof body, out, cap);
-	size_t n2 = hf_chunk_encode(&zs, &h, body, 100, out + n1, cap); /* two members */
+	size_t n1 = hf_chunk_encode(&d, &h, body, sizeof body, out, cap);
+	size_t n2 = hf_chunk_encode(&d, &h, body, 100, out + n1, cap); /* two members */
 	assert_true(n1 && n2);
 
 	/* zlib's own gzip decoder (as zcat uses it) reads both members and the extra field. */
@@ -223,13 +226,14 @@ static void test_chunk_encode_does_not_allocate(void **state)
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 6);
+	struct hf_deflater d = uz_deflater(&zs);
 	uint8_t body[70000], out[80000 + 2048];
 	for (size_t i = 0; i < sizeof body; i++)
 		body[i] = (uint8_t)(i ^ (i >> 5));
 	struct hf_chunk_hdr h = sample_hdr();
 	allocs = 0;
 	for (int i = 0; i < 3; i++)
-		assert_true(hf_chunk_encode(&zs, &h, body, sizeof body, out, sizeof out) > 0);
+		assert_true(hf_chunk_encode(&d, &h, body, sizeof body, out, sizeof out) > 0);
 	assert_int_equal(allocs, 0);
 	deflateEnd(&zs);
 }
@@ -239,6 +243,7 @@ static void test_chunk_incompressible_body_fits_bound(void **state)
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 9);
+	struct hf_deflater d = uz_deflater(&zs);
 	size_t n = 1 << 20;
 	uint8_t *body = malloc(n);
 	uint64_t x = 88172645463325252ull;
@@ -249,7 +254,7 @@ static void test_chunk_incompressible_body_fits_bound(void **state)
 	size_t cap = hf_chunk_bound(n);
 	uint8_t *out = malloc(cap);
 	struct hf_chunk_hdr h = sample_hdr();
-	size_t m = hf_chunk_encode(&zs, &h, body, n, out, cap);
+	size_t m = hf_chunk_encode(&d, &h, body, n, out, cap);
 	assert_true(m > n && m <= cap);
 	assert_true(h.clen <= hf_chunk_clen_max(n));
 	deflateEnd(&zs);
@@ -262,15 +267,16 @@ static void test_chunk_encode_refuses_oversized_body_and_small_buffer(void **sta
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 6);
+	struct hf_deflater d = uz_deflater(&zs);
 	struct hf_chunk_hdr h = sample_hdr();
 	uint8_t body[4000], out[100];
 	for (size_t i = 0; i < sizeof body; i++)
 		body[i] = (uint8_t)(i * 131 + (i >> 3));
-	assert_int_equal(hf_chunk_encode(&zs, &h, body, sizeof body, out, sizeof out), 0);
-	assert_int_equal(hf_chunk_encode(&zs, &h, body, (size_t)HF_CHUNK_MAX_ULEN + 1, out, sizeof out), 0);
+	assert_int_equal(hf_chunk_encode(&d, &h, body, sizeof body, out, sizeof out), 0);
+	assert_int_equal(hf_chunk_encode(&d, &h, body, (size_t)HF_CHUNK_MAX_ULEN + 1, out, sizeof out), 0);
 	/* An empty body is a valid chunk. */
 	uint8_t small[200];
-	assert_true(hf_chunk_encode(&zs, &h, NULL, 0, small, sizeof small) > 0);
+	assert_true(hf_chunk_encode(&d, &h, NULL, 0, small, sizeof small) > 0);
 	assert_int_equal(h.ulen, 0);
 	deflateEnd(&zs);
 }
@@ -280,9 +286,10 @@ static void test_chunk_parse_rejects_foreign_members(void **state)
 	(void)state;
 	z_stream zs;
 	deflate_init(&zs, 6);
+	struct hf_deflater d = uz_deflater(&zs);
 	struct hf_chunk_hdr h = sample_hdr(), got;
 	uint8_t out[256];
-	assert_true(hf_chunk_encode(&zs, &h, "x", 1, out, sizeof out) > 0);
+	assert_true(hf_chunk_encode(&d, &h, "x", 1, out, sizeof out) > 0);
 	for (size_t i = 0; i < 16; i++) {
 		uint8_t copy[256];
 		memcpy(copy, out, sizeof copy);

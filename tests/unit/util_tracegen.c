@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hf_events.h"
+#include "util_zdeflate.h"
 
 struct tg_stream {
 	uint32_t id;
@@ -526,7 +527,8 @@ static int flush(struct tg *g, uint32_t id, int even_empty)
 	};
 	size_t cap = hf_chunk_bound(s->len);
 	uint8_t *out = xrealloc(NULL, cap);
-	size_t n = hf_chunk_encode(&g->zs, &h, s->body, s->len, out, cap);
+	struct hf_deflater d = uz_deflater(&g->zs);
+	size_t n = hf_chunk_encode(&d, &h, s->body, s->len, out, cap);
 	if (!n)
 		die("hf_chunk_encode failed");
 	if (g->old_major) { /* outside the CRC: as a format 1 recorder wrote them */
