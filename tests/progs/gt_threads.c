@@ -1,16 +1,23 @@
 /* Ground truth: 4 waves of 8 worker threads, created and exiting throughout. Worker i of every
  * wave makes 500 allocations of 16*(i+1) bytes in worker_alloc(): the even ones go to a freer
  * thread that frees them (cross-thread frees), the odd ones the worker frees itself at the end,
- * except its last 3, which leak. Expected (tests/integration/rec_threads.sh):
- *   allocations 16000, bytes 1152000, leaked 96 blocks / 6912 bytes. */
+ * except its last 3, which leak. Then it grows 100 buffers in worker_grow(): calloc(24), then
+ * realloc to 48, 96, 192 and 384 bytes (in place or moved, as glibc decides, while other
+ * threads free), each third one freed by the freer, the others at once by the worker.
+ * Expected (tests/integration/rec_threads.sh):
+ *   worker_alloc: allocations 16000, bytes 1152000, leaked 96 blocks / 6912 bytes;
+ *   worker_grow: calloc 3200 allocations, 76800 bytes, 3200 temporary; realloc 12800
+ *   allocations, 2304000 bytes, 11712 temporary (3 a chain, and the last one of the 66 chains
+ *   a worker frees itself); nothing leaked. */
 #include <pthread.h>
 #include "gt.h"
 
 #define WAVES 4
 #define WORKERS 8
 #define PER_WORKER 500
+#define GROWN 100 /* buffers grown by each worker; every third goes to the freer */
 
-static void *queue[WAVES * WORKERS * PER_WORKER];
+static void *queue[WAVES * WORKERS * (PER_WORKER + GROWN)];
 static size_t q_head, q_tail;
 static int producers_done;
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,6 +33,34 @@ __attribute__((noinline)) static void *worker_alloc(size_t size)
 	return p;
 }
 
+static void give(void *p)
+{
+	pthread_mutex_lock(&q_lock);
+	queue[q_tail++] = p;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+}
+
+__attribute__((noinline)) static void worker_grow(void)
+{
+	for (int k = 0; k < GROWN; k++) {
+		size_t n = 24;
+		unsigned char *p = calloc(n, 1);
+		GT_CHECK(p);
+		for (int step = 0; step < 4; step++) {
+			unsigned char *q = realloc(p, 2 * n);
+			GT_CHECK(q && q[n - 1] == (step ? 0x5a : 0));
+			memset(q + n, 0x5a, n);
+			p = q;
+			n *= 2;
+		}
+		if (k % 3 == 0)
+			give(p);
+		else
+			free(p);
+	}
+}
+
 __attribute__((noinline)) static void *worker(void *arg)
 {
 	size_t size = 16 * ((size_t)(long)arg + 1);
@@ -34,10 +69,7 @@ __attribute__((noinline)) static void *worker(void *arg)
 	for (int j = 0; j < PER_WORKER; j++) {
 		void *p = worker_alloc(size);
 		if (j % 2 == 0) {
-			pthread_mutex_lock(&q_lock);
-			queue[q_tail++] = p;
-			pthread_cond_signal(&q_cond);
-			pthread_mutex_unlock(&q_lock);
+			give(p);
 		} else {
 			own[n_own++] = p;
 		}
@@ -48,6 +80,7 @@ __attribute__((noinline)) static void *worker(void *arg)
 	for (size_t k = n_own - 3; k < n_own; k++)
 		leaked[n_leaked++] = own[k];
 	pthread_mutex_unlock(&q_lock);
+	worker_grow();
 	return NULL;
 }
 
@@ -85,7 +118,7 @@ int main(void)
 	pthread_cond_signal(&q_cond);
 	pthread_mutex_unlock(&q_lock);
 	pthread_join(f, NULL);
-	GT_CHECK(q_head == WAVES * WORKERS * PER_WORKER / 2 && n_leaked == WAVES * WORKERS * 3);
+	GT_CHECK(q_head == WAVES * WORKERS * (PER_WORKER / 2 + (GROWN + 2) / 3) && n_leaked == WAVES * WORKERS * 3);
 	gt_keep(leaked);
 	gt_say("gt_threads: ok\n");
 	return 0;
