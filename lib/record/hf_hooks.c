@@ -155,6 +155,18 @@ HF_INLINE uint8_t *prep_alloc(struct hf_thread *tb, size_t size)
 	return q;
 }
 
+/* After an allocation record that ends at q: the FREE_LAST state and the totals (frees: 1 for
+ * the free half of a realloc record). */
+HF_INLINE void note_alloc(struct hf_thread *tb, uint8_t *q, size_t size, unsigned frees)
+{
+	tb->last_end = q;
+	tb->pos = q;
+	tb->records++;
+	tb->n_alloc++;
+	tb->n_free += frees;
+	tb->bytes += size;
+}
+
 HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
 {
 	uint8_t *q = prep_alloc(tb, size);
@@ -167,11 +179,7 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 	q = hf_enc_alloc(q, node, size, hf_delta(a, tb->P));
 	tb->P = a;
 	tb->last_ptr = a;
-	tb->last_end = q;
-	tb->pos = q;
-	tb->records++;
-	tb->n_alloc++;
-	tb->bytes += size;
+	note_alloc(tb, q, size, 0);
 }
 
 HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
@@ -459,12 +467,7 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
 	tb->C = r;
 	tb->P = a;
 	tb->last_ptr = a;
-	tb->last_end = q;
-	tb->pos = q;
-	tb->records++;
-	tb->n_alloc++;
-	tb->n_free++;
-	tb->bytes += size;
+	note_alloc(tb, q, size, 1);
 }
 
 /* Whether a realloc of old to size bytes may go without an epoch (format.md 3): old is the block
@@ -483,13 +486,7 @@ HF_INLINE int realloc_in_unit(struct hf_thread *tb, const void *old, size_t size
 /* old, the unit's block, resized in place (realloc_in_unit held before the call). */
 HF_INLINE void put_realloc_last(struct hf_thread *tb, uint32_t node, size_t size)
 {
-	uint8_t *q = hf_enc_realloc_last(tb->pos, node, size);
-	tb->last_end = q;
-	tb->pos = q;
-	tb->records++;
-	tb->n_alloc++;
-	tb->n_free++;
-	tb->bytes += size;
+	note_alloc(tb, hf_enc_realloc_last(tb->pos, node, size), size, 1);
 }
 
 /* A realloc in the unit (realloc_in_unit before the call) returned p, not NULL. */

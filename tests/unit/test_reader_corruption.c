@@ -473,32 +473,48 @@ static void test_lengths_beyond_their_bounds_are_corruption(void **state)
 	free(big);
 }
 
+/* The records before one that must directly follow an allocation of its chunk (where: 0 to 4),
+ * so that it does not. */
+static void not_after_allocation(struct fixture *f, int where)
+{
+	switch (where) {
+	case 0: /* first record */
+		break;
+	case 1: /* after a FREE */
+		tg_alloc(f->g, 1, f->m, 1, 0x1000);
+		tg_free(f->g, 1, 0x1000, 0);
+		break;
+	case 2: /* after a FREE_LAST */
+		tg_alloc(f->g, 1, f->m, 1, 0x1000);
+		tg_free_last(f->g, 1);
+		break;
+	case 3: /* after an EPOCH between it and its allocation */
+		tg_alloc(f->g, 1, f->m, 1, 0x1000);
+		tg_epoch(f->g, 1, 4);
+		break;
+	case 4: /* in the chunk after its allocation's */
+		tg_alloc(f->g, 1, f->m, 1, 0x1000);
+		tg_flush(f->g, 1);
+		break;
+	}
+}
+
 static void test_free_last_out_of_place_is_corruption(void **state)
 {
 	(void)state;
 	struct fixture f;
-	for (int where = 0; where < 4; where++) {
+	for (int where = 0; where < 5; where++) {
 		begin(&f, NULL);
-		switch (where) {
-		case 0: /* first record */
-			break;
-		case 1: /* after a FREE */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_free(f.g, 1, 0x1000, 0);
-			break;
-		case 2: /* after an EPOCH between it and its allocation */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_epoch(f.g, 1, 4);
-			break;
-		case 3: /* in the chunk after its allocation's */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_flush(f.g, 1);
-			break;
-		}
+		not_after_allocation(&f, where);
 		tg_free_last(f.g, 1);
 		tg_close(f.g, NULL);
 		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST record at body byte");
 	}
+	begin(&f, NULL);
+	tg_alloc_failed(f.g, 1, f.m, 1);
+	tg_free_last(f.g, 1);
+	tg_close(f.g, NULL);
+	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST not directly after ALLOC, REALLOC or REALLOC_LAST");
 }
 
 /* REALLOC_LAST (format 2) follows the same rule; in a format 1 trace its tag is unknown. */
@@ -508,26 +524,7 @@ static void test_realloc_last_out_of_place_is_corruption(void **state)
 	struct fixture f;
 	for (int where = 0; where < 5; where++) {
 		begin(&f, NULL);
-		switch (where) {
-		case 0: /* first record */
-			break;
-		case 1: /* after a FREE */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_free(f.g, 1, 0x1000, 0);
-			break;
-		case 2: /* after a FREE_LAST */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_free_last(f.g, 1);
-			break;
-		case 3: /* after an EPOCH between it and its allocation */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_epoch(f.g, 1, 4);
-			break;
-		case 4: /* in the chunk after its allocation's */
-			tg_alloc(f.g, 1, f.m, 1, 0x1000);
-			tg_flush(f.g, 1);
-			break;
-		}
+		not_after_allocation(&f, where);
 		tg_realloc_last(f.g, 1, f.re, 2);
 		tg_close(f.g, NULL);
 		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT,
@@ -542,11 +539,6 @@ static void test_realloc_last_out_of_place_is_corruption(void **state)
 	tg_realloc_last(f.g, 1, f.re, 2);
 	tg_close(f.g, NULL);
 	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "bad record tag 0x08 at body byte 5");
-	begin(&f, NULL);
-	tg_alloc_failed(f.g, 1, f.m, 1);
-	tg_free_last(f.g, 1);
-	tg_close(f.g, NULL);
-	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "FREE_LAST not directly after ALLOC, REALLOC or REALLOC_LAST");
 }
 
 static void test_allocations_must_name_allocator_nodes(void **state)
