@@ -15,7 +15,7 @@
 #define HF_FORMAT_MAJOR 2
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1
-/* HEADER sample_bytes (minor 2): the largest a reader accepts (the recorder's option stops at
+/* HEADER sample_bytes (since format 1.2): the largest a reader accepts (the recorder's option stops at
  * 2 GiB). */
 #define HF_SAMPLE_BYTES_MAX (UINT64_C(1) << 40)
 

@@ -489,11 +489,14 @@ HF_INLINE void put_realloc_last(struct hf_thread *tb, uint32_t node, size_t size
 	note_alloc(tb, hf_enc_realloc_last(tb->pos, node, size), size, 1);
 }
 
-/* A realloc in the unit (realloc_in_unit before the call) returned p, not NULL. */
+/* A realloc in the unit (realloc_in_unit before the call) returned p, not NULL. Without a
+ * stack node (node 0: the recorder could not intern it) the new block is not recorded, as
+ * elsewhere; a block resized in place then stays in the trace with its old size. */
 HF_INLINE void put_unit_realloc(struct hf_thread *tb, uint32_t node, void *old, void *p, size_t size)
 {
-	if (p == old && node) {
-		put_realloc_last(tb, node, size);
+	if (p == old) {
+		if (node)
+			put_realloc_last(tb, node, size);
 		return;
 	}
 	put_free_last(tb); /* moved: old was freed inside the call */
