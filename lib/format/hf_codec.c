@@ -1,17 +1,11 @@
 /* hf_codec.c: the decoding half of the record encoding (the encoders are inline in hf_codec.h). */
 #include "hf_codec.h"
 
-int hf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+int hf_get_varint_long(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
 	uint64_t v = 0;
 
-	/* Most fields (tags' operands, small sizes, node ids of hot stacks) fit in one byte. */
-	if (p < end && *p < 0x80) {
-		*out = *p;
-		*pp = p + 1;
-		return 0;
-	}
 	for (unsigned i = 0; i < HF_VARINT_MAX; i++) {
 		if (p >= end)
 			return -1;

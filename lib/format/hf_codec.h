@@ -119,8 +119,26 @@ static inline size_t hf_varint_len(uint64_t v)
 }
 
 /* Decodes a varint from [*pp, end). Returns 0 and advances *pp, or -1 if truncated or over-long
- * (more than 10 bytes, or bits beyond 64). Never reads past end. */
-int hf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out);
+ * (more than 10 bytes, or bits beyond 64). Never reads past end. Most fields (tags' operands,
+ * small sizes, node ids of hot stacks) fit in one byte: that case is inline, in a reader's
+ * hottest loop. */
+int hf_get_varint_long(const uint8_t **pp, const uint8_t *end, uint64_t *out);
+
+static inline int hf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	if (p < end && *p < 0x80) {
+		*out = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && p[1] < 0x80) { /* sizes up to 16 KiB, most pointer deltas */
+		*out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	return hf_get_varint_long(pp, end, out);
+}
 
 /* A varint that must fit 32 bits, and a signed one (zigzag). */
 static inline int hf_dec_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)

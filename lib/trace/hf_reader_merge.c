@@ -157,7 +157,7 @@ static int realloc_last_next(const struct hf_cursor *c)
  * unit (format.md 3), and consumes it. A REALLOC_LAST next frees the block too (realloc is a free
  * then an allocation): a unit as well, but the REALLOC_LAST is left for the next event. Returns 1
  * (FREE_LAST taken), 2 (REALLOC_LAST next), 0 (neither) or an error. */
-static int take_free_last(hf_trace *t, struct hf_cursor *c)
+static inline int take_free_last(hf_trace *t, struct hf_cursor *c)
 {
 	if (realloc_last_next(c) && c->ref->h.major >= 2)
 		return 2;
@@ -203,9 +203,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		return fail_at(t, c, at, "record after THREAD_END", tag);
 	int open = c->unit_open;
 	c->unit_open = 0;
-	memset(ev, 0, sizeof *ev);
-	ev->thread = c->stream;
-	ev->time_ns = c->T;
+	*ev = (struct hf_event){ .thread = c->stream, .time_ns = c->T };
 	c->text = NULL;
 	switch (tag) {
 	case HF_TAG_ALLOC:
@@ -524,13 +522,16 @@ int hf_trace_next(hf_trace *t, struct hf_event *ev)
 		/* The cursor that delivered the last event is still the top of the heap: advance it
 		 * and sift it down once (half the work of a pop now and a push later). */
 		struct hf_cursor *c = t->emitted;
+		uint64_t key = c->key;
 		t->emitted = NULL;
 		if ((rc = advance(t, c)) < 0)
 			return rc;
 		if (c->done)
 			heap_pop(t);
-		else
+		else if (c->key != key || !c->have_ev)
 			heap_down(t, 0);
+		/* else: its next event has the key (key, stream) that was already the smallest, so
+		 * it is still the top: most events of a stream share their key until an epoch. */
 	}
 	while (t->nheap) {
 		struct hf_cursor *c = &t->cur[t->heap[0]];
