@@ -141,6 +141,7 @@ struct state {
 	struct node_stats *ns; /* by node id */
 	uint64_t allocations, frees, failed, bytes, temporary, marks, samples, unknown_frees;
 	uint64_t live_bytes, live_blocks, peak_bytes, peak_blocks;
+	uint64_t max_key; /* of any event: the free epochs taken are (max_key + 1) / 2 */
 };
 
 static void note_peak(struct state *s, uint64_t bytes, uint64_t blocks)
@@ -282,6 +283,8 @@ static void print_summary(const struct state *s)
 	printf("unknown_frees=%llu\n", (unsigned long long)s->unknown_frees);
 	printf("sample_bytes=%llu\n", (unsigned long long)in->sample_bytes);
 	printf("clock_resolution_ns=%llu\n", (unsigned long long)in->clock_resolution_ns);
+	/* How many times a hook wrote the recorder's one shared counter (format.md 3). */
+	printf("free_epochs=%llu\n", (unsigned long long)((s->max_key + 1) / 2));
 }
 
 /* ---- minimal symbolization with libelf ------------------------------------------------------- */
@@ -667,6 +670,8 @@ int main(int argc, char **argv)
 	while ((rc = hf_trace_next(s.t, &ev)) == HF_TRACE_OK) {
 		if (o.events)
 			print_event(&ev);
+		if (ev.key > s.max_key)
+			s.max_key = ev.key;
 		switch (ev.type) {
 		case HF_EV_ALLOC:
 			on_alloc(&s, &ev);
