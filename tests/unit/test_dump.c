@@ -82,7 +82,8 @@ static void test_dump_summary_counts_a_known_trace(void **state)
 				 "samples=1\n"
 				 "unknown_frees=0\n"
 				 "sample_bytes=0\n"
-				 "clock_resolution_ns=1\n");
+				 "clock_resolution_ns=1\n"
+				 "free_epochs=4\n"); /* frees at epochs 0, 1 and 3 */
 	free(out);
 	assert_int_equal(run_dump("--events", path, 0, &out), 0);
 	assert_non_null(strstr(out, "0 0 SAMPLE - 0x0 0 0 rss=4096 time=5\n"));
