@@ -20,7 +20,9 @@ start_kvd() {
 	HEAPFOLD_OUTPUT=$trace "$@" "$exe" 0 >"$HF_TEST_TMP/port" 2>"$HF_TEST_TMP/kvd.err" &
 	kvd_pid=$!
 	for _ in $(seq 100); do
-		port=$(awk '/^listening on/ { print $3 }' "$HF_TEST_TMP/port" 2>/dev/null)
+		# The port file may not exist yet (the background shell opens it after the fork):
+		# awk then fails with status 2, which set -e would make the test's exit status.
+		port=$(awk '/^listening on/ { print $3 }' "$HF_TEST_TMP/port" 2>/dev/null || true)
 		[[ -n $port ]] && return 0
 		sleep 0.05
 	done
