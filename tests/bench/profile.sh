@@ -16,7 +16,7 @@ function cat(sym, dso) {
 	if (dso == "seed") return "program"
 	if (sym ~ /^_?U(L)?x86_64_|^unw_|^_U|access_mem|access_reg|^dwarf_|^_Ux86|tdep_|__tls_get_addr|hf_trace_replay/) return "unwind (libunwind)"
 	if (sym ~ /fp_walk|hf_unwind/) return "unwind (recorder)"
-	if (sym ~ /deflate|longest_match|slide_hash|crc32|compress_block|send_bits|build_tree|pqdownheap|fill_window|_tr_|adler32|gen_bitlen|gen_codes|scan_tree|send_tree|bi_/) return "compression (zlib)"
+	if (sym ~ /deflate|longest_match|slide_hash|crc32|compress_block|send_bits|build_tree|pqdownheap|fill_window|_tr_|adler32|gen_bitlen|gen_codes|scan_tree|send_tree|bi_/) return "compression (libdeflate)"
 	if (dso ~ /libheapfold/) return "recorder: hooks, stacks, encoding"
 	if (dso ~ /^libc/) return "allocator and libc"
 	return "other (" dso ")"
