@@ -637,12 +637,10 @@ HF_INLINE void *realloc_fast(struct hf_tls *t, unsigned kind, void *old, size_t 
 	return p;
 }
 
-static HF_NOINLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n)
+/* Everything but sampling's fast path, which the entry points test first. */
+static HF_NOINLINE void *realloc_slow(struct hf_tls *t, unsigned kind, void *old, size_t m, size_t n,
+				      size_t size)
 {
-	struct hf_tls *t = &hf_tls;
-	size_t size = kind == HF_FRAME_REALLOC ? n : mul_size(m, n);
-	if (old && fast_unsampled(t, size) && hf_sample_unseen((uintptr_t)old))
-		return realloc_fast(t, kind, old, m, n, size);
 	struct hf_thread *tb = begin(t);
 	if (!tb)
 		return realloc_plain(t, kind, old, m, n, size);
@@ -664,17 +662,23 @@ static HF_NOINLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t
 	return p;
 }
 
-void *hf_realloc(void *p, size_t n)
+/* realloc and reallocarray: sampling's fast path where it applies, else the rest. */
+HF_INLINE void *realloc_hook(unsigned kind, void *old, size_t m, size_t n, size_t size)
 {
 	struct hf_tls *t = &hf_tls;
-	if (p && fast_unsampled(t, n) && hf_sample_unseen((uintptr_t)p))
-		return realloc_fast(t, HF_FRAME_REALLOC, p, 1, n, n);
-	return realloc_hook(HF_FRAME_REALLOC, p, 1, n);
+	if (old && fast_unsampled(t, size) && hf_sample_unseen((uintptr_t)old))
+		return realloc_fast(t, kind, old, m, n, size);
+	return realloc_slow(t, kind, old, m, n, size);
+}
+
+void *hf_realloc(void *p, size_t n)
+{
+	return realloc_hook(HF_FRAME_REALLOC, p, 1, n, n);
 }
 
 void *hf_reallocarray(void *p, size_t m, size_t n)
 {
-	return realloc_hook(HF_FRAME_REALLOCARRAY, p, m, n);
+	return realloc_hook(HF_FRAME_REALLOCARRAY, p, m, n, mul_size(m, n));
 }
 
 /* --- marks and the blocks of before the start ----------------------------------------------- */

@@ -44,8 +44,7 @@
 #define HF_META_CHUNK_MAX (4u << 20)  /* largest meta chunk (a HEADER is capped at 2 MiB) */
 
 struct zbuf {
-	struct libdeflate_compressor *c;
-	struct hf_deflater d;
+	struct hf_deflater d; /* its ctx: the libdeflate compressor */
 	uint8_t *out;
 	size_t cap;
 	struct zbuf *next;
@@ -122,13 +121,13 @@ static struct zbuf *zbuf_new(size_t body_max)
 		return NULL;
 	z->cap = hf_chunk_bound(body_max);
 	z->out = hf_os_alloc(z->cap);
-	z->c = z->out ? libdeflate_alloc_compressor(HF_DEFLATE_LEVEL) : NULL;
-	if (!z->c) {
+	struct libdeflate_compressor *c = z->out ? libdeflate_alloc_compressor(HF_DEFLATE_LEVEL) : NULL;
+	if (!c) {
 		hf_os_free(z->out, z->cap);
 		hf_os_free(z, sizeof *z);
 		return NULL;
 	}
-	z->d = (struct hf_deflater){ ld_compress, ld_crc32, z->c };
+	z->d = (struct hf_deflater){ ld_compress, ld_crc32, c };
 	return z;
 }
 
