@@ -25,11 +25,20 @@ struct node {
 	uint32_t parent;
 } __attribute__((packed));
 
-/* The table over them: a slot is a node's id (0: empty) and the high half of its hash, so a
+/* The table over them: a slot is a node's id (0: empty) and the high half of its path hash, so a
  * probe reads the node itself only when that half agrees. 8 bytes a slot, at most 70% full
  * (linear probing stays short there): with the node, 24 to 35 bytes per distinct stack node,
  * and while the table doubles the old one besides (a table of whole nodes at half load cost
- * 48 to 80). */
+ * 48 to 80).
+ *
+ * A node's slot comes from the hash of its whole path from the root (its frames, outermost
+ * first), not from (parent id, frame): the path hashes of a stack's levels follow from its frames
+ * alone, so the slots of all its levels are fetched at once (path_walk), rather than one cache
+ * and TLB miss after another as each level waited for its parent's id. A program with many
+ * distinct stacks spent half its recording time in that chain. The path is the node (each has
+ * one), so its slot is always the same; the check is still the node's (parent, frame). The slot
+ * index is the hash's top bits, which the tag holds too: doubling re-places slots from their
+ * tags, without the nodes. */
 struct ent {
 	uint32_t id;
 	uint32_t tag;
@@ -37,17 +46,18 @@ struct ent {
 
 static struct {
 	struct ent *tab;
-	size_t cap; /* power of two; grown past 70% full */
+	size_t cap;     /* power of two; grown past 70% full */
+	unsigned shift; /* 64 - log2(cap): a hash's slot is hash >> shift */
 	uint32_t count;
 	struct node *nodes;
 	size_t nodes_cap;
 } st;
 
-/* Every bit of the result depends on every bit of both: a trie has few distinct frames (a
- * recursion has one or two) under many parents, and the slot comes from the low bits. */
-static inline uint64_t mix(uint32_t parent, uint64_t frame)
+/* The path hash of a child: every bit of the result depends on every bit of both (a trie has
+ * few distinct frames, a recursion one or two, under many parents). */
+static inline uint64_t mix(uint64_t parent_hash, uint64_t frame)
 {
-	uint64_t h = frame + (parent + 1) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = frame + (parent_hash + 1) * 0x9e3779b97f4a7c15ull;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
@@ -55,48 +65,53 @@ static inline uint64_t mix(uint32_t parent, uint64_t frame)
 	return h ^ (h >> 33);
 }
 
+static inline size_t slot_of(uint64_t h)
+{
+	return (size_t)(h >> st.shift);
+}
+
 int hf_stack_init(void)
 {
 	if (st.tab)
 		return 0;
 	st.cap = 1 << 14;
+	st.shift = 64 - 14;
 	st.tab = hf_os_alloc(st.cap * sizeof *st.tab);
 	st.nodes_cap = 1 << 13;
 	st.nodes = hf_os_alloc(st.nodes_cap * sizeof *st.nodes);
 	return st.tab && st.nodes ? 0 : -1;
 }
 
-/* Places node id (whose hash is h) in tab of cap slots, at the end of its probe run. */
-static void place(struct ent *tab, size_t cap, uint32_t id, uint64_t h)
-{
-	size_t j = h & (cap - 1);
-	while (tab[j].id)
-		j = (j + 1) & (cap - 1);
-	tab[j] = (struct ent){ id, (uint32_t)(h >> 32) };
-}
-
-/* The table at twice the size, rebuilt from the nodes (read in order). */
+/* The table at twice the size: every slot re-placed from its tag (the hash's top 32 bits, of
+ * which the slot index is the top log2(cap)), at the end of its probe run. */
 static int grow(void)
 {
-	size_t cap = st.cap * 2;
+	size_t cap = st.cap * 2, mask = cap - 1;
+	unsigned shift = st.shift - 1;
 	struct ent *tab = hf_os_alloc(cap * sizeof *tab);
 	if (!tab)
 		return -1;
-
-	for (uint32_t id = 1; id <= st.count; id++)
-		place(tab, cap, id, mix(st.nodes[id - 1].parent, st.nodes[id - 1].frame));
+	for (size_t i = 0; i < st.cap; i++) {
+		if (!st.tab[i].id)
+			continue;
+		size_t j = (size_t)(((uint64_t)st.tab[i].tag << 32) >> shift);
+		while (tab[j].id)
+			j = (j + 1) & mask;
+		tab[j] = st.tab[i];
+	}
 	hf_os_free(st.tab, st.cap * sizeof *st.tab);
 	st.tab = tab;
 	st.cap = cap;
+	st.shift = shift;
 	return 0;
 }
 
-/* Meta lock held. The id of (parent, frame), inserted if new; 0 if out of memory. */
-static uint32_t node_get(uint32_t parent, uint64_t frame)
+/* Meta lock held. The id of (parent, frame), whose path hash is h, inserted if new; 0 if out of
+ * memory. */
+static uint32_t node_get(uint32_t parent, uint64_t frame, uint64_t h)
 {
-	uint64_t h = mix(parent, frame);
 	uint32_t tag = (uint32_t)(h >> 32);
-	size_t mask = st.cap - 1, i = h & mask;
+	size_t mask = st.cap - 1, i = slot_of(h);
 	for (; st.tab[i].id; i = (i + 1) & mask) {
 		if (st.tab[i].tag != tag)
 			continue;
@@ -127,12 +142,51 @@ static uint32_t node_get(uint32_t parent, uint64_t frame)
 	return id;
 }
 
+/* A stack's levels, root first: the pseudo-frame saying why it was cut (if any), the captured
+ * frames outermost first, the allocator pseudo-frame. */
+struct path {
+	const uintptr_t *ips;
+	unsigned n;
+	unsigned has_root;
+	uint64_t root, leaf;
+};
+
+static inline uint64_t path_frame(const struct path *p, unsigned j)
+{
+	if (p->has_root) {
+		if (j == 0)
+			return p->root;
+		j--;
+	}
+	return j < p->n ? p->ips[p->n - 1 - j] : p->leaf;
+}
+
+/* Meta lock held. The node of the whole path, inserting what is missing; 0 if out of memory.
+ * Levels go in batches: their path hashes first, each slot's line prefetched, then the walk. */
+static uint32_t path_walk(const struct path *p)
+{
+	enum { BATCH = 32 };
+	unsigned m = p->has_root + p->n + 1;
+	uint64_t h = 0, hs[BATCH];
+	uint32_t parent = 0;
+	for (unsigned j0 = 0; j0 < m; j0 += BATCH) {
+		unsigned k = m - j0 < BATCH ? m - j0 : BATCH;
+		for (unsigned i = 0; i < k; i++) {
+			h = mix(h, path_frame(p, j0 + i));
+			hs[i] = h;
+			__builtin_prefetch(&st.tab[slot_of(h)]);
+		}
+		for (unsigned i = 0; i < k; i++)
+			if (!(parent = node_get(parent, path_frame(p, j0 + i), hs[i])))
+				return 0;
+	}
+	return parent;
+}
+
 uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ips, unsigned n,
 			 unsigned key)
 {
-	uint32_t parent = 0;
 	unsigned depth = n; /* the cache compares the captured depth */
-	int ok = 1;
 	for (unsigned i = 0; i < n; i++) {
 		if (ips[i] < HF_FRAME_MIN_ADDR) { /* never a return address: the stack ends here */
 			n = i;
@@ -158,13 +212,8 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 		root = HF_FRAME_BEFORE_START;
 	if (!root && (key >> 8) & 1)
 		root = HF_FRAME_TRUNCATED_DEPTH;
-	if (!st.tab)
-		ok = 0;
-	if (ok && root)
-		ok = (parent = node_get(0, root)) != 0;
-	for (unsigned i = n; ok && i-- > 0;)
-		ok = (parent = node_get(parent, ips[i])) != 0;
-	uint32_t leaf = ok ? node_get(parent, key & 0xff) : 0;
+	struct path p = { ips, n, root != 0, root, key & 0xff };
+	uint32_t leaf = st.tab ? path_walk(&p) : 0;
 	hf_meta_unlock();
 	if (leaf) {
 		e->hash = h;
