@@ -90,25 +90,29 @@ HF_API int hf_metrics_format(char *buf, size_t len)
 	return (int)n;
 }
 
-/* Writes FILE through FILE.tmp.PID and rename. */
+/* Writes FILE through FILE.tmp.PID and rename. One write at a time: the thread's periodic write
+ * and the exit's share the temporary name, and the second rename would find it gone. */
 static void write_file(void)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	char text[8192];
 	int n = hf_metrics_format(text, sizeof text);
 	if (n < 0 || (size_t)n >= sizeof text)
 		return;
+	pthread_mutex_lock(&lock);
 	int fd = open(m.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		hf_warn("cannot write metrics %s: %s", m.tmp, strerror(errno));
-		return;
+	} else {
+		int err = hf_os_write_all(fd, text, (size_t)n);
+		if (close(fd) != 0 && !err)
+			err = errno;
+		if (err || rename(m.tmp, m.path) != 0) {
+			hf_warn("cannot write metrics %s: %s", m.path, strerror(err ? err : errno));
+			unlink(m.tmp);
+		}
 	}
-	int err = hf_os_write_all(fd, text, (size_t)n);
-	if (close(fd) != 0 && !err)
-		err = errno;
-	if (err || rename(m.tmp, m.path) != 0) {
-		hf_warn("cannot write metrics %s: %s", m.path, strerror(err ? err : errno));
-		unlink(m.tmp);
-	}
+	pthread_mutex_unlock(&lock);
 }
 
 void hf_metrics_start(void)
