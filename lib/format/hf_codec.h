@@ -10,9 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 2.0: REALLOC_LAST. Major 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER
- * sample_bytes) is still read: it is major 2 without REALLOC_LAST. */
-#define HF_FORMAT_MAJOR 2
+/* 3.0: NODE relative to the node's id and its parent's frame. 2.0: REALLOC_LAST. Majors 1
+ * (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes) and 2 are still read:
+ * major 2 is major 3 with absolute NODE fields, major 1 is major 2 without REALLOC_LAST. */
+#define HF_FORMAT_MAJOR 3
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1
 /* HEADER sample_bytes (since format 1.2): the largest a reader accepts (the recorder's option stops at

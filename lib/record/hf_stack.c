@@ -129,7 +129,7 @@ static uint32_t node_get(uint32_t parent, uint64_t frame, uint64_t h)
 	}
 	if (frame >= HF_FRAME_MIN_ADDR)
 		hf_modules_ensure((uintptr_t)frame); /* its MODULE goes first */
-	if (hf_meta_node(parent, frame) < 0)
+	if (hf_meta_node(st.count + 1, parent, frame, parent ? st.nodes[parent - 1].frame : 0) < 0)
 		return 0;
 	uint32_t id = ++st.count;
 	st.tab[i] = (struct ent){ id, tag };
@@ -232,8 +232,10 @@ uint32_t hf_stack_count(void)
 
 void hf_stack_replay(void)
 {
-	for (uint32_t i = 0; i < st.count; i++)
-		hf_meta_node(st.nodes[i].parent, st.nodes[i].frame);
+	for (uint32_t i = 0; i < st.count; i++) {
+		uint32_t p = st.nodes[i].parent;
+		hf_meta_node(i + 1, p, st.nodes[i].frame, p ? st.nodes[p - 1].frame : 0);
+	}
 }
 
 void hf_stack_reset(void)

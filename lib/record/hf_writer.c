@@ -333,10 +333,10 @@ int hf_meta_record(uint8_t tag, const void *body, size_t len)
 	return 0;
 }
 
-int hf_meta_node(uint64_t parent, uint64_t frame)
+int hf_meta_node(uint32_t id, uint32_t parent, uint64_t frame, uint64_t parent_frame)
 {
 	uint8_t body[HF_MAX_NODE_BODY];
-	uint8_t *q = hf_enc_node(body, parent, frame);
+	uint8_t *q = hf_enc_node(body, id, parent, frame, parent_frame);
 	return hf_meta_record(HF_TAG_NODE, body, (size_t)(q - body));
 }
 

@@ -32,7 +32,8 @@ void hf_writer_fork_reinit(void);
 void hf_meta_lock(void);
 void hf_meta_unlock(void);
 int hf_meta_record(uint8_t tag, const void *body, size_t len); /* meta lock held; 0 or -1 */
-int hf_meta_node(uint64_t parent, uint64_t frame);             /* meta lock held */
+/* Meta lock held. Node id (the next one) under parent (0: none), whose frame is parent_frame. */
+int hf_meta_node(uint32_t id, uint32_t parent, uint64_t frame, uint64_t parent_frame);
 /* Whether the trace file failed (nothing more is written). */
 int hf_writer_failed(void);
 /* For the background thread: whether nothing more is written; a SAMPLE record (the free epoch,

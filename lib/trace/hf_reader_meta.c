@@ -157,13 +157,26 @@ static int is_allocator(uint64_t frame)
 
 static const char *dec_node(hf_trace *t, struct hf_body *r)
 {
-	struct hf_rec_node rec;
-	if (hf_dec_node(&r->p, r->end, &rec) < 0)
-		return "truncated or invalid field";
-	uint32_t parent = rec.parent;
-	uint64_t frame = rec.frame;
 	if (t->nnodes >= UINT32_MAX - 1)
 		return "too many nodes";
+	uint32_t parent;
+	uint64_t frame;
+	if (t->info.major >= 3) {
+		int pseudo;
+		uint64_t v;
+		int rc = hf_dec_node_rel(&r->p, r->end, (uint32_t)t->nnodes + 1, &parent, &pseudo, &v);
+		if (rc < 0)
+			return rc == -1 ? "truncated or invalid field" : "parent is not a node defined before it";
+		frame = hf_node_frame(pseudo, v, parent ? t->nodes[parent - 1].frame : 0);
+		if (pseudo != (frame < HF_FRAME_MIN_ADDR))
+			return "frame address is a pseudo-frame code, or the reverse";
+	} else {
+		struct hf_rec_node rec;
+		if (hf_dec_node(&r->p, r->end, &rec) < 0)
+			return "truncated or invalid field";
+		parent = rec.parent;
+		frame = rec.frame;
+	}
 	/* Parents are defined before their children, which also rules out cycles: every walk up
 	 * the tree ends after at most `id` steps. */
 	if (parent > t->nnodes)

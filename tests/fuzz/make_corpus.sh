@@ -71,8 +71,8 @@ head -c $(($(stat -c %s gt_family.gz) / 2)) gt_family.gz >gt_family_cut_half.gz
 { cat killed_sleep.gz; printf 'garbage after the last chunk'; } >killed_garbage_tail.gz
 cp gt_family.gz gt_family_bad_crc.gz
 put_byte gt_family_bad_crc.gz 100 0x5a         # inside the first chunk's deflate data
-cp gt_deep.gz gt_deep_major2.gz
-put_byte gt_deep_major2.gz 16 2                 # the first chunk says format 2.x
+cp gt_deep.gz gt_deep_major4.gz
+put_byte gt_deep_major4.gz 16 4                 # the first chunk says format 4.x
 last=$(members print_threads.gz | tail -n 1)
 head -c "$last" print_threads.gz >print_threads_no_last_chunk.gz
 second=$(members print_threads.gz | sed -n 2p)

@@ -218,28 +218,28 @@ static void test_future_major_version_names_both_versions(void **state)
 	struct fixture f;
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 0, H_MAJOR, 3);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.0 is newer than this reader (2.0)");
+	tg_patch_u8(f.g, 0, H_MAJOR, 4);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 4.0 is newer than this reader (3.0)");
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 0, H_MAJOR, 0);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (2.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (3.0)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
 	tg_header_defaults(&h);
-	h.major = 3;
+	h.major = 4;
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 3.1 is newer than this reader (2.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 4.1 is newer than this reader (3.0)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 1, H_MAJOR, 1);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 2.0");
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 3.0");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)
@@ -620,6 +620,18 @@ static void test_bad_nodes_are_corruption(void **state)
 		tg_node(f.g, cases[i].parent, cases[i].frame);
 		tg_close(f.g, NULL);
 		expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, cases[i].want);
+	}
+	/* Format 3 flags a pseudo-frame code in the parent's distance: the flag and the frame must
+	 * agree. NODE, length 3: distance 1 flagged pseudo with an address; then distance 1 not
+	 * flagged, a difference that lands below 4096. */
+	const uint8_t flagged[] = { HF_TAG_NODE, 3, 1 << 1 | 1, 0x80, 0x40 };
+	const uint8_t unflagged[] = { HF_TAG_NODE, 3, 1 << 1, 0x81, 0x40 };
+	for (int i = 0; i < 2; i++) {
+		begin(&f, NULL);
+		tg_node(f.g, 0, 0x2000);
+		tg_raw(f.g, 0, i ? unflagged : flagged, sizeof flagged, 1);
+		tg_close(f.g, NULL);
+		expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "frame address is a pseudo-frame code, or the reverse");
 	}
 }
 

@@ -365,6 +365,52 @@ static void test_deep_stack_of_10000_nodes_reads_back(void **state)
 	free(path);
 }
 
+/* A tree with every shape NODE's format 3 encoding distinguishes, written as format 2 (absolute
+ * fields) and 3 (relative to the node's id and its parent's frame): both read back the same. */
+static void test_nodes_of_formats_2_and_3_read_the_same(void **state)
+{
+	(void)state;
+	const struct {
+		uint32_t parent;
+		uint64_t frame;
+	} tree[] = {
+		{ 0, 0x7f0000401000 },                  /* 1: a root frame */
+		{ 1, 0x7f0000401020 },                  /* 2: just after its parent's frame */
+		{ 2, 0x401000 },                        /* 3: far below it (negative difference) */
+		{ 3, HF_FRAME_MALLOC },                 /* 4: allocator leaf */
+		{ 0, HF_FRAME_TRUNCATED_DEPTH },        /* 5: a truncated stack's root */
+		{ 5, 0x402000 },                        /* 6: under a pseudo-frame: absolute */
+		{ 1, 0xffffffffffff0000 },              /* 7: far above, distance 6 up */
+		{ 7, HF_FRAME_CALLOC },                 /* 8 */
+		{ 6, UINT64_MAX },                      /* 9: the largest address */
+		{ 9, HF_FRAME_MALLOC },                 /* 10 */
+	};
+	const size_t n = sizeof tree / sizeof tree[0];
+	for (unsigned major = 2; major <= 3; major++) {
+		struct tg_header h;
+		tg_header_defaults(&h);
+		h.major = major;
+		struct tg *g = tg_new(&h);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(tg_node(g, tree[i].parent, tree[i].frame), i + 1);
+		tg_alloc(g, 1, 10, 8, 0x1000);
+		tg_close(g, NULL);
+		char *path = write_trace(g, "nodes.gz");
+		hf_trace *t;
+		assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+		assert_int_equal(hf_trace_info(t)->major, major);
+		assert_int_equal(hf_trace_node_count(t), n);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(hf_trace_node(t, (uint32_t)i + 1)->parent, tree[i].parent);
+			assert_true(hf_trace_node(t, (uint32_t)i + 1)->frame == tree[i].frame);
+		}
+		hf_trace_close(t);
+		tg_destroy(g);
+		unlink(path);
+		free(path);
+	}
+}
+
 static void test_unknown_sized_records_and_newer_minor_are_read(void **state)
 {
 	(void)state;
@@ -532,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
 		cmocka_unit_test(test_samples_merge_with_thread_events_by_key),
 		cmocka_unit_test(test_deep_stack_of_10000_nodes_reads_back),
+		cmocka_unit_test(test_nodes_of_formats_2_and_3_read_the_same),
 		cmocka_unit_test(test_unknown_sized_records_and_newer_minor_are_read),
 		cmocka_unit_test(test_known_sized_record_with_extra_bytes_is_read),
 		cmocka_unit_test(test_empty_chunks_are_valid),

@@ -53,7 +53,7 @@ void hf_meta_unlock(void)
 	pthread_mutex_unlock(&meta);
 }
 
-int hf_meta_node(uint64_t parent, uint64_t frame)
+int hf_meta_node(uint32_t id, uint32_t parent, uint64_t frame, uint64_t parent_frame)
 {
 	if (nrec >= fail_after)
 		return -1;
@@ -63,6 +63,8 @@ int hf_meta_node(uint64_t parent, uint64_t frame)
 		assert_non_null(rec);
 	}
 	assert_true(parent <= nrec); /* a parent is written before its children */
+	assert_int_equal(id, nrec + 1); /* ids are positions */
+	assert_true(parent_frame == (parent ? rec[parent - 1].frame : 0));
 	rec[nrec++] = (struct node){ frame, (uint32_t)parent };
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hf_events.h"
+#include "hf_meta.h"
 #include "util_zdeflate.h"
 
 struct tg_stream {
@@ -42,9 +43,11 @@ struct tg {
 	int level;
 	size_t chunk_size;
 	uint32_t nodes;
+	uint64_t *frames; /* by node id - 1: format 3 writes a node's frame relative to its parent's */
+	unsigned major;   /* of the HEADER record */
 	struct tg_totals tot;
 	uint64_t raw, member_bytes;
-	unsigned old_major, old_minor; /* a HEADER of format 1: chunks say 1.x too, 0 if not */
+	unsigned old_major, old_minor; /* a HEADER of an older major: chunks say so too, 0 if not */
 };
 
 static void die(const char *what)
@@ -176,8 +179,9 @@ struct tg *tg_new(const struct tg_header *hp)
 		tg_header_defaults(&def);
 		hp = &def;
 	}
-	if (hp->major == 1) {
-		g->old_major = 1;
+	g->major = hp->major;
+	if (hp->major < HF_FORMAT_MAJOR) {
+		g->old_major = hp->major;
 		g->old_minor = hp->minor;
 	}
 	stream(g, 0);
@@ -222,6 +226,7 @@ void tg_destroy(struct tg *g)
 	free(g->s);
 	free(g->m);
 	free(g->order);
+	free(g->frames);
 	free(g->file);
 	deflateEnd(&g->zs);
 	free(g);
@@ -269,9 +274,23 @@ void tg_module_unload(struct tg *g, uint32_t id)
 uint32_t tg_node(struct tg *g, uint32_t parent, uint64_t frame)
 {
 	struct sbuf b = { 0 };
-	put_u(&b.s, parent);
-	put_u(&b.s, frame);
+	uint32_t id = g->nodes + 1;
+	if (g->major < 3) {
+		put_u(&b.s, parent);
+		put_u(&b.s, frame);
+	} else if (parent >= id) { /* a parent not defined before: distance 0, which is invalid */
+		put_u(&b.s, frame < HF_FRAME_MIN_ADDR);
+		put_u(&b.s, frame);
+	} else {
+		uint8_t tmp[HF_MAX_NODE_BODY];
+		uint64_t pf = parent ? g->frames[parent - 1] : 0;
+		uint8_t *q = hf_enc_node(tmp, id, parent, frame, pf);
+		put_bytes(&b.s, tmp, (size_t)(q - tmp));
+	}
 	sized(g, 0, HF_TAG_NODE, &b, 0);
+	if ((id & (id - 1)) == 0) /* a power of two: double */
+		g->frames = xrealloc(g->frames, 2 * id * sizeof *g->frames);
+	g->frames[id - 1] = frame;
 	return ++g->nodes;
 }
 
