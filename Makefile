@@ -175,10 +175,21 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(LIB_TRACE): $(READER_OBJ)
-	$(call msg,AR,$@)
+# The reader inflates chunks with libdeflate (lib/trace/hf_reader_base.c), from the deps step's
+# build like the recorder's: its archive carries it inside, one object from a partial link with
+# libdeflate's symbols made local, so a program links the reader with -lheapfold_trace alone and
+# its own libdeflate, if any, never meets ours.
+$(B)/host/lib/trace/%.o: lib/trace/%.c $(DEPS_HOST)/.stamp
+	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)$(CC) $(ALL_CFLAGS) $(UNWIND_CFLAGS_HOST) -c $< -o $@
+
+$(LIB_TRACE): $(READER_OBJ) $(DEPS_HOST)/.stamp
+	$(call msg,AR,$@)
+	@mkdir -p $(@D) $(B)/host/trace
+	$(Q)$(CC) -r -nostdlib $(READER_OBJ) $(DEPS_HOST)/lib/libdeflate.a -o $(B)/host/trace/heapfold_trace.o
+	$(Q)objcopy -w --localize-symbol='libdeflate_*' $(B)/host/trace/heapfold_trace.o
+	$(Q)rm -f $@ && ar rcs $@ $(B)/host/trace/heapfold_trace.o
 
 $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 	$(call msg,LD,$@)
@@ -259,6 +270,10 @@ PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(PROG_SRC))
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fno-omit-frame-pointer -fno-inline -pthread -Itests/progs \
 	-Iinclude
+
+# test_reader_order reads the reader's internals (hf_reader_int.h, which includes libdeflate.h).
+$(B)/host/tests/unit/test_reader_order.o: ALL_CFLAGS += $(UNWIND_CFLAGS_HOST)
+$(B)/host/tests/unit/test_reader_order.o: $(DEPS_HOST)/.stamp
 
 $(B)/tests/test_%: $(B)/host/tests/unit/test_%.o $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
@@ -410,13 +425,18 @@ $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(B)/fuzz/obj/lib/trace/%.o: lib/trace/%.c $(DEPS_HOST)/.stamp
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(UNWIND_CFLAGS_HOST) -fsanitize=fuzzer-no-link -c $< -o $@
+
 $(B)/fuzz/fuzz_reader: $(B)/fuzz/obj/tests/fuzz/fuzz_reader.o $(FUZZ_READER_OBJ)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -lz -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(DEPS_HOST)/lib/libdeflate.a -lz -o $@
 
 $(B)/fuzz/fuzz_print: $(B)/fuzz/obj/tests/fuzz/fuzz_print.o $(FUZZ_PRINT_OBJ) $(FUZZ_READER_OBJ)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -ldw -lelf -lz -lm -liberty -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(DEPS_HOST)/lib/libdeflate.a -ldw -lelf -lz -lm -liberty -o $@
 
 fuzz: $(B)/fuzz/fuzz_reader $(B)/fuzz/fuzz_print
 	$(Q)B=$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_FLAGS='$(FUZZ_FLAGS)' tests/fuzz/run.sh reader print

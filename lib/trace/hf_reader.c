@@ -278,8 +278,7 @@ void hf_trace_close(hf_trace *t)
 	free(t->zbuf);
 	for (size_t i = 0; i < 4; i++)
 		free(t->pool[i]);
-	if (t->zs_ready)
-		inflateEnd(&t->zs);
+	libdeflate_free_decompressor(t->dz);
 	hf__arena_free(&t->arena);
 	if (t->fd >= 0)
 		close(t->fd);

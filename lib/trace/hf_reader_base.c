@@ -203,46 +203,31 @@ int hf__inflate(hf_trace *t, const struct hf_chunk_ref *c, uint8_t **bodyp, size
 	uint8_t *body = body_get(t, ulen, &cap);
 	if (!body)
 		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
-	if (!t->zs_ready) {
-		memset(&t->zs, 0, sizeof t->zs);
-		if (inflateInit2(&t->zs, -15) != Z_OK) {
-			hf__body_put(t, body, cap);
-			return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory (zlib)");
-		}
-		t->zs_ready = 1;
-	} else {
-		inflateReset(&t->zs);
+	if (!t->dz && !(t->dz = libdeflate_alloc_decompressor())) {
+		hf__body_put(t, body, cap);
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory (inflate)");
 	}
-	t->zs.next_in = t->zbuf;
-	t->zs.avail_in = (uInt)clen;
-	t->zs.next_out = body;
-	t->zs.avail_out = (uInt)ulen;
-	int zr = inflate(&t->zs, Z_FINISH);
+	size_t in_used = 0, out_used = 0;
+	enum libdeflate_result lr =
+		libdeflate_deflate_decompress_ex(t->dz, t->zbuf, clen, body, ulen, &in_used, &out_used);
 	const char *what = NULL;
 	char detail[160];
-	if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_STREAM_ERROR) {
-		snprintf(detail, sizeof detail, "bad deflate data near compressed byte %lu (%s)",
-			 t->zs.total_in, t->zs.msg ? t->zs.msg : "invalid");
-		what = detail;
-	} else if (zr == Z_MEM_ERROR) {
-		hf__body_put(t, body, cap);
-		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory (zlib)");
-	} else if (zr != Z_STREAM_END && t->zs.avail_out == 0) {
+	if (lr == LIBDEFLATE_INSUFFICIENT_SPACE) {
 		snprintf(detail, sizeof detail, "the body inflates to more than ulen %zu bytes", ulen);
 		what = detail;
-	} else if (zr != Z_STREAM_END) {
-		snprintf(detail, sizeof detail, "the deflate data ends early (clen %zu)", clen);
+	} else if (lr != LIBDEFLATE_SUCCESS) { /* also deflate data that ends early */
+		snprintf(detail, sizeof detail, "bad deflate data (clen %zu)", clen);
 		what = detail;
-	} else if (t->zs.total_in != clen) {
-		snprintf(detail, sizeof detail, "the deflate data ends after %lu of clen %zu bytes",
-			 t->zs.total_in, clen);
+	} else if (in_used != clen) {
+		snprintf(detail, sizeof detail, "the deflate data ends after %zu of clen %zu bytes",
+			 in_used, clen);
 		what = detail;
-	} else if (t->zs.total_out != ulen) {
-		snprintf(detail, sizeof detail, "the body inflates to %lu bytes, not ulen %zu",
-			 t->zs.total_out, ulen);
+	} else if (out_used != ulen) {
+		snprintf(detail, sizeof detail, "the body inflates to %zu bytes, not ulen %zu", out_used,
+			 ulen);
 		what = detail;
 	} else {
-		uint32_t crc = (uint32_t)crc32(0, body, (uInt)ulen), want = le32(t->zbuf + clen);
+		uint32_t crc = libdeflate_crc32(0, body, ulen), want = le32(t->zbuf + clen);
 		uint32_t isize = le32(t->zbuf + clen + 4);
 		if (crc != want) {
 			snprintf(detail, sizeof detail,

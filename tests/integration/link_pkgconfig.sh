@@ -102,4 +102,37 @@ for q in quiet-st quiet-mu quiet-dyn; do
 	(cd "$d" && HEAPFOLD_DISABLE=1 "$HF_TEST_TMP/$q" >/dev/null)
 	expect_eq "$q: HEAPFOLD_DISABLE=1 writes nothing" "$(ls "$d" | wc -l)" 0
 done
+
+# The reader's archive, linked as its .pc file says (it carries its inflater inside): a program
+# counting a trace's allocations agrees with hf_dump.
+if [[ -f $HF_TEST_TMP/dyn.gz ]]; then
+	cat >"$HF_TEST_TMP/count.c" <<'EOC'
+#include <stdio.h>
+#include "heapfold_trace.h"
+int main(int argc, char **argv)
+{
+	hf_trace *t;
+	struct hf_event ev;
+	unsigned long n = 0;
+	int rc;
+	if (argc != 2 || hf_trace_open(argv[1], &t) != HF_TRACE_OK)
+		return 1;
+	while ((rc = hf_trace_next(t, &ev)) == HF_TRACE_OK)
+		n += ev.type == HF_EV_ALLOC;
+	hf_trace_close(t);
+	printf("%lu\n", n);
+	return rc == HF_TRACE_END ? 0 : 1;
+}
+EOC
+	# shellcheck disable=SC2046
+	if cc -std=gnu11 "$HF_TEST_TMP/count.c" $(pkg-config --cflags --libs heapfold-trace) \
+		-o "$HF_TEST_TMP/count" >"$HF_TEST_TMP/count.log" 2>&1; then
+		expect_eq "reader via pkg-config: allocations" "$("$HF_TEST_TMP/count" "$HF_TEST_TMP/dyn.gz")" \
+			"$(summary "$HF_TEST_TMP/dyn.gz" allocations)"
+	else
+		echo "FAIL building a reader program with pkg-config heapfold-trace:"
+		sed 's/^/    /' "$HF_TEST_TMP/count.log"
+		hf_failures=$((hf_failures + 1))
+	fi
+fi
 finish
