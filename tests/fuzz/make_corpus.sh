@@ -44,7 +44,7 @@ rec seed2_fp_depth8.gz HEAPFOLD_UNWIND=fp HEAPFOLD_MAX_DEPTH=8 ./seed deep 2 200
 } 2>/dev/null
 
 # A synthetic trace with every record type (the test trace builder; see make_synthetic.c).
-cc -std=gnu11 -D_GNU_SOURCE -I"$root/include" -I"$root/lib" -I"$root/tests/unit" \
+cc -std=gnu11 -D_GNU_SOURCE -I"$root/include" -I"$root/lib" -I"$root/lib/format" -I"$root/tests/unit" \
 	"$root/tests/fuzz/make_synthetic.c" "$root/tests/unit/util_tracegen.c" "$B/lib/libheapfold_trace.a" \
 	-lz -o make_synthetic
 ./make_synthetic synthetic_all_records.gz
