@@ -194,13 +194,14 @@ k() { # a count for labels: 1000000 -> 1M, 400000 -> 400k
 	local n=$1
 	if ((n % 1000000 == 0)); then echo "$((n / 1000000))M"; elif ((n % 1000 == 0)); then echo "$((n / 1000))k"; else echo "$n"; fi
 }
-WLS=(shallow2 shallow1 deep2 realloc2 prodcons sqlite redis)
+WLS=(shallow2 shallow1 deep2 realloc2 prodcons stacks sqlite redis)
 declare -A WL_LABEL WL_KIND WL_ARGS WL_EVENTS
 WL_LABEL[shallow2]="seed shallow, 2 threads x $(k "$SEED_ITERS")"
 WL_LABEL[shallow1]="seed shallow, 1 thread x $(k $((2 * SEED_ITERS)))"
 WL_LABEL[deep2]="seed deep (34 frames), 2 x $(k "$SEED_ITERS")"
 WL_LABEL[realloc2]="calloc+4 realloc, 2 x $(k "$REALLOC_ITERS")"
 WL_LABEL[prodcons]="producer/consumer, 2 pairs x $(k "$PRODCONS_ITERS")"
+WL_LABEL[stacks]="many distinct stacks, 2^20 x 23 frames"
 WL_LABEL[sqlite]="sqlite3 batch script"
 WL_LABEL[redis]="redis-server (requests/s)"
 WL_ARGS[shallow2]="shallow 2 $SEED_ITERS"
@@ -208,6 +209,7 @@ WL_ARGS[shallow1]="shallow 1 $((2 * SEED_ITERS))"
 WL_ARGS[deep2]="deep 2 $SEED_ITERS"
 WL_ARGS[realloc2]="realloc 2 $REALLOC_ITERS"
 WL_ARGS[prodcons]="prodcons 2 $PRODCONS_ITERS"
+WL_ARGS[stacks]="stacks 0 1048576"
 # Events (allocations + frees, a realloc that moves counting as one of each) the program itself
 # makes; replaced by the exact count from a heapfold trace when hf_dump is built.
 WL_EVENTS[shallow2]=$((4 * SEED_ITERS))
@@ -215,7 +217,8 @@ WL_EVENTS[shallow1]=$((4 * SEED_ITERS))
 WL_EVENTS[deep2]=$((4 * SEED_ITERS))
 WL_EVENTS[realloc2]=$((2 * 10 * REALLOC_ITERS))
 WL_EVENTS[prodcons]=$((2 * 2 * PRODCONS_ITERS))
-for w in shallow2 shallow1 deep2 realloc2 prodcons; do WL_KIND[$w]=seed; done
+WL_EVENTS[stacks]=$((2 * 1048576))
+for w in shallow2 shallow1 deep2 realloc2 prodcons stacks; do WL_KIND[$w]=seed; done
 WL_KIND[sqlite]=sqlite
 WL_KIND[redis]=redis
 if [[ -n $BENCH_ONLY ]]; then
@@ -230,6 +233,7 @@ available() {
 	case $c in
 	hf | hffp | hfs | hfp) [[ $have_hf == 1 ]] || { echo "$why_hf"; return; } ;;
 	ht) [[ $have_ht == 1 ]] || { echo "heaptrack not installed"; return; } ;;
+	m*) [[ $1 != stacks ]] || { echo "-"; return; } ;;&
 	mbare) [[ $kind == seed ]] || { echo "-"; return; }
 		[[ $have_musl == 1 ]] || { echo "musl-gcc missing"; return; } ;;
 	mhf | mhfs) [[ $kind == seed ]] || { echo "-"; return; }
@@ -332,9 +336,13 @@ run_one() {
 			ev=$("$hf_dump" --summary "$t" 2>/dev/null | awk -F= '$1=="allocations"||$1=="frees"{s+=$2} END{if(s)print s}')
 			[[ -n $ev ]] && EXACT_EVENTS[$w]=$ev
 		fi
-		# Keep the seed traces of the last repetition for the analyser comparison.
-		if [[ $w == shallow2 && $r == "$REPS" && ($c == hf || $c == ht) ]]; then
-			mv "$t" "$out/trace.$c.${t##*.}"
+		# Keep the traces of the last repetition for the analysers' comparison; and the number
+		# of stack nodes of the many-stacks trace, for the recorder's memory per node.
+		if [[ $w == stacks && $c == hf && $status == 0 && -n $hf_dump ]]; then
+			"$hf_dump" --summary "$t" 2>/dev/null | sed -n 's/^nodes=//p' >"$out/stacks.nodes"
+		fi
+		if [[ ($w == shallow2 || $w == stacks) && $r == "$REPS" && ($c == hf || $c == ht) ]]; then
+			mv "$t" "$out/trace.$w.$c.${t##*.}"
 		else
 			rm -f "$t"
 		fi
@@ -409,27 +417,28 @@ for ((r = 1; r <= REPS; r++)); do
 	done
 done
 
-# The analysers on the same workload (seed shallow 2 x 1M): heapfold_print -F against
-# heaptrack_print -F, interleaved the same way.
+# The analysers on the same traces (the last repetition's of seed shallow 2 x 1M and of the many
+# distinct stacks): heapfold_print -F against heaptrack_print -F, interleaved the same way.
 an_tsv=$out/analysers.tsv
 : >"$an_tsv"
-hf_trace=$(ls "$out"/trace.hf.* 2>/dev/null | head -n 1)
-ht_trace=$(ls "$out"/trace.ht.* 2>/dev/null | head -n 1)
-if [[ -n $hf_trace && $have_hfp == 1 ]] || [[ -n $ht_trace ]]; then
-	say "analysers: heapfold_print -F and heaptrack_print -F on the seed shallow traces"
+for w in shallow2 stacks; do
+	hf_trace=$(ls "$out"/trace.$w.hf.* 2>/dev/null | head -n 1)
+	ht_trace=$(ls "$out"/trace.$w.ht.* 2>/dev/null | head -n 1)
+	[[ -n $hf_trace && $have_hfp == 1 ]] || [[ -n $ht_trace ]] || continue
+	say "analysers: heapfold_print -F and heaptrack_print -F on the ${WL_LABEL[$w]} traces"
 	for ((r = 1; r <= REPS; r++)); do
 		if [[ -n $hf_trace && $have_hfp == 1 ]]; then
 			"$timer" -t "$RUN_TIMEOUT" -o "$work/an.time" "$bin/heapfold_print" "$hf_trace" -F "$work/an.hf.txt" \
-				>/dev/null 2>"$logs/heapfold_print.$r.log"
-			printf 'hfp\t%s\t%s\n' "$r" "$(cat "$work/an.time")" >>"$an_tsv"
+				>/dev/null 2>"$logs/heapfold_print.$w.$r.log"
+			printf 'hfp\t%s\t%s\t%s\n' "$r" "$(cat "$work/an.time")" "$w" >>"$an_tsv"
 		fi
 		if [[ -n $ht_trace ]]; then
 			"$timer" -t "$RUN_TIMEOUT" -o "$work/an.time" heaptrack_print -f "$ht_trace" -F "$work/an.ht.txt" \
-				>/dev/null 2>"$logs/heaptrack_print.$r.log"
-			printf 'htp\t%s\t%s\n' "$r" "$(cat "$work/an.time")" >>"$an_tsv"
+				>/dev/null 2>"$logs/heaptrack_print.$w.$r.log"
+			printf 'htp\t%s\t%s\t%s\n' "$r" "$(cat "$work/an.time")" "$w" >>"$an_tsv"
 		fi
 	done
-fi
+done
 
 # ---- statistics ------------------------------------------------------------------------------
 # (plain POSIX awk: mawk has no asort)
@@ -448,6 +457,12 @@ span() {
 	awk -F'\t' -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $4 == "0" && $f != "-" {
 		v = $f + 0; if (!n++ || v < lo) lo = v; if (n == 1 || v > hi) hi = v }
 		END { if (n) print lo, hi }' "$tsv"
+}
+# an WHO WL FIELD: median over the analysers' runs of a field of bench_timer's line (2: wall
+# seconds, 4: peak RSS in KB); WHO: hfp or htp
+an() {
+	awk -F'\t' -v who="$1" -v w="$2" -v f="$3" '$1 == who && $4 == w && $3 ~ /status=0/ {
+		split($3, a, /[= ]/); v[n++] = a[f] + 0 } END { if (n) print median(v, n) }'" $AWK_MEDIAN" "$an_tsv"
 }
 # pratio WL1 CFG1 WL2 CFG2 FIELD: median over repetitions of FIELD(WL1,CFG1) / FIELD(WL2,CFG2),
 # both taken in the same repetition
@@ -615,13 +630,18 @@ elapsed=$(($(date +%s) - t_start))
 		echo
 	done
 	echo
-	echo "## Analysers: folded stacks (-F) from the seed shallow 2 x $(k "$SEED_ITERS") trace"
+	echo "## Analysers: folded stacks (-F), median wall time and peak RSS"
 	echo
-	ahf=$(awk -F'\t' '$1 == "hfp" && $3 ~ /status=0/ { split($3, a, /[= ]/); v[n++] = a[2] + 0 } END { if (n) print median(v, n) }'" $AWK_MEDIAN" "$an_tsv")
-	aht=$(awk -F'\t' '$1 == "htp" && $3 ~ /status=0/ { split($3, a, /[= ]/); v[n++] = a[2] + 0 } END { if (n) print median(v, n) }'" $AWK_MEDIAN" "$an_tsv")
-	echo "| heapfold_print -F | heaptrack_print -F | ratio |"
-	echo "|---|---|---|"
-	echo "| $([[ -n $ahf ]] && fmt_s "$ahf" || echo n/a) | $([[ -n $aht ]] && fmt_s "$aht" || echo n/a) | $([[ -n $ahf && -n $aht ]] && fmt_f "$(awk -v a="$ahf" -v b="$aht" 'BEGIN{print a/b}')" || echo n/a) |"
+	echo "| trace | heapfold_print -F | heaptrack_print -F | time ratio |"
+	echo "|---|---|---|---|"
+	for w in shallow2 stacks; do
+		ahf=$(an hfp "$w" 2) aht=$(an htp "$w" 2) mhf=$(an hfp "$w" 4) mht=$(an htp "$w" 4)
+		[[ -n $ahf || -n $aht ]] || continue
+		echo "| ${WL_LABEL[$w]} | $([[ -n $ahf ]] && echo "$(fmt_s "$ahf"), $(fmt_mb "$mhf")" || echo n/a) |" \
+			"$([[ -n $aht ]] && echo "$(fmt_s "$aht"), $(fmt_mb "$mht")" || echo n/a) |" \
+			"$([[ -n $ahf && -n $aht ]] && fmt_f "$(awk -v a="$ahf" -v b="$aht" 'BEGIN{print a/b}')" || echo n/a) |"
+	done
+	ahf=$(an hfp shallow2 2) aht=$(an htp shallow2 2)
 	echo
 	echo "## Targets (from the open performance and production-mode issues)"
 	echo
@@ -665,8 +685,15 @@ elapsed=$(($(date +%s) - t_start))
 		target "trace size, ${WL_LABEL[$w]}: heapfold <= heaptrack's median" \
 			"$([[ -n $a && -n $h ]] && awk -v a="$a" -v b="$h" 'BEGIN{print a/b}')" le 1
 	done
-	target "heapfold_print -F <= 0.25 x heaptrack_print -F" \
+	target "heapfold_print -F <= 0.25 x heaptrack_print -F (seed shallow trace)" \
 		"$([[ -n $ahf && -n $aht ]] && awk -v a="$ahf" -v b="$aht" 'BEGIN{print a/b}')" le 0.25 f
+	target "many distinct stacks: recording <= 0.5 x heaptrack's time" "$(pratio stacks hf stacks ht 5)" le 0.5 f
+	nodes=$(cat "$out/stacks.nodes" 2>/dev/null) a=$(med stacks hf 7) b=$(med stacks bare 7)
+	target "many distinct stacks: the recorder's extra memory <= 64 bytes a stack node (${nodes:-?} nodes)" \
+		"$([[ -n $nodes && -n $a && -n $b ]] && awk -v a="$a" -v b="$b" -v n="$nodes" 'BEGIN{print (a-b)*1024/n}')" le 64 f
+	target "many distinct stacks: heapfold_print -F <= 2 s" "$(an hfp stacks 2)" le 2 f
+	target "many distinct stacks: heapfold_print -F peak RSS <= 150 MB" \
+		"$(v=$(an hfp stacks 4); [[ -n $v ]] && awk -v v="$v" 'BEGIN{print v/1024}')" le 150 f
 	fh=$(pratio redis hf redis bare 9) ft=$(pratio redis ht redis bare 9)
 	target "redis: heapfold keeps >= 0.75 of bare throughput (heaptrack: $([[ -n $ft ]] && fmt_f "$ft" || echo n/a))" "$fh" ge 0.75 f
 	target "redis: sampled at 512K keeps >= 0.95 of bare throughput" "$(pratio redis hfs redis bare 9)" ge 0.95 f

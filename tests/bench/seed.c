@@ -7,8 +7,15 @@
  *   seed prodcons THREADS ITERS  THREADS producer/consumer pairs: the producer mallocs ITERS blocks
  *                                and hands them through a 4096-slot ring; the consumer frees them,
  *                                so blocks live long and die in another thread
+ *   seed stacks THREADS ITERS    each thread: one malloc and free from each of ITERS distinct
+ *                                stacks (up to 2^20): a 20-level recursion that picks one of two
+ *                                functions at each level from the bits of the iteration, the
+ *                                lowest bit at the outermost level, so that consecutive stacks
+ *                                share no more than main and the first call. 2^20 stacks make
+ *                                4.2 million stack-trie nodes: the shape where interning the
+ *                                stacks, not unwinding or compression, is the cost
  *
- * THREADS 0 runs one loop (shallow, deep or realloc) in the main thread, with no thread created:
+ * THREADS 0 runs one loop (shallow, deep, realloc or stacks) in the main thread, with no thread created:
  * for profiling under valgrind (callgrind), which the recorder may treat differently in threads.
  *
  * Prints "ops=N loop_s=S check=C" on stdout: N allocation calls made, the time the threads ran,
@@ -27,7 +34,7 @@
 
 static long iters;
 static int mode;
-enum { SHALLOW, DEEP, REALLOC, PRODCONS };
+enum { SHALLOW, DEEP, REALLOC, PRODCONS, STACKS };
 
 static double now(void)
 {
@@ -105,6 +112,50 @@ static void *realloc_thread(void *arg)
 	return (void *)counter;
 }
 
+/* ---- stacks: a distinct stack for every iteration ---- */
+#define STACK_LEVELS 20
+
+/* noipa: two functions, not one folded into the other, each keeping its frame. */
+__attribute__((noipa)) static uintptr_t stack_b(int level, unsigned long bits);
+
+__attribute__((noipa)) static uintptr_t stack_leaf(void)
+{
+	unsigned char *volatile p = malloc(16);
+	if (!p)
+		abort();
+	p[0] = 1;
+	uintptr_t v = p[0];
+	free(p);
+	return v;
+}
+
+__attribute__((noipa)) static uintptr_t stack_a(int level, unsigned long bits)
+{
+	uintptr_t r = !level    ? stack_leaf()
+		      : bits & 1 ? stack_a(level - 1, bits >> 1)
+				 : stack_b(level - 1, bits >> 1);
+	__asm__ volatile("" ::: "memory"); /* no tail call: every level keeps its frame */
+	return r;
+}
+
+__attribute__((noipa)) static uintptr_t stack_b(int level, unsigned long bits)
+{
+	uintptr_t r = !level    ? stack_leaf()
+		      : bits & 1 ? stack_a(level - 1, bits >> 1)
+				 : stack_b(level - 1, bits >> 1);
+	__asm__ volatile("" ::: "memory"); /* the same as stack_a, kept apart by noipa */
+	return r;
+}
+
+static void *stacks_thread(void *arg)
+{
+	(void)arg;
+	uintptr_t counter = 0;
+	for (long i = 0; i < iters; i++)
+		counter += stack_a(STACK_LEVELS, (unsigned long)i);
+	return (void *)counter;
+}
+
 /* ---- producer/consumer: long-lived blocks freed by another thread ---- */
 #define RING 4096
 struct ring {
@@ -155,7 +206,7 @@ static void *consumer(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s shallow|deep|realloc|prodcons THREADS ITERATIONS\n", argv[0]);
+		fprintf(stderr, "usage: %s shallow|deep|realloc|prodcons|stacks THREADS ITERATIONS\n", argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "shallow"))
@@ -166,6 +217,8 @@ int main(int argc, char **argv)
 		mode = REALLOC;
 	else if (!strcmp(argv[1], "prodcons"))
 		mode = PRODCONS;
+	else if (!strcmp(argv[1], "stacks"))
+		mode = STACKS;
 	else {
 		fprintf(stderr, "%s: unknown shape '%s'\n", argv[0], argv[1]);
 		return 2;
@@ -175,7 +228,7 @@ int main(int argc, char **argv)
 	int in_main = threads == 0 && mode != PRODCONS;
 	if (in_main)
 		threads = 1;
-	if (threads < 1 || threads > 256 || iters < 1) {
+	if (threads < 1 || threads > 256 || iters < 1 || (mode == STACKS && iters > 1L << STACK_LEVELS)) {
 		fprintf(stderr, "%s: bad THREADS or ITERATIONS\n", argv[0]);
 		return 2;
 	}
@@ -194,7 +247,8 @@ int main(int argc, char **argv)
 	uintptr_t check = 0;
 	if (in_main) {
 		nthr = 0;
-		check = (uintptr_t)(mode == SHALLOW ? shallow_thread : mode == DEEP ? deep_thread : realloc_thread)(NULL);
+		check = (uintptr_t)(mode == SHALLOW ? shallow_thread : mode == DEEP ? deep_thread :
+				    mode == STACKS ? stacks_thread : realloc_thread)(NULL);
 	}
 	for (int i = 0; i < nthr; i++) {
 		void *(*fn)(void *);
@@ -203,6 +257,7 @@ int main(int argc, char **argv)
 		case SHALLOW: fn = shallow_thread; break;
 		case DEEP: fn = deep_thread; break;
 		case REALLOC: fn = realloc_thread; break;
+		case STACKS: fn = stacks_thread; break;
 		default:
 			fn = i % 2 ? consumer : producer;
 			arg = &rings[i / 2];

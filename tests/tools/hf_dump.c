@@ -269,6 +269,7 @@ static void print_summary(const struct state *s)
 	printf("exit_status=%llu\n", (unsigned long long)(in->complete ? in->close.exit_status : 0));
 	printf("truncated_bytes=%llu\n", (unsigned long long)in->truncated_bytes);
 	printf("threads=%u\n", in->streams);
+	printf("nodes=%zu\n", hf_trace_node_count(s->t));
 	printf("allocations=%llu\n", (unsigned long long)s->allocations);
 	printf("frees=%llu\n", (unsigned long long)s->frees);
 	printf("failed=%llu\n", (unsigned long long)s->failed);
