@@ -69,6 +69,7 @@ static void test_dump_summary_counts_a_known_trace(void **state)
 				 "exit_status=0\n"
 				 "truncated_bytes=0\n"
 				 "threads=2\n"
+				 "nodes=3\n"
 				 "allocations=5\n"
 				 "frees=4\n"
 				 "failed=1\n"
