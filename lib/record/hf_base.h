@@ -43,6 +43,8 @@
 #define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: 2 TIME + EPOCH +
 				 * REALLOC (83 bytes) + FREE_LAST (1 byte), rounded up */
 #define HF_CACHE_N 1024         /* per-thread stack cache entries (power of two) */
+#define HF_HELD_N 32            /* frees a thread holds back (hf_hooks.c, free_slow) */
+#define HF_HELD_MAX 4096        /* ... of blocks of at most this usable size */
 #define HF_DEPTH_LIMIT 1024     /* largest HEAPFOLD_MAX_DEPTH */
 #define HF_SKIP_MAX 16          /* recorder frames unwound before the program's first frame */
 #define HF_IPS_MAX (HF_DEPTH_LIMIT + HF_SKIP_MAX + 1)

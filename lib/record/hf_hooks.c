@@ -8,10 +8,19 @@
  * probe, then the record: clock and epoch compared with the thread's registers (two loads of
  * read-mostly shared lines) and 4 to 8 bytes written. No lock, no atomic read-modify-write.
  *
- * Ordering across threads (format.md 3): a free takes e = E++ *before* the real free; an
+ * Ordering across threads (format.md 3): a free's epoch e is above every epoch the block's
+ * allocation could have read, and E passes e before the block reaches the allocator; an
  * allocation reads E *after* the real allocator returned. A free of the block this thread
  * allocated last, with nothing recorded in between in the same chunk, is a one-byte FREE_LAST
- * and takes no epoch at all (the common malloc/use/free pattern).
+ * and takes no epoch at all (the common malloc/use/free pattern). Any other free of a small
+ * block, recording every allocation, is held back (free_slow): e = max(C, E) without writing E,
+ * C = e + 1 runs ahead of E, and the block waits in the thread's list; the list reaches the
+ * allocator (hf_thread_release: E raised to C by one compare-and-swap, then the real frees) when
+ * it is full, before the thread's next call into the allocator, and at its exit. So an
+ * allocation's key never exceeds 2E (its thread released first), a later free of that block
+ * anywhere loads an E at least that large, and whoever gets the address next reads an E above
+ * the free's epoch. A thread that only frees (a consumer) writes E once per list, not once per
+ * free; a thread that alternates pays one atomic per free, as before, at its next call.
  *
  * Live statistics (hf_stats.c) are counted on every path except nested calls: recording or not,
  * attached or not, before the constructor and after exit. A call that does not record still
@@ -267,6 +276,7 @@ static HF_COLD void *fast_failed(struct hf_tls *t, unsigned kind, size_t size)
  * (begin), nested (the real call alone), or counted only. Both expect t = &hf_tls. */
 #define ALLOC_FAST(kind, call, size)                                                              \
 	t->mode = HF_MODE_INSIDE;                                                                 \
+	hf_thread_release(t->tb);                                                                 \
 	void *p_ = call;                                                                          \
 	t->mode = HF_MODE_ON;                                                                     \
 	if (hf_unlikely(p_ == NULL))                                                              \
@@ -277,8 +287,10 @@ static HF_COLD void *fast_failed(struct hf_tls *t, unsigned kind, size_t size)
 
 #define ALLOC_SLOW(kind, call, size)                                                              \
 	struct hf_thread *tb = begin(t);                                                          \
-	if (hf_likely(tb != NULL))                                                                \
+	if (hf_likely(tb != NULL)) {                                                              \
+		hf_thread_release(tb);                                                            \
 		return finish_alloc(t, tb, kind, call, size);                                     \
+	}                                                                                         \
 	int md_ = plain_enter(t);                                                                 \
 	if (md_ < 0)                                                                              \
 		return call;                                                                      \
@@ -366,6 +378,7 @@ int hf_posix_memalign(void **out, size_t align, size_t n)
 	struct hf_thread *tb = begin(t);
 	int rc;
 	if (hf_likely(tb != NULL)) {
+		hf_thread_release(tb);
 		finish_alloc(t, tb, HF_FRAME_POSIX_MEMALIGN, pm_call(out, align, n, &rc), n);
 		return rc;
 	}
@@ -397,7 +410,8 @@ static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 		plain_free(t, p);
 		return;
 	}
-	hf_stat_free(t, p, hf_stat_usable(t, p));
+	size_t u = hf_stat_usable(t, p);
+	hf_stat_free(t, p, u);
 	if (hf_unlikely(!hf_rec_on(tb))) {
 		hf_real.free(p);
 		end(t, tb);
@@ -420,7 +434,18 @@ static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 		 * read-mostly line. */
 		hf_real.free(p);
 		put_free_last(tb);
+	} else if (hf_likely(!hf_sample_rate) && u <= HF_HELD_MAX) {
+		/* Held back (see the top of this file). Epochs of held frees only grow: each is at
+		 * least C, which the previous one left above itself. */
+		uint64_t r = hf_load(&hf_E.v);
+		int err = errno;
+		put_free(tb, p, r > tb->C ? r : tb->C);
+		tb->held[tb->nheld++] = p;
+		if (tb->nheld == HF_HELD_N)
+			hf_thread_release_held(tb);
+		errno = err;
 	} else {
+		hf_thread_release(tb); /* E at least C first: our epoch must not be below it */
 		uint64_t e = __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
 		hf_real.free(p);
 		int err = errno;
@@ -625,6 +650,7 @@ HF_INLINE void *realloc_fast(struct hf_tls *t, unsigned kind, void *old, size_t 
 {
 	size_t u = hf_stat_usable(t, old);
 	t->mode = HF_MODE_INSIDE;
+	hf_thread_release(t->tb);
 	void *p = realloc_call(kind, old, m, n);
 	t->mode = HF_MODE_ON;
 	if (hf_unlikely(!p) && !(HF_REALLOC_ZERO_FREES && size == 0))
@@ -644,6 +670,7 @@ static HF_NOINLINE void *realloc_slow(struct hf_tls *t, unsigned kind, void *old
 	struct hf_thread *tb = begin(t);
 	if (!tb)
 		return realloc_plain(t, kind, old, m, n, size);
+	hf_thread_release(tb);
 	if (!old) /* realloc(NULL, n) is an ALLOC */
 		return finish_alloc(t, tb, kind, realloc_call(kind, old, m, n), size);
 	size_t u = hf_stat_usable(t, old);
@@ -727,6 +754,7 @@ void hf_hooks_replay_early(void)
 	if (!tb && !(tb = hf_thread_attach(t)))
 		return;
 	hf_busy_enter(tb);
+	hf_thread_release(tb);
 	for (size_t i = 0; i < n && hf_rec_on(tb); i++) {
 		unsigned depth = b[i].n, key = b[i].key;
 		if (depth > hf_g.max_depth) {

@@ -449,6 +449,9 @@ void hf_rec_exit(int status)
 	    __atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
 		return;
 	int err = errno;
+	t->mode = HF_MODE_INSIDE;
+	if (t->tb)
+		hf_thread_release(t->tb); /* the frees this thread held back reach the allocator */
 	t->mode = HF_MODE_OFF; /* whatever this thread does from here on is not recorded */
 	/* "exiting" keeps hf_start and hf_stop out from here on; one of them in progress in
 	 * another thread finishes first (neither waits for anything unbounded). */

@@ -269,6 +269,21 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	return tb;
 }
 
+/* --- frees held back (hf_hooks.c: free_slow) ------------------------------------------------- */
+
+void hf_thread_release_held(struct hf_thread *tb)
+{
+	int err = errno;
+	uint64_t e = hf_load(&hf_E.v);
+	while (e < tb->C && !__atomic_compare_exchange_n(&hf_E.v, &e, tb->C, 1, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+		;
+	for (unsigned i = 0; i < tb->nheld; i++)
+		hf_real.free(tb->held[i]);
+	tb->nheld = 0;
+	errno = err;
+}
+
 /* Owner, exclusive access: the last records of the stream. */
 static void append_thread_end(struct hf_thread *tb)
 {
@@ -287,6 +302,7 @@ static void thread_dtor(void *arg)
 	int mode = t->mode, err = errno;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);
+	hf_thread_release(tb);
 	if (hf_load(&hf_g.enabled) && tb->gen == hf_load(&hf_g.gen)) {
 		append_thread_end(tb);
 		flush_own(tb);
@@ -439,6 +455,7 @@ void hf_thread_new_trace(void)
 
 int hf_thread_regen(struct hf_thread *tb, unsigned gen)
 {
+	hf_thread_release(tb); /* their epochs are the older trace's */
 	memset(tb->cache, 0, sizeof tb->cache);
 	tb->gen = gen;
 	tb->C = hf_load(&hf_E.v);
@@ -518,6 +535,8 @@ int hf_thread_fork_child(int follow)
 	pthread_mutex_init(&reg.flush_lock, NULL);
 	forking = 0;
 	if (!follow || !parked_ok || park_broken) {
+		if (self)
+			hf_thread_release(self); /* the child's copies of the frees held back */
 		t->mode = HF_MODE_OFF; /* only this thread exists here: nothing records again */
 		return 0;
 	}

@@ -48,6 +48,7 @@ struct hf_thread {
 	uint64_t C, T, P;  /* the decoder's registers (format.md 2), as of pos */
 	int64_t sample_left;  /* HEAPFOLD_SAMPLE_BYTES: bytes until the next sample (hf_sample.h) */
 	uint64_t sample_rng;
+	unsigned nheld;    /* frees held back (hf_hooks.c, free_slow): held[0..nheld) */
 	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
 	int flush_req;     /* another thread wants, or holds, this buffer (HF_REQ_*) */
 	uint32_t records;  /* records in the current chunk */
@@ -66,9 +67,19 @@ struct hf_thread {
 	struct hf_thread *next;      /* all objects, newest first; set once */
 	struct hf_thread *next_free;
 	uintptr_t stack_lo, stack_hi; /* HEAPFOLD_UNWIND=fp: the thread's stack, 0 if unknown */
+	void *held[HF_HELD_N];
 	struct hf_cache_ent cache[HF_CACHE_N];
 	uintptr_t ips[HF_IPS_MAX];
 };
+
+/* Owner, inside the recorder (mode INSIDE): the frees held back reach the allocator, after E is
+ * raised to the thread's C, above every held free's epoch (hf_hooks.c: free_slow). */
+void hf_thread_release_held(struct hf_thread *tb);
+static inline void hf_thread_release(struct hf_thread *tb)
+{
+	if (hf_unlikely(tb->nheld))
+		hf_thread_release_held(tb);
+}
 
 int hf_thread_init(void);
 /* Slow path of a fresh thread's first hook: returns its object, or NULL (record nothing). */

@@ -1,7 +1,8 @@
 # The hooks write no line that other threads share while each thread allocates and frees its own
 # blocks: tests/progs/gt_private.c, 2 threads x (100,000 malloc/free + 20,000 buffers grown by
 # realloc). The recorder's one shared counter that hooks write is the free epoch (format.md 3);
-# the trace says how many times it was taken (hf_dump's free_epochs). Here only the threads' own
+# the trace bounds how many times it was written (hf_dump's free_epochs: its highest value, each
+# write raising it by one or more). Here only the threads' own
 # start and exit may take it (glibc frees blocks there that another thread allocated): 0 to 5 in
 # 20 runs with both cores busy, so the bound of 32 in 400,000 frees leaves room for scheduling,
 # not for a per-event write. The counts are exact too.

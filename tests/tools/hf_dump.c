@@ -284,7 +284,8 @@ static void print_summary(const struct state *s)
 	printf("unknown_frees=%llu\n", (unsigned long long)s->unknown_frees);
 	printf("sample_bytes=%llu\n", (unsigned long long)in->sample_bytes);
 	printf("clock_resolution_ns=%llu\n", (unsigned long long)in->clock_resolution_ns);
-	/* How many times a hook wrote the recorder's one shared counter (format.md 3). */
+	/* The highest epoch of the trace: at least as many as the times a hook wrote the recorder's
+	 * one shared counter (format.md 3), each write raising it by one or more. */
 	printf("free_epochs=%llu\n", (unsigned long long)((s->max_key + 1) / 2));
 }
 

@@ -47,6 +47,7 @@
 
 struct hf_global hf_g;
 struct hf_epoch hf_E;
+struct hf_real hf_real; /* hf_thread_release_held: no test holds frees back */
 
 /* Only read by ThreadSanitizer (gcc and clang look this function up at start). */
 const char *__tsan_default_suppressions(void);
