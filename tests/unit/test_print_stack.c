@@ -100,11 +100,14 @@ static char *shown(int above_main, int show_allocator, uint32_t leaf)
 	hfp_stacks_add(&s, leaf, &c);
 	assert_int_equal(s.nd, 1);
 	struct hfp_buf b = { 0 };
+	struct hfp_framebuf fb = { 0 };
+	const uint32_t *frames = hfp_dstack_frames(&s, &s.d[0], &fb);
 	for (uint32_t i = 0; i < s.d[0].depth; i++) {
 		if (i)
 			hfp_buf_putc(&b, ';');
-		hfp_buf_puts(&b, s.frame[s.d[0].frames[i]].name);
+		hfp_buf_puts(&b, s.frame[frames[i]].name);
 	}
+	hfp_framebuf_free(&fb);
 	hfp_stacks_free(&s);
 	return hfp_buf_take(&b);
 }

@@ -140,14 +140,16 @@ void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *o
 	struct line *l = hfp_calloc(s->nd ? s->nd : 1, sizeof *l);
 	size_t nl = 0;
 	struct hfp_buf b = { 0 };
+	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
 		const struct hfp_dstack *d = &s->d[i];
 		uint64_t c = hfp_cost_get(&d->c, cost);
 		if (!c)
 			continue;
 		b.len = 0;
+		const uint32_t *frames = hfp_dstack_frames(s, d, &fb);
 		for (uint32_t k = 0; k < d->depth; k++) {
-			uint32_t f = d->frames[k];
+			uint32_t f = frames[k];
 			if (!esc[f]) {
 				struct hfp_buf e = { 0 };
 				hfp_folded_escape(&e, s->frame[f].name);
@@ -162,6 +164,7 @@ void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *o
 		nl++;
 	}
 	hfp_buf_free(&b);
+	hfp_framebuf_free(&fb);
 	for (size_t i = 0; i < s->nframe; i++)
 		free(esc[i]);
 	free(esc);

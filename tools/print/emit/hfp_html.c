@@ -235,7 +235,7 @@ static void put_sites(FILE *f, const struct hfp_emit_in *in)
 	struct site *v = hfp_calloc(s->nd ? s->nd : 1, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < s->nd; i++) {
-		uint32_t fr = hfp_dstack_site(&s->d[i]);
+		uint32_t fr = hfp_dstack_site(s, &s->d[i]);
 		if (!slot[fr]) {
 			v[n].frame = fr;
 			slot[fr] = (uint32_t)++n;

@@ -58,8 +58,11 @@ size_t hfp_limits_check(const struct hfp_limit *l, size_t n, const struct hfp_ac
 			       estimated ? " (estimated: sampled trace)" : "");
 		if (big) {
 			hfp_buf_puts(&b, "; most from ");
+			struct hfp_framebuf fb = { 0 };
+			const uint32_t *frames = hfp_dstack_frames(s, big, &fb);
 			for (uint32_t f = 0; f < big->depth; f++)
-				hfp_buf_printf(&b, "%s%s", f ? ";" : "", s->frame[big->frames[f]].name);
+				hfp_buf_printf(&b, "%s%s", f ? ";" : "", s->frame[frames[f]].name);
+			hfp_framebuf_free(&fb);
 			hfp_buf_printf(&b, ": %s", amount(l[i].what, most, b3, sizeof b3));
 		}
 		fprintf(stderr, HFP_NAME ": %s\n", hfp_buf_str(&b));

@@ -4,7 +4,8 @@
  * display the same are merged.
  *
  * Memory: interned strings and frames, one cache entry per distinct address, one merged stack per
- * distinct displayed stack. */
+ * distinct displayed stack: its costs (64 bytes with its place in the pool), its frames encoded in
+ * the pool (a byte or two a frame) and a slot of the index. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,8 @@ static const struct hfp_hash_type addr_type = {
 	.max_load = 50,
 };
 
-/* Display stacks are keyed by their frame ids, kept in s->d. */
+/* Display stacks are keyed by their frames as the pool holds them (s->d[id].at on); a stack's
+ * bytes end where the next one's start. */
 struct d_ent {
 	uint64_t hash; /* owned by the table */
 	uint32_t id;
@@ -136,8 +138,9 @@ struct d_ent {
 static int d_same(const void *entry, const void *key, size_t len, void *ctx)
 {
 	const struct hfp_stacks *s = ctx;
-	const struct hfp_dstack *d = &s->d[((const struct d_ent *)entry)->id];
-	return d->depth * sizeof *d->frames == len && memcmp(d->frames, key, len) == 0;
+	uint32_t id = ((const struct d_ent *)entry)->id;
+	uint64_t at = s->d[id].at, end = id + 1 < s->nd ? s->d[id + 1].at : s->npool;
+	return end - at == len && memcmp(s->pool + at, key, len) == 0;
 }
 
 static const struct hfp_hash_type d_type = {
@@ -296,11 +299,45 @@ int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *con
 	return found;
 }
 
-void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
-			   uint32_t alloc_frames, const struct hfp_costs *c)
+/* ---- the pool: frame ids as LEB128 varints --------------------------------------------------- */
+
+/* Room for n more bytes of s->key. */
+static uint8_t *key_room(struct hfp_stacks *s, size_t n)
+{
+	if (!s->key || n > s->key_cap) {
+		s->key_cap = n > 256 ? n : 256;
+		free(s->key);
+		s->key = hfp_malloc(s->key_cap);
+	}
+	return s->key;
+}
+
+static size_t put_id(uint8_t *p, uint32_t id)
+{
+	size_t n = 0;
+	for (; id >= 0x80; id >>= 7)
+		p[n++] = (uint8_t)(id | 0x80);
+	p[n++] = (uint8_t)id;
+	return n;
+}
+
+static uint32_t get_id(const uint8_t **p)
+{
+	uint32_t id = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b = *(*p)++;
+		id |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return id;
+	}
+}
+
+/* Adds c to the display stack of the len bytes at s->key (depth frames), made if new. */
+static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t alloc_frames,
+		    const struct hfp_costs *c)
 {
 	int added;
-	struct d_ent *e = hfp_hash_put(&s->d_index, frames, depth * sizeof *frames, &added);
+	struct d_ent *e = hfp_hash_put(&s->d_index, s->key, len, &added);
 	if (!added) {
 		hfp_costs_add(&s->d[e->id].c, c);
 		return;
@@ -309,13 +346,57 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 		s->d_cap = s->d_cap ? s->d_cap * 2 : 256;
 		s->d = hfp_reallocarray(s->d, s->d_cap, sizeof *s->d);
 	}
-	struct hfp_dstack *d = &s->d[s->nd];
-	d->frames = hfp_reallocarray(NULL, depth, sizeof *frames);
-	memcpy(d->frames, frames, depth * sizeof *frames);
-	d->depth = depth;
-	d->alloc_frames = alloc_frames < depth ? alloc_frames : 0;
-	d->c = *c;
+	if (!s->pool || s->npool + len > s->pool_cap) {
+		size_t cap = s->pool_cap ? s->pool_cap * 2 : 4096;
+		while (s->npool + len > cap)
+			cap *= 2;
+		s->pool = hfp_realloc(s->pool, cap);
+		s->pool_cap = cap;
+	}
+	memcpy(s->pool + s->npool, s->key, len);
+	s->d[s->nd] = (struct hfp_dstack){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, *c };
+	s->npool += len;
 	e->id = (uint32_t)s->nd++;
+}
+
+void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
+			   uint32_t alloc_frames, const struct hfp_costs *c)
+{
+	uint8_t *k = key_room(s, (size_t)depth * 5);
+	size_t len = 0;
+	for (uint32_t i = 0; i < depth; i++)
+		len += put_id(k + len, frames[i]);
+	add_key(s, len, depth, alloc_frames, c);
+}
+
+const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
+				  struct hfp_framebuf *b)
+{
+	if (d->depth > b->cap) {
+		b->cap = d->depth > 64 ? d->depth : 64;
+		free(b->v);
+		b->v = hfp_reallocarray(NULL, b->cap, sizeof *b->v);
+	}
+	const uint8_t *p = s->pool + d->at;
+	for (uint32_t k = 0; k < d->depth; k++)
+		b->v[k] = get_id(&p);
+	return b->v;
+}
+
+void hfp_framebuf_free(struct hfp_framebuf *b)
+{
+	free(b->v);
+	b->v = NULL;
+	b->cap = 0;
+}
+
+uint32_t hfp_dstack_site(const struct hfp_stacks *s, const struct hfp_dstack *d)
+{
+	const uint8_t *p = s->pool + d->at;
+	for (uint32_t k = d->depth - 1 - d->alloc_frames; k > 0; k--)
+		while (*p++ & 0x80)
+			;
+	return get_id(&p);
 }
 
 /* musl starts a thread in a static function of its pthread_create.c, start (or start_c11 for
@@ -368,16 +449,17 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	}
 	if (hi <= lo) /* nothing but the allocator: show it rather than an empty stack */
 		lo = 0, hi = v.n ? nalloc : 0;
+	/* The kept frames, v[hi-1] (the root) down to v[lo], encoded. */
+	uint8_t *k = key_room(s, (hi - lo + 1) * 5);
+	size_t len = 0;
 	uint32_t depth = (uint32_t)(hi - lo);
-	uint32_t *f = hfp_reallocarray(NULL, depth ? depth : 1, sizeof *f);
-	for (uint32_t i = 0; i < depth; i++)
-		f[i] = v.v[hi - 1 - i]; /* root first */
+	for (size_t i = hi; i-- > lo;)
+		len += put_id(k + len, v.v[i]);
 	if (depth == 0) {
-		f[0] = hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL);
+		len = put_id(k, hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL));
 		depth = 1;
 	}
-	hfp_stacks_add_frames(s, f, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
-	free(f);
+	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
 	free(v.v);
 }
 
@@ -386,8 +468,8 @@ void hfp_stacks_free(struct hfp_stacks *s)
 	hfp_hash_free(&s->frame_index);
 	hfp_hash_free(&s->addr_index);
 	hfp_hash_free(&s->d_index);
-	for (size_t i = 0; i < s->nd; i++)
-		free(s->d[i].frames);
+	free(s->pool);
+	free(s->key);
 	free(s->d);
 	free(s->frame);
 	free(s->addr_frames);

@@ -20,21 +20,22 @@ struct hfp_frame {
 	unsigned kind; /* what the stack layer makes of the name (hfp_stack.c), found once */
 };
 
-/* A displayed stack with merged costs. frames[0] is the root (outermost), frames[depth-1] the
- * leaf: the allocation site, or with --show-allocator the allocator, whose alloc_frames frames
- * (the malloc pseudo-frame and the allocation functions above it) end the stack. */
+/* A displayed stack with merged costs. Its frames (hfp_dstack_frames gives them as an array):
+ * frames[0] is the root (outermost), frames[depth-1] the leaf: the allocation site, or with
+ * --show-allocator the allocator, whose alloc_frames frames (the malloc pseudo-frame and the
+ * allocation functions above it) end the stack. */
 struct hfp_dstack {
-	uint32_t *frames;
+	uint64_t at; /* where its frames start in struct hfp_stacks.pool */
 	uint32_t depth;
 	uint32_t alloc_frames;
 	struct hfp_costs c;
 };
 
-/* The frame of d where the program asked for memory. */
-static inline uint32_t hfp_dstack_site(const struct hfp_dstack *d)
-{
-	return d->frames[d->depth - 1 - d->alloc_frames];
-}
+/* Room for one stack's frames, kept by an emitter from one stack to the next. */
+struct hfp_framebuf {
+	uint32_t *v;
+	size_t cap;
+};
 
 struct hfp_nodesrc {
 	const struct hf_node *(*node)(void *ctx, uint32_t id);
@@ -62,6 +63,13 @@ struct hfp_stacks {
 	struct hfp_dstack *d;      /* merged display stacks */
 	size_t nd, d_cap;
 	struct hfp_hash d_index;   /* frame sequence -> dstack */
+	/* Their frames, one stack after the other, root first, each frame id as a LEB128 varint:
+	 * ids are small (a program has thousands of functions, not millions), so a frame takes a
+	 * byte or two rather than four, in one array rather than a block per stack. */
+	uint8_t *pool;
+	size_t npool, pool_cap;
+	uint8_t *key;              /* a stack being added, encoded */
+	size_t key_cap;
 };
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
@@ -82,6 +90,12 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
  * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   uint32_t alloc_frames, const struct hfp_costs *c);
+/* d's frames, root first (d->depth of them), in b (valid until b's next use). */
+const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
+				  struct hfp_framebuf *b);
+void hfp_framebuf_free(struct hfp_framebuf *b);
+/* The frame of d where the program asked for memory: frames[depth - 1 - alloc_frames]. */
+uint32_t hfp_dstack_site(const struct hfp_stacks *s, const struct hfp_dstack *d);
 void hfp_stacks_free(struct hfp_stacks *s);
 /* The name shown for an allocator or truncation pseudo-frame code, or NULL. */
 const char *hfp_pseudo_name(uint64_t code);
