@@ -409,6 +409,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	configure(&r.total, o, 0, 1);
 
 	rc = read_all(&r);
+	hfp_stacks_done(&r.stacks); /* every stack is in: the outputs get its index's memory */
 	int several = r.used > 1;
 	const struct hfp_accum *a = several ? &r.total : &r.first.a;
 	char source[64];

@@ -129,27 +129,13 @@ static const struct hfp_hash_type addr_type = {
 };
 
 /* Display stacks are keyed by their frames as the pool holds them (s->d[id].at on); a stack's
- * bytes end where the next one's start. */
-struct d_ent {
-	uint64_t hash; /* owned by the table */
-	uint32_t id;
-};
-
-static int d_same(const void *entry, const void *key, size_t len, void *ctx)
+ * bytes end where the next one's start. Is id the stack being added (s->key)? */
+static int d_same(void *ctx, uint32_t id)
 {
 	const struct hfp_stacks *s = ctx;
-	uint32_t id = ((const struct d_ent *)entry)->id;
 	uint64_t at = s->d[id].at, end = id + 1 < s->nd ? s->d[id + 1].at : s->npool;
-	return end - at == len && memcmp(s->pool + at, key, len) == 0;
+	return end - at == s->key_len && memcmp(s->pool + at, s->key, s->key_len) == 0;
 }
-
-static const struct hfp_hash_type d_type = {
-	.entry_size = sizeof(struct d_ent),
-	.key_size = 0,
-	.same = d_same,
-	.min_cap = 1024,
-	.max_load = 50,
-};
 
 /* ---- frames --------------------------------------------------------------------------------- */
 
@@ -158,7 +144,8 @@ void hfp_stacks_init(struct hfp_stacks *s)
 	memset(s, 0, sizeof *s);
 	hfp_hash_init(&s->frame_index, &frame_type, NULL);
 	hfp_hash_init(&s->addr_index, &addr_type, NULL);
-	hfp_hash_init(&s->d_index, &d_type, s);
+	/* Addresses vary from run to run (ASLR): a trace cannot aim its stacks at one probe run. */
+	s->d_seed = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
 }
 
 void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx)
@@ -336,10 +323,12 @@ static uint32_t get_id(const uint8_t **p)
 static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t alloc_frames,
 		    const struct hfp_costs *c)
 {
-	int added;
-	struct d_ent *e = hfp_hash_put(&s->d_index, s->key, len, &added);
-	if (!added) {
-		hfp_costs_add(&s->d[e->id].c, c);
+	s->key_len = len;
+	uint64_t h = hfp_hash__bytes(s->key, len, s->d_seed);
+	size_t at;
+	uint32_t id = hfp_idindex_find(&s->d_index, h, d_same, s, &at);
+	if (id != UINT32_MAX) {
+		hfp_costs_add(&s->d[id].c, c);
 		return;
 	}
 	if (s->nd == s->d_cap) {
@@ -356,7 +345,7 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 	memcpy(s->pool + s->npool, s->key, len);
 	s->d[s->nd] = (struct hfp_dstack){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, *c };
 	s->npool += len;
-	e->id = (uint32_t)s->nd++;
+	hfp_idindex_add(&s->d_index, h, at, (uint32_t)s->nd++);
 }
 
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
@@ -463,11 +452,19 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	free(v.v);
 }
 
+void hfp_stacks_done(struct hfp_stacks *s)
+{
+	hfp_idindex_free(&s->d_index);
+	free(s->key);
+	s->key = NULL;
+	s->key_len = s->key_cap = 0;
+}
+
 void hfp_stacks_free(struct hfp_stacks *s)
 {
 	hfp_hash_free(&s->frame_index);
 	hfp_hash_free(&s->addr_index);
-	hfp_hash_free(&s->d_index);
+	hfp_idindex_free(&s->d_index);
 	free(s->pool);
 	free(s->key);
 	free(s->d);

@@ -10,6 +10,7 @@
 
 #include "../core/hfp_cost.h"
 #include "../core/hfp_hash.h"
+#include "../core/hfp_idindex.h"
 #include "../core/hfp_strtab.h"
 #include "hfp_symbol.h"
 
@@ -62,14 +63,15 @@ struct hfp_stacks {
 
 	struct hfp_dstack *d;      /* merged display stacks */
 	size_t nd, d_cap;
-	struct hfp_hash d_index;   /* frame sequence -> dstack */
+	struct hfp_idindex d_index; /* frame sequence (as the pool holds it) -> dstack */
+	uint64_t d_seed;            /* of its hashes */
 	/* Their frames, one stack after the other, root first, each frame id as a LEB128 varint:
 	 * ids are small (a program has thousands of functions, not millions), so a frame takes a
 	 * byte or two rather than four, in one array rather than a block per stack. */
 	uint8_t *pool;
 	size_t npool, pool_cap;
 	uint8_t *key;              /* a stack being added, encoded */
-	size_t key_cap;
+	size_t key_len, key_cap;
 };
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
@@ -90,6 +92,9 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
  * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   uint32_t alloc_frames, const struct hfp_costs *c);
+/* No stack is added from here on: frees what adding them takes (the index of display stacks),
+ * before the outputs are made. */
+void hfp_stacks_done(struct hfp_stacks *s);
 /* d's frames, root first (d->depth of them), in b (valid until b's next use). */
 const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
 				  struct hfp_framebuf *b);
