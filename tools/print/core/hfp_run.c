@@ -339,8 +339,10 @@ static void say_if_empty(const struct hfp_options *o, const struct hfp_stacks *s
 			 int exports)
 {
 	uint64_t total = 0;
-	for (size_t i = 0; i < s->nd && !total; i++)
-		total = hfp_cost_get(&s->d[i].c, o->cost);
+	for (size_t i = 0; i < s->nd && !total; i++) {
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		total = hfp_cost_get(&d.c, o->cost);
+	}
 	if (total || !exports)
 		return;
 	const char *cost = hfp_cost_names[o->cost];

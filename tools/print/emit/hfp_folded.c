@@ -189,7 +189,8 @@ void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *o
 	struct hfp_buf b = { 0 };
 	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		uint64_t c = hfp_cost_get(&d->c, cost);
 		if (!c)
 			continue;

@@ -81,7 +81,8 @@ static void build(struct ftree *t, const struct hfp_stacks *s)
 	t->len = 1;
 	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		uint64_t v[HFP_COST_N];
 		int any = 0;
 		for (int c = 0; c < HFP_COST_N; c++)

@@ -44,12 +44,14 @@ size_t hfp_limits_check(const struct hfp_limit *l, size_t n, const struct hfp_ac
 			continue;
 		broken++;
 		/* The stack that holds the most of it. */
+		struct hfp_dstack bv;
 		const struct hfp_dstack *big = NULL;
 		uint64_t most = 0;
 		for (size_t k = 0; k < s->nd; k++) {
-			uint64_t c = hfp_cost_get(&s->d[k].c, hfp_limit_kinds[l[i].what].cost);
+			struct hfp_dstack d = hfp_stacks_get(s, k);
+			uint64_t c = hfp_cost_get(&d.c, hfp_limit_kinds[l[i].what].cost);
 			if (c > most)
-				most = c, big = &s->d[k];
+				most = c, bv = d, big = &bv;
 		}
 		char b1[64], b2[64], b3[64];
 		struct hfp_buf b = { 0 };

@@ -129,7 +129,8 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 			struct mtree t = { hfp_calloc(256, sizeof(struct mnode)), 1, 256 }; /* n[0]: the root */
 			struct hfp_framebuf fb = { 0 };
 			for (size_t d = 0; d < s->nd; d++) {
-				const struct hfp_dstack *ds = &s->d[d];
+				struct hfp_dstack dv = hfp_stacks_get(s, d);
+				const struct hfp_dstack *ds = &dv;
 				if (!ds->c.peak)
 					continue;
 				t.n[0].bytes += ds->c.peak;

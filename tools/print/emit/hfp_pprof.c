@@ -206,7 +206,8 @@ static int emit_pprof(FILE *f, const struct hfp_emit_in *in)
 	uint64_t *loc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *loc), nloc = 0;
 	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		const struct hfp_costs *c = &d->c;
 		if (!c->allocations && !c->leaked_count)
 			continue;

@@ -66,7 +66,8 @@ static int cmp_group(const void *pa, const void *pb)
 static int cmp_member(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int r = cmp_costs(&sort_ctx->s->d[a].c, &sort_ctx->s->d[b].c);
+	struct hfp_dstack x = hfp_stacks_get(sort_ctx->s, a), y = hfp_stacks_get(sort_ctx->s, b);
+	int r = cmp_costs(&x.c, &y.c);
 	return r ? r : (a > b) - (a < b);
 }
 
@@ -84,13 +85,15 @@ static void build_groups(struct ctx *x)
 	x->site = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->site);
 	for (size_t i = 0; i < s->nd; i++) {
 		x->members[i] = i;
-		x->site[i] = hfp_dstack_site(s, &s->d[i]);
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		x->site[i] = hfp_dstack_site(s, &d);
 	}
 	sort_ctx = x;
 	qsort(x->members, s->nd, sizeof *x->members, cmp_site);
 	x->g = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->g);
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[x->members[i]];
+		struct hfp_dstack dv = hfp_stacks_get(s, x->members[i]);
+		const struct hfp_dstack *d = &dv;
 		uint32_t site = x->site[x->members[i]];
 		if (!x->ng || x->g[x->ng - 1].site != site)
 			x->g[x->ng++] = (struct group){ .site = site, .first = i };
@@ -171,7 +174,8 @@ static void section(struct ctx *x, int cost, const char *title)
 		qsort(m, g->n, sizeof *m, cmp_member);
 		size_t shown = 0;
 		for (; shown < g->n && shown < o->sub_peak_limit; shown++) {
-			const struct hfp_dstack *d = &x->s->d[m[shown]];
+			struct hfp_dstack dv = hfp_stacks_get(x->s, m[shown]);
+			const struct hfp_dstack *d = &dv;
 			if (!hfp_cost_get(&d->c, cost))
 				break;
 			uint32_t site_at = d->depth - 1 - d->alloc_frames;
@@ -183,9 +187,10 @@ static void section(struct ctx *x, int cost, const char *title)
 		struct hfp_costs rest = { 0 };
 		size_t others = 0;
 		for (size_t k = shown; k < g->n; k++) {
-			if (!hfp_cost_get(&x->s->d[m[k]].c, cost))
+			struct hfp_costs c = hfp_stacks_get(x->s, m[k]).c;
+			if (!hfp_cost_get(&c, cost))
 				continue;
-			hfp_costs_add(&rest, &x->s->d[m[k]].c);
+			hfp_costs_add(&rest, &c);
 			others++;
 		}
 		if (others) {

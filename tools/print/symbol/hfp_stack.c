@@ -319,6 +319,31 @@ static uint32_t get_id(const uint8_t **p)
 	}
 }
 
+/* Sets r's costs to c: in 32 bits each if they fit and r is not wide already, else in s->wide. */
+static void set_costs(struct hfp_stacks *s, struct hfp_dstack_rec *r, const struct hfp_costs *c)
+{
+	if (r->alloc_frames & HFP_DSTACK_WIDE) {
+		s->wide[r->c32[0]] = *c;
+		return;
+	}
+	const uint64_t v[6] = { c->allocations, c->bytes, c->temporary, c->leaked, c->leaked_count, c->peak };
+	uint64_t any = 0;
+	for (int k = 0; k < 6; k++)
+		any |= v[k];
+	if (any <= UINT32_MAX) {
+		for (int k = 0; k < 6; k++)
+			r->c32[k] = (uint32_t)v[k];
+		return;
+	}
+	if (s->nwide == s->wide_cap) {
+		s->wide_cap = s->wide_cap ? s->wide_cap * 2 : 64;
+		s->wide = hfp_reallocarray(s->wide, s->wide_cap, sizeof *s->wide);
+	}
+	s->wide[s->nwide] = *c;
+	r->c32[0] = (uint32_t)s->nwide++;
+	r->alloc_frames |= HFP_DSTACK_WIDE;
+}
+
 /* Adds c to the display stack of the len bytes at s->key (depth frames), made if new. */
 static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t alloc_frames,
 		    const struct hfp_costs *c)
@@ -328,7 +353,9 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 	size_t at;
 	uint32_t id = hfp_idindex_find(&s->d_index, h, d_same, s, &at);
 	if (id != UINT32_MAX) {
-		hfp_costs_add(&s->d[id].c, c);
+		struct hfp_costs sum = hfp_stacks_get(s, id).c;
+		hfp_costs_add(&sum, c);
+		set_costs(s, &s->d[id], &sum);
 		return;
 	}
 	if (s->nd == s->d_cap) {
@@ -343,7 +370,9 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 		s->pool_cap = cap;
 	}
 	memcpy(s->pool + s->npool, s->key, len);
-	s->d[s->nd] = (struct hfp_dstack){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, *c };
+	struct hfp_dstack_rec *r = &s->d[s->nd];
+	*r = (struct hfp_dstack_rec){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, { 0 } };
+	set_costs(s, r, c);
 	s->npool += len;
 	hfp_idindex_add(&s->d_index, h, at, (uint32_t)s->nd++);
 }
@@ -468,6 +497,7 @@ void hfp_stacks_free(struct hfp_stacks *s)
 	free(s->pool);
 	free(s->key);
 	free(s->d);
+	free(s->wide);
 	free(s->frame);
 	free(s->addr_frames);
 	hfp_strtab_free(&s->strings);

@@ -21,15 +21,27 @@ struct hfp_frame {
 	unsigned kind; /* what the stack layer makes of the name (hfp_stack.c), found once */
 };
 
-/* A displayed stack with merged costs. Its frames (hfp_dstack_frames gives them as an array):
- * frames[0] is the root (outermost), frames[depth-1] the leaf: the allocation site, or with
- * --show-allocator the allocator, whose alloc_frames frames (the malloc pseudo-frame and the
- * allocation functions above it) end the stack. */
+/* A displayed stack with merged costs, as hfp_stacks_get gives it. Its frames
+ * (hfp_dstack_frames gives them as an array): frames[0] is the root (outermost),
+ * frames[depth-1] the leaf: the allocation site, or with --show-allocator the allocator, whose
+ * alloc_frames frames (the malloc pseudo-frame and the allocation functions above it) end the
+ * stack. */
 struct hfp_dstack {
 	uint64_t at; /* where its frames start in struct hfp_stacks.pool */
 	uint32_t depth;
 	uint32_t alloc_frames;
 	struct hfp_costs c;
+};
+
+/* How the stack layer keeps one: each cost in 32 bits while they all fit, 40 bytes rather than
+ * 64 (a million stacks of a few allocations each are the case that weighs). A stack whose cost
+ * outgrows 32 bits keeps its costs in struct hfp_stacks.wide, and c32[0] is their index there. */
+#define HFP_DSTACK_WIDE 0x80000000u /* in alloc_frames */
+struct hfp_dstack_rec {
+	uint64_t at;
+	uint32_t depth;
+	uint32_t alloc_frames; /* | HFP_DSTACK_WIDE */
+	uint32_t c32[6];       /* struct hfp_costs' fields, in its order */
 };
 
 /* Room for one stack's frames, kept by an emitter from one stack to the next. */
@@ -61,8 +73,10 @@ struct hfp_stacks {
 	uint32_t *addr_frames;       /* the ranges: frame ids, innermost first */
 	size_t naddr_frames, addr_frames_cap;
 
-	struct hfp_dstack *d;      /* merged display stacks */
+	struct hfp_dstack_rec *d;  /* merged display stacks (read them with hfp_stacks_get) */
 	size_t nd, d_cap;
+	struct hfp_costs *wide;    /* the costs of those that outgrew 32 bits */
+	size_t nwide, wide_cap;
 	struct hfp_idindex d_index; /* frame sequence (as the pool holds it) -> dstack */
 	uint64_t d_seed;            /* of its hashes */
 	/* Their frames, one stack after the other, root first, each frame id as a LEB128 varint:
@@ -95,6 +109,17 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 /* No stack is added from here on: frees what adding them takes (the index of display stacks),
  * before the outputs are made. */
 void hfp_stacks_done(struct hfp_stacks *s);
+/* Display stack i (i < nd). */
+static inline struct hfp_dstack hfp_stacks_get(const struct hfp_stacks *s, size_t i)
+{
+	const struct hfp_dstack_rec *r = &s->d[i];
+	struct hfp_dstack d = { r->at, r->depth, r->alloc_frames & ~HFP_DSTACK_WIDE, { 0 } };
+	if (r->alloc_frames & HFP_DSTACK_WIDE)
+		d.c = s->wide[r->c32[0]];
+	else
+		d.c = (struct hfp_costs){ r->c32[0], r->c32[1], r->c32[2], r->c32[3], r->c32[4], r->c32[5] };
+	return d;
+}
 /* d's frames, root first (d->depth of them), in b (valid until b's next use). */
 const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
 				  struct hfp_framebuf *b);
