@@ -159,7 +159,7 @@ static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 {
 	if (node >= a->node_cap) {
 		/* Zeroed by calloc, not memset: the pages of nodes never seen are never touched. */
-		size_t n = a->node_cap ? a->node_cap : 1024;
+		size_t n = a->node_cap ? a->node_cap : a->node_ids > node ? a->node_ids : 1024;
 		while (n <= node)
 			n *= 2;
 		uint32_t *m = hfp_calloc(n, sizeof *m);

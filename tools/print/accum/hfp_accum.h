@@ -61,6 +61,8 @@ struct hfp_accum {
 	size_t tempmap_bits;
 	hfp_keep_fn keep;
 	void *keep_ctx;
+	size_t node_ids;             /* node ids are below this (0: not known): the node -> stat
+				      * table is made that size at once, not grown by copies */
 	int want_histogram;
 
 	/* per stack */

@@ -274,6 +274,7 @@ static int read_one(struct run *r, struct one *x)
 		  o->massif || o->html || r->in.n > 1);
 	x->a.tempmap = x->map;
 	x->a.tempmap_bits = x->bits;
+	x->a.node_ids = hf_trace_node_count(x->read.t) + 1; /* ids 1 .. count */
 	if (o->nfunctions) {
 		x->a.keep = keep_stack;
 		x->a.keep_ctx = r;
