@@ -47,8 +47,8 @@ static void release(struct hfp_accum *a, uint32_t thread, uint64_t ptr)
 static struct hfp_costs costs(const struct hfp_accum *a, uint32_t node)
 {
 	for (size_t i = 0; i < a->nstats; i++)
-		if (a->stats[i].node == node)
-			return a->stats[i].c;
+		if (hfp_accum_stat(a, i)->node == node)
+			return hfp_accum_stat(a, i)->c;
 	return (struct hfp_costs){ 0 };
 }
 
@@ -88,7 +88,7 @@ static void test_every_cost_type_on_a_known_sequence(void **state)
 	for (int c = 0; c < HFP_COST_N; c++) { /* the per-stack values add up to the totals */
 		uint64_t sum = 0;
 		for (size_t i = 0; i < a.nstats; i++)
-			sum += hfp_cost_get(&a.stats[i].c, c);
+			sum += hfp_cost_get(&hfp_accum_stat(&a, i)->c, c);
 		uint64_t want[HFP_COST_N] = { 5, 660, 2, 300, 500 };
 		assert_true(sum == want[c]);
 	}

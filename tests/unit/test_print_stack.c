@@ -100,11 +100,15 @@ static char *shown(int above_main, int show_allocator, uint32_t leaf)
 	hfp_stacks_add(&s, leaf, &c);
 	assert_int_equal(s.nd, 1);
 	struct hfp_buf b = { 0 };
-	for (uint32_t i = 0; i < s.d[0].depth; i++) {
+	struct hfp_framebuf fb = { 0 };
+	struct hfp_dstack d = hfp_stacks_get(&s, 0);
+	const uint32_t *frames = hfp_dstack_frames(&s, &d, &fb);
+	for (uint32_t i = 0; i < d.depth; i++) {
 		if (i)
 			hfp_buf_putc(&b, ';');
-		hfp_buf_puts(&b, s.frame[s.d[0].frames[i]].name);
+		hfp_buf_puts(&b, s.frame[frames[i]].name);
 	}
+	hfp_framebuf_free(&fb);
 	hfp_stacks_free(&s);
 	return hfp_buf_take(&b);
 }
@@ -197,7 +201,8 @@ static void test_addresses_are_symbolized_once_and_stacks_merge(void **state)
 	hfp_stacks_add(&s, other, &c3);
 	assert_int_equal(resolve_calls, 4); /* 0x5000, 0x5010, 0x5020, 0x5030: once each */
 	assert_int_equal(s.nd, 1);
-	assert_true(s.d[0].c.allocations == 7 && s.d[0].c.bytes == 70 && s.d[0].c.leaked == 7);
+	struct hfp_costs c0 = hfp_stacks_get(&s, 0).c;
+	assert_true(c0.allocations == 7 && c0.bytes == 70 && c0.leaked == 7);
 	hfp_stacks_free(&s);
 
 	/* With the allocator shown they differ. */
@@ -206,6 +211,35 @@ static void test_addresses_are_symbolized_once_and_stacks_merge(void **state)
 	hfp_stacks_add(&s, viacalloc, &c2);
 	hfp_stacks_add(&s, other, &c3);
 	assert_int_equal(s.nd, 2);
+	hfp_stacks_free(&s);
+}
+
+/* Costs are kept in 32 bits each until one outgrows them: merged past 2^32, or made that big,
+ * a stack reads back its exact 64-bit sums, and the others keep theirs. */
+static void test_costs_past_32_bits_stay_exact(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	init(&s, 0, 0);
+	uint32_t f[2] = { hfp_stacks_frame(&s, "main", NULL, 0, NULL), hfp_stacks_frame(&s, "f", NULL, 0, NULL) };
+	uint32_t g[2] = { f[0], hfp_stacks_frame(&s, "g", NULL, 0, NULL) };
+	uint32_t h[1] = { f[0] };
+	struct hfp_costs small = { 1, 4000000000u, 1, 3000000000u, 1, 4000000000u };
+	struct hfp_costs big = { 5, (uint64_t)1 << 40, 0, 0, 0, UINT64_MAX - 1 };
+	hfp_stacks_add_frames(&s, f, 2, 0, &small);
+	hfp_stacks_add_frames(&s, g, 2, 1, &small);
+	hfp_stacks_add_frames(&s, f, 2, 0, &small); /* bytes, leaked, peak outgrow 32 bits */
+	hfp_stacks_add_frames(&s, h, 1, 0, &big);   /* wide from the start */
+	hfp_stacks_add_frames(&s, f, 2, 0, &small);
+	assert_int_equal(s.nd, 3);
+	struct hfp_dstack d0 = hfp_stacks_get(&s, 0), d1 = hfp_stacks_get(&s, 1), d2 = hfp_stacks_get(&s, 2);
+	assert_true(d0.c.allocations == 3 && d0.c.bytes == 12000000000u && d0.c.temporary == 3 &&
+		    d0.c.leaked == 9000000000u && d0.c.leaked_count == 3 && d0.c.peak == 12000000000u);
+	assert_true(d0.depth == 2 && d0.alloc_frames == 0);
+	assert_true(d1.c.allocations == 1 && d1.c.bytes == 4000000000u && d1.c.peak == 4000000000u);
+	assert_true(d1.depth == 2 && d1.alloc_frames == 1 && hfp_dstack_site(&s, &d1) == f[0]);
+	assert_true(d2.c.allocations == 5 && d2.c.bytes == (uint64_t)1 << 40 && d2.c.peak == UINT64_MAX - 1);
+	assert_true(d2.depth == 1 && d2.alloc_frames == 0 && hfp_dstack_site(&s, &d2) == f[0]);
 	hfp_stacks_free(&s);
 }
 
@@ -249,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_stacks_show_their_marker_as_root),
 		cmocka_unit_test(test_inlined_frames_appear_caller_first),
 		cmocka_unit_test(test_addresses_are_symbolized_once_and_stacks_merge),
+		cmocka_unit_test(test_costs_past_32_bits_stay_exact),
 		cmocka_unit_test(test_function_filter_sees_the_whole_stack),
 		cmocka_unit_test(test_damaged_trees_do_not_loop),
 	};

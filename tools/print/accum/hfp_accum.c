@@ -103,7 +103,9 @@ void hfp_accum_free(struct hfp_accum *a)
 	free(a->series.p);
 	free(a->rss.p);
 	free(a->stat_of_node);
-	free(a->stats);
+	for (size_t i = 0; i < a->nstats; i += HFP_STAT_BLOCK)
+		free(a->stat_block[i / HFP_STAT_BLOCK]);
+	free(a->stat_block);
 	free(a->tseq);
 	free(a->map);
 	for (size_t i = 0; i < a->nmarks; i++)
@@ -156,11 +158,15 @@ static inline uint32_t thread_slot(struct hfp_accum *a, uint32_t thread)
 static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 {
 	if (node >= a->node_cap) {
-		size_t n = a->node_cap ? a->node_cap : 1024;
+		/* Zeroed by calloc, not memset: the pages of nodes never seen are never touched. */
+		size_t n = a->node_cap ? a->node_cap : a->node_ids > node ? a->node_ids : 1024;
 		while (n <= node)
 			n *= 2;
-		a->stat_of_node = hfp_reallocarray(a->stat_of_node, n, sizeof *a->stat_of_node);
-		memset(a->stat_of_node + a->node_cap, 0, (n - a->node_cap) * sizeof *a->stat_of_node);
+		uint32_t *m = hfp_calloc(n, sizeof *m);
+		if (a->node_cap)
+			memcpy(m, a->stat_of_node, a->node_cap * sizeof *m);
+		free(a->stat_of_node);
+		a->stat_of_node = m;
 		a->node_cap = n;
 	}
 	uint32_t s = a->stat_of_node[node];
@@ -172,11 +178,15 @@ static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 		a->stat_of_node[node] = UINT32_MAX;
 		return UINT32_MAX;
 	}
-	if (a->nstats == a->stats_cap) {
-		a->stats_cap = a->stats_cap ? a->stats_cap * 2 : 256;
-		a->stats = hfp_reallocarray(a->stats, a->stats_cap, sizeof *a->stats);
+	if (a->nstats % HFP_STAT_BLOCK == 0) {
+		size_t b = a->nstats / HFP_STAT_BLOCK;
+		if (b == a->nblocks_cap) {
+			a->nblocks_cap = a->nblocks_cap ? a->nblocks_cap * 2 : 16;
+			a->stat_block = hfp_reallocarray(a->stat_block, a->nblocks_cap, sizeof *a->stat_block);
+		}
+		a->stat_block[b] = hfp_reallocarray(NULL, HFP_STAT_BLOCK, sizeof **a->stat_block);
 	}
-	struct hfp_stat *st = &a->stats[a->nstats];
+	struct hfp_stat *st = hfp_accum_stat(a, a->nstats);
 	memset(st, 0, sizeof *st);
 	st->node = node;
 	a->stat_of_node[node] = (uint32_t)++a->nstats;
@@ -243,12 +253,12 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 			uint64_t time_ns)
 {
 	if (st->last_tick <= a->peak_tick)
-		st->c.peak = st->live; /* its value at the current peak, before it changes */
+		st->c.peak = st->c.leaked; /* its value at the current peak, before it changes */
 	a->tick++;
 	st->last_tick = a->tick;
 	if (sign > 0) {
-		st->live += size;
-		st->live_count += n;
+		st->c.leaked += size;
+		st->c.leaked_count += n;
 		a->live_bytes += size;
 		a->live_count += n;
 		if (a->live_bytes > a->peak_bytes) {
@@ -259,8 +269,8 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 		if (__builtin_expect(a->want_series, 0))
 			hfp_series_add(&a->series, time_ns, a->live_bytes);
 	} else {
-		st->live -= size;
-		st->live_count -= n;
+		st->c.leaked -= size;
+		st->c.leaked_count -= n;
 		a->live_bytes -= size;
 		a->live_count -= n;
 		if (__builtin_expect(a->want_series, 0))
@@ -306,7 +316,7 @@ static void release(struct hfp_accum *a, const struct live_ent *e, int temporary
 			set_bit(a, e->index);
 		return;
 	}
-	struct hfp_stat *st = &a->stats[e->stat];
+	struct hfp_stat *st = hfp_accum_stat(a, e->stat);
 	int deferred = a->temporary_only && !a->tempmap;
 	if (temporary) {
 		if (deferred)
@@ -364,7 +374,7 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 	}
 	if (a->temporary_only && a->tempmap && !get_bit(a, index))
 		return; /* the pre-pass says it will not be temporary */
-	struct hfp_stat *st = &a->stats[si];
+	struct hfp_stat *st = hfp_accum_stat(a, si);
 	int deferred = a->temporary_only && !a->tempmap;
 	uint64_t n = multiplicity(a, ev->size);
 
@@ -444,15 +454,32 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
 void hfp_accum_finish(struct hfp_accum *a)
 {
 	for (size_t i = 0; i < a->nstats; i++) {
-		struct hfp_stat *st = &a->stats[i];
+		struct hfp_stat *st = hfp_accum_stat(a, i);
 		if (st->last_tick <= a->peak_tick)
-			st->c.peak = st->live;
-		st->c.leaked = st->live;
-		st->c.leaked_count = st->live_count;
+			st->c.peak = st->c.leaked;
 	}
 	/* The heap's last value, which the last point may not hold (it holds the largest of its
 	 * window): the chart ends where the heap did. */
 	struct hfp_series *x = &a->series;
 	if (x->n && x->p[x->n - 1].bytes != a->live_bytes)
 		x->p[x->n++] = (struct hfp_tpoint){ a->last_time_ns, a->live_bytes };
+}
+
+void hfp_accum_drain(struct hfp_accum *a, void (*fn)(void *ctx, size_t i, const struct hfp_stat *st),
+		     void *ctx)
+{
+	/* Nothing looks a node up any more: its table goes first. */
+	free(a->stat_of_node);
+	a->stat_of_node = NULL;
+	a->node_cap = 0;
+	for (size_t i = 0; i < a->nstats; i++) {
+		fn(ctx, i, hfp_accum_stat(a, i));
+		if ((i + 1) % HFP_STAT_BLOCK == 0 || i + 1 == a->nstats) {
+			free(a->stat_block[i / HFP_STAT_BLOCK]);
+			a->stat_block[i / HFP_STAT_BLOCK] = NULL;
+		}
+	}
+	free(a->stat_block);
+	a->stat_block = NULL;
+	a->nstats = a->nblocks_cap = 0;
 }

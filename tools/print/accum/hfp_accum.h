@@ -14,14 +14,18 @@
 #include "../core/hfp_cost.h"
 #include "../core/hfp_hash.h"
 
-/* One stack (one allocator leaf node) and its costs. */
+/* One stack (one allocator leaf node) and its costs. While events come, c.leaked and
+ * c.leaked_count are its bytes and blocks live now: at the end, what leaked. 64 bytes: a trace
+ * may have millions of stacks. */
 struct hfp_stat {
 	uint32_t node;      /* allocator leaf node */
 	struct hfp_costs c;
-	uint64_t live;      /* bytes live now */
-	uint64_t live_count;
-	uint64_t last_tick; /* tick of the last change of live (see the peak in hfp_accum.c) */
+	uint64_t last_tick; /* tick of the last change of its live bytes (see the peak in hfp_accum.c) */
 };
+
+/* Stats are kept in blocks of HFP_STAT_BLOCK rather than one array grown by doubling: no copy
+ * twice the size when it grows, and hfp_accum_drain frees each block once handed over. */
+#define HFP_STAT_BLOCK 16384
 
 /* A phase marker the program set (hf_mark). */
 /* Values over time in fixed memory: at most HFP_SERIES_MAX points, one every stride values
@@ -57,13 +61,15 @@ struct hfp_accum {
 	size_t tempmap_bits;
 	hfp_keep_fn keep;
 	void *keep_ctx;
+	size_t node_ids;             /* node ids are below this (0: not known): the node -> stat
+				      * table is made that size at once, not grown by copies */
 	int want_histogram;
 
 	/* per stack */
 	uint32_t *stat_of_node; /* node id -> stat index + 1; 0 unseen; UINT32_MAX filtered out */
 	size_t node_cap;
-	struct hfp_stat *stats;
-	size_t nstats, stats_cap;
+	struct hfp_stat **stat_block; /* stat i: stat_block[i / HFP_STAT_BLOCK][i % HFP_STAT_BLOCK] */
+	size_t nstats, nblocks_cap;
 
 	/* live blocks (pointer -> block) and per-thread allocation counters; threads are dense
 	 * slots (stream number -> slot, in order of first appearance), not the trace's stream numbers */
@@ -108,11 +114,22 @@ struct hfp_size_count {
 	uint64_t count;
 };
 
+/* Stat i, i < nstats. */
+static inline struct hfp_stat *hfp_accum_stat(const struct hfp_accum *a, size_t i)
+{
+	return &a->stat_block[i / HFP_STAT_BLOCK][i % HFP_STAT_BLOCK];
+}
+
 void hfp_accum_init(struct hfp_accum *a);
 /* Feeds one event in restored order. */
 void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev);
-/* Ends the stream: snapshots peak bytes of stacks untouched since the peak, fills leaked. */
+/* Ends the stream: snapshots peak bytes of stacks untouched since the peak. */
 void hfp_accum_finish(struct hfp_accum *a);
+/* After hfp_accum_finish: hands each stack to fn, in the order they were first seen (i from 0),
+ * freeing the stats as it goes, so that the stack layer that takes them over does not grow
+ * beside all of them. Afterwards the accumulator has no stacks (nstats is 0); its totals stay. */
+void hfp_accum_drain(struct hfp_accum *a, void (*fn)(void *ctx, size_t i, const struct hfp_stat *st),
+		     void *ctx);
 void hfp_accum_free(struct hfp_accum *a);
 /* After a classify_only pass: hands over the temporary bitmap (caller frees it). */
 uint8_t *hfp_accum_take_tempmap(struct hfp_accum *a, size_t *bits);

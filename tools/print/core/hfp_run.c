@@ -233,8 +233,29 @@ static int need_peak(const struct run *r)
 	return need;
 }
 
+/* One accumulated stack into the stack layer (hfp_accum_drain), if it costs something. */
+struct symbolizing {
+	struct run *r;
+	size_t n;
+};
+
+static void symbolize_stack(void *ctx, size_t i, const struct hfp_stat *st)
+{
+	struct symbolizing *y = ctx;
+	if (y->r->progress && (i & 0x3fff) == 0) {
+		char what[96], n1[32], n2[32];
+		snprintf(what, sizeof what, "symbolizing: %s of %s stacks",
+			 hfp_group_digits(i, n1, sizeof n1), hfp_group_digits(y->n, n2, sizeof n2));
+		hfp_progress_phase(y->r->progress, what);
+	}
+	const struct hfp_costs *c = &st->c;
+	if (c->allocations || c->leaked || c->peak || c->temporary)
+		hfp_stacks_add(&y->r->stacks, st->node, c);
+}
+
 /* read -> accumulate (after a pre-pass when --temporary has a peak to show) -> symbolize the
- * stacks that cost something into the shared stack layer. */
+ * stacks that cost something into the shared stack layer, which takes them over from the
+ * accumulator (its per-stack figures are freed as they are symbolized). */
 static int read_one(struct run *r, struct one *x)
 {
 	const struct hfp_options *o = r->o;
@@ -253,6 +274,7 @@ static int read_one(struct run *r, struct one *x)
 		  o->massif || o->html || r->in.n > 1);
 	x->a.tempmap = x->map;
 	x->a.tempmap_bits = x->bits;
+	x->a.node_ids = hf_trace_node_count(x->read.t) + 1; /* ids 1 .. count */
 	if (o->nfunctions) {
 		x->a.keep = keep_stack;
 		x->a.keep_ctx = r;
@@ -264,18 +286,8 @@ static int read_one(struct run *r, struct one *x)
 	hfp_read_warnings(&x->read, &r->w);
 	hfp_accum_finish(&x->a);
 	hfp_progress_end(r->progress);
-	char what[96], n1[32], n2[32];
-	const struct hfp_accum *a = &x->a;
-	for (size_t i = 0; i < a->nstats; i++) {
-		if (r->progress && (i & 0x3fff) == 0) {
-			snprintf(what, sizeof what, "symbolizing: %s of %s stacks",
-				 hfp_group_digits(i, n1, sizeof n1), hfp_group_digits(a->nstats, n2, sizeof n2));
-			hfp_progress_phase(r->progress, what);
-		}
-		const struct hfp_costs *c = &a->stats[i].c;
-		if (c->allocations || c->leaked || c->peak || c->temporary)
-			hfp_stacks_add(&r->stacks, a->stats[i].node, c);
-	}
+	struct symbolizing y = { r, x->a.nstats };
+	hfp_accum_drain(&x->a, symbolize_stack, &y);
 	return HFP_EXIT_OK;
 }
 
@@ -328,8 +340,10 @@ static void say_if_empty(const struct hfp_options *o, const struct hfp_stacks *s
 			 int exports)
 {
 	uint64_t total = 0;
-	for (size_t i = 0; i < s->nd && !total; i++)
-		total = hfp_cost_get(&s->d[i].c, o->cost);
+	for (size_t i = 0; i < s->nd && !total; i++) {
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		total = hfp_cost_get(&d.c, o->cost);
+	}
 	if (total || !exports)
 		return;
 	const char *cost = hfp_cost_names[o->cost];
@@ -398,6 +412,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	configure(&r.total, o, 0, 1);
 
 	rc = read_all(&r);
+	hfp_stacks_done(&r.stacks); /* every stack is in: the outputs get its index's memory */
 	int several = r.used > 1;
 	const struct hfp_accum *a = several ? &r.total : &r.first.a;
 	char source[64];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../core/hfp_cost.h"
+#include "../core/hfp_hash.h"
 #include "../core/hfp_mem.h"
 #include "../core/hfp_options.h"
 #include "../symbol/hfp_stack.h"
@@ -132,22 +133,71 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(((const struct line *)a)->text, ((const struct line *)b)->text);
 }
 
+/* Stacks that differ only in what the text does not show (source lines, allocator, cut frames)
+ * have the same line: lines merge as they are made, through an index of their text, so memory
+ * follows the distinct lines, not the display stacks (a million stacks of one recursion make
+ * one line, not a million strings to sort). */
+struct lines {
+	struct line *l;
+	size_t n, cap;
+	struct hfp_hash index; /* text -> l[i] */
+};
+
+struct line_ent {
+	uint64_t hash; /* owned by the table */
+	size_t i;
+};
+
+static int line_same(const void *entry, const void *key, size_t len, void *ctx)
+{
+	const struct lines *ls = ctx;
+	const char *text = ls->l[((const struct line_ent *)entry)->i].text;
+	return strncmp(text, key, len) == 0 && text[len] == 0;
+}
+
+static const struct hfp_hash_type line_type = {
+	.entry_size = sizeof(struct line_ent),
+	.key_size = 0,
+	.same = line_same,
+	.min_cap = 256,
+	.max_load = 50,
+};
+
+static void add_line(struct lines *ls, const char *text, size_t len, uint64_t count)
+{
+	int added;
+	struct line_ent *e = hfp_hash_put(&ls->index, text, len, &added);
+	if (!added) {
+		ls->l[e->i].count += count;
+		return;
+	}
+	if (ls->n == ls->cap) {
+		ls->cap = ls->cap ? ls->cap * 2 : 256;
+		ls->l = hfp_reallocarray(ls->l, ls->cap, sizeof *ls->l);
+	}
+	ls->l[ls->n] = (struct line){ hfp_strndup(text, len), count };
+	e->i = ls->n++;
+}
+
 void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *out)
 {
 	memset(out, 0, sizeof *out);
 	/* Each frame name is escaped once; stacks then only concatenate. */
 	char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
-	struct line *l = hfp_calloc(s->nd ? s->nd : 1, sizeof *l);
-	size_t nl = 0;
+	struct lines ls = { 0 };
+	hfp_hash_init(&ls.index, &line_type, &ls);
 	struct hfp_buf b = { 0 };
+	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		uint64_t c = hfp_cost_get(&d->c, cost);
 		if (!c)
 			continue;
 		b.len = 0;
+		const uint32_t *frames = hfp_dstack_frames(s, d, &fb);
 		for (uint32_t k = 0; k < d->depth; k++) {
-			uint32_t f = d->frames[k];
+			uint32_t f = frames[k];
 			if (!esc[f]) {
 				struct hfp_buf e = { 0 };
 				hfp_folded_escape(&e, s->frame[f].name);
@@ -157,31 +207,25 @@ void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *o
 				hfp_buf_putc(&b, ';');
 			hfp_buf_puts(&b, esc[f]);
 		}
-		l[nl].text = hfp_strdup(hfp_buf_str(&b));
-		l[nl].count = c;
-		nl++;
+		add_line(&ls, hfp_buf_str(&b), b.len, c);
+		out->total += c;
 	}
+	hfp_hash_free(&ls.index);
 	hfp_buf_free(&b);
+	hfp_framebuf_free(&fb);
 	for (size_t i = 0; i < s->nframe; i++)
 		free(esc[i]);
 	free(esc);
-	qsort(l, nl, sizeof *l, cmp_line);
-	/* Stacks that differ only in what the text does not show (source lines, allocator, cut
-	 * frames) merge here. */
-	out->stack = hfp_calloc(nl ? nl : 1, sizeof *out->stack);
-	out->count = hfp_calloc(nl ? nl : 1, sizeof *out->count);
-	for (size_t i = 0; i < nl; i++) {
-		if (out->n && strcmp(out->stack[out->n - 1], l[i].text) == 0) {
-			out->count[out->n - 1] += l[i].count;
-			free(l[i].text);
-		} else {
-			out->stack[out->n] = l[i].text;
-			out->count[out->n] = l[i].count;
-			out->n++;
-		}
-		out->total += l[i].count;
+	if (ls.n) /* ls.l is NULL when no stack has the cost */
+		qsort(ls.l, ls.n, sizeof *ls.l, cmp_line);
+	out->stack = hfp_calloc(ls.n ? ls.n : 1, sizeof *out->stack);
+	out->count = hfp_calloc(ls.n ? ls.n : 1, sizeof *out->count);
+	for (size_t i = 0; i < ls.n; i++) {
+		out->stack[i] = ls.l[i].text;
+		out->count[i] = ls.l[i].count;
 	}
-	free(l);
+	out->n = ls.n;
+	free(ls.l);
 }
 
 int hfp_folded_write(FILE *f, const struct hfp_folded *fo)

@@ -235,12 +235,13 @@ static void put_sites(FILE *f, const struct hfp_emit_in *in)
 	struct site *v = hfp_calloc(s->nd ? s->nd : 1, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < s->nd; i++) {
-		uint32_t fr = hfp_dstack_site(&s->d[i]);
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		uint32_t fr = hfp_dstack_site(s, &d);
 		if (!slot[fr]) {
 			v[n].frame = fr;
 			slot[fr] = (uint32_t)++n;
 		}
-		hfp_costs_add(&v[slot[fr] - 1].c, &s->d[i].c);
+		hfp_costs_add(&v[slot[fr] - 1].c, &d.c);
 	}
 	site_cost = in->opt->cost;
 	qsort(v, n, sizeof *v, by_cost);

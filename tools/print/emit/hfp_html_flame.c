@@ -79,8 +79,10 @@ static void build(struct ftree *t, const struct hfp_stacks *s)
 	t->n = hfp_calloc(t->cap, sizeof *t->n);
 	t->n[0] = (struct fnode){ .name = "all" };
 	t->len = 1;
+	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		uint64_t v[HFP_COST_N];
 		int any = 0;
 		for (int c = 0; c < HFP_COST_N; c++)
@@ -90,12 +92,14 @@ static void build(struct ftree *t, const struct hfp_stacks *s)
 		for (int c = 0; c < HFP_COST_N; c++)
 			t->n[0].v[c] += v[c];
 		uint32_t cur = 0;
+		const uint32_t *frames = hfp_dstack_frames(s, d, &fb);
 		for (uint32_t k = 0; k < d->depth; k++) {
-			cur = child(t, cur, s->frame[d->frames[k]].name);
+			cur = child(t, cur, s->frame[frames[k]].name);
 			for (int c = 0; c < HFP_COST_N; c++)
 				t->n[cur].v[c] += v[c];
 		}
 	}
+	hfp_framebuf_free(&fb);
 }
 
 /* A JSON string, safe inside a script element: "<" never appears as such. */

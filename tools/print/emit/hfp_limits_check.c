@@ -44,12 +44,14 @@ size_t hfp_limits_check(const struct hfp_limit *l, size_t n, const struct hfp_ac
 			continue;
 		broken++;
 		/* The stack that holds the most of it. */
+		struct hfp_dstack bv;
 		const struct hfp_dstack *big = NULL;
 		uint64_t most = 0;
 		for (size_t k = 0; k < s->nd; k++) {
-			uint64_t c = hfp_cost_get(&s->d[k].c, hfp_limit_kinds[l[i].what].cost);
+			struct hfp_dstack d = hfp_stacks_get(s, k);
+			uint64_t c = hfp_cost_get(&d.c, hfp_limit_kinds[l[i].what].cost);
 			if (c > most)
-				most = c, big = &s->d[k];
+				most = c, bv = d, big = &bv;
 		}
 		char b1[64], b2[64], b3[64];
 		struct hfp_buf b = { 0 };
@@ -58,8 +60,11 @@ size_t hfp_limits_check(const struct hfp_limit *l, size_t n, const struct hfp_ac
 			       estimated ? " (estimated: sampled trace)" : "");
 		if (big) {
 			hfp_buf_puts(&b, "; most from ");
+			struct hfp_framebuf fb = { 0 };
+			const uint32_t *frames = hfp_dstack_frames(s, big, &fb);
 			for (uint32_t f = 0; f < big->depth; f++)
-				hfp_buf_printf(&b, "%s%s", f ? ";" : "", s->frame[big->frames[f]].name);
+				hfp_buf_printf(&b, "%s%s", f ? ";" : "", s->frame[frames[f]].name);
+			hfp_framebuf_free(&fb);
 			hfp_buf_printf(&b, ": %s", amount(l[i].what, most, b3, sizeof b3));
 		}
 		fprintf(stderr, HFP_NAME ": %s\n", hfp_buf_str(&b));

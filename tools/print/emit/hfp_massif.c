@@ -127,20 +127,24 @@ static int emit_massif(FILE *f, const struct hfp_emit_in *in)
 			peak_done = 1;
 			snapshot(f, &n, a->peak_time_ns, a->peak_bytes, "peak");
 			struct mtree t = { hfp_calloc(256, sizeof(struct mnode)), 1, 256 }; /* n[0]: the root */
+			struct hfp_framebuf fb = { 0 };
 			for (size_t d = 0; d < s->nd; d++) {
-				const struct hfp_dstack *ds = &s->d[d];
+				struct hfp_dstack dv = hfp_stacks_get(s, d);
+				const struct hfp_dstack *ds = &dv;
 				if (!ds->c.peak)
 					continue;
 				t.n[0].bytes += ds->c.peak;
 				size_t at = 0;
+				const uint32_t *frames = hfp_dstack_frames(s, ds, &fb);
 				for (uint32_t k = ds->depth; k-- > 0;) {
-					at = child(&t, at, ds->frames[k]);
+					at = child(&t, at, frames[k]);
 					t.n[at].bytes += ds->c.peak;
 				}
 			}
 			double pct = in->opt->massif_threshold;
 			write_node(f, &t, s, 0, 0, (uint64_t)((double)a->peak_bytes * pct / 100.0), pct);
 			free(t.n);
+			hfp_framebuf_free(&fb);
 		}
 		if (i < a->series.n)
 			snapshot(f, &n, a->series.p[i].time_ns, a->series.p[i].bytes, "empty");

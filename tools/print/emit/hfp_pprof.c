@@ -204,13 +204,16 @@ static int emit_pprof(FILE *f, const struct hfp_emit_in *in)
 
 	/* A location per displayed frame id that a stack uses: ids 1..N in order of first use. */
 	uint64_t *loc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *loc), nloc = 0;
+	struct hfp_framebuf fb = { 0 };
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[i];
+		struct hfp_dstack dv = hfp_stacks_get(s, i);
+		const struct hfp_dstack *d = &dv;
 		const struct hfp_costs *c = &d->c;
 		if (!c->allocations && !c->leaked_count)
 			continue;
+		const uint32_t *frames = hfp_dstack_frames(s, d, &fb);
 		for (uint32_t k = 0; k < d->depth; k++) {
-			uint32_t fid = d->frames[k];
+			uint32_t fid = frames[k];
 			if (loc[fid])
 				continue;
 			const struct hfp_frame *fr = &s->frame[fid];
@@ -225,7 +228,7 @@ static int emit_pprof(FILE *f, const struct hfp_emit_in *in)
 		}
 		/* The sample: locations innermost first, then the four values. */
 		for (uint32_t k = d->depth; k-- > 0;)
-			put_varint(&p.sub, loc[d->frames[k]]);
+			put_varint(&p.sub, loc[frames[k]]);
 		put_message(&p.m, 1, &p.sub); /* packed location_id */
 		put_varint(&p.sub, c->allocations);
 		put_varint(&p.sub, c->bytes);
@@ -235,6 +238,7 @@ static int emit_pprof(FILE *f, const struct hfp_emit_in *in)
 		put_message(&p.out, 2, &p.m);
 	}
 	free(loc);
+	hfp_framebuf_free(&fb);
 
 	uint64_t rate = in->acc ? in->acc->sample_rate : 0;
 	value_type(&p, 11, "space", "bytes"); /* period_type */

@@ -38,6 +38,8 @@ struct ctx {
 	struct group *g;
 	size_t ng;
 	size_t *members; /* dstack indices grouped by site */
+	uint32_t *site;  /* by dstack index: its site (hfp_dstack_site), found once for the sort */
+	struct hfp_framebuf fb; /* the frames of the backtrace being printed */
 };
 
 /* qsort has no context argument; the report is single-threaded. */
@@ -64,14 +66,15 @@ static int cmp_group(const void *pa, const void *pb)
 static int cmp_member(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int r = cmp_costs(&sort_ctx->s->d[a].c, &sort_ctx->s->d[b].c);
+	struct hfp_dstack x = hfp_stacks_get(sort_ctx->s, a), y = hfp_stacks_get(sort_ctx->s, b);
+	int r = cmp_costs(&x.c, &y.c);
 	return r ? r : (a > b) - (a < b);
 }
 
 static int cmp_site(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	uint32_t x = hfp_dstack_site(&sort_ctx->s->d[a]), y = hfp_dstack_site(&sort_ctx->s->d[b]);
+	uint32_t x = sort_ctx->site[a], y = sort_ctx->site[b];
 	return x != y ? (x > y) - (x < y) : (a > b) - (a < b);
 }
 
@@ -79,14 +82,19 @@ static void build_groups(struct ctx *x)
 {
 	const struct hfp_stacks *s = x->s;
 	x->members = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->members);
-	for (size_t i = 0; i < s->nd; i++)
+	x->site = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->site);
+	for (size_t i = 0; i < s->nd; i++) {
 		x->members[i] = i;
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		x->site[i] = hfp_dstack_site(s, &d);
+	}
 	sort_ctx = x;
 	qsort(x->members, s->nd, sizeof *x->members, cmp_site);
 	x->g = hfp_calloc(s->nd ? s->nd : 1, sizeof *x->g);
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct hfp_dstack *d = &s->d[x->members[i]];
-		uint32_t site = hfp_dstack_site(d);
+		struct hfp_dstack dv = hfp_stacks_get(s, x->members[i]);
+		const struct hfp_dstack *d = &dv;
+		uint32_t site = x->site[x->members[i]];
 		if (!x->ng || x->g[x->ng - 1].site != site)
 			x->g[x->ng++] = (struct group){ .site = site, .first = i };
 		struct group *g = &x->g[x->ng - 1];
@@ -166,20 +174,23 @@ static void section(struct ctx *x, int cost, const char *title)
 		qsort(m, g->n, sizeof *m, cmp_member);
 		size_t shown = 0;
 		for (; shown < g->n && shown < o->sub_peak_limit; shown++) {
-			const struct hfp_dstack *d = &x->s->d[m[shown]];
+			struct hfp_dstack dv = hfp_stacks_get(x->s, m[shown]);
+			const struct hfp_dstack *d = &dv;
 			if (!hfp_cost_get(&d->c, cost))
 				break;
 			uint32_t site_at = d->depth - 1 - d->alloc_frames;
 			describe(f, cost, &d->c, site_at ? 1 : 2, x->in->peak_valid);
+			const uint32_t *frames = hfp_dstack_frames(x->s, d, &x->fb);
 			for (uint32_t k = site_at; k-- > 0;)
-				print_frame(f, &x->s->frame[d->frames[k]], "    ");
+				print_frame(f, &x->s->frame[frames[k]], "    ");
 		}
 		struct hfp_costs rest = { 0 };
 		size_t others = 0;
 		for (size_t k = shown; k < g->n; k++) {
-			if (!hfp_cost_get(&x->s->d[m[k]].c, cost))
+			struct hfp_costs c = hfp_stacks_get(x->s, m[k]).c;
+			if (!hfp_cost_get(&c, cost))
 				continue;
-			hfp_costs_add(&rest, &x->s->d[m[k]].c);
+			hfp_costs_add(&rest, &c);
 			others++;
 		}
 		if (others) {
@@ -335,6 +346,8 @@ static int emit_report(FILE *f, const struct hfp_emit_in *in)
 	totals(&x);
 	free(x.g);
 	free(x.members);
+	free(x.site);
+	hfp_framebuf_free(&x.fb);
 	return ferror(f) ? -1 : 0;
 }
 

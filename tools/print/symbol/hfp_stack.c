@@ -4,7 +4,8 @@
  * display the same are merged.
  *
  * Memory: interned strings and frames, one cache entry per distinct address, one merged stack per
- * distinct displayed stack. */
+ * distinct displayed stack: its costs (64 bytes with its place in the pool), its frames encoded in
+ * the pool (a byte or two a frame) and a slot of the index. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,26 +128,14 @@ static const struct hfp_hash_type addr_type = {
 	.max_load = 50,
 };
 
-/* Display stacks are keyed by their frame ids, kept in s->d. */
-struct d_ent {
-	uint64_t hash; /* owned by the table */
-	uint32_t id;
-};
-
-static int d_same(const void *entry, const void *key, size_t len, void *ctx)
+/* Display stacks are keyed by their frames as the pool holds them (s->d[id].at on); a stack's
+ * bytes end where the next one's start. Is id the stack being added (s->key)? */
+static int d_same(void *ctx, uint32_t id)
 {
 	const struct hfp_stacks *s = ctx;
-	const struct hfp_dstack *d = &s->d[((const struct d_ent *)entry)->id];
-	return d->depth * sizeof *d->frames == len && memcmp(d->frames, key, len) == 0;
+	uint64_t at = s->d[id].at, end = id + 1 < s->nd ? s->d[id + 1].at : s->npool;
+	return end - at == s->key_len && memcmp(s->pool + at, s->key, s->key_len) == 0;
 }
-
-static const struct hfp_hash_type d_type = {
-	.entry_size = sizeof(struct d_ent),
-	.key_size = 0,
-	.same = d_same,
-	.min_cap = 1024,
-	.max_load = 50,
-};
 
 /* ---- frames --------------------------------------------------------------------------------- */
 
@@ -155,7 +144,8 @@ void hfp_stacks_init(struct hfp_stacks *s)
 	memset(s, 0, sizeof *s);
 	hfp_hash_init(&s->frame_index, &frame_type, NULL);
 	hfp_hash_init(&s->addr_index, &addr_type, NULL);
-	hfp_hash_init(&s->d_index, &d_type, s);
+	/* Addresses vary from run to run (ASLR): a trace cannot aim its stacks at one probe run. */
+	s->d_seed = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
 }
 
 void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx)
@@ -296,26 +286,135 @@ int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *con
 	return found;
 }
 
-void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
-			   uint32_t alloc_frames, const struct hfp_costs *c)
+/* ---- the pool: frame ids as LEB128 varints --------------------------------------------------- */
+
+/* Room for n more bytes of s->key. */
+static uint8_t *key_room(struct hfp_stacks *s, size_t n)
 {
-	int added;
-	struct d_ent *e = hfp_hash_put(&s->d_index, frames, depth * sizeof *frames, &added);
-	if (!added) {
-		hfp_costs_add(&s->d[e->id].c, c);
+	if (!s->key || n > s->key_cap) {
+		s->key_cap = n > 256 ? n : 256;
+		free(s->key);
+		s->key = hfp_malloc(s->key_cap);
+	}
+	return s->key;
+}
+
+static size_t put_id(uint8_t *p, uint32_t id)
+{
+	size_t n = 0;
+	for (; id >= 0x80; id >>= 7)
+		p[n++] = (uint8_t)(id | 0x80);
+	p[n++] = (uint8_t)id;
+	return n;
+}
+
+static uint32_t get_id(const uint8_t **p)
+{
+	uint32_t id = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b = *(*p)++;
+		id |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return id;
+	}
+}
+
+/* Sets r's costs to c: in 32 bits each if they fit and r is not wide already, else in s->wide. */
+static void set_costs(struct hfp_stacks *s, struct hfp_dstack_rec *r, const struct hfp_costs *c)
+{
+	if (r->alloc_frames & HFP_DSTACK_WIDE) {
+		s->wide[r->c32[0]] = *c;
+		return;
+	}
+	const uint64_t v[6] = { c->allocations, c->bytes, c->temporary, c->leaked, c->leaked_count, c->peak };
+	uint64_t any = 0;
+	for (int k = 0; k < 6; k++)
+		any |= v[k];
+	if (any <= UINT32_MAX) {
+		for (int k = 0; k < 6; k++)
+			r->c32[k] = (uint32_t)v[k];
+		return;
+	}
+	if (s->nwide == s->wide_cap) {
+		s->wide_cap = s->wide_cap ? s->wide_cap * 2 : 64;
+		s->wide = hfp_reallocarray(s->wide, s->wide_cap, sizeof *s->wide);
+	}
+	s->wide[s->nwide] = *c;
+	r->c32[0] = (uint32_t)s->nwide++;
+	r->alloc_frames |= HFP_DSTACK_WIDE;
+}
+
+/* Adds c to the display stack of the len bytes at s->key (depth frames), made if new. */
+static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t alloc_frames,
+		    const struct hfp_costs *c)
+{
+	s->key_len = len;
+	uint64_t h = hfp_hash__bytes(s->key, len, s->d_seed);
+	size_t at;
+	uint32_t id = hfp_idindex_find(&s->d_index, h, d_same, s, &at);
+	if (id != UINT32_MAX) {
+		struct hfp_costs sum = hfp_stacks_get(s, id).c;
+		hfp_costs_add(&sum, c);
+		set_costs(s, &s->d[id], &sum);
 		return;
 	}
 	if (s->nd == s->d_cap) {
 		s->d_cap = s->d_cap ? s->d_cap * 2 : 256;
 		s->d = hfp_reallocarray(s->d, s->d_cap, sizeof *s->d);
 	}
-	struct hfp_dstack *d = &s->d[s->nd];
-	d->frames = hfp_reallocarray(NULL, depth, sizeof *frames);
-	memcpy(d->frames, frames, depth * sizeof *frames);
-	d->depth = depth;
-	d->alloc_frames = alloc_frames < depth ? alloc_frames : 0;
-	d->c = *c;
-	e->id = (uint32_t)s->nd++;
+	if (!s->pool || s->npool + len > s->pool_cap) {
+		size_t cap = s->pool_cap ? s->pool_cap * 2 : 4096;
+		while (s->npool + len > cap)
+			cap *= 2;
+		s->pool = hfp_realloc(s->pool, cap);
+		s->pool_cap = cap;
+	}
+	memcpy(s->pool + s->npool, s->key, len);
+	struct hfp_dstack_rec *r = &s->d[s->nd];
+	*r = (struct hfp_dstack_rec){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, { 0 } };
+	set_costs(s, r, c);
+	s->npool += len;
+	hfp_idindex_add(&s->d_index, h, at, (uint32_t)s->nd++);
+}
+
+void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
+			   uint32_t alloc_frames, const struct hfp_costs *c)
+{
+	uint8_t *k = key_room(s, (size_t)depth * 5);
+	size_t len = 0;
+	for (uint32_t i = 0; i < depth; i++)
+		len += put_id(k + len, frames[i]);
+	add_key(s, len, depth, alloc_frames, c);
+}
+
+const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
+				  struct hfp_framebuf *b)
+{
+	if (d->depth > b->cap) {
+		b->cap = d->depth > 64 ? d->depth : 64;
+		free(b->v);
+		b->v = hfp_reallocarray(NULL, b->cap, sizeof *b->v);
+	}
+	const uint8_t *p = s->pool + d->at;
+	for (uint32_t k = 0; k < d->depth; k++)
+		b->v[k] = get_id(&p);
+	return b->v;
+}
+
+void hfp_framebuf_free(struct hfp_framebuf *b)
+{
+	free(b->v);
+	b->v = NULL;
+	b->cap = 0;
+}
+
+uint32_t hfp_dstack_site(const struct hfp_stacks *s, const struct hfp_dstack *d)
+{
+	const uint8_t *p = s->pool + d->at;
+	for (uint32_t k = d->depth - 1 - d->alloc_frames; k > 0; k--)
+		while (*p++ & 0x80)
+			;
+	return get_id(&p);
 }
 
 /* musl starts a thread in a static function of its pthread_create.c, start (or start_c11 for
@@ -368,27 +467,37 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	}
 	if (hi <= lo) /* nothing but the allocator: show it rather than an empty stack */
 		lo = 0, hi = v.n ? nalloc : 0;
+	/* The kept frames, v[hi-1] (the root) down to v[lo], encoded. */
+	uint8_t *k = key_room(s, (hi - lo + 1) * 5);
+	size_t len = 0;
 	uint32_t depth = (uint32_t)(hi - lo);
-	uint32_t *f = hfp_reallocarray(NULL, depth ? depth : 1, sizeof *f);
-	for (uint32_t i = 0; i < depth; i++)
-		f[i] = v.v[hi - 1 - i]; /* root first */
+	for (size_t i = hi; i-- > lo;)
+		len += put_id(k + len, v.v[i]);
 	if (depth == 0) {
-		f[0] = hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL);
+		len = put_id(k, hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL));
 		depth = 1;
 	}
-	hfp_stacks_add_frames(s, f, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
-	free(f);
+	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
 	free(v.v);
+}
+
+void hfp_stacks_done(struct hfp_stacks *s)
+{
+	hfp_idindex_free(&s->d_index);
+	free(s->key);
+	s->key = NULL;
+	s->key_len = s->key_cap = 0;
 }
 
 void hfp_stacks_free(struct hfp_stacks *s)
 {
 	hfp_hash_free(&s->frame_index);
 	hfp_hash_free(&s->addr_index);
-	hfp_hash_free(&s->d_index);
-	for (size_t i = 0; i < s->nd; i++)
-		free(s->d[i].frames);
+	hfp_idindex_free(&s->d_index);
+	free(s->pool);
+	free(s->key);
 	free(s->d);
+	free(s->wide);
 	free(s->frame);
 	free(s->addr_frames);
 	hfp_strtab_free(&s->strings);

@@ -10,6 +10,7 @@
 
 #include "../core/hfp_cost.h"
 #include "../core/hfp_hash.h"
+#include "../core/hfp_idindex.h"
 #include "../core/hfp_strtab.h"
 #include "hfp_symbol.h"
 
@@ -20,21 +21,34 @@ struct hfp_frame {
 	unsigned kind; /* what the stack layer makes of the name (hfp_stack.c), found once */
 };
 
-/* A displayed stack with merged costs. frames[0] is the root (outermost), frames[depth-1] the
- * leaf: the allocation site, or with --show-allocator the allocator, whose alloc_frames frames
- * (the malloc pseudo-frame and the allocation functions above it) end the stack. */
+/* A displayed stack with merged costs, as hfp_stacks_get gives it. Its frames
+ * (hfp_dstack_frames gives them as an array): frames[0] is the root (outermost),
+ * frames[depth-1] the leaf: the allocation site, or with --show-allocator the allocator, whose
+ * alloc_frames frames (the malloc pseudo-frame and the allocation functions above it) end the
+ * stack. */
 struct hfp_dstack {
-	uint32_t *frames;
+	uint64_t at; /* where its frames start in struct hfp_stacks.pool */
 	uint32_t depth;
 	uint32_t alloc_frames;
 	struct hfp_costs c;
 };
 
-/* The frame of d where the program asked for memory. */
-static inline uint32_t hfp_dstack_site(const struct hfp_dstack *d)
-{
-	return d->frames[d->depth - 1 - d->alloc_frames];
-}
+/* How the stack layer keeps one: each cost in 32 bits while they all fit, 40 bytes rather than
+ * 64 (a million stacks of a few allocations each are the case that weighs). A stack whose cost
+ * outgrows 32 bits keeps its costs in struct hfp_stacks.wide, and c32[0] is their index there. */
+#define HFP_DSTACK_WIDE 0x80000000u /* in alloc_frames */
+struct hfp_dstack_rec {
+	uint64_t at;
+	uint32_t depth;
+	uint32_t alloc_frames; /* | HFP_DSTACK_WIDE */
+	uint32_t c32[6];       /* struct hfp_costs' fields, in its order */
+};
+
+/* Room for one stack's frames, kept by an emitter from one stack to the next. */
+struct hfp_framebuf {
+	uint32_t *v;
+	size_t cap;
+};
 
 struct hfp_nodesrc {
 	const struct hf_node *(*node)(void *ctx, uint32_t id);
@@ -59,9 +73,19 @@ struct hfp_stacks {
 	uint32_t *addr_frames;       /* the ranges: frame ids, innermost first */
 	size_t naddr_frames, addr_frames_cap;
 
-	struct hfp_dstack *d;      /* merged display stacks */
+	struct hfp_dstack_rec *d;  /* merged display stacks (read them with hfp_stacks_get) */
 	size_t nd, d_cap;
-	struct hfp_hash d_index;   /* frame sequence -> dstack */
+	struct hfp_costs *wide;    /* the costs of those that outgrew 32 bits */
+	size_t nwide, wide_cap;
+	struct hfp_idindex d_index; /* frame sequence (as the pool holds it) -> dstack */
+	uint64_t d_seed;            /* of its hashes */
+	/* Their frames, one stack after the other, root first, each frame id as a LEB128 varint:
+	 * ids are small (a program has thousands of functions, not millions), so a frame takes a
+	 * byte or two rather than four, in one array rather than a block per stack. */
+	uint8_t *pool;
+	size_t npool, pool_cap;
+	uint8_t *key;              /* a stack being added, encoded */
+	size_t key_len, key_cap;
 };
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
@@ -82,6 +106,26 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
  * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   uint32_t alloc_frames, const struct hfp_costs *c);
+/* No stack is added from here on: frees what adding them takes (the index of display stacks),
+ * before the outputs are made. */
+void hfp_stacks_done(struct hfp_stacks *s);
+/* Display stack i (i < nd). */
+static inline struct hfp_dstack hfp_stacks_get(const struct hfp_stacks *s, size_t i)
+{
+	const struct hfp_dstack_rec *r = &s->d[i];
+	struct hfp_dstack d = { r->at, r->depth, r->alloc_frames & ~HFP_DSTACK_WIDE, { 0 } };
+	if (r->alloc_frames & HFP_DSTACK_WIDE)
+		d.c = s->wide[r->c32[0]];
+	else
+		d.c = (struct hfp_costs){ r->c32[0], r->c32[1], r->c32[2], r->c32[3], r->c32[4], r->c32[5] };
+	return d;
+}
+/* d's frames, root first (d->depth of them), in b (valid until b's next use). */
+const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
+				  struct hfp_framebuf *b);
+void hfp_framebuf_free(struct hfp_framebuf *b);
+/* The frame of d where the program asked for memory: frames[depth - 1 - alloc_frames]. */
+uint32_t hfp_dstack_site(const struct hfp_stacks *s, const struct hfp_dstack *d);
 void hfp_stacks_free(struct hfp_stacks *s);
 /* The name shown for an allocator or truncation pseudo-frame code, or NULL. */
 const char *hfp_pseudo_name(uint64_t code);
