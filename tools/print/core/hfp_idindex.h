@@ -25,5 +25,12 @@ uint32_t hfp_idindex_find(const struct hfp_idindex *x, uint64_t h, hfp_idindex_s
 /* Adds id (below UINT32_MAX) for the key of hash h, not in the index, at what find gave. */
 void hfp_idindex_add(struct hfp_idindex *x, uint64_t h, size_t at, uint32_t id);
 void hfp_idindex_free(struct hfp_idindex *x);
+/* Starts loading the slot where a find of hash h begins (for a caller with several finds to make
+ * whose hashes it knows in advance). */
+static inline void hfp_idindex_prefetch(const struct hfp_idindex *x, uint64_t h)
+{
+	if (x->slot)
+		__builtin_prefetch(&x->slot[(size_t)(h >> 32) & x->mask]);
+}
 
 #endif

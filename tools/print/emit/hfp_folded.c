@@ -254,15 +254,15 @@ static const char *folded_path(const struct hfp_options *o)
 
 static int emit_folded(FILE *f, const struct hfp_emit_in *in)
 {
-	if (in->base)
+	if (in->base) /* built for the difference (hfp_emit.c) */
 		return hfp_diff_write_folded(f, in->base, in->folded);
-	return hfp_folded_write(f, in->folded);
+	return hfp_folded_stream(f, in->stacks, in->opt->cost);
 }
 
 const struct hfp_emitter hfp_emitter_folded = {
 	.path = folded_path,
 	.write = emit_folded,
-	.needs_folded = 1,
+	.needs_folded = 0, /* but with a base it gets them (hfp_emit.c) */
 };
 
 /* ---- the grammar checker -------------------------------------------------------------------- */

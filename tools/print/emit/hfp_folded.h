@@ -24,6 +24,9 @@ struct hfp_folded {
 void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *out);
 /* Writes "stack count\n" lines. Returns 0, or -1 on a write error (see ferror). */
 int hfp_folded_write(FILE *f, const struct hfp_folded *fo);
+/* The same lines as hfp_folded_build and hfp_folded_write would give, written from the stacks
+ * without holding their text (hfp_folded_stream.c). Returns 0, or -1 on a write error. */
+int hfp_folded_stream(FILE *f, const struct hfp_stacks *s, int cost);
 void hfp_folded_free(struct hfp_folded *fo);
 /* Checks text against flamegraph.pl's grammar. Returns NULL if valid, else a static description
  * of the first problem; *line_no gets its 1-based line. */

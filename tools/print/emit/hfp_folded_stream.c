@@ -1,0 +1,206 @@
+/* hfp_folded_stream.c: -F written straight from the display stacks, without the text of every
+ * line in memory at once. The lines are the stacks' escaped frame names joined by ';', merged
+ * where the text is equal and sorted in byte order (hfp_folded.c states the grammar). A million
+ * distinct stacks of 23 frames made 200 MB of such text; here they go into a trie keyed by
+ * escaped name (equal names merge, as equal lines would), which holds each distinct prefix once,
+ * and a walk of the trie writes the lines in the order of their text.
+ *
+ * The order: the lines under a node are its children's, and a child c adds two kinds, its own
+ * line (the text ends after c's name) and the lines through it (c's name, then ';'). Byte order
+ * compares the name, then what follows it: nothing (before any byte) or ';' (0x3b). So the two
+ * kinds of c are apart when another child's name starts with c's and continues below ';' (as
+ * "f(int)" or "f.cold" after "f"): each child gives up to two items, sorted together by name and
+ * then that byte. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hfp_buf.h"
+#include "../core/hfp_cost.h"
+#include "../core/hfp_idindex.h"
+#include "../core/hfp_mem.h"
+#include "../core/hfp_strtab.h"
+#include "../symbol/hfp_stack.h"
+#include "hfp_folded.h"
+
+/* A trie node: an escaped name (interned: names compare by pointer) under its parent; node 0 is
+ * the root. child, next: first child and next sibling, 0 for none. */
+struct node {
+	const char *name;
+	uint64_t count; /* of the line that ends here */
+	uint32_t parent, child, next;
+};
+
+struct trie {
+	struct node *n;
+	size_t nn, cap;
+	struct hfp_idindex index; /* (parent, name) -> node */
+};
+
+struct key {
+	const struct trie *t;
+	uint32_t parent;
+	const char *name;
+};
+
+/* A node's hash is that of its path, the names from the root: a stack's levels are all hashed
+ * from its names, and their slots fetched at once rather than one miss after another (a node is
+ * its path, so the check stays the node's parent and name). */
+static uint64_t key_hash(uint64_t parent_hash, const char *name)
+{
+	uint64_t h = (uint64_t)(uintptr_t)name + (parent_hash + 1) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+static int key_same(void *ctx, uint32_t id)
+{
+	const struct key *k = ctx;
+	return k->t->n[id].parent == k->parent && k->t->n[id].name == k->name;
+}
+
+static uint32_t child_of(struct trie *t, uint32_t parent, const char *name, uint64_t h)
+{
+	struct key k = { t, parent, name };
+	size_t at;
+	uint32_t id = hfp_idindex_find(&t->index, h, key_same, &k, &at);
+	if (id != UINT32_MAX)
+		return id;
+	if (t->nn == t->cap) {
+		t->cap *= 2;
+		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
+	}
+	id = (uint32_t)t->nn++;
+	t->n[id] = (struct node){ name, 0, parent, 0, t->n[parent].child };
+	t->n[parent].child = id;
+	hfp_idindex_add(&t->index, h, at, id);
+	return id;
+}
+
+/* The trie of the stacks that have the cost; false if none has. */
+static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stacks *s, int cost)
+{
+	/* Each frame's escaped name, interned, found once. */
+	const char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
+	struct hfp_buf b = { 0 };
+	struct hfp_framebuf fb = { 0 };
+	uint64_t *hs = NULL; /* the levels' path hashes */
+	size_t hs_cap = 0;
+	t->cap = 1024;
+	t->n = hfp_reallocarray(NULL, t->cap, sizeof *t->n);
+	t->n[0] = (struct node){ NULL, 0, 0, 0, 0 };
+	t->nn = 1;
+	int any = 0;
+	for (size_t i = 0; i < s->nd; i++) {
+		struct hfp_dstack d = hfp_stacks_get(s, i);
+		uint64_t c = hfp_cost_get(&d.c, cost);
+		if (!c)
+			continue;
+		const uint32_t *frames = hfp_dstack_frames(s, &d, &fb);
+		if (d.depth > hs_cap) {
+			hs_cap = d.depth;
+			hs = hfp_reallocarray(hs, hs_cap, sizeof *hs);
+		}
+		uint64_t h = 0;
+		for (uint32_t k = 0; k < d.depth; k++) {
+			uint32_t f = frames[k];
+			if (!esc[f]) {
+				b.len = 0;
+				hfp_folded_escape(&b, s->frame[f].name);
+				esc[f] = hfp_intern(names, hfp_buf_str(&b));
+			}
+			hs[k] = h = key_hash(h, esc[f]);
+			hfp_idindex_prefetch(&t->index, h);
+		}
+		uint32_t at = 0;
+		for (uint32_t k = 0; k < d.depth; k++)
+			at = child_of(t, at, esc[frames[k]], hs[k]);
+		t->n[at].count += c;
+		any = 1;
+	}
+	hfp_idindex_free(&t->index);
+	free(hs);
+	hfp_buf_free(&b);
+	hfp_framebuf_free(&fb);
+	free(esc);
+	return any;
+}
+
+/* One child's line (term 0) or the lines through it (term ';'). */
+struct item {
+	uint32_t node;
+	unsigned char term;
+};
+
+static int item_cmp(const void *x, const void *y, void *nodes)
+{
+	const struct item *a = x, *b = y;
+	const struct node *n = nodes;
+	const unsigned char *p = (const unsigned char *)n[a->node].name;
+	const unsigned char *q = (const unsigned char *)n[b->node].name;
+	while (*p && *p == *q)
+		p++, q++;
+	unsigned ca = *p ? *p : a->term, cb = *q ? *q : b->term;
+	if (!*p && !*q) /* the same child: its own line first */
+		return (int)a->term - (int)b->term;
+	return (int)ca - (int)cb;
+}
+
+/* line holds the path's text (names from the root, joined by ';'); a line is it and the count. */
+static int put_line(FILE *f, struct hfp_buf *line, uint64_t count)
+{
+	size_t keep = line->len;
+	char num[32];
+	int n = snprintf(num, sizeof num, " %" PRIu64 "\n", count);
+	hfp_buf_put(line, num, (size_t)n);
+	int rc = fwrite(line->p, 1, line->len, f) == line->len ? 0 : -1;
+	line->len = keep;
+	return rc;
+}
+
+/* Writes the lines below node, whose path's text is in line. */
+static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *line)
+{
+	size_t k = 0;
+	for (uint32_t c = t->n[node].child; c; c = t->n[c].next)
+		k += (t->n[c].count != 0) + (t->n[c].child != 0);
+	struct item *it = hfp_reallocarray(NULL, k ? k : 1, sizeof *it);
+	k = 0;
+	for (uint32_t c = t->n[node].child; c; c = t->n[c].next) {
+		if (t->n[c].count)
+			it[k++] = (struct item){ c, 0 };
+		if (t->n[c].child)
+			it[k++] = (struct item){ c, ';' };
+	}
+	qsort_r(it, k, sizeof *it, item_cmp, t->n);
+	int rc = 0;
+	size_t keep = line->len;
+	for (size_t i = 0; i < k && !rc; i++) {
+		const struct node *c = &t->n[it[i].node];
+		if (node)
+			hfp_buf_putc(line, ';');
+		hfp_buf_puts(line, c->name);
+		rc = it[i].term ? walk(f, t, it[i].node, line) : put_line(f, line, c->count);
+		line->len = keep;
+	}
+	free(it);
+	return rc;
+}
+
+int hfp_folded_stream(FILE *f, const struct hfp_stacks *s, int cost)
+{
+	struct trie t = { 0 };
+	struct hfp_strtab names = { 0 };
+	int rc = 0;
+	if (build(&t, &names, s, cost)) {
+		struct hfp_buf line = { 0 };
+		rc = walk(f, &t, 0, &line);
+		hfp_buf_free(&line);
+	}
+	free(t.n);
+	hfp_strtab_free(&names);
+	return rc || ferror(f) ? -1 : 0;
+}
