@@ -43,6 +43,8 @@ struct hfp_dstack_rec {
 	uint32_t alloc_frames; /* | HFP_DSTACK_WIDE */
 	uint32_t c32[6];       /* struct hfp_costs' fields, in its order */
 };
+_Static_assert(sizeof(struct hfp_costs) == 6 * sizeof(uint64_t),
+	       "struct hfp_dstack_rec.c32 and hfp_stacks_get hold struct hfp_costs' six fields");
 
 /* Room for one stack's frames, kept by an emitter from one stack to the next. */
 struct hfp_framebuf {
