@@ -153,9 +153,13 @@ static int item_cmp(const void *x, const void *y, void *nodes)
 static int put_line(FILE *f, struct hfp_buf *line, uint64_t count)
 {
 	size_t keep = line->len;
-	char num[32];
-	int n = snprintf(num, sizeof num, " %" PRIu64 "\n", count);
-	hfp_buf_put(line, num, (size_t)n);
+	char num[24], *q = num + sizeof num;
+	*--q = '\n';
+	do
+		*--q = (char)('0' + count % 10);
+	while ((count /= 10) != 0);
+	*--q = ' ';
+	hfp_buf_put(line, q, (size_t)(num + sizeof num - q));
 	int rc = fwrite(line->p, 1, line->len, f) == line->len ? 0 : -1;
 	line->len = keep;
 	return rc;
@@ -167,7 +171,8 @@ static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *li
 	size_t k = 0;
 	for (uint32_t c = t->n[node].child; c; c = t->n[c].next)
 		k += (t->n[c].count != 0) + (t->n[c].child != 0);
-	struct item *it = hfp_reallocarray(NULL, k ? k : 1, sizeof *it);
+	struct item few[16]; /* most nodes have a child or two */
+	struct item *it = k <= 16 ? few : hfp_reallocarray(NULL, k, sizeof *it);
 	k = 0;
 	for (uint32_t c = t->n[node].child; c; c = t->n[c].next) {
 		if (t->n[c].count)
@@ -175,7 +180,8 @@ static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *li
 		if (t->n[c].child)
 			it[k++] = (struct item){ c, ';' };
 	}
-	qsort_r(it, k, sizeof *it, item_cmp, t->n);
+	if (k > 1)
+		qsort_r(it, k, sizeof *it, item_cmp, t->n);
 	int rc = 0;
 	size_t keep = line->len;
 	for (size_t i = 0; i < k && !rc; i++) {
@@ -186,7 +192,8 @@ static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *li
 		rc = it[i].term ? walk(f, t, it[i].node, line) : put_line(f, line, c->count);
 		line->len = keep;
 	}
-	free(it);
+	if (it != few)
+		free(it);
 	return rc;
 }
 
