@@ -15,17 +15,25 @@
 #include "../../tools/print/emit/hfp_folded.h"
 #include "../../tools/print/symbol/hfp_stack.h"
 
-/* Folded text of s for cost, checked against the grammar; to free(). */
+/* Folded text of s for cost, checked against the grammar, and the same whichever way it is made
+ * (the lines built and sorted, as --svg and --diff take them, or written from the trie, as -F
+ * writes them); to free(). */
 static char *folded_text(const struct hfp_stacks *s, int cost)
 {
 	struct hfp_folded fo;
 	hfp_folded_build(s, cost, &fo);
-	char *text = NULL;
-	size_t len = 0;
+	char *text = NULL, *streamed = NULL;
+	size_t len = 0, slen = 0;
 	FILE *f = open_memstream(&text, &len);
 	assert_non_null(f);
 	assert_int_equal(hfp_folded_write(f, &fo), 0);
 	assert_int_equal(fclose(f), 0);
+	f = open_memstream(&streamed, &slen);
+	assert_non_null(f);
+	assert_int_equal(hfp_folded_stream(f, s, cost), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(streamed, text);
+	free(streamed);
 	size_t line;
 	const char *err = hfp_folded_check(text, len, &line);
 	if (err)
@@ -151,6 +159,30 @@ static void test_lines_merge_sort_and_skip_zero(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* Byte order of the text, where a name that starts another sorts between the other's own line
+ * and the lines through it: '(' (0x28), '.' and '2' come before ';' (0x3b). */
+static void test_lines_sort_as_their_text(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	uint32_t m = fr(&s, "main"), f = fr(&s, "f");
+	uint32_t own[] = { m, f }, through[] = { m, f, fr(&s, "g") };
+	uint32_t paren[] = { m, fr(&s, "f(int)") }, cold[] = { m, fr(&s, "f.cold"), fr(&s, "h") };
+	uint32_t two[] = { m, fr(&s, "f2") }, deeper[] = { m, f, fr(&s, "a"), fr(&s, "b") };
+	add(&s, through, 3, 1, 0);
+	add(&s, two, 2, 2, 0);
+	add(&s, cold, 3, 3, 0);
+	add(&s, own, 2, 4, 0);
+	add(&s, deeper, 4, 5, 0);
+	add(&s, paren, 2, 6, 0);
+	char *t = folded_text(&s, HFP_COST_ALLOCATIONS);
+	assert_string_equal(t, "main;f 4\nmain;f(int) 6\nmain;f.cold;h 3\nmain;f2 2\nmain;f;a;b 5\n"
+			       "main;f;g 1\n");
+	free(t);
+	hfp_stacks_free(&s);
+}
+
 static void expect_bad(const char *text, const char *why_part, size_t want_line)
 {
 	size_t line = 0;
@@ -194,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_escape_makes_names_safe),
 		cmocka_unit_test(test_hostile_names_give_valid_lines),
 		cmocka_unit_test(test_lines_merge_sort_and_skip_zero),
+		cmocka_unit_test(test_lines_sort_as_their_text),
 		cmocka_unit_test(test_checker_rejects_what_flamegraph_misreads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
-/* hfp_folded.c: -F, folded stacks ("root;...;leaf COUNT") in exactly the grammar flamegraph.pl
- * and speedscope read; anything else breaks one of them:
+/* hfp_folded.c: folded stacks ("root;...;leaf COUNT") in exactly the grammar flamegraph.pl
+ * and speedscope read, as --svg and --diff take them (-F writes the same lines without holding
+ * them: hfp_folded_stream.c); anything else breaks one of them:
  * - one line per distinct stack, sorted by stack text in byte order, counts > 0, one space
  *   before an integer count, no trailing ';', no empty frame, "\n" line ends;
  * - frame names are valid UTF-8 (invalid bytes become U+FFFD; flamegraph.pl dies on them),
@@ -14,10 +15,7 @@
 #include "../core/hfp_cost.h"
 #include "../core/hfp_hash.h"
 #include "../core/hfp_mem.h"
-#include "../core/hfp_options.h"
 #include "../symbol/hfp_stack.h"
-#include "hfp_diff.h"
-#include "hfp_emit.h"
 #include "hfp_folded.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. */
@@ -244,26 +242,6 @@ void hfp_folded_free(struct hfp_folded *fo)
 	free(fo->count);
 	memset(fo, 0, sizeof *fo);
 }
-
-/* ---- the emitter: -F ------------------------------------------------------------------------ */
-
-static const char *folded_path(const struct hfp_options *o)
-{
-	return o->folded;
-}
-
-static int emit_folded(FILE *f, const struct hfp_emit_in *in)
-{
-	if (in->base) /* built for the difference (hfp_emit.c) */
-		return hfp_diff_write_folded(f, in->base, in->folded);
-	return hfp_folded_stream(f, in->stacks, in->opt->cost);
-}
-
-const struct hfp_emitter hfp_emitter_folded = {
-	.path = folded_path,
-	.write = emit_folded,
-	.needs_folded = 0, /* but with a base it gets them (hfp_emit.c) */
-};
 
 /* ---- the grammar checker -------------------------------------------------------------------- */
 

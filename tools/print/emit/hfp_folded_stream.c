@@ -1,9 +1,9 @@
-/* hfp_folded_stream.c: -F written straight from the display stacks, without the text of every
- * line in memory at once. The lines are the stacks' escaped frame names joined by ';', merged
- * where the text is equal and sorted in byte order (hfp_folded.c states the grammar). A million
- * distinct stacks of 23 frames made 200 MB of such text; here they go into a trie keyed by
- * escaped name (equal names merge, as equal lines would), which holds each distinct prefix once,
- * and a walk of the trie writes the lines in the order of their text.
+/* hfp_folded_stream.c: -F, the emitter, written straight from the display stacks, without the
+ * text of every line in memory at once. The lines are the stacks' escaped frame names joined by
+ * ';', merged where the text is equal and sorted in byte order (hfp_folded.c states the
+ * grammar). A million distinct stacks of 23 frames made 200 MB of such text; here they go into a
+ * trie keyed by escaped name (equal names merge, as equal lines would), which holds each distinct
+ * prefix once, and a walk of the trie writes the lines in the order of their text.
  *
  * The order: the lines under a node are its children's, and a child c adds two kinds, its own
  * line (the text ends after c's name) and the lines through it (c's name, then ';'). Byte order
@@ -19,8 +19,11 @@
 #include "../core/hfp_cost.h"
 #include "../core/hfp_idindex.h"
 #include "../core/hfp_mem.h"
+#include "../core/hfp_options.h"
 #include "../core/hfp_strtab.h"
 #include "../symbol/hfp_stack.h"
+#include "hfp_diff.h"
+#include "hfp_emit.h"
 #include "hfp_folded.h"
 
 /* A trie node: an escaped name (interned: names compare by pointer) under its parent; node 0 is
@@ -211,3 +214,23 @@ int hfp_folded_stream(FILE *f, const struct hfp_stacks *s, int cost)
 	hfp_strtab_free(&names);
 	return rc || ferror(f) ? -1 : 0;
 }
+
+/* ---- the emitter: -F ------------------------------------------------------------------------ */
+
+static const char *folded_path(const struct hfp_options *o)
+{
+	return o->folded;
+}
+
+static int emit_folded(FILE *f, const struct hfp_emit_in *in)
+{
+	if (in->base) /* built for the difference (hfp_emit.c) */
+		return hfp_diff_write_folded(f, in->base, in->folded);
+	return hfp_folded_stream(f, in->stacks, in->opt->cost);
+}
+
+const struct hfp_emitter hfp_emitter_folded = {
+	.path = folded_path,
+	.write = emit_folded,
+	.needs_folded = 0, /* but with a base it gets them (hfp_emit.c) */
+};
