@@ -10,10 +10,7 @@
 need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_private" "$B/lib/libheapfold.so"
 for unwind in libunwind fp; do
 	t=$HF_TEST_TMP/private-$unwind.gz
-	set +e
-	out=$("$HF_LAUNCHER" -q --unwind "$unwind" -o "$t" "$HF_PROGS/gt_private")
-	st=$?
-	set -e
+	traced st out "$HF_TEST_TMP/private-$unwind.err" "$t" --unwind "$unwind" "$HF_PROGS/gt_private"
 	expect_eq "$unwind: runs" "$st $out" "0 gt_private: ok"
 	check_consistent "$t"
 	expect_eq "$unwind: frees" "$(summary "$t" frees)" 400000

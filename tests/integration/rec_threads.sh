@@ -5,10 +5,7 @@
 need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_threads" "$B/lib/libheapfold.so"
 for unwind in libunwind fp; do
 	t=$HF_TEST_TMP/threads-$unwind.gz
-	set +e
-	out=$("$HF_LAUNCHER" -q --unwind "$unwind" -o "$t" "$HF_PROGS/gt_threads")
-	st=$?
-	set -e
+	traced st out "$HF_TEST_TMP/threads-$unwind.err" "$t" --unwind "$unwind" "$HF_PROGS/gt_threads"
 	expect_eq "$unwind: exit status" "$st" 0
 	expect_eq "$unwind: output" "$out" "gt_threads: ok"
 	check_consistent "$t"
