@@ -147,13 +147,12 @@ static uint32_t node_get(uint32_t parent, uint64_t frame, uint64_t h)
 struct path {
 	const uintptr_t *ips;
 	unsigned n;
-	unsigned has_root;
-	uint64_t root, leaf;
+	uint64_t root, leaf; /* root: 0 if the stack was not cut */
 };
 
 static inline uint64_t path_frame(const struct path *p, unsigned j)
 {
-	if (p->has_root) {
+	if (p->root) {
 		if (j == 0)
 			return p->root;
 		j--;
@@ -166,7 +165,7 @@ static inline uint64_t path_frame(const struct path *p, unsigned j)
 static uint32_t path_walk(const struct path *p)
 {
 	enum { BATCH = 32 };
-	unsigned m = p->has_root + p->n + 1;
+	unsigned m = (p->root != 0) + p->n + 1;
 	uint64_t h = 0, hs[BATCH];
 	uint32_t parent = 0;
 	for (unsigned j0 = 0; j0 < m; j0 += BATCH) {
@@ -212,7 +211,7 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 		root = HF_FRAME_BEFORE_START;
 	if (!root && (key >> 8) & 1)
 		root = HF_FRAME_TRUNCATED_DEPTH;
-	struct path p = { ips, n, root != 0, root, key & 0xff };
+	struct path p = { ips, n, root, key & 0xff };
 	uint32_t leaf = st.tab ? path_walk(&p) : 0;
 	hf_meta_unlock();
 	if (leaf) {
