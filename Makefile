@@ -191,10 +191,18 @@ $(LIB_TRACE): $(READER_OBJ) $(DEPS_HOST)/.stamp
 	$(Q)objcopy -w --localize-symbol='libdeflate_*' $(B)/host/trace/heapfold_trace.o
 	$(Q)rm -f $@ && ar rcs $@ $(B)/host/trace/heapfold_trace.o
 
+# heapfold_print inflates compressed debug sections with libdeflate too
+# (tools/print/symbol/hfp_debugfile.c): its own copy, linked as usual.
+$(B)/host/tools/print/symbol/hfp_debugfile.o: ALL_CFLAGS += -I$(DEPS_HOST)/include
+$(B)/fuzz/obj/tools/print/symbol/hfp_debugfile.o: FUZZ_CFLAGS += -I$(DEPS_HOST)/include
+$(B)/host/tools/print/symbol/hfp_debugfile.o $(B)/fuzz/obj/tools/print/symbol/hfp_debugfile.o: \
+	$(DEPS_HOST)/.stamp
+PRINT_LIBS := $(DEPS_HOST)/lib/libdeflate.a -ldw -lelf -lz -lm -liberty -pthread
+
 $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) -ldw -lelf -lz -lm -liberty -pthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $(PRINT_OBJ) $(LIB_TRACE) $(PRINT_LIBS) -o $@
 
 # Host (glibc) PIC libunwind + zlib for the preload library, from Debian's source packages.
 # The script decides whether its last build is current (it also patches libunwind): a newer
@@ -301,7 +309,7 @@ PRINT_LIB_OBJ := $(filter-out %/hfp_main.o,$(PRINT_OBJ))
 $(B)/tests/test_print_%: $(B)/host/tests/unit/test_print_%.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka $(PRINT_LIBS) -o $@
 
 $(B)/tests/progs/inl_%: tests/progs/inl_%.c
 	$(call msg,CC,$@)
@@ -349,7 +357,7 @@ link_src = $(filter %/$(notdir $(1)).c,$(LINK_SRC))
 $(B)/tests/test_rec_x86: $(B)/host/tests/unit/test_rec_x86.o $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka $(PRINT_LIBS) -o $@
 
 # The weak-reference program without heapfold at all.
 $(B)/tests/link/none/link_weak: tests/link/link_weak.c
@@ -445,7 +453,7 @@ fuzz: $(B)/fuzz/fuzz_reader $(B)/fuzz/fuzz_print
 $(B)/tests/test_fuzz_regress: $(B)/host/tests/unit/test_fuzz_regress.o $(PRINT_LIB_OBJ) $(UNIT_HELPERS) $(LIB_TRACE)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka -ldw -lelf -lz -lm -liberty -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lcmocka $(PRINT_LIBS) -o $@
 # ---- end of fuzz section ------------------------------------------------------------------------
 
 # ---- mimalloc section (docs/linking.md) ---------------------------------------------------------

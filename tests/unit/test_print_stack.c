@@ -85,7 +85,7 @@ static uint32_t stack(const uint64_t *frames)
 static void init(struct hfp_stacks *s, int above_main, int show_allocator)
 {
 	hfp_stacks_init(s);
-	s->nodes = (struct hfp_nodesrc){ fake_node, NULL };
+	s->nodes = (struct hfp_nodesrc){ fake_node, NULL, 0 };
 	s->resolve = fake_resolve;
 	s->above_main = above_main;
 	s->show_allocator = show_allocator;

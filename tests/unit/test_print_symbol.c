@@ -1,7 +1,8 @@
 /* test_print_symbol.c: offline symbolization (symbol/hfp_symbol.c) of return addresses taken in
  * this very binary, described to the symbolizer the way a trace's module map describes it:
  * static functions, inlined frames in caller-to-callee order with their lines, a build-id
- * mismatch that is refused with one warning, a moved binary found through --debug-path, SYMBOLS
+ * mismatch that is refused with one warning, a moved binary found through --debug-path, debug
+ * sections stored compressed, addresses symbolized ahead by the prefetch thread, SYMBOLS
  * records when no binary is found, and demangling. */
 #include <inttypes.h>
 #include <link.h>
@@ -191,7 +192,7 @@ static void test_prefetched_modules_answer_the_same_and_warn_once_joined(void **
 	struct hfp_warnings w = { 0 }, w2 = { 0 };
 	const uint32_t ids[] = { 1 };
 	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
-	hfp_symbolizer_prefetch(s, ids, 1);
+	hfp_symbolizer_prefetch(s, ids, 1, NULL);
 	struct hfp_srcframe f[HFP_MAX_INLINE];
 	size_t n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
 	assert_int_equal(n, 2);
@@ -205,7 +206,7 @@ static void test_prefetched_modules_answer_the_same_and_warn_once_joined(void **
 	memcpy(wrong, exe_id, sizeof wrong);
 	wrong[0] ^= 0xff;
 	s = symbolizer(&t2, exe, wrong, sizeof wrong, NULL, 0, &w2);
-	hfp_symbolizer_prefetch(s, ids, 1);
+	hfp_symbolizer_prefetch(s, ids, 1, NULL);
 	assert_int_equal(w2.n, 0); /* kept by the thread until joined */
 	hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
 	assert_int_equal(w2.n, 1);
@@ -291,6 +292,96 @@ static void test_sysroot_prefixes_the_recorded_path(void **state)
 	unlink(copy);
 	rmdir(dir);
 	rmdir(root);
+}
+
+/* Debug sections stored compressed (objcopy --compress-debug-sections=zlib, as Debian's debug
+ * files and gcc -gz have them) resolve as the plain binary does, in the binary itself and in a
+ * separate debug file found through --debug-path beside a stripped binary. */
+static void expect_this_binary_frames(struct hfp_symbolizer *s)
+{
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	size_t n = hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].name, "static_function");
+	assert_int_equal(f[0].line, STATIC_CALL_LINE);
+	n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].name, "inlined_leaf");
+	assert_int_equal(f[0].line, INLINED_CALL_LINE);
+	assert_string_equal(f[1].name, "outer_function");
+	assert_int_equal(f[1].line, OUTER_CALL_LINE);
+}
+
+static void test_compressed_debug_sections_resolve_the_same(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("HF_TEST_TMP");
+	char dir[4096], packed[4200], stripped[4200], debug[4200], cmd[32768];
+	snprintf(dir, sizeof dir, "%s/compressed-%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	snprintf(packed, sizeof packed, "%s/packed", dir);
+	snprintf(stripped, sizeof stripped, "%s/app", dir);
+	snprintf(debug, sizeof debug, "%s/app.debug", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(cmd, sizeof cmd,
+		 "objcopy --compress-debug-sections=zlib '%s' '%s' && "
+		 "objcopy --only-keep-debug --compress-debug-sections=zlib '%s' '%s' && "
+		 "objcopy --strip-debug '%s' '%s'", exe, packed, exe, debug, exe, stripped);
+	if (system(cmd) != 0) {
+		unlink(packed), unlink(debug), unlink(stripped), rmdir(dir);
+		skip(); /* no binutils */
+	}
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	struct hfp_symbolizer *s = symbolizer(&t, packed, exe_id, exe_id_len, NULL, 0, &w);
+	expect_this_binary_frames(s);
+	assert_int_equal(w.n, 0);
+	hfp_symbolizer_free(s);
+
+	const char *dirs[] = { dir };
+	s = symbolizer(&t, stripped, exe_id, exe_id_len, dirs, 1, &w);
+	expect_this_binary_frames(s);
+	assert_int_equal(w.n, 0);
+	hfp_symbolizer_free(s);
+	hfp_warnings_free(&w);
+	unlink(packed);
+	unlink(debug);
+	unlink(stripped);
+	rmdir(dir);
+}
+
+/* The prefetch thread symbolizes every node's address ahead (the memo): the same answers as on
+ * demand, whether it finished (joined late) or was stopped at once (a long node list). */
+static uintptr_t node_frames[2];
+
+static const struct hf_node *fake_node(void *ctx, uint32_t id)
+{
+	static struct hf_node nd;
+	(void)ctx;
+	nd = (struct hf_node){ .parent = id > 1 ? id - 1 : 0, .module = 1, .frame = node_frames[id % 2] };
+	return &nd;
+}
+
+static void test_addresses_symbolized_ahead_answer_the_same(void **state)
+{
+	(void)state;
+	node_frames[0] = static_function();
+	node_frames[1] = outer_function();
+	const uint32_t ids[] = { 1 };
+	for (int stopped = 0; stopped < 2; stopped++) {
+		struct fake_trace t = { 0 };
+		struct hfp_warnings w = { 0 };
+		struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
+		/* 2 nodes, time to finish; or 50 million, stopped by the first lookup */
+		struct hfp_nodesrc nodes = { fake_node, NULL, stopped ? 50000000u : 2u };
+		hfp_symbolizer_prefetch(s, ids, 1, &nodes);
+		if (!stopped)
+			usleep(200000);
+		expect_this_binary_frames(s);
+		expect_this_binary_frames(s);
+		assert_int_equal(w.n, 0);
+		hfp_symbolizer_free(s);
+		hfp_warnings_free(&w);
+	}
 }
 
 static void test_symbols_records_name_frames_without_a_binary(void **state)
@@ -428,6 +519,8 @@ int main(void)
 		cmocka_unit_test(test_prefetched_modules_answer_the_same_and_warn_once_joined),
 		cmocka_unit_test(test_moved_binary_is_found_through_debug_path),
 		cmocka_unit_test(test_sysroot_prefixes_the_recorded_path),
+		cmocka_unit_test(test_compressed_debug_sections_resolve_the_same),
+		cmocka_unit_test(test_addresses_symbolized_ahead_answer_the_same),
 		cmocka_unit_test(test_symbols_records_name_frames_without_a_binary),
 		cmocka_unit_test(test_special_files_in_the_trace_are_skipped_without_blocking),
 		cmocka_unit_test(test_demangling_reads_cxx_and_both_rust_manglings),

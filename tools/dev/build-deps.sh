@@ -38,6 +38,8 @@ DL=$(cd "$1/deps/dl" && pwd)
 # stamp without this line (their names and checksum) was made before them: the build starts over.
 patch_dir=$(cd "$(dirname "$0")/patches" && pwd)
 patches="patches: $(cd "$patch_dir" && echo *.patch) $(cat "$patch_dir"/*.patch | cksum | cut -d' ' -f1)"
+# How libdeflate is built (build_libdeflate); a stamp without this line is rebuilt.
+deflate_build="libdeflate: with its zlib wrapper"
 
 # mimalloc's compiler options (build_mimalloc); a stamp without them is rebuilt.
 mi_cflags='-O2 -g -DNDEBUG -DMI_MALLOC_OVERRIDE -D__USE_ISOC11=1 -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc'
@@ -49,7 +51,7 @@ built() {
     fi
     [ -f "$M/.stamp" ] && [ -f "$M/lib/libunwind.a" ] && [ -f "$M/lib/libz.a" ] &&
         [ -f "$M/lib/libdeflate.a" ] &&
-        grep -qxF "$patches" "$M/.stamp"
+        grep -qxF "$patches" "$M/.stamp" && grep -qxF "$deflate_build" "$M/.stamp"
 }
 
 # Current: the stamp is made newer than this script, so that make stops asking.
@@ -134,12 +136,13 @@ build_zlib() {
 # libdeflate compresses the recorder's chunks: whole buffers, which is all the recorder ever
 # compresses, and for that 3 to 4 times faster than zlib at a smaller output, with a CRC-32
 # that uses the processor's carry-less multiply (zlib 1.2's takes about 6 instructions a
-# byte). Its output is plain deflate, so readers inflate it with zlib as before. Its upstream
-# Makefile builds the archive with every symbol hidden; the zlib wrapper format is left out.
+# byte). Its output is plain deflate. heapfold's reader inflates the chunks with it, and
+# heapfold_print the zlib-wrapped sections of compressed debug files. Its upstream Makefile
+# builds the archive with every symbol hidden; a program links only the parts it calls.
 build_libdeflate() {
     unpack libdeflate "$M/src/libdeflate" &&
         cd "$M/src/libdeflate" &&
-        make -j"$jobs" CC="$cc" CFLAGS="$dep_cflags" DISABLE_ZLIB=1 libdeflate.a &&
+        make -j"$jobs" CC="$cc" CFLAGS="$dep_cflags" libdeflate.a &&
         mkdir -p "$M/lib" "$M/include" &&
         cp libdeflate.a "$M/lib/" &&
         cp libdeflate.h "$M/include/"
@@ -383,5 +386,6 @@ verify >"$M/verify.log" 2>&1 || fail "checking $flavour libunwind/zlib/libdeflat
     echo "cflags $dep_cflags"
     echo "host $host"
     echo "$patches"
+    echo "$deflate_build"
 } >"$M/.stamp"
 echo "heapfold: $flavour zlib, libdeflate and libunwind ready in $shown" >&2

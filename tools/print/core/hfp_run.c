@@ -211,15 +211,17 @@ static int open_one(struct run *r, const char *path, struct one *x)
 	return HFP_EXIT_OK;
 }
 
-/* Every module the trace names: their debug information loads while the events are read. The
- * reader decoded the meta stream in hf_trace_open, and only reads it from here on. */
+/* Every module the trace names: their debug information loads, and the stack nodes' addresses
+ * are symbolized, while the events are read. The reader decoded the meta stream in
+ * hf_trace_open, and only reads it from here on. */
 static void prefetch_modules(struct one *x)
 {
 	size_t n = hf_trace_module_count(x->read.t);
 	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hf_trace_module_at(x->read.t, i)->id;
-	hfp_symbolizer_prefetch(x->sym, ids, n);
+	struct hfp_nodesrc nodes = { trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t) };
+	hfp_symbolizer_prefetch(x->sym, ids, n, &nodes);
 	free(ids);
 }
 
@@ -262,7 +264,7 @@ static int read_one(struct run *r, struct one *x)
 	struct hfp_modsrc ms = { trace_module, trace_symbols, x->read.t };
 	x->sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r->w);
 	hfp_symbolizer_raw_names(x->sym, o->raw_names);
-	hfp_stacks_set_source(&r->stacks, (struct hfp_nodesrc){ trace_node, x->read.t }, x->sym);
+	hfp_stacks_set_source(&r->stacks, (struct hfp_nodesrc){ trace_node, x->read.t, 0 }, x->sym);
 	prefetch_modules(x);
 
 	int rc = HFP_EXIT_OK;

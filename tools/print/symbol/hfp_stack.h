@@ -52,11 +52,6 @@ struct hfp_framebuf {
 	size_t cap;
 };
 
-struct hfp_nodesrc {
-	const struct hf_node *(*node)(void *ctx, uint32_t id);
-	void *ctx;
-};
-
 struct hfp_stacks {
 	/* configuration */
 	struct hfp_nodesrc nodes;

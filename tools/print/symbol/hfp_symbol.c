@@ -17,7 +17,14 @@
  * sections, and libdw inflates each one whole (glibc's, about 10 MB, take 20 to 30 ms). So
  * hfp_symbolizer_prefetch opens every module of the trace on a second thread while the events
  * are read; the first hfp_symbolize waits for it. Until then the sessions belong to that thread
- * alone, and its warnings are kept and printed when it is joined, in the order they came. */
+ * alone, and its warnings are kept and printed when it is joined, in the order they came.
+ *
+ * Symbolizing itself (finding an address's compilation unit, its scopes, its line, the public
+ * name of a libc alias) is the next largest part: that thread goes on with the return address
+ * of every stack node of the trace, each distinct one once, and keeps the answers (the memo).
+ * The first hfp_symbolize stops it wherever it is: the addresses it did not reach are
+ * symbolized on demand, so the main thread never waits for work it would not have done. An
+ * address's answer does not depend on who computed it or when, so the output is the same. */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -27,15 +34,18 @@
 #include <gelf.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/hfp_buf.h"
+#include "../core/hfp_hash.h"
 #include "../core/hfp_mem.h"
 #include "../core/hfp_strtab.h"
 #include "../core/hfp_warn.h"
+#include "hfp_debugfile.h"
 #include "hfp_demangle.h"
 #include "hfp_symbol.h"
 
@@ -71,7 +81,25 @@ struct hfp_symbolizer {
 	size_t nprefetch;
 	struct hfp_warnings *user_w;
 	struct hfp_warnings prefetch_w;
+	struct hfp_nodesrc nodes;  /* the nodes whose addresses the thread symbolizes ahead */
+	atomic_int stop;           /* set by prefetch_join: the thread stops at the next address */
+	/* The memo: (module, address) -> frames pool[start .. start + count) */
+	struct hfp_hash memo;
+	struct hfp_srcframe *pool;
+	size_t npool, cappool;
 	int raw_names; /* hfp_symbolizer_raw_names */
+};
+
+struct memo_ent {
+	uint64_t frame, module; /* the key */
+	uint32_t start, count;
+};
+
+static const struct hfp_hash_type memo_type = {
+	.entry_size = sizeof(struct memo_ent),
+	.key_size = 2 * sizeof(uint64_t),
+	.min_cap = 1024,
+	.max_load = 50,
 };
 
 /* ---- files and build-ids -------------------------------------------------------------------- */
@@ -221,6 +249,13 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 			hfp_buf_printf(&c, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", s->sysroot, id, id + 2);
 			hfp_buf_putc(&c, 0);
 		}
+		/* The system's, which libdwfl's search below finds too; but libdwfl keeps the file
+		 * it opened to check the build-id, so only a descriptor returned from here can be
+		 * one whose sections hfp_debugfile_inflate inflated. */
+		if (*id) {
+			hfp_buf_printf(&c, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+			hfp_buf_putc(&c, 0);
+		}
 		for (size_t off = 0; off < c.len; off += strlen(c.p + off) + 1) {
 			const char *p = c.p + off;
 			if (file_name && strcmp(p, file_name) == 0)
@@ -231,7 +266,7 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 			if (fd >= 0) {
 				*debuginfo_file_name = strdup(p);
 				hfp_buf_free(&c);
-				return fd;
+				return hfp_debugfile_inflate(fd);
 			}
 		}
 		hfp_buf_free(&c);
@@ -267,8 +302,10 @@ static void open_module(struct hfp_symbolizer *s, struct modstate *ms)
 		ms->dwfl = dwfl_begin(&s->cb);
 		if (ms->dwfl) {
 			dwfl_report_begin(ms->dwfl);
-			/* Base 0 with add_p_vaddr: addresses are the ELF's own virtual addresses. */
-			ms->mod = dwfl_report_elf(ms->dwfl, ms->label, found, -1, 0, true);
+			/* Base 0 with add_p_vaddr: addresses are the ELF's own virtual addresses.
+			 * libdwfl owns the descriptor from here on (-1: it opens the file). */
+			int fd = open(found, O_RDONLY | O_CLOEXEC);
+			ms->mod = dwfl_report_elf(ms->dwfl, ms->label, found, hfp_debugfile_inflate(fd), 0, true);
 			dwfl_report_end(ms->dwfl, NULL, NULL);
 			if (ms->mod) {
 				void **ud = NULL;
@@ -499,60 +536,9 @@ static size_t resolve_dwarf(struct hfp_symbolizer *s, struct modstate *ms, uint6
 	return k;
 }
 
-/* ---- opening modules ahead of time ---------------------------------------------------------- */
-
-static void *prefetch_main(void *arg)
+static size_t resolve(struct hfp_symbolizer *s, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
+		      size_t max)
 {
-	struct hfp_symbolizer *s = arg;
-	for (size_t i = 0; i < s->nprefetch; i++) {
-		struct modstate *ms = module_state(s, s->prefetch_ids[i]);
-		if (ms && ms->state == MOD_NEW)
-			open_module(s, ms);
-		Dwarf_Addr bias;
-		if (ms && ms->state == MOD_DWFL)
-			dwfl_module_getdwarf(ms->mod, &bias); /* inflates the debug sections */
-	}
-	return NULL;
-}
-
-void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n)
-{
-	if (s->prefetching || !n)
-		return;
-	s->prefetch_ids = hfp_reallocarray(NULL, n, sizeof *ids);
-	memcpy(s->prefetch_ids, ids, n * sizeof *ids);
-	s->nprefetch = n;
-	s->user_w = s->w;
-	s->prefetch_w = (struct hfp_warnings){ .quiet = 1 };
-	s->w = &s->prefetch_w;
-	if (pthread_create(&s->prefetch, NULL, prefetch_main, s) == 0) {
-		s->prefetching = 1;
-	} else { /* no thread: modules open on first use, as without prefetching */
-		s->w = s->user_w;
-		free(s->prefetch_ids);
-		s->prefetch_ids = NULL;
-	}
-}
-
-static void prefetch_join(struct hfp_symbolizer *s)
-{
-	if (!s->prefetching)
-		return;
-	pthread_join(s->prefetch, NULL);
-	s->prefetching = 0;
-	s->w = s->user_w;
-	for (size_t i = 0; i < s->prefetch_w.n; i++)
-		hfp_warn(s->w, "%s", s->prefetch_w.msg[i]);
-	hfp_warnings_free(&s->prefetch_w);
-	free(s->prefetch_ids);
-	s->prefetch_ids = NULL;
-}
-
-size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
-		     size_t max)
-{
-	struct hfp_symbolizer *s = symbolizer;
-	prefetch_join(s);
 	struct modstate *ms = module ? module_state(s, module) : NULL;
 	if (!ms) {
 		out[0] = (struct hfp_srcframe){ unresolved(s, "unknown", frame), NULL, 0, NULL };
@@ -588,6 +574,103 @@ size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct h
 	return 1;
 }
 
+/* ---- opening modules ahead of time ---------------------------------------------------------- */
+
+/* The answer for (module, frame), computed now if the memo does not have it. */
+static const struct memo_ent *memo_get(struct hfp_symbolizer *s, uint32_t module, uint64_t frame)
+{
+	const uint64_t key[2] = { frame, module };
+	int added;
+	struct memo_ent *e = hfp_hash_put(&s->memo, key, sizeof key, &added);
+	if (!added)
+		return e;
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	size_t n = resolve(s, module, frame, f, HFP_MAX_INLINE);
+	if (s->npool + n > s->cappool) {
+		s->cappool = s->cappool ? s->cappool * 2 : 1024;
+		while (s->npool + n > s->cappool)
+			s->cappool *= 2;
+		s->pool = hfp_reallocarray(s->pool, s->cappool, sizeof *s->pool);
+	}
+	memcpy(s->pool + s->npool, f, n * sizeof *f);
+	/* e is still the entry: resolve did not touch the memo. */
+	e->start = (uint32_t)s->npool;
+	e->count = (uint32_t)n;
+	s->npool += n;
+	return e;
+}
+
+static void *prefetch_main(void *arg)
+{
+	struct hfp_symbolizer *s = arg;
+	for (size_t i = 0; i < s->nprefetch; i++) {
+		struct modstate *ms = module_state(s, s->prefetch_ids[i]);
+		if (ms && ms->state == MOD_NEW)
+			open_module(s, ms);
+		Dwarf_Addr bias;
+		if (ms && ms->state == MOD_DWFL)
+			dwfl_module_getdwarf(ms->mod, &bias); /* inflates the debug sections */
+	}
+	for (uint32_t id = 1; s->nodes.node && id <= s->nodes.count; id++) {
+		if ((id & 63) == 0 && atomic_load_explicit(&s->stop, memory_order_relaxed))
+			break;
+		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
+		if (nd && nd->frame >= HF_FRAME_MIN_ADDR)
+			memo_get(s, nd->module, nd->frame);
+	}
+	return NULL;
+}
+
+void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n,
+			     const struct hfp_nodesrc *nodes)
+{
+	if (s->prefetching || !n)
+		return;
+	s->nodes = nodes ? *nodes : (struct hfp_nodesrc){ 0 };
+	atomic_store(&s->stop, 0);
+	s->prefetch_ids = hfp_reallocarray(NULL, n, sizeof *ids);
+	memcpy(s->prefetch_ids, ids, n * sizeof *ids);
+	s->nprefetch = n;
+	s->user_w = s->w;
+	s->prefetch_w = (struct hfp_warnings){ .quiet = 1 };
+	s->w = &s->prefetch_w;
+	if (pthread_create(&s->prefetch, NULL, prefetch_main, s) == 0) {
+		s->prefetching = 1;
+	} else { /* no thread: modules open on first use, as without prefetching */
+		s->w = s->user_w;
+		free(s->prefetch_ids);
+		s->prefetch_ids = NULL;
+	}
+}
+
+static void prefetch_join(struct hfp_symbolizer *s)
+{
+	if (!s->prefetching)
+		return;
+	atomic_store(&s->stop, 1);
+	pthread_join(s->prefetch, NULL);
+	s->prefetching = 0;
+	s->w = s->user_w;
+	for (size_t i = 0; i < s->prefetch_w.n; i++)
+		hfp_warn(s->w, "%s", s->prefetch_w.msg[i]);
+	hfp_warnings_free(&s->prefetch_w);
+	free(s->prefetch_ids);
+	s->prefetch_ids = NULL;
+}
+
+size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
+		     size_t max)
+{
+	struct hfp_symbolizer *s = symbolizer;
+	prefetch_join(s);
+	if (max == 0)
+		return 0;
+	const struct memo_ent *e = memo_get(s, module, frame);
+	size_t n = e->count < max ? e->count : max;
+	memcpy(out, s->pool + e->start, n * sizeof *out);
+	return n;
+}
+
 struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const char *const *debug_paths,
 					  size_t ndebug_paths, const char *sysroot,
 					  struct hfp_warnings *w)
@@ -603,6 +686,7 @@ struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const ch
 	s->cb.find_debuginfo = find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = NULL; /* libdwfl's default: ":.debug:/usr/lib/debug" */
+	hfp_hash_init(&s->memo, &memo_type, NULL);
 	return s;
 }
 
@@ -617,6 +701,8 @@ void hfp_symbolizer_free(struct hfp_symbolizer *s)
 		free(s->mods[i]);
 	}
 	free(s->mods);
+	hfp_hash_free(&s->memo);
+	free(s->pool);
 	hfp_strtab_free(&s->names);
 	free(s);
 }

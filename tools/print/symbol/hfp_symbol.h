@@ -39,10 +39,21 @@ struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const ch
 /* An hfp_resolve_fn; symbolizer is a struct hfp_symbolizer. */
 size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
 		     size_t max);
-/* Opens the modules ids[0..n) and their DWARF on a second thread, started now; the first
- * hfp_symbolize (or hfp_symbolizer_free) waits for it. The module source must stay readable
- * from any thread until then. */
-void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n);
+/* A trace's stack nodes, ids 1 .. count. */
+struct hfp_nodesrc {
+	const struct hf_node *(*node)(void *ctx, uint32_t id);
+	void *ctx;
+	uint32_t count;
+};
+
+/* Opens the modules ids[0..n) and their DWARF on a second thread, started now, then (nodes not
+ * NULL) symbolizes the return address of every node, each distinct one once, into answers that
+ * hfp_symbolize gives without asking libdw again. The first hfp_symbolize (or
+ * hfp_symbolizer_free) stops the thread where it is and waits for it: what it did not reach is
+ * symbolized on demand, as without it. The module and node sources must stay readable from any
+ * thread until then. */
+void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n,
+			     const struct hfp_nodesrc *nodes);
 /* 1: libc's internal aliases (__GI___strdup, _IO_new_fopen) are shown as the symbol table has
  * them, not replaced by the public name at the same address (--raw-names). */
 void hfp_symbolizer_raw_names(struct hfp_symbolizer *s, int on);
