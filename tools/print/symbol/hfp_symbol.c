@@ -61,6 +61,16 @@ struct modstate {
 	Dwfl_Module *mod;
 	const struct hf_symbol *syms;
 	size_t nsyms;
+	/* public_name's index: the most public function symbol at each start address, by address;
+	 * built on first use (npub == SIZE_MAX before) */
+	struct pubsym *pub;
+	size_t npub;
+};
+
+struct pubsym {
+	uint64_t start, score; /* score: publicness (lower is more public) */
+	uint32_t index;        /* in the symbol table: the earlier of two equal scores wins */
+	const char *name;
 };
 
 struct hfp_symbolizer {
@@ -352,6 +362,7 @@ static struct modstate *module_state(struct hfp_symbolizer *s, uint32_t id)
 	ms->id = id;
 	ms->s = s;
 	ms->m = m;
+	ms->npub = SIZE_MAX;
 	ms->label = m->path && *m->path ? base_name(m->path) : "[vdso]";
 	if (!*ms->label)
 		ms->label = "[unknown]";
@@ -436,6 +447,55 @@ static uint64_t publicness(const GElf_Sym *sym, const char *name)
 	return u << 40 | b << 32 | (uint64_t)strcspn(name, "@");
 }
 
+static int pubsym_order(const void *x, const void *y)
+{
+	const struct pubsym *a = x, *b = y;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->score != b->score)
+		return a->score < b->score ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* One pass over the symbol table for the module's life: each call used to scan it whole, and
+ * every C++ name starts with '_' (_Z...), so a C++ program paid its symbol count per address. */
+static void pubsym_index(struct modstate *ms)
+{
+	int n = dwfl_module_getsymtab(ms->mod);
+	ms->pub = n > 1 ? hfp_reallocarray(NULL, (size_t)n, sizeof *ms->pub) : NULL;
+	size_t k = 0;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sy;
+		GElf_Addr addr;
+		const char *nm = dwfl_module_getsym_info(ms->mod, i, &sy, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sy.st_info);
+		if (!nm || !*nm || (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		ms->pub[k++] = (struct pubsym){ addr, publicness(&sy, nm), (uint32_t)i, nm };
+	}
+	qsort(ms->pub, k, sizeof *ms->pub, pubsym_order);
+	size_t m = 0; /* the first of each address is its best */
+	for (size_t i = 0; i < k; i++)
+		if (!m || ms->pub[m - 1].start != ms->pub[i].start)
+			ms->pub[m++] = ms->pub[i];
+	ms->npub = m;
+}
+
+static const struct pubsym *pubsym_at(struct modstate *ms, uint64_t start)
+{
+	if (ms->npub == SIZE_MAX)
+		pubsym_index(ms);
+	size_t lo = 0, hi = ms->npub;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ms->pub[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ms->npub && ms->pub[lo].start == start ? &ms->pub[lo] : NULL;
+}
+
 /* A libc's internal alias (glibc's __GI___strdup, __strdup, _IO_new_fopen) replaced by the public
  * name at the same address (strdup, fopen), as a user would write it: the function symbol at
  * the start of the function that holds a with the best publicness. Only names starting with
@@ -446,21 +506,9 @@ static const char *public_name(struct hfp_symbolizer *s, struct modstate *ms, ui
 	GElf_Sym sym;
 	if (s->raw_names || name[0] != '_' || !dwfl_module_addrinfo(ms->mod, a, &off, &sym, NULL, NULL, NULL))
 		return name;
-	GElf_Addr start = a - off;
-	const char *best = NULL;
-	uint64_t best_score = UINT64_MAX;
-	int n = dwfl_module_getsymtab(ms->mod);
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sy;
-		GElf_Addr addr;
-		const char *nm = dwfl_module_getsym_info(ms->mod, i, &sy, &addr, NULL, NULL, NULL);
-		int type = GELF_ST_TYPE(sy.st_info);
-		if (!nm || !*nm || addr != start || (type != STT_FUNC && type != STT_GNU_IFUNC))
-			continue;
-		uint64_t score = publicness(&sy, nm);
-		if (score < best_score)
-			best = nm, best_score = score;
-	}
+	const struct pubsym *p = pubsym_at(ms, a - off);
+	const char *best = p ? p->name : NULL;
+	uint64_t best_score = p ? p->score : UINT64_MAX;
 	if (!best || best_score >= publicness(&sym, name))
 		return name; /* nothing more public than what we have */
 	char plain[256]; /* without a symbol version: pthread_create@GLIBC_2.2.5 */
@@ -698,6 +746,7 @@ void hfp_symbolizer_free(struct hfp_symbolizer *s)
 	for (size_t i = 0; i < s->nmods; i++) {
 		if (s->mods[i]->dwfl)
 			dwfl_end(s->mods[i]->dwfl);
+		free(s->mods[i]->pub);
 		free(s->mods[i]);
 	}
 	free(s->mods);
