@@ -31,6 +31,8 @@ struct hf_cursor {
 	int have_ev, pending;    /* ev is ready; pend (a realloc's allocation half) comes next */
 	int unit_open;           /* the next record is a REALLOC_LAST of the block just allocated */
 	uint64_t key, last_key;
+	uint32_t node_ok;        /* the last node an allocation named, known to be an allocator's
+				  * (0: none yet; 0 is never a node) */
 	struct hf_event ev, pend;
 	const uint8_t *text;     /* ev's text, in body */
 	size_t text_len;
@@ -148,6 +150,17 @@ static int check_node(const hf_trace *t, uint32_t node)
 	       t->nodes[node - 1].frame <= HF_FRAME_LAST_ALLOCATOR;
 }
 
+/* check_node for the node of a stream's allocation: most name the node the one before named. */
+static inline int alloc_node_ok(const hf_trace *t, struct hf_cursor *c, uint32_t node)
+{
+	if (node == c->node_ok && node)
+		return 1;
+	if (!check_node(t, node))
+		return 0;
+	c->node_ok = node;
+	return 1;
+}
+
 static int realloc_last_next(const struct hf_cursor *c)
 {
 	return c->b.p < c->b.end && *c->b.p == HF_TAG_REALLOC_LAST;
@@ -179,8 +192,10 @@ static int add_epoch(uint64_t *c, uint64_t d)
 	return 0;
 }
 
-/* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error. */
-static int dec_event(hf_trace *t, struct hf_cursor *c)
+/* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error.
+ * Inlined, as advance is, into hf_trace_next: a call per event and its register saves were
+ * about a tenth of heapfold_print -F's instructions on a trace of small units. */
+static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct hf_cursor *c)
 {
 	struct hf_body *b = &c->b;
 	size_t at = hf__body_pos(b);
@@ -210,7 +225,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		if (hf_dec_alloc(&b->p, b->end, &ra) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		node = ra.node, size = ra.size, sd = ra.dptr;
-		if (!check_node(t, node))
+		if (!alloc_node_ok(t, c, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		c->P += (uint64_t)sd;
 		if ((unit = take_free_last(t, c)) < 0)
@@ -247,7 +262,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 			return fail_at(t, c, at, "REALLOC_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
 		if (hf_dec_realloc_last(&b->p, b->end, &rl) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		if (!check_node(t, rl.node))
+		if (!alloc_node_ok(t, c, rl.node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		if ((unit = take_free_last(t, c)) < 0)
 			return unit;
@@ -263,7 +278,7 @@ static int dec_event(hf_trace *t, struct hf_cursor *c)
 		if (hf_dec_realloc(&b->p, b->end, &rr) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		node = rr.node, size = rr.size, sd = rr.dold, sd2 = rr.dnew, de = rr.depoch, dr = rr.dr;
-		if (!check_node(t, node))
+		if (!alloc_node_ok(t, c, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		e = c->C;
 		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX || (r = e + 1, add_epoch(&r, dr) < 0))
@@ -383,7 +398,7 @@ static int ready(hf_trace *t, struct hf_cursor *c, uint64_t key)
 }
 
 /* Makes c's next event ready, or moves c to its next chunk, or marks it done. */
-static int advance(hf_trace *t, struct hf_cursor *c)
+static inline __attribute__((always_inline)) int advance(hf_trace *t, struct hf_cursor *c)
 {
 	c->have_ev = 0;
 	if (c->pending) {

@@ -278,6 +278,28 @@ static void live_change(struct hfp_accum *a, struct hfp_stat *st, uint64_t size,
 	}
 }
 
+/* A unit (allocated and freed with nothing in between): live_change(+) then live_change(-) in
+ * one step. The heap goes up by size and straight back down, so only the peak can change: when
+ * it does, the second change would have taken the stack's value at it, leaked + size. */
+static inline void live_blip(struct hfp_accum *a, struct hfp_stat *st, uint64_t size, uint64_t time_ns)
+{
+	if (st->last_tick <= a->peak_tick)
+		st->c.peak = st->c.leaked;
+	a->tick++;
+	if (a->live_bytes + size > a->peak_bytes) {
+		a->peak_bytes = a->live_bytes + size;
+		a->peak_tick = a->tick;
+		a->peak_time_ns = time_ns;
+		st->c.peak = st->c.leaked + size;
+	}
+	a->tick++;
+	st->last_tick = a->tick;
+	if (__builtin_expect(a->want_series, 0)) {
+		hfp_series_add(&a->series, time_ns, a->live_bytes + size);
+		hfp_series_add(&a->series, time_ns, a->live_bytes);
+	}
+}
+
 static void set_bit(struct hfp_accum *a, uint64_t i)
 {
 	size_t byte = (size_t)(i / 8);
@@ -382,10 +404,8 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 		count_alloc(a, st, ev->size, n);
 		if (!a->sample_rate)
 			count_temporary(a, st);
-		if (!deferred) { /* it was live for an instant: it may be the peak */
-			live_change(a, st, ev->size * n, n, +1, ev->time_ns);
-			live_change(a, st, ev->size * n, n, -1, ev->time_ns);
-		}
+		if (!deferred) /* it was live for an instant: it may be the peak */
+			live_blip(a, st, ev->size * n, ev->time_ns);
 		return;
 	}
 	if (!deferred) {

@@ -93,6 +93,11 @@ static int build(const unsigned char *in, uint64_t size)
 	struct libdeflate_decompressor *dec = out != MAP_FAILED ? libdeflate_alloc_decompressor() : NULL;
 	if (!dec)
 		goto fail_out;
+	/* The inflated sections are written whole: their pages are made in one call rather than
+	 * one fault at a time (13% of the -F run on a short trace where glibc's debug file is
+	 * most of the work). Not the holes below them. A kernel without it faults as before. */
+	uint64_t from = align_up(size, 64) & ~(uint64_t)4095;
+	madvise(out + from, total - from, MADV_POPULATE_WRITE);
 
 	memcpy(out, in, sizeof eh);
 	if (eh.e_phnum && eh.e_phentsize &&
@@ -151,7 +156,7 @@ int hfp_debugfile_inflate(int fd)
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
 		return fd;
 	uint64_t size = (uint64_t)st.st_size;
-	void *in = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *in = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0); /* read whole */
 	if (in == MAP_FAILED)
 		return fd;
 	int copy = build(in, size);
