@@ -261,7 +261,16 @@ size_t hf_trace_node_count(const hf_trace *t)
 
 const struct hf_node *hf_trace_node(const hf_trace *t, uint32_t id)
 {
-	return t && id >= 1 && id <= t->nnodes ? &t->nodes[id - 1] : NULL;
+	return t && t->nodes && id >= 1 && id <= t->nnodes ? &t->nodes[id - 1] : NULL;
+}
+
+void hf_trace_drop_nodes(hf_trace *t)
+{
+	if (!t)
+		return;
+	free(t->nodes);
+	t->nodes = NULL;
+	t->nodecap = 0;
 }
 
 void hf_trace_close(hf_trace *t)

@@ -336,6 +336,7 @@ static void test_samples_merge_with_thread_events_by_key(void **state)
 	free(path);
 }
 
+/* A 10,000-deep stack reads back whole; hf_trace_drop_nodes then frees the nodes. */
 static void test_deep_stack_of_10000_nodes_reads_back(void **state)
 {
 	(void)state;
@@ -359,6 +360,14 @@ static void test_deep_stack_of_10000_nodes_reads_back(void **state)
 	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_OK);
 	assert_int_equal(ev.node, leaf);
 	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
+	/* Done with the nodes: they go, the count and the rest of the trace stay. */
+	hf_trace_drop_nodes(t);
+	assert_null(hf_trace_node(t, 1));
+	assert_null(hf_trace_node(t, leaf));
+	assert_int_equal(hf_trace_node_count(t), 10001);
+	assert_int_equal(hf_trace_info(t)->close.nodes, 10001);
+	assert_int_equal(hf_trace_next(t, &ev), HF_TRACE_END);
+	hf_trace_drop_nodes(t); /* twice is harmless */
 	hf_trace_close(t);
 	tg_destroy(g);
 	unlink(path);
@@ -559,6 +568,7 @@ static void test_api_tolerates_null_arguments(void **state)
 	assert_null(hf_trace_info(NULL));
 	assert_null(hf_trace_warning(NULL, 0));
 	assert_int_equal(hf_trace_node_count(NULL), 0);
+	hf_trace_drop_nodes(NULL);
 	hf_trace_close(NULL);
 	assert_int_equal(hf_trace_open("/nonexistent/heapfold/trace.gz", &t), HF_TRACE_ERR_IO);
 	assert_non_null(strstr(hf_trace_error(t), "cannot open /nonexistent/heapfold/trace.gz"));

@@ -290,6 +290,9 @@ static int read_one(struct run *r, struct one *x)
 	hfp_progress_end(r->progress);
 	struct symbolizing y = { r, x->a.nstats };
 	hfp_accum_drain(&x->a, symbolize_stack, &y);
+	/* Every stack is in the stack layer, as frames: the outputs never walk the trace's nodes,
+	 * the largest table left with many distinct stacks. */
+	hf_trace_drop_nodes(x->read.t);
 	return HFP_EXIT_OK;
 }
 
