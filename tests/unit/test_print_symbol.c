@@ -122,23 +122,18 @@ static const char *base(const char *p)
 	return s ? s + 1 : p;
 }
 
-static void test_static_and_inlined_functions_resolve(void **state)
+/* The frames of this binary's two probes, module 1 recorded at path module: a static function;
+ * then, innermost first, the inlined function at its call of ret_addr and the function it was
+ * inlined into, at the line where it was inlined. */
+static void expect_this_binary_frames(struct hfp_symbolizer *s, const char *module)
 {
-	(void)state;
-	struct fake_trace t = { 0 };
-	struct hfp_warnings w = { 0 };
-	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
 	struct hfp_srcframe f[HFP_MAX_INLINE];
-
 	size_t n = hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
 	assert_int_equal(n, 1);
 	assert_string_equal(f[0].name, "static_function");
 	assert_string_equal(base(f[0].file), "test_print_symbol.c");
 	assert_int_equal(f[0].line, STATIC_CALL_LINE);
-	assert_string_equal(f[0].module, exe);
-
-	/* Innermost first: the inlined function at its call of ret_addr, then the function it was
-	 * inlined into, at the line where it was inlined. */
+	assert_string_equal(f[0].module, module);
 	n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
 	assert_int_equal(n, 2);
 	assert_string_equal(f[0].name, "inlined_leaf");
@@ -146,10 +141,20 @@ static void test_static_and_inlined_functions_resolve(void **state)
 	assert_string_equal(f[1].name, "outer_function");
 	assert_string_equal(base(f[1].file), "test_print_symbol.c");
 	assert_int_equal(f[1].line, OUTER_CALL_LINE);
+}
+
+static void test_static_and_inlined_functions_resolve(void **state)
+{
+	(void)state;
+	struct fake_trace t = { 0 };
+	struct hfp_warnings w = { 0 };
+	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
+	expect_this_binary_frames(s, exe);
 	assert_int_equal(w.n, 0);
 
 	/* An address in no module, and a module the trace does not know. */
-	n = hfp_symbolize(s, 0, 0x1234567, f, HFP_MAX_INLINE);
+	struct hfp_srcframe f[HFP_MAX_INLINE];
+	size_t n = hfp_symbolize(s, 0, 0x1234567, f, HFP_MAX_INLINE);
 	assert_int_equal(n, 1);
 	assert_string_equal(f[0].name, "[unknown+0x1234567]");
 	n = hfp_symbolize(s, 77, 0x1234567, f, HFP_MAX_INLINE);
@@ -193,12 +198,7 @@ static void test_prefetched_modules_answer_the_same_and_warn_once_joined(void **
 	const uint32_t ids[] = { 1 };
 	struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
 	hfp_symbolizer_prefetch(s, ids, 1, NULL);
-	struct hfp_srcframe f[HFP_MAX_INLINE];
-	size_t n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
-	assert_int_equal(n, 2);
-	assert_string_equal(f[0].name, "inlined_leaf");
-	assert_string_equal(f[1].name, "outer_function");
-	assert_int_equal(f[1].line, OUTER_CALL_LINE);
+	expect_this_binary_frames(s, exe);
 	assert_int_equal(w.n, 0);
 	hfp_symbolizer_free(s);
 
@@ -208,6 +208,7 @@ static void test_prefetched_modules_answer_the_same_and_warn_once_joined(void **
 	s = symbolizer(&t2, exe, wrong, sizeof wrong, NULL, 0, &w2);
 	hfp_symbolizer_prefetch(s, ids, 1, NULL);
 	assert_int_equal(w2.n, 0); /* kept by the thread until joined */
+	struct hfp_srcframe f[HFP_MAX_INLINE];
 	hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
 	assert_int_equal(w2.n, 1);
 	assert_non_null(strstr(w2.msg[0], "build-id does not match"));
@@ -297,21 +298,6 @@ static void test_sysroot_prefixes_the_recorded_path(void **state)
 /* Debug sections stored compressed (objcopy --compress-debug-sections=zlib, as Debian's debug
  * files and gcc -gz have them) resolve as the plain binary does, in the binary itself and in a
  * separate debug file found through --debug-path beside a stripped binary. */
-static void expect_this_binary_frames(struct hfp_symbolizer *s)
-{
-	struct hfp_srcframe f[HFP_MAX_INLINE];
-	size_t n = hfp_symbolize(s, 1, static_function(), f, HFP_MAX_INLINE);
-	assert_int_equal(n, 1);
-	assert_string_equal(f[0].name, "static_function");
-	assert_int_equal(f[0].line, STATIC_CALL_LINE);
-	n = hfp_symbolize(s, 1, outer_function(), f, HFP_MAX_INLINE);
-	assert_int_equal(n, 2);
-	assert_string_equal(f[0].name, "inlined_leaf");
-	assert_int_equal(f[0].line, INLINED_CALL_LINE);
-	assert_string_equal(f[1].name, "outer_function");
-	assert_int_equal(f[1].line, OUTER_CALL_LINE);
-}
-
 static void test_compressed_debug_sections_resolve_the_same(void **state)
 {
 	(void)state;
@@ -333,13 +319,13 @@ static void test_compressed_debug_sections_resolve_the_same(void **state)
 	struct fake_trace t = { 0 };
 	struct hfp_warnings w = { 0 };
 	struct hfp_symbolizer *s = symbolizer(&t, packed, exe_id, exe_id_len, NULL, 0, &w);
-	expect_this_binary_frames(s);
+	expect_this_binary_frames(s, packed);
 	assert_int_equal(w.n, 0);
 	hfp_symbolizer_free(s);
 
 	const char *dirs[] = { dir };
 	s = symbolizer(&t, stripped, exe_id, exe_id_len, dirs, 1, &w);
-	expect_this_binary_frames(s);
+	expect_this_binary_frames(s, stripped);
 	assert_int_equal(w.n, 0);
 	hfp_symbolizer_free(s);
 	hfp_warnings_free(&w);
@@ -376,8 +362,8 @@ static void test_addresses_symbolized_ahead_answer_the_same(void **state)
 		hfp_symbolizer_prefetch(s, ids, 1, &nodes);
 		if (!stopped)
 			usleep(200000);
-		expect_this_binary_frames(s);
-		expect_this_binary_frames(s);
+		expect_this_binary_frames(s, exe);
+		expect_this_binary_frames(s, exe);
 		assert_int_equal(w.n, 0);
 		hfp_symbolizer_free(s);
 		hfp_warnings_free(&w);
