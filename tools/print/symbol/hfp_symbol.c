@@ -14,7 +14,8 @@
  * Anything still unknown is shown as "[module+0xOFFSET]", OFFSET = frame - bias.
  *
  * Opening a module's DWARF is most of the symbolizer's time: Debian's debug files compress their
- * sections, and libdw inflates each one whole (glibc's, about 10 MB, take 20 to 30 ms). So
+ * sections, and libdw would inflate each one whole with zlib (glibc's, 4 MB into 14 MB);
+ * hfp_debugfile.c inflates them first, with libdeflate, into a copy libdw reads as it is. So
  * hfp_symbolizer_prefetch opens every module of the trace on a second thread while the events
  * are read; the first hfp_symbolize waits for it. Until then the sessions belong to that thread
  * alone, and its warnings are kept and printed when it is joined, in the order they came.
@@ -660,7 +661,8 @@ static void *prefetch_main(void *arg)
 			dwfl_module_getdwarf(ms->mod, &bias); /* inflates the debug sections */
 	}
 	for (uint32_t id = 1; s->nodes.node && id <= s->nodes.count; id++) {
-		if ((id & 63) == 0 && atomic_load_explicit(&s->stop, memory_order_relaxed))
+		/* Every node: one address can take a millisecond (its unit's first lookup). */
+		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
 			break;
 		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
 		if (nd && nd->frame >= HF_FRAME_MIN_ADDR)
