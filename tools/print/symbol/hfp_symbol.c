@@ -5,13 +5,7 @@
  * ET_DYN/ET_EXEC rules, and modules that overlapped in time (dlclose, then dlopen at the same
  * address) never collide. A session is opened on the first address that needs it.
  *
- * Which file: the recorded path if its GNU build-id matches the trace's, else --sysroot DIR +
- * path, else in each --debug-path DIR: DIR/.build-id/xx/rest(.debug) and DIR/basename, else the
- * system's /usr/lib/debug/.build-id/xx/rest.debug. A file with another build-id is never used: a
- * rebuilt binary would give plausible but wrong names. Stripped files get their DWARF and symbols
- * through find_debuginfo below (the same directories, then libdwfl's standard search). Without
- * any file, the trace's SYMBOLS records (static binaries write them) give function names.
- * Anything still unknown is shown as "[module+0xOFFSET]", OFFSET = frame - bias.
+ * Which file holds a module's symbols and DWARF: hfp_symfile.c.
  *
  * Opening a module's DWARF is most of the symbolizer's time: Debian's debug files compress their
  * sections, and libdw would inflate each one whole with zlib (glibc's, 4 MB into 14 MB);
@@ -28,9 +22,7 @@
  * address's answer does not depend on who computed it or when, so the output is the same. */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -38,7 +30,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/hfp_buf.h"
@@ -48,58 +39,7 @@
 #include "../core/hfp_warn.h"
 #include "hfp_debugfile.h"
 #include "hfp_demangle.h"
-#include "hfp_symbol.h"
-
-enum mod_state { MOD_NEW, MOD_DWFL, MOD_NONE };
-
-struct modstate {
-	uint32_t id;
-	int state;
-	struct hfp_symbolizer *s;
-	const struct hf_module *m;
-	const char *label; /* basename of the path, for [label+0xOFFSET] */
-	Dwfl *dwfl;
-	Dwfl_Module *mod;
-	const struct hf_symbol *syms;
-	size_t nsyms;
-	/* public_name's index: the most public function symbol at each start address, by address;
-	 * built on first use (npub == SIZE_MAX before) */
-	struct pubsym *pub;
-	size_t npub;
-};
-
-struct pubsym {
-	uint64_t start, score; /* score: publicness (lower is more public) */
-	uint32_t index;        /* in the symbol table: the earlier of two equal scores wins */
-	const char *name;
-};
-
-struct hfp_symbolizer {
-	struct hfp_modsrc src;
-	const char *const *debug_paths;
-	size_t ndebug_paths;
-	const char *sysroot;
-	struct hfp_warnings *w;
-	Dwfl_Callbacks cb;
-	struct modstate **mods; /* stable addresses: libdwfl keeps them as module userdata */
-	size_t nmods, capmods;
-	size_t last; /* index of the module hit last: consecutive lookups mostly share one */
-	struct hfp_strtab names; /* demangled and formatted names, alive as long as s */
-	/* hfp_symbolizer_prefetch: the thread, the modules it opens, its warnings until joined */
-	pthread_t prefetch;
-	int prefetching;
-	uint32_t *prefetch_ids;
-	size_t nprefetch;
-	struct hfp_warnings *user_w;
-	struct hfp_warnings prefetch_w;
-	struct hfp_nodesrc nodes;  /* the nodes whose addresses the thread symbolizes ahead */
-	atomic_int stop;           /* set by prefetch_join: the thread stops at the next address */
-	/* The memo: (module, address) -> frames pool[start .. start + count) */
-	struct hfp_hash memo;
-	struct hfp_srcframe *pool;
-	size_t npool, cappool;
-	int raw_names; /* hfp_symbolizer_raw_names */
-};
+#include "hfp_symbol_int.h"
 
 struct memo_ent {
 	uint64_t frame, module; /* the key */
@@ -113,179 +53,6 @@ static const struct hfp_hash_type memo_type = {
 	.max_load = 50,
 };
 
-/* ---- files and build-ids -------------------------------------------------------------------- */
-
-static int elf_ready(void)
-{
-	static int ok = -1;
-	if (ok < 0)
-		ok = elf_version(EV_CURRENT) != EV_NONE;
-	return ok;
-}
-
-long hfp_file_build_id(const char *path, uint8_t *out, size_t cap)
-{
-	if (!elf_ready())
-		return -1;
-	/* Paths come from the trace: a FIFO or a terminal there must not block the tool (open would
-	 * wait for a writer, libelf for input). Only regular files are read; every other file this
-	 * code opens passed through here first. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	long r = -1;
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (e && elf_kind(e) == ELF_K_ELF) {
-		const void *id = NULL;
-		ssize_t n = dwelf_elf_gnu_build_id(e, &id);
-		r = 0;
-		if (n > 0 && id) {
-			size_t k = (size_t)n < cap ? (size_t)n : cap;
-			memcpy(out, id, k);
-			r = (long)n;
-		}
-	}
-	if (e)
-		elf_end(e);
-	close(fd);
-	return r;
-}
-
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-/* 1 if path is an ELF whose build-id is id[0..n) (any ELF when n is 0: nothing to verify),
- * 0 if it is another build, -1 if it is missing or not ELF. */
-static int file_matches(const char *path, const uint8_t *id, size_t n)
-{
-	uint8_t got[64];
-	long k = hfp_file_build_id(path, got, sizeof got);
-	if (k < 0)
-		return -1;
-	if (n == 0)
-		return 1;
-	return (size_t)k == n && memcmp(got, id, n) == 0;
-}
-
-/* Candidate paths for a module's file, in order of preference, into out (NUL-separated). */
-static void candidates(const struct hfp_symbolizer *s, const struct hf_module *m, struct hfp_buf *out)
-{
-	char id[2 * 64 + 1] = "";
-	size_t idn = m->build_id_len < 64 ? m->build_id_len : 64;
-	if (idn >= 2)
-		hex(id, m->build_id, idn);
-	const char *path = m->path ? m->path : "";
-	if (*path) {
-		hfp_buf_put(out, path, strlen(path) + 1);
-		if (s->sysroot) {
-			hfp_buf_printf(out, "%s%s", s->sysroot, path);
-			hfp_buf_putc(out, 0);
-		}
-	}
-	for (size_t i = 0; i < s->ndebug_paths; i++) {
-		const char *d = s->debug_paths[i];
-		if (idn >= 2) {
-			hfp_buf_printf(out, "%s/.build-id/%.2s/%s", d, id, id + 2);
-			hfp_buf_putc(out, 0);
-			hfp_buf_printf(out, "%s/.build-id/%.2s/%s.debug", d, id, id + 2);
-			hfp_buf_putc(out, 0);
-		}
-		if (*path) {
-			hfp_buf_printf(out, "%s/%s", d, base_name(path));
-			hfp_buf_putc(out, 0);
-			hfp_buf_printf(out, "%s/%s.debug", d, base_name(path));
-			hfp_buf_putc(out, 0);
-		}
-	}
-	if (idn >= 2) {
-		if (s->sysroot) {
-			hfp_buf_printf(out, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", s->sysroot, id, id + 2);
-			hfp_buf_putc(out, 0);
-		}
-		hfp_buf_printf(out, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-		hfp_buf_putc(out, 0);
-	}
-}
-
-/* libdwfl asks for DWARF when the file it has lacks it: try the same directories by build-id,
- * debuglink name and basename, then libdwfl's standard search (debuglink, /usr/lib/debug). */
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-			  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
-			  char **debuginfo_file_name)
-{
-	struct modstate *ms = userdata ? *userdata : NULL;
-	if (ms) {
-		const unsigned char *bits = NULL;
-		GElf_Addr vaddr;
-		int n = dwfl_module_build_id(mod, &bits, &vaddr);
-		const struct hfp_symbolizer *s = ms->s;
-		char id[2 * 64 + 1] = "";
-		if (n >= 2 && n <= 64)
-			hex(id, bits, (size_t)n);
-		struct hfp_buf c = { 0 };
-		for (size_t i = 0; i < s->ndebug_paths; i++) {
-			const char *d = s->debug_paths[i];
-			if (*id) {
-				hfp_buf_printf(&c, "%s/.build-id/%.2s/%s.debug", d, id, id + 2);
-				hfp_buf_putc(&c, 0);
-			}
-			if (debuglink_file) {
-				hfp_buf_printf(&c, "%s/%s", d, debuglink_file);
-				hfp_buf_putc(&c, 0);
-			}
-			if (file_name) {
-				hfp_buf_printf(&c, "%s/%s.debug", d, base_name(file_name));
-				hfp_buf_putc(&c, 0);
-			}
-		}
-		if (*id && s->sysroot) {
-			hfp_buf_printf(&c, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", s->sysroot, id, id + 2);
-			hfp_buf_putc(&c, 0);
-		}
-		/* The system's, which libdwfl's search below finds too; but libdwfl keeps the file
-		 * it opened to check the build-id, so only a descriptor returned from here can be
-		 * one whose sections hfp_debugfile_inflate inflated. */
-		if (*id) {
-			hfp_buf_printf(&c, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-			hfp_buf_putc(&c, 0);
-		}
-		for (size_t off = 0; off < c.len; off += strlen(c.p + off) + 1) {
-			const char *p = c.p + off;
-			if (file_name && strcmp(p, file_name) == 0)
-				continue;
-			if (file_matches(p, n > 0 ? bits : NULL, n > 0 ? (size_t)n : 0) != 1)
-				continue;
-			int fd = open(p, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				*debuginfo_file_name = strdup(p);
-				hfp_buf_free(&c);
-				return hfp_debugfile_inflate(fd);
-			}
-		}
-		hfp_buf_free(&c);
-	}
-	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
-					    debuglink_crc, debuginfo_file_name);
-}
-
 /* ---- modules -------------------------------------------------------------------------------- */
 
 static void open_module(struct hfp_symbolizer *s, struct modstate *ms)
@@ -297,10 +64,10 @@ static void open_module(struct hfp_symbolizer *s, struct modstate *ms)
 		ms->nsyms = 0;
 
 	struct hfp_buf c = { 0 };
-	candidates(s, m, &c);
+	hfp_sym_candidates(s, m, &c);
 	const char *found = NULL, *mismatch = NULL;
 	for (size_t off = 0; off < c.len && !found; off += strlen(c.p + off) + 1) {
-		int r = file_matches(c.p + off, m->build_id, m->build_id_len);
+		int r = hfp_sym_file_matches(c.p + off, m->build_id, m->build_id_len);
 		if (r == 1)
 			found = c.p + off;
 		else if (r == 0 && !mismatch)
@@ -308,7 +75,7 @@ static void open_module(struct hfp_symbolizer *s, struct modstate *ms)
 	}
 	char id[2 * 64 + 1] = "(none)";
 	if (m->build_id_len && m->build_id_len <= 64)
-		hex(id, m->build_id, m->build_id_len);
+		hfp_sym_hex(id, m->build_id, m->build_id_len);
 	if (found) {
 		ms->dwfl = dwfl_begin(&s->cb);
 		if (ms->dwfl) {
@@ -364,7 +131,7 @@ static struct modstate *module_state(struct hfp_symbolizer *s, uint32_t id)
 	ms->s = s;
 	ms->m = m;
 	ms->npub = SIZE_MAX;
-	ms->label = m->path && *m->path ? base_name(m->path) : "[vdso]";
+	ms->label = m->path && *m->path ? hfp_sym_base_name(m->path) : "[vdso]";
 	if (!*ms->label)
 		ms->label = "[unknown]";
 	s->last = s->nmods++;
@@ -725,7 +492,7 @@ struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const ch
 					  size_t ndebug_paths, const char *sysroot,
 					  struct hfp_warnings *w)
 {
-	elf_ready();
+	hfp_sym_elf_ready();
 	struct hfp_symbolizer *s = hfp_calloc(1, sizeof *s);
 	s->src = *src;
 	s->debug_paths = debug_paths;
@@ -733,7 +500,7 @@ struct hfp_symbolizer *hfp_symbolizer_new(const struct hfp_modsrc *src, const ch
 	s->sysroot = sysroot;
 	s->w = w;
 	s->cb.find_elf = dwfl_build_id_find_elf;
-	s->cb.find_debuginfo = find_debuginfo;
+	s->cb.find_debuginfo = hfp_sym_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = NULL; /* libdwfl's default: ":.debug:/usr/lib/debug" */
 	hfp_hash_init(&s->memo, &memo_type, NULL);
