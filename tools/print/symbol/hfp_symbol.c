@@ -392,14 +392,14 @@ static size_t resolve(struct hfp_symbolizer *s, uint32_t module, uint64_t frame,
 
 /* ---- opening modules ahead of time ---------------------------------------------------------- */
 
-/* The answer for (module, frame), computed now if the memo does not have it. */
-static const struct memo_ent *memo_get(struct hfp_symbolizer *s, uint32_t module, uint64_t frame)
+/* The prefetch thread: the answer for (module, frame) into the memo, unless it is there. */
+static void memoize(struct hfp_symbolizer *s, uint32_t module, uint64_t frame)
 {
 	const uint64_t key[2] = { frame, module };
 	int added;
 	struct memo_ent *e = hfp_hash_put(&s->memo, key, sizeof key, &added);
 	if (!added)
-		return e;
+		return;
 	struct hfp_srcframe f[HFP_MAX_INLINE];
 	size_t n = resolve(s, module, frame, f, HFP_MAX_INLINE);
 	if (s->npool + n > s->cappool) {
@@ -413,7 +413,6 @@ static const struct memo_ent *memo_get(struct hfp_symbolizer *s, uint32_t module
 	e->start = (uint32_t)s->npool;
 	e->count = (uint32_t)n;
 	s->npool += n;
-	return e;
 }
 
 static void *prefetch_main(void *arg)
@@ -433,7 +432,7 @@ static void *prefetch_main(void *arg)
 			break;
 		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
 		if (nd && nd->frame >= HF_FRAME_MIN_ADDR)
-			memo_get(s, nd->module, nd->frame);
+			memoize(s, nd->module, nd->frame);
 	}
 	return NULL;
 }
@@ -482,7 +481,12 @@ size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct h
 	prefetch_join(s);
 	if (max == 0)
 		return 0;
-	const struct memo_ent *e = memo_get(s, module, frame);
+	/* What the thread did not reach is resolved, not memoized: the caller keeps its own
+	 * answers (the stack layer asks once per address), so a second copy would only cost. */
+	const uint64_t key[2] = { frame, module };
+	const struct memo_ent *e = hfp_hash_find(&s->memo, key, sizeof key);
+	if (!e)
+		return resolve(s, module, frame, out, max);
 	size_t n = e->count < max ? e->count : max;
 	memcpy(out, s->pool + e->start, n * sizeof *out);
 	return n;
