@@ -15,9 +15,43 @@
 #include "../../tools/print/emit/hfp_folded.h"
 #include "../../tools/print/symbol/hfp_stack.h"
 
+/* -F's text of s when its trie takes the stacks in the order near gives (struct hfp_stacks). */
+static char *streamed_in(const struct hfp_stacks *s, int cost, uint32_t *near)
+{
+	struct hfp_stacks t = *s;
+	t.near = near;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(hfp_folded_stream(f, &t, cost), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* The trie gives the same lines whatever order it takes the stacks in: their own, the reverse,
+ * a shuffle, and with near keys that tie. */
+static void expect_any_order(const struct hfp_stacks *s, int cost, const char *want)
+{
+	uint32_t *near = calloc(s->nd ? s->nd : 1, sizeof *near);
+	assert_non_null(near);
+	for (int way = 0; way < 4; way++) {
+		uint64_t x = 0x9e3779b97f4a7c15ull;
+		for (size_t i = 0; i < s->nd; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			near[i] = way == 0 ? (uint32_t)i : way == 1 ? (uint32_t)(s->nd - i) :
+				  way == 2 ? (uint32_t)(x >> 33) : (uint32_t)(x >> 62);
+		}
+		char *got = streamed_in(s, cost, near);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	free(near);
+}
+
 /* Folded text of s for cost, checked against the grammar, and the same whichever way it is made
  * (the lines built and sorted, as --svg and --diff take them, or written from the trie, as -F
- * writes them); to free(). */
+ * writes them, in any order of the stacks); to free(). */
 static char *folded_text(const struct hfp_stacks *s, int cost)
 {
 	struct hfp_folded fo;
@@ -34,6 +68,7 @@ static char *folded_text(const struct hfp_stacks *s, int cost)
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(streamed, text);
 	free(streamed);
+	expect_any_order(s, cost, text);
 	size_t line;
 	const char *err = hfp_folded_check(text, len, &line);
 	if (err)
@@ -183,6 +218,41 @@ static void test_lines_sort_as_their_text(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* A node with more children than the trie goes through one by one (it indexes them), children
+ * met again after other stacks, and two frames of one name (different files) that merge. */
+static void test_wide_nodes_and_stacks_met_again(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	uint32_t m = fr(&s, "main"), g[3] = { fr(&s, "g0"), fr(&s, "g1"), fr(&s, "g2") };
+	uint32_t f[20];
+	char name[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof name, "f%02d", i);
+		f[i] = fr(&s, name);
+	}
+	uint32_t f07b = hfp_stacks_frame(&s, "f07", "other.c", 9, NULL); /* shown as f07 too */
+	for (int rep = 0; rep < 3; rep++)
+		for (int i = 19; i >= 0; i--) {
+			uint32_t st[] = { m, f[i], g[rep] };
+			add(&s, st, 3, (uint64_t)(i + 1), 0);
+			if (i == 7 && rep == 2) {
+				st[1] = f07b;
+				add(&s, st, 3, 100, 0);
+			}
+		}
+	char *t = folded_text(&s, HFP_COST_ALLOCATIONS);
+	struct hfp_buf want = { 0 };
+	for (int i = 0; i < 20; i++)
+		for (int rep = 0; rep < 3; rep++)
+			hfp_buf_printf(&want, "main;f%02d;g%d %d\n", i, rep, i + 1 + (i == 7 && rep == 2) * 100);
+	assert_string_equal(t, hfp_buf_str(&want));
+	hfp_buf_free(&want);
+	free(t);
+	hfp_stacks_free(&s);
+}
+
 static void expect_bad(const char *text, const char *why_part, size_t want_line)
 {
 	size_t line = 0;
@@ -227,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_give_valid_lines),
 		cmocka_unit_test(test_lines_merge_sort_and_skip_zero),
 		cmocka_unit_test(test_lines_sort_as_their_text),
+		cmocka_unit_test(test_wide_nodes_and_stacks_met_again),
 		cmocka_unit_test(test_checker_rejects_what_flamegraph_misreads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

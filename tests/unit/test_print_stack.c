@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "../../tools/print/core/hfp_buf.h"
+#include "../../tools/print/symbol/hfp_preorder.h"
 #include "../../tools/print/symbol/hfp_stack.h"
 
 /* A tiny "binary": address -> function names (innermost first, as the symbolizer returns). */
@@ -274,6 +275,46 @@ static void test_damaged_trees_do_not_loop(void **state)
 	expect_shown(1, 0, leaf, "main;[invalid frame]");
 }
 
+/* Ranks in a depth-first walk: a node before its children, children in the order of their ids,
+ * and a node whose parent does not come before it under the root. */
+static void test_nodes_ranked_depth_first(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t a = node(0, 0x5020);  /* 1 */
+	uint32_t b = node(a, 0x5030);  /* 2 */
+	uint32_t c = node(0, 0x5060);  /* 3: a second root */
+	uint32_t d = node(a, 0x5070);  /* 4 */
+	uint32_t e = node(b, 0x5080);  /* 5 */
+	uint32_t f = node(c, 0x5090);  /* 6 */
+	uint32_t g = node(0, 0x50a0);  /* 7, then damaged: its parent comes after it */
+	uint32_t h = node(g, 0x50a0);  /* 8 */
+	nodes[g].parent = h;
+	struct hfp_nodesrc src = { fake_node, NULL, nnodes };
+	uint32_t *rank = hfp_node_preorder(&src);
+	/* root 0; a 1, b 2, e 3, d 4; c 5, f 6; g 7, h 8 */
+	uint32_t want[] = { 0, 1, 2, 5, 4, 3, 6, 7, 8 };
+	for (uint32_t id = 0; id <= nnodes; id++)
+		assert_int_equal(rank[id], want[id]);
+	(void)d, (void)e, (void)f;
+	free(rank);
+
+	/* The stack layer's near keys: each display stack's first leaf's rank. */
+	struct hfp_stacks s;
+	init(&s, 1, 0);
+	s.near_keys = 1;
+	s.nodes.count = nnodes;
+	struct hfp_costs one = { .allocations = 1 };
+	hfp_stacks_add(&s, f, &one);
+	hfp_stacks_add(&s, e, &one);
+	hfp_stacks_add(&s, b, &one);
+	assert_int_equal(s.nd, 3);
+	assert_int_equal(s.near[0], 6);
+	assert_int_equal(s.near[1], 3);
+	assert_int_equal(s.near[2], 2);
+	hfp_stacks_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_costs_past_32_bits_stay_exact),
 		cmocka_unit_test(test_function_filter_sees_the_whole_stack),
 		cmocka_unit_test(test_damaged_trees_do_not_loop),
+		cmocka_unit_test(test_nodes_ranked_depth_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

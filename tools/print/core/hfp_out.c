@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +40,11 @@ int hfp_out_open(struct hfp_out *o, const char *path)
 		o->created = 0;
 		return HFP_EXIT_OUTPUT;
 	}
+	o->buf = malloc(HFP_OUT_BUFFER);
+	if (o->buf && setvbuf(o->f, o->buf, _IOFBF, HFP_OUT_BUFFER) != 0) {
+		free(o->buf); /* stdio's own buffer, then */
+		o->buf = NULL;
+	}
 	return HFP_EXIT_OK;
 }
 
@@ -59,6 +65,8 @@ int hfp_out_close(struct hfp_out *o)
 	else if (fclose(o->f) != 0 && !err)
 		err = errno ? errno : EIO;
 	o->f = NULL;
+	free(o->buf);
+	o->buf = NULL;
 	if (err == EPIPE && o->is_stdout)
 		return HFP_EXIT_OK; /* the reader had enough (| head): not an error, as for cat */
 	if (err) {
@@ -79,6 +87,8 @@ void hfp_out_discard(struct hfp_out *o)
 	}
 	fclose(o->f);
 	o->f = NULL;
+	free(o->buf);
+	o->buf = NULL;
 	if (o->created)
 		unlink(o->name);
 }

@@ -11,7 +11,12 @@ struct hfp_out {
 	const char *name; /* for messages: the path, or "standard output" */
 	int is_stdout;
 	int created;      /* we created the file: remove it if the run fails */
+	char *buf;        /* a file's stdio buffer (HFP_OUT_BUFFER bytes) */
 };
+
+/* A file is written through a buffer of this size rather than stdio's 4 KiB: -F writes hundreds
+ * of megabytes for a trace of a million distinct stacks, a write(2) each 4 KiB. */
+#define HFP_OUT_BUFFER (1u << 20)
 
 /* Opens path, or standard output for "-" and NULL. Returns HFP_EXIT_OK or HFP_EXIT_OUTPUT
  * (message printed). */

@@ -264,7 +264,9 @@ static int read_one(struct run *r, struct one *x)
 	struct hfp_modsrc ms = { trace_module, trace_symbols, x->read.t };
 	x->sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r->w);
 	hfp_symbolizer_raw_names(x->sym, o->raw_names);
-	hfp_stacks_set_source(&r->stacks, (struct hfp_nodesrc){ trace_node, x->read.t, 0 }, x->sym);
+	hfp_stacks_set_source(&r->stacks,
+			      (struct hfp_nodesrc){ trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t) },
+			      x->sym);
 	prefetch_modules(x);
 
 	int rc = HFP_EXIT_OK;
@@ -413,6 +415,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	r.stacks.shorten_templates = o->shorten_templates;
 	r.stacks.allocfns = o->allocfns;
 	r.stacks.nallocfns = o->nallocfns;
+	r.stacks.near_keys = o->folded && !capture && !base; /* -F from the trie (hfp_folded_stream.c) */
 	hfp_accum_init(&r.total);
 	configure(&r.total, o, 0, 1);
 

@@ -32,12 +32,17 @@ struct node {
 	const char *name;
 	uint64_t count; /* of the line that ends here */
 	uint32_t parent, child, next;
+	uint32_t nchild;
 };
+
+/* A node's children are found by going through its list while it has at most this many (most
+ * nodes have one or two); past that, all of them are in the index too. */
+#define FEW_CHILDREN 8
 
 struct trie {
 	struct node *n;
 	size_t nn, cap;
-	struct hfp_idindex index; /* (parent, name) -> node */
+	struct hfp_idindex index; /* (parent, name) -> node, for the children of wide nodes */
 };
 
 struct key {
@@ -46,12 +51,9 @@ struct key {
 	const char *name;
 };
 
-/* A node's hash is that of its path, the names from the root: a stack's levels are all hashed
- * from its names, and their slots fetched at once rather than one miss after another (a node is
- * its path, so the check stays the node's parent and name). */
-static uint64_t key_hash(uint64_t parent_hash, const char *name)
+static uint64_t key_hash(uint32_t parent, const char *name)
 {
-	uint64_t h = (uint64_t)(uintptr_t)name + (parent_hash + 1) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)(uintptr_t)name + ((uint64_t)parent + 1) * 0x9e3779b97f4a7c15ull;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
@@ -65,49 +67,108 @@ static int key_same(void *ctx, uint32_t id)
 	return k->t->n[id].parent == k->parent && k->t->n[id].name == k->name;
 }
 
-static uint32_t child_of(struct trie *t, uint32_t parent, const char *name, uint64_t h)
+static void index_add(struct trie *t, uint32_t id)
 {
-	struct key k = { t, parent, name };
+	struct key k = { t, t->n[id].parent, t->n[id].name };
+	uint64_t h = key_hash(k.parent, k.name);
 	size_t at;
-	uint32_t id = hfp_idindex_find(&t->index, h, key_same, &k, &at);
-	if (id != UINT32_MAX)
-		return id;
+	hfp_idindex_find(&t->index, h, key_same, &k, &at);
+	hfp_idindex_add(&t->index, h, at, id);
+}
+
+static uint32_t child_of(struct trie *t, uint32_t parent, const char *name)
+{
+	if (t->n[parent].nchild <= FEW_CHILDREN) {
+		for (uint32_t c = t->n[parent].child; c; c = t->n[c].next)
+			if (t->n[c].name == name)
+				return c;
+	} else {
+		struct key k = { t, parent, name };
+		size_t at;
+		uint32_t id = hfp_idindex_find(&t->index, key_hash(parent, name), key_same, &k, &at);
+		if (id != UINT32_MAX)
+			return id;
+	}
 	if (t->nn == t->cap) {
 		t->cap *= 2;
 		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
 	}
-	id = (uint32_t)t->nn++;
-	t->n[id] = (struct node){ name, 0, parent, 0, t->n[parent].child };
+	uint32_t id = (uint32_t)t->nn++;
+	t->n[id] = (struct node){ name, 0, parent, 0, t->n[parent].child, 0 };
 	t->n[parent].child = id;
-	hfp_idindex_add(&t->index, h, at, id);
+	if (++t->n[parent].nchild == FEW_CHILDREN + 1) {
+		for (uint32_t c = id; c; c = t->n[c].next)
+			index_add(t, c);
+	} else if (t->n[parent].nchild > FEW_CHILDREN) {
+		index_add(t, id);
+	}
 	return id;
 }
 
-/* The trie of the stacks that have the cost; false if none has. */
+/* The display stacks in the order of their near keys (struct hfp_stacks), ties by index, or
+ * NULL without them: two stable passes of a radix sort on the key's halves. */
+static uint32_t *near_order(const struct hfp_stacks *s)
+{
+	if (!s->near || s->nd > UINT32_MAX)
+		return NULL;
+	uint32_t *a = hfp_reallocarray(NULL, s->nd, sizeof *a);
+	uint32_t *b = hfp_reallocarray(NULL, s->nd, sizeof *b);
+	for (size_t i = 0; i < s->nd; i++)
+		a[i] = (uint32_t)i;
+	size_t *count = hfp_malloc(65537 * sizeof *count);
+	for (int shift = 0; shift < 32; shift += 16) {
+		memset(count, 0, 65537 * sizeof *count);
+		for (size_t i = 0; i < s->nd; i++)
+			count[((s->near[a[i]] >> shift) & 0xffff) + 1]++;
+		for (size_t d = 1; d <= 65536; d++)
+			count[d] += count[d - 1];
+		for (size_t i = 0; i < s->nd; i++)
+			b[count[(s->near[a[i]] >> shift) & 0xffff]++] = a[i];
+		uint32_t *t = a;
+		a = b;
+		b = t;
+	}
+	free(count);
+	free(b);
+	return a;
+}
+
+/* The trie of the stacks that have the cost; false if none has. A stack's levels that are the
+ * same names as the stack before it (the first `same`) are that stack's nodes: only the levels
+ * below are looked up, which the near order (near_order) makes few. */
 static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stacks *s, int cost)
 {
 	/* Each frame's escaped name, interned, found once. */
 	const char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
 	struct hfp_buf b = { 0 };
 	struct hfp_framebuf fb = { 0 };
-	uint64_t *hs = NULL; /* the levels' path hashes */
-	size_t hs_cap = 0;
+	/* The last stack's levels: their names and nodes. */
+	const char **lv_name = NULL;
+	uint32_t *lv_node = NULL;
+	size_t lv_cap = 0, lv_n = 0;
+	uint32_t *order = near_order(s);
 	t->cap = 1024;
 	t->n = hfp_reallocarray(NULL, t->cap, sizeof *t->n);
-	t->n[0] = (struct node){ NULL, 0, 0, 0, 0 };
+	t->n[0] = (struct node){ NULL, 0, 0, 0, 0, 0 };
 	t->nn = 1;
 	int any = 0;
-	for (size_t i = 0; i < s->nd; i++) {
-		struct hfp_dstack d = hfp_stacks_get(s, i);
+	for (size_t j = 0; j < s->nd; j++) {
+		if (order && j + 16 < s->nd) /* the records ahead, then their frames: the near order */
+			__builtin_prefetch(&s->d[order[j + 16]]); /* is not the records' */
+		if (order && j + 8 < s->nd)
+			__builtin_prefetch(s->pool + s->d[order[j + 8]].at);
+		struct hfp_dstack d = hfp_stacks_get(s, order ? order[j] : j);
 		uint64_t c = hfp_cost_get(&d.c, cost);
 		if (!c)
 			continue;
 		const uint32_t *frames = hfp_dstack_frames(s, &d, &fb);
-		if (d.depth > hs_cap) {
-			hs_cap = d.depth;
-			hs = hfp_reallocarray(hs, hs_cap, sizeof *hs);
+		if (d.depth > lv_cap) {
+			lv_cap = d.depth;
+			lv_name = hfp_reallocarray(lv_name, lv_cap, sizeof *lv_name);
+			lv_node = hfp_reallocarray(lv_node, lv_cap, sizeof *lv_node);
 		}
-		uint64_t h = 0;
+		uint32_t at = 0;
+		int same = 1;
 		for (uint32_t k = 0; k < d.depth; k++) {
 			uint32_t f = frames[k];
 			if (!esc[f]) {
@@ -115,17 +176,22 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 				hfp_folded_escape(&b, s->frame[f].name);
 				esc[f] = hfp_intern(names, hfp_buf_str(&b));
 			}
-			hs[k] = h = key_hash(h, esc[f]);
-			hfp_idindex_prefetch(&t->index, h);
+			if (same && k < lv_n && lv_name[k] == esc[f]) {
+				at = lv_node[k];
+				continue;
+			}
+			same = 0;
+			lv_name[k] = esc[f];
+			lv_node[k] = at = child_of(t, at, esc[f]);
 		}
-		uint32_t at = 0;
-		for (uint32_t k = 0; k < d.depth; k++)
-			at = child_of(t, at, esc[frames[k]], hs[k]);
+		lv_n = d.depth;
 		t->n[at].count += c;
 		any = 1;
 	}
 	hfp_idindex_free(&t->index);
-	free(hs);
+	free(order);
+	free(lv_name);
+	free(lv_node);
 	hfp_buf_free(&b);
 	hfp_framebuf_free(&fb);
 	free(esc);

@@ -12,6 +12,7 @@
 #include "../core/hfp_mem.h"
 #include "hfp_allocfn.h"
 #include "hfp_demangle.h"
+#include "hfp_preorder.h"
 #include "hfp_stack.h"
 
 static const char *const pseudo_names[] = {
@@ -150,6 +151,10 @@ void hfp_stacks_init(struct hfp_stacks *s)
 
 void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx)
 {
+	if (s->node_rank)
+		s->rank_base += (uint64_t)s->nodes.count + 1;
+	free(s->node_rank);
+	s->node_rank = NULL;
 	s->nodes = nodes;
 	s->resolve_ctx = resolve_ctx;
 	hfp_hash_free(&s->addr_index);
@@ -346,7 +351,7 @@ static void set_costs(struct hfp_stacks *s, struct hfp_dstack_rec *r, const stru
 
 /* Adds c to the display stack of the len bytes at s->key (depth frames), made if new. */
 static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t alloc_frames,
-		    const struct hfp_costs *c)
+		    const struct hfp_costs *c, uint32_t near)
 {
 	s->key_len = len;
 	uint64_t h = hfp_hash__bytes(s->key, len, s->d_seed);
@@ -361,7 +366,11 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 	if (s->nd == s->d_cap) {
 		s->d_cap = s->d_cap ? s->d_cap * 2 : 256;
 		s->d = hfp_reallocarray(s->d, s->d_cap, sizeof *s->d);
+		if (s->near_keys)
+			s->near = hfp_reallocarray(s->near, s->d_cap, sizeof *s->near);
 	}
+	if (s->near_keys)
+		s->near[s->nd] = near;
 	if (!s->pool || s->npool + len > s->pool_cap) {
 		size_t cap = s->pool_cap ? s->pool_cap * 2 : 4096;
 		while (s->npool + len > cap)
@@ -384,7 +393,7 @@ void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_
 	size_t len = 0;
 	for (uint32_t i = 0; i < depth; i++)
 		len += put_id(k + len, frames[i]);
-	add_key(s, len, depth, alloc_frames, c);
+	add_key(s, len, depth, alloc_frames, c, UINT32_MAX);
 }
 
 const uint32_t *hfp_dstack_frames(const struct hfp_stacks *s, const struct hfp_dstack *d,
@@ -434,6 +443,17 @@ static size_t musl_thread_root(const struct hfp_stacks *s, const struct idvec *v
 	return strcmp(name, "start") == 0 || strcmp(name, "start_c11") == 0 ? outer - 1 : SIZE_MAX;
 }
 
+/* near for a stack whose leaf node is leaf (struct hfp_stacks). */
+static uint32_t near_key(struct hfp_stacks *s, uint32_t leaf)
+{
+	if (!s->near_keys || !s->nodes.node)
+		return UINT32_MAX;
+	if (!s->node_rank)
+		s->node_rank = hfp_node_preorder(&s->nodes);
+	uint64_t k = leaf <= s->nodes.count ? s->rank_base + s->node_rank[leaf] : UINT32_MAX;
+	return k < UINT32_MAX ? (uint32_t)k : UINT32_MAX;
+}
+
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c)
 {
 	struct idvec v = { 0 };
@@ -477,13 +497,15 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 		len = put_id(k, hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL));
 		depth = 1;
 	}
-	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c);
+	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c, near_key(s, leaf));
 	free(v.v);
 }
 
 void hfp_stacks_done(struct hfp_stacks *s)
 {
 	hfp_idindex_free(&s->d_index);
+	free(s->node_rank);
+	s->node_rank = NULL;
 	free(s->key);
 	s->key = NULL;
 	s->key_len = s->key_cap = 0;
@@ -497,6 +519,8 @@ void hfp_stacks_free(struct hfp_stacks *s)
 	free(s->pool);
 	free(s->key);
 	free(s->d);
+	free(s->near);
+	free(s->node_rank);
 	free(s->wide);
 	free(s->frame);
 	free(s->addr_frames);

@@ -83,6 +83,15 @@ struct hfp_stacks {
 	size_t npool, pool_cap;
 	uint8_t *key;              /* a stack being added, encoded */
 	size_t key_len, key_cap;
+
+	/* Set near_keys before the first stack is added to have near: for each display stack, the
+	 * preorder rank (hfp_preorder.h) of the first leaf node that made it, after the ranks of
+	 * the traces before its own. Stacks in the order of near mostly share their prefix with
+	 * the one before (an output's shortcut, hfp_folded_stream.c); it says nothing else. */
+	int near_keys;
+	uint32_t *near;        /* by display stack, beside d */
+	uint32_t *node_rank;   /* the current source's ranks, made at its first stack */
+	uint64_t rank_base;    /* the ranks of the sources before it */
 };
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
@@ -103,8 +112,8 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
  * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   uint32_t alloc_frames, const struct hfp_costs *c);
-/* No stack is added from here on: frees what adding them takes (the index of display stacks),
- * before the outputs are made. */
+/* No stack is added from here on: frees what adding them takes (the index of display stacks,
+ * the nodes' ranks), before the outputs are made. */
 void hfp_stacks_done(struct hfp_stacks *s);
 /* Display stack i (i < nd). */
 static inline struct hfp_dstack hfp_stacks_get(const struct hfp_stacks *s, size_t i)
