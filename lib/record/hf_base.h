@@ -179,6 +179,11 @@ void hf_fmt_claim_stderr(void);
 /* --- operating system primitives (hf_os.c) -------------------------------------------------- */
 
 void *hf_os_alloc(size_t n);                        /* zeroed pages, NULL on failure */
+/* The same, every page made present by the one call: for memory about to be written all over
+ * (a table being re-filled), where a page fault each would cost more. */
+void *hf_os_alloc_present(size_t n);
+/* Makes the pages of [p, p + n) present now, p page-aligned (nothing on kernels before 5.14). */
+void hf_os_make_present(void *p, size_t n);
 void hf_os_free(void *p, size_t n);
 void *hf_os_grow(void *p, size_t old_n, size_t n);  /* mremap; NULL on failure (p intact) */
 int hf_os_write_all(int fd, const void *p, size_t n); /* 0, or the errno of the failure */

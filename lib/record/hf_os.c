@@ -26,6 +26,20 @@ void *hf_os_alloc(size_t n)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void *hf_os_alloc_present(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void hf_os_make_present(void *p, size_t n)
+{
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; musl 1.2.3's headers do not have it */
+#endif
+	madvise(p, n, MADV_POPULATE_WRITE);
+}
+
 void hf_os_free(void *p, size_t n)
 {
 	if (p)
