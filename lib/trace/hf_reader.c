@@ -271,6 +271,7 @@ void hf_trace_drop_nodes(hf_trace *t)
 	free(t->nodes);
 	t->nodes = NULL;
 	t->nodecap = 0;
+	t->nodes_present = 0;
 }
 
 void hf_trace_close(hf_trace *t)

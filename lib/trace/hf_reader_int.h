@@ -116,6 +116,7 @@ struct hf_trace {
 	struct hf_modmap *modmap;
 	struct hf_node *nodes; /* id n is nodes[n - 1] */
 	size_t nnodes, nodecap;
+	size_t nodes_present; /* bytes of nodes made present ahead of use (hf_reader_meta.c) */
 
 	/* Inflating: libdeflate, since a chunk is one buffer whose inflated size its header gives
 	 * (about twice zlib's speed there, and the merge waits on it). */

@@ -3,8 +3,32 @@
  * counted here; the merge delivers them in order later. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hf_reader_int.h"
+
+/* The node table's pages are made present a megabyte ahead of use, by one madvise rather than
+ * a page fault each: a trace of 5 million distinct stack nodes fills 80 MB, and where a fault
+ * is costly (a virtual machine that shadows page tables, about 10 microseconds a page) the
+ * call takes half of that. Fresh pages are zero either way; before Linux 5.14 it fails and the
+ * pages fault as before. */
+static void nodes_ahead(hf_trace *t)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t need = (t->nnodes + 1) * sizeof *t->nodes, cap = t->nodecap * sizeof *t->nodes;
+	if (need <= t->nodes_present)
+		return;
+	size_t page = 4096, to = t->nodes_present + ((size_t)1 << 20);
+	to = to < need ? need : to > cap ? cap : to;
+	uintptr_t a = ((uintptr_t)t->nodes + t->nodes_present + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t e = ((uintptr_t)t->nodes + to) & ~(uintptr_t)(page - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+	t->nodes_present = to;
+#else
+	(void)t;
+#endif
+}
 
 static const char oom[] = "out of memory";
 
@@ -198,6 +222,7 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 		t->nodes = n;
 		t->nodecap = cap;
 	}
+	nodes_ahead(t);
 	struct hf_node *n = &t->nodes[t->nnodes++];
 	n->parent = parent;
 	n->frame = frame;

@@ -185,6 +185,7 @@ static uint32_t stat_for(struct hfp_accum *a, uint32_t node)
 			a->stat_block = hfp_reallocarray(a->stat_block, a->nblocks_cap, sizeof *a->stat_block);
 		}
 		a->stat_block[b] = hfp_reallocarray(NULL, HFP_STAT_BLOCK, sizeof **a->stat_block);
+		hfp_mem_present(a->stat_block[b], HFP_STAT_BLOCK * sizeof **a->stat_block);
 	}
 	struct hfp_stat *st = hfp_accum_stat(a, a->nstats);
 	memset(st, 0, sizeof *st);

@@ -48,6 +48,8 @@ void hfp_idindex_add(struct hfp_idindex *x, uint64_t h, size_t at, uint32_t id)
 	}
 	size_t cap = x->slot ? (x->mask + 1) * 2 : 1024;
 	uint64_t *slot = hfp_calloc(cap, sizeof *slot);
+	if (x->slot)
+		hfp_mem_present(slot, cap * sizeof *slot); /* re-placing fills every page */
 	for (size_t i = 0; x->slot && i <= x->mask; i++)
 		if (x->slot[i])
 			place(slot, cap - 1, x->slot[i]);

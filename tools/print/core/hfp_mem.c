@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "hfp_base.h"
 #include "hfp_mem.h"
@@ -56,4 +58,32 @@ char *hfp_strndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
+}
+
+void hfp_mem_present(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	static size_t page;
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* before Linux 5.14: faults, as before */
+#else
+	(void)p, (void)n;
+#endif
+}
+
+void hfp_mem_ahead(void *p, size_t need, size_t cap, size_t *done)
+{
+	if (need <= *done)
+		return;
+	size_t to = *done + HFP_MEM_AHEAD;
+	if (to < need)
+		to = need;
+	if (to > cap)
+		to = cap;
+	hfp_mem_present((char *)p + *done, to - *done);
+	*done = to;
 }

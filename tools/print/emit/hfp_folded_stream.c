@@ -42,6 +42,7 @@ struct node {
 struct trie {
 	struct node *n;
 	size_t nn, cap;
+	size_t present; /* bytes of n made present (hfp_mem_ahead) */
 	struct hfp_idindex index; /* (parent, name) -> node, for the children of wide nodes */
 };
 
@@ -94,6 +95,7 @@ static uint32_t child_of(struct trie *t, uint32_t parent, const char *name)
 		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
 	}
 	uint32_t id = (uint32_t)t->nn++;
+	hfp_mem_ahead(t->n, t->nn * sizeof *t->n, t->cap * sizeof *t->n, &t->present);
 	t->n[id] = (struct node){ name, 0, parent, 0, t->n[parent].child, 0 };
 	t->n[parent].child = id;
 	if (++t->n[parent].nchild == FEW_CHILDREN + 1) {
@@ -113,6 +115,8 @@ static uint32_t *near_order(const struct hfp_stacks *s)
 		return NULL;
 	uint32_t *a = hfp_reallocarray(NULL, s->nd, sizeof *a);
 	uint32_t *b = hfp_reallocarray(NULL, s->nd, sizeof *b);
+	hfp_mem_present(a, s->nd * sizeof *a);
+	hfp_mem_present(b, s->nd * sizeof *b);
 	for (size_t i = 0; i < s->nd; i++)
 		a[i] = (uint32_t)i;
 	size_t *count = hfp_malloc(65537 * sizeof *count);

@@ -25,6 +25,8 @@ uint32_t *hfp_node_preorder(const struct hfp_nodesrc *nodes)
 	/* size[id], the nodes of id's subtree, until id's rank is given; then next[id], the rank
 	 * its next child gets. */
 	uint32_t *sn = hfp_malloc(((size_t)n + 1) * sizeof *sn);
+	hfp_mem_present(rank, ((size_t)n + 1) * sizeof *rank);
+	hfp_mem_present(sn, ((size_t)n + 1) * sizeof *sn);
 	for (size_t id = 0; id <= n; id++)
 		sn[id] = 1;
 	for (uint32_t id = n; id > 0; id--)

@@ -378,6 +378,8 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 		s->pool = hfp_realloc(s->pool, cap);
 		s->pool_cap = cap;
 	}
+	hfp_mem_ahead(s->pool, s->npool + len, s->pool_cap, &s->pool_present);
+	hfp_mem_ahead(s->d, (s->nd + 1) * sizeof *s->d, s->d_cap * sizeof *s->d, &s->d_present);
 	memcpy(s->pool + s->npool, s->key, len);
 	struct hfp_dstack_rec *r = &s->d[s->nd];
 	*r = (struct hfp_dstack_rec){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, { 0 } };

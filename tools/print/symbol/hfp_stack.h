@@ -72,6 +72,7 @@ struct hfp_stacks {
 
 	struct hfp_dstack_rec *d;  /* merged display stacks (read them with hfp_stacks_get) */
 	size_t nd, d_cap;
+	size_t d_present, pool_present; /* bytes of d and pool made present (hfp_mem_ahead) */
 	struct hfp_costs *wide;    /* the costs of those that outgrew 32 bits */
 	size_t nwide, wide_cap;
 	struct hfp_idindex d_index; /* frame sequence (as the pool holds it) -> dstack */
