@@ -1,15 +1,19 @@
-/* test_print_util.c: heapfold_print's number parsing and formatting (core/hfp_num.c) and its
- * command line (core/hfp_options.c). */
+/* test_print_util.c: heapfold_print's number parsing and formatting (core/hfp_num.c), its
+ * command line (core/hfp_options.c), and its pages made present ahead (core/hfp_mem.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../tools/print/core/hfp_base.h"
 #include "../../tools/print/core/hfp_cost.h"
+#include "../../tools/print/core/hfp_mem.h"
 #include "../../tools/print/core/hfp_num.h"
 #include "../../tools/print/core/hfp_options.h"
 
@@ -168,6 +172,55 @@ static void test_options_report_usage_errors(void **state)
 	}
 }
 
+/* hfp_mem_ahead goes HFP_MEM_AHEAD at a time, at least to what is needed, never past the array,
+ * and changes no byte: what was written stays, fresh memory stays zero. Where the kernel has
+ * MADV_POPULATE_WRITE, the pages it covered are resident afterwards (mincore). */
+static void test_pages_made_present_ahead(void **state)
+{
+	(void)state;
+	size_t cap = 5 * HFP_MEM_AHEAD + 12345, done = 0;
+	unsigned char *p = hfp_calloc(cap, 1);
+	memset(p, 0x5a, 100);
+	hfp_mem_ahead(p, 100, cap, &done);
+	assert_int_equal(done, HFP_MEM_AHEAD);
+	hfp_mem_ahead(p, HFP_MEM_AHEAD, cap, &done); /* already there */
+	assert_int_equal(done, HFP_MEM_AHEAD);
+	hfp_mem_ahead(p, HFP_MEM_AHEAD + 1, cap, &done);
+	assert_int_equal(done, 2 * HFP_MEM_AHEAD);
+	hfp_mem_ahead(p, 4 * HFP_MEM_AHEAD, cap, &done); /* a jump: at least what is needed */
+	assert_int_equal(done, 4 * HFP_MEM_AHEAD);
+	hfp_mem_ahead(p, cap, cap, &done); /* the end: not past it */
+	assert_int_equal(done, cap);
+	for (size_t i = 0; i < cap; i++)
+		if (p[i] != (i < 100 ? 0x5a : 0))
+			fail_msg("byte %zu changed", i);
+#ifdef MADV_POPULATE_WRITE
+	long page = sysconf(_SC_PAGESIZE);
+	void *probe = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(probe != MAP_FAILED);
+	int supported = madvise(probe, (size_t)page, MADV_POPULATE_WRITE) == 0;
+	munmap(probe, (size_t)page);
+	size_t len = 2 * HFP_MEM_AHEAD, first = 0;
+	void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(q != MAP_FAILED);
+	hfp_mem_ahead(q, 1, len, &first);
+	unsigned char *vec = calloc(len / (size_t)page, 1);
+	assert_non_null(vec);
+	assert_int_equal(mincore(q, len, vec), 0);
+	size_t resident = 0;
+	for (size_t i = 0; i < len / (size_t)page; i++)
+		resident += vec[i] & 1;
+	if (supported)
+		assert_true(resident >= HFP_MEM_AHEAD / (size_t)page); /* the first megabyte (more
+									* with huge pages always on) */
+	else
+		print_message("SKIP residency: this kernel has no MADV_POPULATE_WRITE\n");
+	free(vec);
+	munmap(q, len);
+#endif
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_human_bytes_match_heaptrack_style),
 		cmocka_unit_test(test_options_accept_heaptrack_flags),
 		cmocka_unit_test(test_options_report_usage_errors),
+		cmocka_unit_test(test_pages_made_present_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
