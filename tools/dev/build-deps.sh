@@ -170,7 +170,9 @@ patch_libunwind() {
 # last one's states exactly checks the stack words the remaining steps would read (all
 # independent loads) and takes those frames when they are unchanged. unw_backtrace
 # (src/mi/backtrace.c) first tries each kept trace whole from its caller's state, before
-# making a context or a cursor, and rests a while after 16 such tries in a row found nothing.
+# making a context or a cursor (the stack words such a try compares, and the frames it gives,
+# are listed once when the trace is kept), and rests a while after 16 such tries in a row
+# found nothing.
 # The comments in the patch say why that is exact.
 # The upstream tarball ships a generated configure, so no autotools are needed.
 # Debian's patches (1.6.2-3) touch only C files and tests/Makefile.am; that
