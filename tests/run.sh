@@ -35,6 +35,8 @@ run_one() { # name, command...
 		failed=$((failed + 1)); failures+=("$name")
 		[[ $rc -eq 124 ]] && echo "timed out after ${timeout_s}s" >>"$log"
 		printf '  FAIL  %-40s %6ss (exit %d, log %s)\n' "$name" "$secs" "$rc" "${log#"$PWD"/}"
+		# The failed expectations first (a clean clone's logs are gone with it), then the end.
+		grep -m 20 '^FAIL' "$log" | sed 's/^/        ! /'
 		tail -n 20 "$log" | sed 's/^/        | /'
 	fi
 }
