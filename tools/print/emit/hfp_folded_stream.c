@@ -137,17 +137,16 @@ static uint32_t *near_order(const struct hfp_stacks *s)
 	return a;
 }
 
-/* The trie of the stacks that have the cost; false if none has. A stack's levels that are the
- * same names as the stack before it (the first `same`) are that stack's nodes: only the levels
- * below are looked up, which the near order (near_order) makes few. */
+/* The trie of the stacks that have the cost; false if none has. A stack's first levels that are
+ * the same names as the stack before it are that stack's nodes: only the levels below are looked
+ * up, which the near order (near_order) makes few. */
 static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stacks *s, int cost)
 {
 	/* Each frame's escaped name, interned, found once. */
 	const char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
 	struct hfp_buf b = { 0 };
 	struct hfp_framebuf fb = { 0 };
-	/* The last stack's levels: their names and nodes. */
-	const char **lv_name = NULL;
+	/* The last stack's levels: their nodes (whose names say what the levels were). */
 	uint32_t *lv_node = NULL;
 	size_t lv_cap = 0, lv_n = 0;
 	uint32_t *order = near_order(s);
@@ -168,7 +167,6 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 		const uint32_t *frames = hfp_dstack_frames(s, &d, &fb);
 		if (d.depth > lv_cap) {
 			lv_cap = d.depth;
-			lv_name = hfp_reallocarray(lv_name, lv_cap, sizeof *lv_name);
 			lv_node = hfp_reallocarray(lv_node, lv_cap, sizeof *lv_node);
 		}
 		uint32_t at = 0;
@@ -180,12 +178,11 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 				hfp_folded_escape(&b, s->frame[f].name);
 				esc[f] = hfp_intern(names, hfp_buf_str(&b));
 			}
-			if (same && k < lv_n && lv_name[k] == esc[f]) {
+			if (same && k < lv_n && t->n[lv_node[k]].name == esc[f]) {
 				at = lv_node[k];
 				continue;
 			}
 			same = 0;
-			lv_name[k] = esc[f];
 			lv_node[k] = at = child_of(t, at, esc[f]);
 		}
 		lv_n = d.depth;
@@ -194,7 +191,6 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 	}
 	hfp_idindex_free(&t->index);
 	free(order);
-	free(lv_name);
 	free(lv_node);
 	hfp_buf_free(&b);
 	hfp_framebuf_free(&fb);
