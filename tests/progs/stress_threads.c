@@ -182,7 +182,13 @@ static void do_fork(unsigned long op)
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		GT_CHECK(errno == EINTR);
-	GT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "stress_threads: a child ended with %s %d\n",
+			 WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		gt_say(msg);
+		_exit(99);
+	}
 	__atomic_fetch_add(&forks, 1, __ATOMIC_RELAXED);
 }
 
