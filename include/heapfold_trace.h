@@ -174,7 +174,8 @@ const struct hf_module *hf_trace_module_at(const hf_trace *t, size_t index);
 const struct hf_module *hf_trace_module(const hf_trace *t, uint32_t id);
 
 /* Stack nodes: ids 1 .. hf_trace_node_count(). Returns NULL for an id out of range, and for every
- * id after hf_trace_drop_nodes. */
+ * id after hf_trace_drop_nodes. The nodes are one array: a program that walks many of them may
+ * read node id at hf_trace_node(t, 1)[id - 1] until hf_trace_drop_nodes or hf_trace_close. */
 size_t hf_trace_node_count(const hf_trace *t);
 const struct hf_node *hf_trace_node(const hf_trace *t, uint32_t id);
 /* Frees the stack nodes (16 bytes each: 80 MB for a trace of 5 million) for a program that is

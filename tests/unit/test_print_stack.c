@@ -86,7 +86,7 @@ static uint32_t stack(const uint64_t *frames)
 static void init(struct hfp_stacks *s, int above_main, int show_allocator)
 {
 	hfp_stacks_init(s);
-	s->nodes = (struct hfp_nodesrc){ fake_node, NULL, 0 };
+	s->nodes = (struct hfp_nodesrc){ fake_node, NULL, 0, NULL };
 	s->resolve = fake_resolve;
 	s->above_main = above_main;
 	s->show_allocator = show_allocator;
@@ -290,7 +290,7 @@ static void test_nodes_ranked_depth_first(void **state)
 	uint32_t g = node(0, 0x50a0);  /* 7, then damaged: its parent comes after it */
 	uint32_t h = node(g, 0x50a0);  /* 8 */
 	nodes[g].parent = h;
-	struct hfp_nodesrc src = { fake_node, NULL, nnodes };
+	struct hfp_nodesrc src = { fake_node, NULL, nnodes, NULL };
 	uint32_t *rank = hfp_node_preorder(&src);
 	/* root 0; a 1, b 2, e 3, d 4; c 5, f 6; g 7, h 8 */
 	uint32_t want[] = { 0, 1, 2, 5, 4, 3, 6, 7, 8 };
@@ -315,6 +315,52 @@ static void test_nodes_ranked_depth_first(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* Each trace symbolizes its own addresses: one address, in two traces, names what each trace's
+ * resolver says (the stack layer's memo of the last addresses goes with its source). The
+ * second source gives its nodes as a table (read without a call): the same stacks. */
+static size_t named_by_ctx(void *ctx, uint32_t module, uint64_t frame, struct hfp_srcframe *out, size_t max)
+{
+	(void)module;
+	(void)max;
+	out[0] = (struct hfp_srcframe){ frame == 0x5020 ? "main" : ctx, NULL, 0, "/bin/x" };
+	return 1;
+}
+
+static void test_each_source_symbolizes_its_own_addresses(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t leaf = stack((uint64_t[]){ 0x5020, 0x7000, 0x7010, HF_FRAME_MALLOC, 0 });
+	struct hfp_stacks s;
+	init(&s, 0, 0);
+	s.resolve = named_by_ctx;
+	struct hfp_costs one = { .allocations = 1 };
+	char f_one[] = "f_one", f_two[] = "f_two";
+	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, NULL }, f_one);
+	hfp_stacks_add(&s, leaf, &one);
+	hfp_stacks_add(&s, leaf, &one);
+	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, nodes + 1 }, f_two);
+	hfp_stacks_add(&s, leaf, &one);
+	assert_int_equal(s.nd, 2);
+	const char *want[2] = { "main;f_one;f_one", "main;f_two;f_two" };
+	struct hfp_framebuf fb = { 0 };
+	for (size_t i = 0; i < 2; i++) {
+		struct hfp_dstack d = hfp_stacks_get(&s, i);
+		const uint32_t *frames = hfp_dstack_frames(&s, &d, &fb);
+		struct hfp_buf b = { 0 };
+		for (uint32_t k = 0; k < d.depth; k++) {
+			if (k)
+				hfp_buf_putc(&b, ';');
+			hfp_buf_puts(&b, s.frame[frames[k]].name);
+		}
+		assert_string_equal(hfp_buf_str(&b), want[i]);
+		assert_int_equal(d.c.allocations, 2 - i);
+		hfp_buf_free(&b);
+	}
+	hfp_framebuf_free(&fb);
+	hfp_stacks_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_function_filter_sees_the_whole_stack),
 		cmocka_unit_test(test_damaged_trees_do_not_loop),
 		cmocka_unit_test(test_nodes_ranked_depth_first),
+		cmocka_unit_test(test_each_source_symbolizes_its_own_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,7 +355,7 @@ static void test_addresses_symbolized_ahead_answer_the_same(void **state)
 		struct hfp_warnings w = { 0 };
 		struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
 		/* 2 nodes, time to finish; or 50 million, stopped by the first lookup */
-		struct hfp_nodesrc nodes = { fake_node, NULL, stopped ? 50000000u : 2u };
+		struct hfp_nodesrc nodes = { fake_node, NULL, stopped ? 50000000u : 2u, NULL };
 		hfp_symbolizer_prefetch(s, ids, 1, &nodes);
 		if (!stopped)
 			usleep(200000);

@@ -220,7 +220,7 @@ static void prefetch_modules(struct one *x)
 	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hf_trace_module_at(x->read.t, i)->id;
-	struct hfp_nodesrc nodes = { trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t) };
+	struct hfp_nodesrc nodes = { trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t), NULL };
 	hfp_symbolizer_prefetch(x->sym, ids, n, &nodes);
 	free(ids);
 }
@@ -265,7 +265,8 @@ static int read_one(struct run *r, struct one *x)
 	x->sym = hfp_symbolizer_new(&ms, o->debug_paths, o->ndebug_paths, o->sysroot, &r->w);
 	hfp_symbolizer_raw_names(x->sym, o->raw_names);
 	hfp_stacks_set_source(&r->stacks,
-			      (struct hfp_nodesrc){ trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t) },
+			      (struct hfp_nodesrc){ trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t),
+						    hf_trace_node(x->read.t, 1) },
 			      x->sym);
 	prefetch_modules(x);
 
@@ -295,6 +296,7 @@ static int read_one(struct run *r, struct one *x)
 	/* Every stack is in the stack layer, as frames: the outputs never walk the trace's nodes,
 	 * the largest table left with many distinct stacks. */
 	hf_trace_drop_nodes(x->read.t);
+	r->stacks.nodes.table = NULL; /* gone with them */
 	return HFP_EXIT_OK;
 }
 

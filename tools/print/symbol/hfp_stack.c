@@ -160,6 +160,7 @@ void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void 
 	hfp_hash_free(&s->addr_index);
 	hfp_hash_init(&s->addr_index, &addr_type, NULL);
 	s->naddr_frames = 0;
+	memset(s->addr_memo, 0, sizeof s->addr_memo);
 }
 
 uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *file, unsigned line,
@@ -193,9 +194,15 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
 static const uint32_t *addr_frames(struct hfp_stacks *s, uint32_t module, uint64_t frame,
 				   uint32_t *count)
 {
+	struct hfp_addr_memo *m = &s->addr_memo[((frame ^ module) * 0x9E3779B97F4A7C15ull) >> 56];
+	if (m->frame == frame && m->module == module && m->count) {
+		*count = m->count;
+		return s->addr_frames + m->start;
+	}
 	struct addr_key k = { frame, module };
 	const struct addr_ent *hit = hfp_hash_find(&s->addr_index, &k, sizeof k);
 	if (hit) {
+		*m = (struct hfp_addr_memo){ frame, module, hit->start, hit->count };
 		*count = hit->count;
 		return s->addr_frames + hit->start;
 	}
@@ -220,8 +227,22 @@ static const uint32_t *addr_frames(struct hfp_stacks *s, uint32_t module, uint64
 	struct addr_ent *e = hfp_hash_put(&s->addr_index, &k, sizeof k, &added);
 	e->start = start;
 	e->count = (uint32_t)n;
+	*m = (struct hfp_addr_memo){ frame, module, start, (uint32_t)n };
 	*count = (uint32_t)n;
 	return s->addr_frames + start;
+}
+
+/* The frame of a pseudo-frame code (every stack has one, the allocator's), interned once. */
+static uint32_t pseudo_frame(struct hfp_stacks *s, uint64_t code)
+{
+	uint32_t *memo = code < sizeof s->pseudo_frame / sizeof s->pseudo_frame[0] ? &s->pseudo_frame[code] : NULL;
+	if (memo && *memo)
+		return *memo - 1;
+	const char *pn = hfp_pseudo_name(code);
+	uint32_t id = hfp_stacks_frame(s, pn ? pn : "[invalid frame]", NULL, 0, NULL);
+	if (memo)
+		*memo = id + 1;
+	return id;
 }
 
 /* ---- stacks --------------------------------------------------------------------------------- */
@@ -252,14 +273,13 @@ static void expand(struct hfp_stacks *s, uint32_t leaf, struct idvec *v, int *al
 	 * strictly decrease on the way to the root: that bounds the walk even on a damaged trace. */
 	uint32_t prev = UINT32_MAX;
 	while (id && id < prev) {
-		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
+		const struct hf_node *nd = hfp_node(&s->nodes, id);
 		if (!nd)
 			break;
 		if (nd->frame < HF_FRAME_MIN_ADDR) {
-			const char *pn = hfp_pseudo_name(nd->frame);
 			if (is_allocator_code(nd->frame) && v->n == 0)
 				*alloc = 1;
-			idvec_push(v, hfp_stacks_frame(s, pn ? pn : "[invalid frame]", NULL, 0, NULL));
+			idvec_push(v, pseudo_frame(s, nd->frame));
 		} else {
 			uint32_t n;
 			const uint32_t *f = addr_frames(s, nd->module, nd->frame, &n);
