@@ -38,6 +38,7 @@ exact() {
 
 d=$HF_TEST_TMP/plain
 follow="" run "$d" 3
+echo "info: the run left:" $(ls "$d")
 t=$(ls "$d"/trace.*.gz)
 check_consistent "$t"
 exact "$d" "$t"
