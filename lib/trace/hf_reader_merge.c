@@ -192,6 +192,22 @@ static int add_epoch(uint64_t *c, uint64_t d)
 	return 0;
 }
 
+/* An event with every field 0 but its stream and time, set field by field: as a compound
+ * literal it was cleared whole with `rep stos`, whose start-up cost was a fifth of
+ * hf_trace_next's time on a trace of 100 million small units. */
+static inline void event_start(struct hf_event *ev, uint32_t stream, uint64_t time_ns)
+{
+	ev->type = 0;
+	ev->flags = 0;
+	ev->thread = stream;
+	ev->key = 0;
+	ev->time_ns = time_ns;
+	ev->ptr = ev->old_ptr = ev->size = 0;
+	ev->node = ev->parent = 0;
+	ev->tid = ev->rss = 0;
+	ev->text = NULL;
+}
+
 /* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error.
  * Inlined, as advance is, into hf_trace_next: a call per event and its register saves were
  * about a tenth of heapfold_print -F's instructions on a trace of small units. */
@@ -218,7 +234,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		return fail_at(t, c, at, "record after THREAD_END", tag);
 	int open = c->unit_open;
 	c->unit_open = 0;
-	*ev = (struct hf_event){ .thread = c->stream, .time_ns = c->T };
+	event_start(ev, c->stream, c->T);
 	c->text = NULL;
 	switch (tag) {
 	case HF_TAG_ALLOC:
@@ -473,7 +489,24 @@ static int merge_init(hf_trace *t)
 
 static void emit(hf_trace *t, const struct hf_cursor *c, struct hf_event *ev)
 {
-	*ev = c->ev;
+	/* Field by field, as dec_event wrote them a moment ago: a copy in 16-byte pieces read
+	 * each piece from several stores still in flight, which the processor cannot forward
+	 * (a wait of tens of cycles an event; a fifth of hf_trace_next's time on a trace of 100
+	 * million small units). volatile keeps the compiler from joining the loads again. */
+	const volatile struct hf_event *e = &c->ev;
+	ev->type = e->type;
+	ev->flags = e->flags;
+	ev->thread = e->thread;
+	ev->key = e->key;
+	ev->time_ns = e->time_ns;
+	ev->ptr = e->ptr;
+	ev->old_ptr = e->old_ptr;
+	ev->size = e->size;
+	ev->node = e->node;
+	ev->parent = e->parent;
+	ev->tid = e->tid;
+	ev->rss = e->rss;
+	ev->text = e->text;
 	if (c->text) {
 		memcpy(t->text, c->text, c->text_len);
 		t->text[c->text_len] = 0;
