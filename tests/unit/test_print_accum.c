@@ -402,6 +402,69 @@ static void test_live_table_survives_growth_and_churn(void **state)
 	hfp_accum_free(&a);
 }
 
+/* hfp_accum_sort: the stacks in the order of their node's key, equal keys in the order they
+ * were first seen, a node past the keys last; each keeps its own figures; then the drain hands
+ * them over in that order, the ahead hook HFP_DRAIN_AHEAD places before. Enough stacks to span
+ * several blocks of stats, so the moves cross blocks. */
+struct drained {
+	uint32_t *node;
+	uint64_t *bytes;
+	size_t n;
+	uint32_t *ahead;
+	size_t nahead;
+};
+
+static void take(void *ctx, size_t i, const struct hfp_stat *st)
+{
+	struct drained *d = ctx;
+	assert_int_equal(i, d->n);
+	d->node[d->n] = st->node;
+	d->bytes[d->n++] = st->c.bytes;
+}
+
+static void look_ahead(void *ctx, uint32_t node)
+{
+	struct drained *d = ctx;
+	d->ahead[d->nahead++] = node;
+}
+
+static void test_sorted_drain_keeps_each_stack_whole(void **state)
+{
+	(void)state;
+	struct hfp_accum a;
+	hfp_accum_init(&a);
+	const uint32_t n = 3 * HFP_STAT_BLOCK + 123; /* nodes 1 .. n, first seen in this order */
+	for (uint32_t node = 1; node <= n; node++)
+		unit(&a, 1, node, node * 3, 0x1000);
+	hfp_accum_finish(&a);
+	/* key: nodes in descending order by tens, equal keys within a ten; the last node has no key */
+	uint32_t *key = calloc(n, sizeof *key); /* keys for nodes 0 .. n-1 */
+	for (uint32_t node = 1; node < n; node++)
+		key[node] = (n - node) / 10;
+	hfp_accum_sort(&a, key, n);
+	struct drained d = { calloc(n, sizeof *d.node), calloc(n, sizeof *d.bytes), 0,
+			     calloc(n, sizeof *d.ahead), 0 };
+	hfp_accum_drain(&a, take, look_ahead, &d);
+	assert_int_equal(d.n, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(d.bytes[i], (uint64_t)d.node[i] * 3);
+		if (i + 1 < n - 1) { /* in key order, equal keys by node (the order first seen) */
+			uint32_t x = d.node[i], y = d.node[i + 1];
+			assert_true(key[x] < key[y] || (key[x] == key[y] && x < y));
+		}
+	}
+	assert_int_equal(d.node[n - 1], n);
+	assert_int_equal(d.nahead, n - HFP_DRAIN_AHEAD);
+	for (size_t i = 0; i < d.nahead; i++)
+		assert_int_equal(d.ahead[i], d.node[i + HFP_DRAIN_AHEAD]);
+	assert_int_equal(a.nstats, 0);
+	free(key);
+	free(d.node);
+	free(d.bytes);
+	free(d.ahead);
+	hfp_accum_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_stack_filter_is_asked_once_per_stack),
 		cmocka_unit_test(test_damaged_sequences_stay_consistent),
 		cmocka_unit_test(test_live_table_survives_growth_and_churn),
+		cmocka_unit_test(test_sorted_drain_keeps_each_stack_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -361,6 +361,62 @@ static void test_each_source_symbolizes_its_own_addresses(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* Display stack i as "a;b;c" (freed by the caller). */
+static char *text_of(const struct hfp_stacks *s, size_t i)
+{
+	struct hfp_framebuf fb = { 0 };
+	struct hfp_buf b = { 0 };
+	struct hfp_dstack d = hfp_stacks_get(s, i);
+	const uint32_t *frames = hfp_dstack_frames(s, &d, &fb);
+	for (uint32_t f = 0; f < d.depth; f++)
+		hfp_buf_printf(&b, "%s%s", f ? ";" : "", s->frame[frames[f]].name);
+	hfp_framebuf_free(&fb);
+	return hfp_buf_take(&b);
+}
+
+/* A stack shares its outer nodes with the one expanded before it: their frames are copied from
+ * there. Each stack must still show exactly its own frames, whatever came before: a sibling, a
+ * stack whose leaf has a higher id than this one's nodes, a stack of another root, the same one
+ * again, and a stack under its allocator frames. */
+static void test_stacks_sharing_nodes_show_their_own_frames(void **state)
+{
+	(void)state;
+	nnodes = 0;
+	uint32_t top = stack((uint64_t[]){ 0x5010, 0x5020, 0x5030, 0 }); /* main;work */
+	uint32_t f1 = node(top, 0x5070);                                   /* helper */
+	uint32_t f2 = node(f1, 0x5080);                                    /* deep */
+	uint32_t other = stack((uint64_t[]){ 0x5040, 0x5050, 0x5060, 0 }); /* a thread: worker */
+	uint32_t m_deep = node(f2, HF_FRAME_MALLOC);
+	uint32_t m_top = node(top, HF_FRAME_MALLOC);
+	uint32_t m_other = node(other, HF_FRAME_CALLOC);
+	uint32_t m_inl = node(node(f1, 0x5090), HF_FRAME_MALLOC); /* inlined frames */
+	uint32_t order[] = { m_deep, m_top, m_inl, m_other, m_deep, m_deep, m_top, m_inl };
+	const char *want[] = { "main;work;helper;deep", "main;work", "main;work;helper;outer;middle;inner",
+			       "worker", "main;work;helper;deep", "main;work;helper;deep", "main;work",
+			       "main;work;helper;outer;middle;inner" };
+	struct hfp_stacks s;
+	init(&s, 0, 0);
+	struct hfp_costs one = { .allocations = 1 };
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		hfp_stacks_add(&s, order[i], &one);
+		int found = 0;
+		for (size_t j = 0; j < s.nd && !found; j++) {
+			char *text = text_of(&s, j);
+			found = strcmp(text, want[i]) == 0;
+			free(text);
+		}
+		if (!found)
+			fail_msg("stack %zu: no display stack reads %s", i, want[i]);
+	}
+	assert_int_equal(s.nd, 4);
+	assert_true(hfp_stacks_has_function(&s, m_inl, (const char *[]){ "middle" }, 1));
+	assert_false(hfp_stacks_has_function(&s, m_deep, (const char *[]){ "middle" }, 1));
+	assert_true(hfp_stacks_has_function(&s, m_other, (const char *[]){ "start_thread" }, 1));
+	for (size_t j = 0; j < s.nd; j++)
+		assert_int_equal(hfp_stacks_get(&s, j).c.allocations, j == 0 ? 3 : j == 3 ? 1 : 2);
+	hfp_stacks_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_trees_do_not_loop),
 		cmocka_unit_test(test_nodes_ranked_depth_first),
 		cmocka_unit_test(test_each_source_symbolizes_its_own_addresses),
+		cmocka_unit_test(test_stacks_sharing_nodes_show_their_own_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "../core/hfp_mem.h"
+#include "../core/hfp_order.h"
 #include "hfp_accum.h"
 
 /* ---- the tables: live blocks, threads, sizes ------------------------------------------------ */
@@ -486,14 +487,53 @@ void hfp_accum_finish(struct hfp_accum *a)
 		x->p[x->n++] = (struct hfp_tpoint){ a->last_time_ns, a->live_bytes };
 }
 
-void hfp_accum_drain(struct hfp_accum *a, void (*fn)(void *ctx, size_t i, const struct hfp_stat *st),
-		     void *ctx)
+void hfp_accum_nodes_done(struct hfp_accum *a)
 {
-	/* Nothing looks a node up any more: its table goes first. */
 	free(a->stat_of_node);
 	a->stat_of_node = NULL;
 	a->node_cap = 0;
+}
+
+void hfp_accum_sort(struct hfp_accum *a, const uint32_t *key, size_t nkeys)
+{
+	hfp_accum_nodes_done(a);
+	size_t n = a->nstats;
+	if (n < 2 || n > UINT32_MAX)
+		return;
+	uint32_t *k = hfp_reallocarray(NULL, n, sizeof *k);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t node = hfp_accum_stat(a, i)->node;
+		k[i] = node < nkeys ? key[node] : UINT32_MAX;
+	}
+	uint32_t *from = hfp_order_by_key(k, n); /* place i takes stat from[i] */
+	free(k);
+	/* In place, one cycle of the permutation after the other; a place filled is marked by
+	 * from[i] = i. */
+	for (size_t i = 0; i < n; i++) {
+		if (from[i] == i)
+			continue;
+		struct hfp_stat first = *hfp_accum_stat(a, i);
+		size_t j = i;
+		while (from[j] != i) {
+			*hfp_accum_stat(a, j) = *hfp_accum_stat(a, from[j]);
+			size_t next = from[j];
+			from[j] = (uint32_t)j;
+			j = next;
+		}
+		*hfp_accum_stat(a, j) = first;
+		from[j] = (uint32_t)j;
+	}
+	free(from);
+}
+
+void hfp_accum_drain(struct hfp_accum *a, void (*fn)(void *ctx, size_t i, const struct hfp_stat *st),
+		     void (*ahead)(void *ctx, uint32_t node), void *ctx)
+{
+	/* Nothing looks a node up any more: its table goes first. */
+	hfp_accum_nodes_done(a);
 	for (size_t i = 0; i < a->nstats; i++) {
+		if (ahead && i + HFP_DRAIN_AHEAD < a->nstats)
+			ahead(ctx, hfp_accum_stat(a, i + HFP_DRAIN_AHEAD)->node);
 		fn(ctx, i, hfp_accum_stat(a, i));
 		if ((i + 1) % HFP_STAT_BLOCK == 0 || i + 1 == a->nstats) {
 			free(a->stat_block[i / HFP_STAT_BLOCK]);

@@ -125,11 +125,21 @@ void hfp_accum_init(struct hfp_accum *a);
 void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev);
 /* Ends the stream: snapshots peak bytes of stacks untouched since the peak. */
 void hfp_accum_finish(struct hfp_accum *a);
-/* After hfp_accum_finish: hands each stack to fn, in the order they were first seen (i from 0),
- * freeing the stats as it goes, so that the stack layer that takes them over does not grow
- * beside all of them. Afterwards the accumulator has no stacks (nstats is 0); its totals stay. */
+/* After hfp_accum_finish: nothing looks a node up any more; the node -> stack table is freed
+ * (hfp_accum_sort and hfp_accum_drain do it too). */
+void hfp_accum_nodes_done(struct hfp_accum *a);
+/* After hfp_accum_finish: puts the stacks in the order of key[node] (a node at or past nkeys
+ * last), equal keys in their present order, for a drain whose taker gains from it (the stack
+ * layer, in a depth-first order of the stack tree: hfp_run.c). */
+void hfp_accum_sort(struct hfp_accum *a, const uint32_t *key, size_t nkeys);
+/* After hfp_accum_finish: hands each stack to fn, in the order they were first seen (or sorted
+ * in), i from 0, freeing the stats as it goes, so that the stack layer that takes them over
+ * does not grow beside all of them. Afterwards the accumulator has no stacks (nstats is 0); its
+ * totals stay. ahead, if not NULL, gets the node of the stack HFP_DRAIN_AHEAD places on before
+ * fn gets each one: a taker can have its memory on the way (hfp_stacks_prefetch). */
+#define HFP_DRAIN_AHEAD 16
 void hfp_accum_drain(struct hfp_accum *a, void (*fn)(void *ctx, size_t i, const struct hfp_stat *st),
-		     void *ctx);
+		     void (*ahead)(void *ctx, uint32_t node), void *ctx);
 void hfp_accum_free(struct hfp_accum *a);
 /* After a classify_only pass: hands over the temporary bitmap (caller frees it). */
 uint8_t *hfp_accum_take_tempmap(struct hfp_accum *a, size_t *bits);

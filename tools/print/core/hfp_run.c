@@ -17,6 +17,7 @@
 #include "../accum/hfp_read.h"
 #include "../emit/hfp_emit.h"
 #include "../emit/hfp_folded.h"
+#include "../symbol/hfp_preorder.h"
 #include "../symbol/hfp_stack.h"
 #include "../symbol/hfp_symbol.h"
 #include "hfp_base.h"
@@ -57,6 +58,7 @@ struct run {
 	const struct hfp_options *o;
 	struct hfp_warnings w;
 	int progress;
+	int tree_order; /* drain the stacks in a depth-first order of the stack tree (read_one) */
 	struct hfp_stacks stacks;
 	struct hfp_outputs out;
 	struct hfp_inputs in;
@@ -255,6 +257,12 @@ static void symbolize_stack(void *ctx, size_t i, const struct hfp_stat *st)
 		hfp_stacks_add(&y->r->stacks, st->node, c);
 }
 
+static void symbolize_ahead(void *ctx, uint32_t node)
+{
+	struct symbolizing *y = ctx;
+	hfp_stacks_prefetch(&y->r->stacks, node);
+}
+
 /* read -> accumulate (after a pre-pass when --temporary has a peak to show) -> symbolize the
  * stacks that cost something into the shared stack layer, which takes them over from the
  * accumulator (its per-stack figures are freed as they are symbolized). */
@@ -291,12 +299,23 @@ static int read_one(struct run *r, struct one *x)
 	hfp_read_warnings(&x->read, &r->w);
 	hfp_accum_finish(&x->a);
 	hfp_progress_end(r->progress);
+	/* -F's trie takes the stacks in a depth-first order of the stack tree: drained in that
+	 * order, each stack shares its outer frames with the one before, which the stack layer
+	 * then copies instead of walking their nodes again (a million stacks of 23 frames: 24
+	 * million node visits, then a few million). Only for -F alone: the other outputs break
+	 * ties between stacks by the order they were made in, which the sort changes. */
+	if (r->tree_order) {
+		hfp_accum_nodes_done(&x->a);
+		uint32_t *rank = hfp_node_preorder(&r->stacks.nodes);
+		hfp_accum_sort(&x->a, rank, (size_t)hf_trace_node_count(x->read.t) + 1);
+		free(rank);
+	}
 	struct symbolizing y = { r, x->a.nstats };
-	hfp_accum_drain(&x->a, symbolize_stack, &y);
+	hfp_accum_drain(&x->a, symbolize_stack, symbolize_ahead, &y);
 	/* Every stack is in the stack layer, as frames: the outputs never walk the trace's nodes,
 	 * the largest table left with many distinct stacks. */
 	hf_trace_drop_nodes(x->read.t);
-	r->stacks.nodes.table = NULL; /* gone with them */
+	hfp_stacks_nodes_gone(&r->stacks);
 	return HFP_EXIT_OK;
 }
 
@@ -417,7 +436,12 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	r.stacks.shorten_templates = o->shorten_templates;
 	r.stacks.allocfns = o->allocfns;
 	r.stacks.nallocfns = o->nallocfns;
-	r.stacks.near_keys = o->folded && !capture && !base; /* -F from the trie (hfp_folded_stream.c) */
+	/* -F from the trie (hfp_folded_stream.c), which takes the stacks in a depth-first order of
+	 * the stack tree: drained in that order when -F is alone (their display stacks are then
+	 * made in it), else each display stack keeps its rank (near). */
+	int trie = o->folded && !capture && !base;
+	r.tree_order = trie && r.out.folded_only && !o->nlimits;
+	r.stacks.near_keys = trie && !r.tree_order;
 	hfp_accum_init(&r.total);
 	configure(&r.total, o, 0, 1);
 

@@ -25,15 +25,19 @@ int hfp_outputs_open(struct hfp_outputs *x, const struct hfp_options *o)
 {
 	memset(x, 0, sizeof *x);
 	x->out = hfp_calloc(NEMITTERS, sizeof *x->out);
-	int exports = 0;
-	for (size_t i = 0; i < NEMITTERS; i++)
+	int exports = 0, nexports = 0;
+	for (size_t i = 0; i < NEMITTERS; i++) {
 		exports |= emitters[i]->path(o) != NULL;
+		nexports += emitters[i]->path(o) != NULL;
+	}
 	/* The report is written when asked for with -o (-o - for standard output), or when no
 	 * other output is: an export (-F stacks.txt) does not also flood the terminal with the
 	 * report, as heaptrack_print's does. */
 	const char *report = hfp_emitter_report.path(o);
 	x->want_report = report || !exports;
 	x->exports = exports;
+	/* The report, and the other exports, break ties between stacks by their order. */
+	x->folded_only = !x->want_report && nexports == 1 && hfp_emitter_folded.path(o);
 	int rc = HFP_EXIT_OK;
 	if (x->want_report)
 		rc = hfp_out_open(&x->report, report);

@@ -20,6 +20,7 @@
 #include "../core/hfp_idindex.h"
 #include "../core/hfp_mem.h"
 #include "../core/hfp_options.h"
+#include "../core/hfp_order.h"
 #include "../core/hfp_strtab.h"
 #include "../symbol/hfp_stack.h"
 #include "hfp_diff.h"
@@ -108,33 +109,12 @@ static uint32_t child_of(struct trie *t, uint32_t parent, const char *name)
 }
 
 /* The display stacks in the order of their near keys (struct hfp_stacks), ties by index, or
- * NULL without them: two stable passes of a radix sort on the key's halves. */
+ * NULL without them. */
 static uint32_t *near_order(const struct hfp_stacks *s)
 {
 	if (!s->near || s->nd > UINT32_MAX)
 		return NULL;
-	uint32_t *a = hfp_reallocarray(NULL, s->nd, sizeof *a);
-	uint32_t *b = hfp_reallocarray(NULL, s->nd, sizeof *b);
-	hfp_mem_present(a, s->nd * sizeof *a);
-	hfp_mem_present(b, s->nd * sizeof *b);
-	for (size_t i = 0; i < s->nd; i++)
-		a[i] = (uint32_t)i;
-	size_t *count = hfp_malloc(65537 * sizeof *count);
-	for (int shift = 0; shift < 32; shift += 16) {
-		memset(count, 0, 65537 * sizeof *count);
-		for (size_t i = 0; i < s->nd; i++)
-			count[((s->near[a[i]] >> shift) & 0xffff) + 1]++;
-		for (size_t d = 1; d <= 65536; d++)
-			count[d] += count[d - 1];
-		for (size_t i = 0; i < s->nd; i++)
-			b[count[(s->near[a[i]] >> shift) & 0xffff]++] = a[i];
-		uint32_t *t = a;
-		a = b;
-		b = t;
-	}
-	free(count);
-	free(b);
-	return a;
+	return hfp_order_by_key(s->near, s->nd);
 }
 
 /* The trie of the stacks that have the cost; false if none has. A stack's first levels that are

@@ -157,6 +157,7 @@ void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void 
 	s->node_rank = NULL;
 	s->nodes = nodes;
 	s->resolve_ctx = resolve_ctx;
+	s->chain[0].nnode = s->chain[1].nnode = 0; /* another trace's node ids */
 	hfp_hash_free(&s->addr_index);
 	hfp_hash_init(&s->addr_index, &addr_type, NULL);
 	s->naddr_frames = 0;
@@ -247,48 +248,82 @@ static uint32_t pseudo_frame(struct hfp_stacks *s, uint64_t code)
 
 /* ---- stacks --------------------------------------------------------------------------------- */
 
-struct idvec {
-	uint32_t *v;
-	size_t n, cap;
-};
-
-static void idvec_push(struct idvec *v, uint32_t id)
+/* Room for more nodes and frames in c. */
+static void chain_room(struct hfp_chain *c, size_t nodes, size_t frames)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 64;
-		v->v = hfp_reallocarray(v->v, v->cap, sizeof *v->v);
+	if (c->nnode + nodes > c->node_cap) {
+		c->node_cap = 2 * (c->nnode + nodes) > 64 ? 2 * (c->nnode + nodes) : 64;
+		c->node = hfp_reallocarray(c->node, c->node_cap, sizeof *c->node);
+		c->at = hfp_reallocarray(c->at, c->node_cap, sizeof *c->at);
 	}
-	v->v[v->n++] = id;
+	if (c->nframe + frames > c->frame_cap) {
+		c->frame_cap = 2 * (c->nframe + frames) > 64 ? 2 * (c->nframe + frames) : 64;
+		c->frame = hfp_reallocarray(c->frame, c->frame_cap, sizeof *c->frame);
+	}
 }
 
-/* All frames of the stack ending at leaf, innermost first; a truncated stack ends with its
- * "[truncated]" or "[no unwind info]" pseudo-frame. *alloc is set to 1 if v[0] is the allocator
- * pseudo-frame. */
-static void expand(struct hfp_stacks *s, uint32_t leaf, struct idvec *v, int *alloc)
+static void chain_free(struct hfp_chain *c)
 {
-	v->n = 0;
-	*alloc = 0;
-	uint32_t id = leaf;
+	free(c->node);
+	free(c->at);
+	free(c->frame);
+	memset(c, 0, sizeof *c);
+}
+
+/* All frames of the stack ending at leaf, innermost first, alloc set if the first is the
+ * allocator pseudo-frame; a truncated stack ends with its "[truncated]" or "[no unwind info]"
+ * pseudo-frame. Valid until the next call. */
+static const struct hfp_chain *expand(struct hfp_stacks *s, uint32_t leaf)
+{
+	const struct hfp_chain *old = &s->chain[s->last];
+	struct hfp_chain *c = &s->chain[!s->last];
+	c->nnode = c->nframe = 0;
+	c->alloc = 0;
 	/* The trace defines a parent before its children (docs/format.md, NODE records), so ids
-	 * strictly decrease on the way to the root: that bounds the walk even on a damaged trace. */
-	uint32_t prev = UINT32_MAX;
+	 * strictly decrease on the way to the root: that bounds the walk even on a damaged trace,
+	 * and meets the last stack's nodes in one pass down its list. A node's way to the root is
+	 * the same whichever stack reaches it: from the first node the two share, the rest is the
+	 * last stack's. */
+	uint32_t id = leaf, prev = UINT32_MAX;
+	size_t j = 0;
 	while (id && id < prev) {
+		while (j < old->nnode && old->node[j] > id)
+			j++;
+		if (j < old->nnode && old->node[j] == id) {
+			size_t nodes = old->nnode - j, frames = old->nframe - old->at[j];
+			chain_room(c, nodes, frames);
+			if (c->nnode == 0)
+				c->alloc = old->alloc;
+			for (size_t k = 0; k < nodes; k++) {
+				c->node[c->nnode + k] = old->node[j + k];
+				c->at[c->nnode + k] = (uint32_t)(old->at[j + k] - old->at[j] + c->nframe);
+			}
+			memcpy(c->frame + c->nframe, old->frame + old->at[j], frames * sizeof *c->frame);
+			c->nnode += nodes;
+			c->nframe += frames;
+			break;
+		}
 		const struct hf_node *nd = hfp_node(&s->nodes, id);
 		if (!nd)
 			break;
+		chain_room(c, 1, HFP_MAX_INLINE);
+		c->node[c->nnode] = id;
+		c->at[c->nnode++] = (uint32_t)c->nframe;
 		if (nd->frame < HF_FRAME_MIN_ADDR) {
-			if (is_allocator_code(nd->frame) && v->n == 0)
-				*alloc = 1;
-			idvec_push(v, pseudo_frame(s, nd->frame));
+			if (is_allocator_code(nd->frame) && c->nframe == 0)
+				c->alloc = 1;
+			c->frame[c->nframe++] = pseudo_frame(s, nd->frame);
 		} else {
 			uint32_t n;
 			const uint32_t *f = addr_frames(s, nd->module, nd->frame, &n);
-			for (uint32_t i = 0; i < n; i++)
-				idvec_push(v, f[i]);
+			memcpy(c->frame + c->nframe, f, n * sizeof *f);
+			c->nframe += n;
 		}
 		prev = id;
 		id = nd->parent;
 	}
+	s->last = !s->last;
+	return c;
 }
 
 static int name_matches(const char *name, const char *want)
@@ -301,13 +336,11 @@ static int name_matches(const char *name, const char *want)
 
 int hfp_stacks_has_function(struct hfp_stacks *s, uint32_t leaf, const char *const *names, size_t n)
 {
-	struct idvec v = { 0 };
-	int alloc, found = 0;
-	expand(s, leaf, &v, &alloc);
-	for (size_t i = 0; i < v.n && !found; i++)
+	const struct hfp_chain *v = expand(s, leaf);
+	int found = 0;
+	for (size_t i = 0; i < v->nframe && !found; i++)
 		for (size_t k = 0; k < n && !found; k++)
-			found = name_matches(s->frame[v.v[i]].name, names[k]);
-	free(v.v);
+			found = name_matches(s->frame[v->frame[i]].name, names[k]);
 	return found;
 }
 
@@ -453,16 +486,24 @@ uint32_t hfp_dstack_site(const struct hfp_stacks *s, const struct hfp_dstack *d)
  * thread's root only where they are the outermost frame of a stack that reaches no main
  * (beyond them at most a truncation marker: musl's libc has no unwind tables): the index of that
  * frame, or SIZE_MAX. */
-static size_t musl_thread_root(const struct hfp_stacks *s, const struct idvec *v, size_t lo)
+static size_t musl_thread_root(const struct hfp_stacks *s, const struct hfp_chain *v, size_t lo)
 {
-	size_t outer = v->n;
-	while (outer > lo && s->frame[v->v[outer - 1]].name[0] == '[' &&
-	       !s->frame[v->v[outer - 1]].file && !strchr(s->frame[v->v[outer - 1]].name, '+'))
+	size_t outer = v->nframe;
+	while (outer > lo && s->frame[v->frame[outer - 1]].name[0] == '[' &&
+	       !s->frame[v->frame[outer - 1]].file && !strchr(s->frame[v->frame[outer - 1]].name, '+'))
 		outer--; /* pseudo-frames: [no unwind info], [truncated], ... */
 	if (outer <= lo + 1)
 		return SIZE_MAX;
-	const char *name = s->frame[v->v[outer - 1]].name;
+	const char *name = s->frame[v->frame[outer - 1]].name;
 	return strcmp(name, "start") == 0 || strcmp(name, "start_c11") == 0 ? outer - 1 : SIZE_MAX;
+}
+
+void hfp_stacks_prefetch(const struct hfp_stacks *s, uint32_t leaf)
+{
+	if (s->nodes.table && leaf >= 1 && leaf <= s->nodes.count)
+		__builtin_prefetch(&s->nodes.table[leaf - 1]);
+	if (s->node_rank && leaf <= s->nodes.count)
+		__builtin_prefetch(&s->node_rank[leaf]);
 }
 
 /* near for a stack whose leaf node is leaf (struct hfp_stacks). */
@@ -478,49 +519,53 @@ static uint32_t near_key(struct hfp_stacks *s, uint32_t leaf)
 
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c)
 {
-	struct idvec v = { 0 };
-	int alloc;
-	expand(s, leaf, &v, &alloc);
+	const struct hfp_chain *v = expand(s, leaf);
+	int alloc = v->alloc;
 	/* The allocator: the malloc pseudo-frame and the allocation functions that called it. */
 	size_t nalloc = alloc;
-	while (alloc && nalloc < v.n &&
-	       is_allocfn(s, v.v[nalloc]))
+	while (alloc && nalloc < v->nframe &&
+	       is_allocfn(s, v->frame[nalloc]))
 		nalloc++;
 	size_t lo = s->show_allocator ? 0 : nalloc; /* innermost kept */
-	size_t hi = v.n;                            /* one past the outermost kept */
+	size_t hi = v->nframe;                      /* one past the outermost kept */
 	if (!s->above_main) {
 		/* Keep up to the outermost anchor, main or _dl_init (recursion into main keeps its
 		 * inner copies), or else cut below the innermost root. A truncation marker is the
 		 * outermost element, so any cut removes it. */
 		size_t root = SIZE_MAX, main_at = SIZE_MAX;
-		for (size_t i = lo; i < v.n; i++) {
-			unsigned kind = s->frame[v.v[i]].kind;
+		for (size_t i = lo; i < v->nframe; i++) {
+			unsigned kind = s->frame[v->frame[i]].kind;
 			if (root == SIZE_MAX && (kind & KIND_ROOT))
 				root = i;
 			if (kind & KIND_ANCHOR)
 				main_at = i;
 		}
 		if (root == SIZE_MAX && main_at == SIZE_MAX)
-			root = musl_thread_root(s, &v, lo);
+			root = musl_thread_root(s, v, lo);
 		if (main_at != SIZE_MAX && (root == SIZE_MAX || root > main_at))
 			hi = main_at + 1;
 		else if (root != SIZE_MAX && root > lo)
 			hi = root;
 	}
 	if (hi <= lo) /* nothing but the allocator: show it rather than an empty stack */
-		lo = 0, hi = v.n ? nalloc : 0;
+		lo = 0, hi = v->nframe ? nalloc : 0;
 	/* The kept frames, v[hi-1] (the root) down to v[lo], encoded. */
 	uint8_t *k = key_room(s, (hi - lo + 1) * 5);
 	size_t len = 0;
 	uint32_t depth = (uint32_t)(hi - lo);
 	for (size_t i = hi; i-- > lo;)
-		len += put_id(k + len, v.v[i]);
+		len += put_id(k + len, v->frame[i]);
 	if (depth == 0) {
 		len = put_id(k, hfp_stacks_frame(s, "[no frames]", NULL, 0, NULL));
 		depth = 1;
 	}
 	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c, near_key(s, leaf));
-	free(v.v);
+}
+
+void hfp_stacks_nodes_gone(struct hfp_stacks *s)
+{
+	s->nodes.table = NULL;
+	s->chain[0].nnode = s->chain[1].nnode = 0;
 }
 
 void hfp_stacks_done(struct hfp_stacks *s)
@@ -543,6 +588,8 @@ void hfp_stacks_free(struct hfp_stacks *s)
 	free(s->d);
 	free(s->near);
 	free(s->node_rank);
+	chain_free(&s->chain[0]);
+	chain_free(&s->chain[1]);
 	free(s->wide);
 	free(s->frame);
 	free(s->addr_frames);

@@ -52,6 +52,15 @@ struct hfp_framebuf {
 	size_t cap;
 };
 
+/* A stack's frames as its nodes gave them, for the next stack to share (hfp_stack.c, expand). */
+struct hfp_chain {
+	uint32_t *node;  /* its nodes, leaf first (their ids decrease towards the root) */
+	uint32_t *at;    /* where each node's frames start in frame */
+	uint32_t *frame; /* its frames, innermost first */
+	size_t nnode, nframe, node_cap, frame_cap;
+	int alloc;       /* frame[0] is the allocator pseudo-frame */
+};
+
 struct hfp_stacks {
 	/* configuration */
 	struct hfp_nodesrc nodes;
@@ -90,6 +99,11 @@ struct hfp_stacks {
 	 * byte or two rather than four, in one array rather than a block per stack. */
 	uint8_t *pool;
 	size_t npool, pool_cap;
+	/* The last two stacks expanded, chain[last] the newer. A stack shares its outer nodes with
+	 * the one before when they come in a depth-first order of the stack tree (hfp_run.c drains
+	 * them so for -F alone): those nodes' frames are copied from there, not walked again. */
+	struct hfp_chain chain[2];
+	int last;
 	uint8_t *key;              /* a stack being added, encoded */
 	size_t key_len, key_cap;
 
@@ -121,6 +135,11 @@ uint32_t hfp_stacks_frame(struct hfp_stacks *s, const char *name, const char *fi
  * allocator's (tests and hfp_stacks_add). */
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
 			   uint32_t alloc_frames, const struct hfp_costs *c);
+/* Starts loading what hfp_stacks_add will read first for the stack ending at leaf (its leaf
+ * node, and the node's rank for near keys): a stack a few places on in a drain. A hint only. */
+void hfp_stacks_prefetch(const struct hfp_stacks *s, uint32_t leaf);
+/* The current source's nodes are gone (hf_trace_drop_nodes): nothing reads them any more. */
+void hfp_stacks_nodes_gone(struct hfp_stacks *s);
 /* No stack is added from here on: frees what adding them takes (the index of display stacks,
  * the nodes' ranks), before the outputs are made. */
 void hfp_stacks_done(struct hfp_stacks *s);
