@@ -24,9 +24,10 @@ static void series_merge(struct hfp_series *into, const struct hfp_series *from,
 		uint64_t ta = i < na ? into->p[i].time_ns : UINT64_MAX;
 		uint64_t tb = j + 1 < nb ? from->p[j].time_ns + offset : j < nb ? end : UINT64_MAX;
 		uint64_t t = ta < tb ? ta : tb;
-		if (ta == t)
+		/* A time of UINT64_MAX (a damaged trace's) is no end marker: test the indices too. */
+		if (i < na && ta == t)
 			va = into->p[i++].bytes;
-		if (tb == t) {
+		if (j < nb && tb == t) {
 			vb = j + 1 < nb ? from->p[j].bytes : 0;
 			j++;
 		}
