@@ -2,7 +2,8 @@
  * reader (docs/format.md is the specification; keep the two in step).
  *
  * Encoders are inline and allocation-free: the recorder calls them on the allocation fast path.
- * Every encoder writes at most the bytes given by the matching HF_MAX_* constant. */
+ * The meta stream's write at most the bytes of their HF_MAX_* constant (hf_meta.h); the event
+ * records' bounds are per column (hf_columns.h). */
 #ifndef HF_CODEC_H
 #define HF_CODEC_H
 
@@ -10,10 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 3.0: NODE relative to the node's id and its parent's frame. 2.0: REALLOC_LAST. Majors 1
- * (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes) and 2 are still read:
- * major 2 is major 3 with absolute NODE fields, major 1 is major 2 without REALLOC_LAST. */
-#define HF_FORMAT_MAJOR 3
+/* 4.0: ALLOC_RECENT and FREE_RECENT (addresses named by their place in the stream's last
+ * frees or allocations). 3.0: NODE relative to the node's id and its parent's frame. 2.0:
+ * REALLOC_LAST. Majors 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes),
+ * 2 and 3 are still read: major 3 is major 4 without the two records, major 2 is major 3 with
+ * absolute NODE fields, major 1 is major 2 without REALLOC_LAST. */
+#define HF_FORMAT_MAJOR 4
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1
 /* HEADER sample_bytes (since format 1.2): the largest a reader accepts (the recorder's option stops at
@@ -51,6 +54,8 @@ enum hf_tag {
 	HF_TAG_EPOCH = 0x06,
 	HF_TAG_TIME = 0x07,
 	HF_TAG_REALLOC_LAST = 0x08, /* format 2 */
+	HF_TAG_ALLOC_RECENT = 0x09, /* format 4 */
+	HF_TAG_FREE_RECENT = 0x0a,  /* format 4 */
 	HF_TAG_THREAD_START = 0x40,
 	HF_TAG_THREAD_END = 0x41,
 	HF_TAG_MARK = 0x42,
@@ -71,11 +76,6 @@ enum hf_tag {
 enum hf_link_mode { HF_LINK_PRELOAD = 0, HF_LINK_DYNAMIC = 1, HF_LINK_STATIC = 2 };
 
 #define HF_VARINT_MAX 10
-/* Worst-case encoded sizes of the hot records, tag included. */
-#define HF_MAX_ALLOC (1 + 3 * HF_VARINT_MAX)
-#define HF_MAX_FREE (1 + 2 * HF_VARINT_MAX)
-#define HF_MAX_REALLOC (1 + 6 * HF_VARINT_MAX)
-#define HF_MAX_EVENT HF_MAX_REALLOC
 
 static inline uint8_t *hf_put_varint(uint8_t *p, uint64_t v)
 {

@@ -1,15 +1,31 @@
 /* hf_events.h: the event records of a thread's stream (docs/format.md, section 2), each encoder
  * beside its decoder, so that the recorder and the reader cannot disagree about a field.
  *
- * Encoders write the tag and the fields and return the end; they are inline and allocation-free
- * (the recorder calls them on the allocation fast path) and write at most HF_MAX_<RECORD> bytes.
- * The state they are relative to (the stream's previous address P and epoch C) belongs to the
- * caller: the recorder keeps it per thread, the reader per stream. Decoders start after the tag,
- * stay inside [*p, end) and return 0, or -1 for a truncated or out-of-range field. */
+ * Encoders write the tag and each field into its column (hf_columns.h: the recorder writes a
+ * thread's chunk in columns); they are inline and allocation-free (the recorder calls them on
+ * the allocation fast path). Decoders read each field from its column's cursor (struct hf_colr:
+ * for a body of records, the older formats', one cursor stands for every column), start after
+ * the tag, stay inside each cursor's end and return 0, or -1 for a truncated or out-of-range
+ * field. The table of each record's columns in hf_columns.c (the split that test tools use) is
+ * the third place that knows a record's fields: tests/unit/test_columns.c checks the three. The state records
+ * are relative to (the stream's previous address P and epoch C, its rings of recent addresses)
+ * belongs to the caller: the recorder keeps it per thread, the reader per stream. */
 #ifndef HF_EVENTS_H
 #define HF_EVENTS_H
 
 #include "hf_codec.h"
+#include "hf_columns.h"
+
+/* One varint into column c. */
+static inline void hf_col_put(struct hf_colw *w, unsigned c, uint64_t v)
+{
+	w->p[c] = hf_put_varint(w->p[c], v);
+}
+
+static inline void hf_col_tag(struct hf_colw *w, uint8_t tag)
+{
+	*w->p[HF_COL_TAG]++ = tag;
+}
 
 /* ALLOC: node, size, address as a delta from P. */
 struct hf_ev_alloc {
@@ -18,12 +34,12 @@ struct hf_ev_alloc {
 	int64_t dptr;
 };
 
-static inline uint8_t *hf_enc_alloc(uint8_t *q, uint32_t node, uint64_t size, int64_t dptr)
+static inline void hf_enc_alloc(struct hf_colw *w, uint32_t node, uint64_t size, int64_t dptr)
 {
-	*q++ = HF_TAG_ALLOC;
-	q = hf_put_varint(q, node);
-	q = hf_put_varint(q, size);
-	return hf_put_svarint(q, dptr);
+	hf_col_tag(w, HF_TAG_ALLOC);
+	hf_col_put(w, HF_COL_NODE, node);
+	hf_col_put(w, HF_COL_SIZE, size);
+	hf_col_put(w, HF_COL_APTR, hf_zigzag(dptr));
 }
 
 /* ALLOC_FAILED: node, size (no address: nothing was allocated). */
@@ -32,11 +48,11 @@ struct hf_ev_failed {
 	uint64_t size;
 };
 
-static inline uint8_t *hf_enc_failed(uint8_t *q, uint32_t node, uint64_t size)
+static inline void hf_enc_failed(struct hf_colw *w, uint32_t node, uint64_t size)
 {
-	*q++ = HF_TAG_ALLOC_FAILED;
-	q = hf_put_varint(q, node);
-	return hf_put_varint(q, size);
+	hf_col_tag(w, HF_TAG_ALLOC_FAILED);
+	hf_col_put(w, HF_COL_NODE, node);
+	hf_col_put(w, HF_COL_SIZE, size);
 }
 
 /* FREE: address as a delta from P, epoch as a delta from C. */
@@ -45,18 +61,17 @@ struct hf_ev_free {
 	uint64_t depoch;
 };
 
-static inline uint8_t *hf_enc_free(uint8_t *q, int64_t dptr, uint64_t depoch)
+static inline void hf_enc_free(struct hf_colw *w, int64_t dptr, uint64_t depoch)
 {
-	*q++ = HF_TAG_FREE;
-	q = hf_put_svarint(q, dptr);
-	return hf_put_varint(q, depoch);
+	hf_col_tag(w, HF_TAG_FREE);
+	hf_col_put(w, HF_COL_FPTR, hf_zigzag(dptr));
+	hf_col_put(w, HF_COL_EPOCH, depoch);
 }
 
 /* FREE_LAST: the block of the record just before, freed; no fields. */
-static inline uint8_t *hf_enc_free_last(uint8_t *q)
+static inline void hf_enc_free_last(struct hf_colw *w)
 {
-	*q++ = HF_TAG_FREE_LAST;
-	return q;
+	hf_col_tag(w, HF_TAG_FREE_LAST);
 }
 
 /* REALLOC: node, size, old address from P, new address from old, the free half's epoch from C,
@@ -68,15 +83,15 @@ struct hf_ev_realloc {
 	uint64_t depoch, dr;
 };
 
-static inline uint8_t *hf_enc_realloc(uint8_t *q, const struct hf_ev_realloc *r)
+static inline void hf_enc_realloc(struct hf_colw *w, const struct hf_ev_realloc *r)
 {
-	*q++ = HF_TAG_REALLOC;
-	q = hf_put_varint(q, r->node);
-	q = hf_put_varint(q, r->size);
-	q = hf_put_svarint(q, r->dold);
-	q = hf_put_svarint(q, r->dnew);
-	q = hf_put_varint(q, r->depoch);
-	return hf_put_varint(q, r->dr);
+	hf_col_tag(w, HF_TAG_REALLOC);
+	hf_col_put(w, HF_COL_NODE, r->node);
+	hf_col_put(w, HF_COL_SIZE, r->size);
+	hf_col_put(w, HF_COL_FPTR, hf_zigzag(r->dold));
+	hf_col_put(w, HF_COL_APTR, hf_zigzag(r->dnew));
+	hf_col_put(w, HF_COL_EPOCH, r->depoch);
+	hf_col_put(w, HF_COL_EPOCH, r->dr);
 }
 
 /* REALLOC_LAST (format 2): the block of the record just before (L), reallocated in place to size
@@ -87,75 +102,167 @@ struct hf_ev_realloc_last {
 	uint64_t size;
 };
 
-#define HF_MAX_REALLOC_LAST (1 + 2 * HF_VARINT_MAX)
-
-static inline uint8_t *hf_enc_realloc_last(uint8_t *q, uint32_t node, uint64_t size)
+static inline void hf_enc_realloc_last(struct hf_colw *w, uint32_t node, uint64_t size)
 {
-	*q++ = HF_TAG_REALLOC_LAST;
-	q = hf_put_varint(q, node);
-	return hf_put_varint(q, size);
+	hf_col_tag(w, HF_TAG_REALLOC_LAST);
+	hf_col_put(w, HF_COL_NODE, node);
+	hf_col_put(w, HF_COL_SIZE, size);
+}
+
+/* The stream's recent addresses (format 4): F holds the last HF_RECENT_N addresses the chunk
+ * freed (FREE, FREE_LAST, FREE_RECENT, REALLOC's old block), A the last it allocated (ALLOC,
+ * ALLOC_RECENT, REALLOC's new block), both empty at the start of a chunk. An allocator hands a
+ * thread back the blocks it freed last (glibc's and jemalloc's thread caches are stacks per size
+ * class) and programs free what they allocated shortly before, so an address is often in one of
+ * them: it is then written as its place there (0: the newest), one byte that compresses well,
+ * instead of a delta from P that mostly does not. The recorder and the reader keep the same two
+ * rings and push the same addresses; an entry of 0 is empty (0 is never a block's address). */
+#define HF_RECENT_N 16u
+
+struct hf_recent {
+	uint64_t f[HF_RECENT_N], a[HF_RECENT_N];
+	uint32_t nf, na; /* pushes so far: the newest entry is at (n - 1) % HF_RECENT_N */
+};
+
+static inline void hf_recent_reset(struct hf_recent *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+static inline void hf_recent_push(uint64_t *ring, uint32_t *n, uint64_t addr)
+{
+	ring[(*n)++ % HF_RECENT_N] = addr;
+}
+
+/* The place of addr in ring (0: the newest), or -1. Newest first: an allocator's stack of freed
+ * blocks makes the first few places the likely ones. */
+static inline int hf_recent_find(const uint64_t *ring, uint32_t n, uint64_t addr)
+{
+	for (uint32_t j = 0; j < HF_RECENT_N; j++)
+		if (ring[(n - 1 - j) % HF_RECENT_N] == addr)
+			return (int)j;
+	return -1;
+}
+
+/* The address at place j (< HF_RECENT_N) of ring; 0 if that place is empty. */
+static inline uint64_t hf_recent_at(const uint64_t *ring, uint32_t n, uint32_t j)
+{
+	return ring[(n - 1 - j) % HF_RECENT_N];
+}
+
+/* ALLOC_RECENT (format 4): an ALLOC whose address is at place i of F. */
+static inline void hf_enc_alloc_recent(struct hf_colw *w, uint32_t node, uint64_t size, unsigned i)
+{
+	hf_col_tag(w, HF_TAG_ALLOC_RECENT);
+	hf_col_put(w, HF_COL_NODE, node);
+	hf_col_put(w, HF_COL_SIZE, size);
+	*w->p[HF_COL_PLACE]++ = (uint8_t)i; /* below HF_RECENT_N: a one-byte varint */
+}
+
+/* FREE_RECENT (format 4): a FREE whose address is at place i of A; epoch as a delta from C. */
+static inline void hf_enc_free_recent(struct hf_colw *w, unsigned i, uint64_t depoch)
+{
+	hf_col_tag(w, HF_TAG_FREE_RECENT);
+	*w->p[HF_COL_PLACE]++ = (uint8_t)i;
+	hf_col_put(w, HF_COL_EPOCH, depoch);
 }
 
 /* EPOCH: C advanced by a delta (other threads freed since this stream last looked). */
-static inline uint8_t *hf_enc_epoch(uint8_t *q, uint64_t delta)
+static inline void hf_enc_epoch(struct hf_colw *w, uint64_t delta)
 {
-	*q++ = HF_TAG_EPOCH;
-	return hf_put_varint(q, delta);
+	hf_col_tag(w, HF_TAG_EPOCH);
+	hf_col_put(w, HF_COL_EPOCH, delta);
 }
 
 /* --- decoders ------------------------------------------------------------------------------ */
 
-static inline int hf_dec_alloc(const uint8_t **p, const uint8_t *end, struct hf_ev_alloc *r)
+/* A field of column c: a body in columns (cols 1) reads column c with its own cursor s[c], a body
+ * of records (formats 1 to 3; cols 0) reads every field with the one cursor s[0]. The reader
+ * passes cols as a constant, so the compiler sees which cursors are distinct. */
+#define HF_DEC_INLINE __attribute__((always_inline)) /* cols must be a constant where inlined */
+#define HF_COLR(s, cols, c) (&(s)[(cols) ? (c) : 0].p), (s)[(cols) ? (c) : 0].end
+
+static inline HF_DEC_INLINE int hf_dec_alloc(struct hf_colrd *s, int cols, struct hf_ev_alloc *r)
 {
-	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ||
-			       hf_dec_s64(p, end, &r->dptr) < 0
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0 ||
+			       hf_dec_s64(HF_COLR(s, cols, HF_COL_APTR), &r->dptr) < 0
 		       ? -1
 		       : 0;
 }
 
-static inline int hf_dec_failed(const uint8_t **p, const uint8_t *end, struct hf_ev_failed *r)
+static inline HF_DEC_INLINE int hf_dec_failed(struct hf_colrd *s, int cols, struct hf_ev_failed *r)
 {
-	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ? -1 : 0;
-}
-
-static inline int hf_dec_free(const uint8_t **p, const uint8_t *end, struct hf_ev_free *r)
-{
-	return hf_dec_s64(p, end, &r->dptr) < 0 || hf_get_varint(p, end, &r->depoch) < 0 ? -1 : 0;
-}
-
-static inline int hf_dec_realloc(const uint8_t **p, const uint8_t *end, struct hf_ev_realloc *r)
-{
-	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ||
-			       hf_dec_s64(p, end, &r->dold) < 0 || hf_dec_s64(p, end, &r->dnew) < 0 ||
-			       hf_get_varint(p, end, &r->depoch) < 0 || hf_get_varint(p, end, &r->dr) < 0
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0
 		       ? -1
 		       : 0;
 }
 
-static inline int hf_dec_realloc_last(const uint8_t **p, const uint8_t *end, struct hf_ev_realloc_last *r)
+static inline HF_DEC_INLINE int hf_dec_free(struct hf_colrd *s, int cols, struct hf_ev_free *r)
 {
-	return hf_dec_u32(p, end, &r->node) < 0 || hf_get_varint(p, end, &r->size) < 0 ? -1 : 0;
+	return hf_dec_s64(HF_COLR(s, cols, HF_COL_FPTR), &r->dptr) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_EPOCH), &r->depoch) < 0
+		       ? -1
+		       : 0;
 }
 
-static inline int hf_dec_epoch(const uint8_t **p, const uint8_t *end, uint64_t *delta)
+static inline HF_DEC_INLINE int hf_dec_realloc(struct hf_colrd *s, int cols, struct hf_ev_realloc *r)
 {
-	return hf_get_varint(p, end, delta);
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0 ||
+			       hf_dec_s64(HF_COLR(s, cols, HF_COL_FPTR), &r->dold) < 0 ||
+			       hf_dec_s64(HF_COLR(s, cols, HF_COL_APTR), &r->dnew) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_EPOCH), &r->depoch) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_EPOCH), &r->dr) < 0
+		       ? -1
+		       : 0;
+}
+
+static inline HF_DEC_INLINE int hf_dec_realloc_last(struct hf_colrd *s, int cols, struct hf_ev_realloc_last *r)
+{
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0
+		       ? -1
+		       : 0;
+}
+
+/* ALLOC_RECENT: node, size, place (a varint below HF_RECENT_N). */
+static inline HF_DEC_INLINE int hf_dec_alloc_recent(struct hf_colrd *s, int cols, struct hf_ev_alloc *r, uint32_t *i)
+{
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0 ||
+			       hf_dec_u32(HF_COLR(s, cols, HF_COL_PLACE), i) < 0 || *i >= HF_RECENT_N
+		       ? -1
+		       : 0;
+}
+
+/* FREE_RECENT: place, epoch delta. */
+static inline HF_DEC_INLINE int hf_dec_free_recent(struct hf_colrd *s, int cols, uint32_t *i, uint64_t *depoch)
+{
+	return hf_dec_u32(HF_COLR(s, cols, HF_COL_PLACE), i) < 0 || *i >= HF_RECENT_N ||
+			       hf_get_varint(HF_COLR(s, cols, HF_COL_EPOCH), depoch) < 0
+		       ? -1
+		       : 0;
+}
+
+static inline HF_DEC_INLINE int hf_dec_epoch(struct hf_colrd *s, int cols, uint64_t *delta)
+{
+	return hf_get_varint(HF_COLR(s, cols, HF_COL_EPOCH), delta);
 }
 
 /* --- the stream's other records ------------------------------------------------------------- */
 
 /* TIME: the stream's clock moved by dt nanoseconds. */
-#define HF_MAX_TIME (1 + HF_VARINT_MAX)
-
-static inline uint8_t *hf_enc_time(uint8_t *q, uint64_t dt)
+static inline void hf_enc_time(struct hf_colw *w, uint64_t dt)
 {
-	*q++ = HF_TAG_TIME;
-	return hf_put_varint(q, dt);
+	hf_col_tag(w, HF_TAG_TIME);
+	hf_col_put(w, HF_COL_OTHER, dt);
 }
 
-static inline int hf_dec_time(const uint8_t **p, const uint8_t *end, uint64_t *dt)
+static inline HF_DEC_INLINE int hf_dec_time(struct hf_colrd *s, int cols, uint64_t *dt)
 {
-	return hf_get_varint(p, end, dt);
+	return hf_get_varint(HF_COLR(s, cols, HF_COL_OTHER), dt);
 }
 
 /* The sized records (tag 0x40 and up: tag, body length, body; a reader skips a tag it does not
@@ -180,12 +287,23 @@ static inline int hf_dec_thread_start_body(const uint8_t **p, const uint8_t *end
 		       : 0;
 }
 
-/* MARK, tag and length included: at most 1 + 2 * HF_VARINT_MAX + len bytes. */
-static inline uint8_t *hf_enc_mark(uint8_t *q, const char *label, size_t len)
+/* A sized record: its tag, then its length and body in HF_COL_OTHER (HF_COLS_SIZED_ROOM holds
+ * any one; a MARK's label is at most HF_STRING_MAX bytes). */
+static inline void hf_enc_sized(struct hf_colw *w, uint8_t tag, const uint8_t *body, size_t len)
 {
-	*q++ = HF_TAG_MARK;
-	q = hf_put_varint(q, hf_varint_len(len) + len);
-	return hf_put_str(q, label, len);
+	hf_col_tag(w, tag);
+	hf_col_put(w, HF_COL_OTHER, len);
+	if (len)
+		memcpy(w->p[HF_COL_OTHER], body, len); /* body may be NULL when len is 0 (THREAD_END) */
+	w->p[HF_COL_OTHER] += len;
+}
+
+/* MARK: the label as a string. */
+static inline void hf_enc_mark(struct hf_colw *w, const char *label, size_t len)
+{
+	hf_col_tag(w, HF_TAG_MARK);
+	hf_col_put(w, HF_COL_OTHER, hf_varint_len(len) + len);
+	w->p[HF_COL_OTHER] = hf_put_str(w->p[HF_COL_OTHER], label, len);
 }
 
 static inline int hf_dec_mark_body(const uint8_t **p, const uint8_t *end, const uint8_t **label, size_t *len)

@@ -39,9 +39,8 @@
 #define hf_store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 /* Sizes, chosen by measurement (docs/performance.md and the commit messages that changed them). */
-#define HF_BUF_SIZE (1u << 20)  /* raw event bytes per thread before a chunk is cut */
-#define HF_EVENT_RESERVE 128    /* free bytes needed to append any one event: 2 TIME + EPOCH +
-				 * REALLOC (83 bytes) + FREE_LAST (1 byte), rounded up */
+#define HF_EVENT_RECORDS 8      /* records one event may append: 2 TIME + EPOCH + REALLOC +
+				 * FREE_LAST, rounded up */
 #define HF_CACHE_N 1024         /* per-thread stack cache entries (power of two) */
 #define HF_HELD_N 32            /* frees a thread holds back (hf_hooks.c, free_slow) */
 #define HF_HELD_MAX 4096        /* ... of blocks of at most this usable size */

@@ -129,14 +129,13 @@ HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 
 /* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. (The
  * clock only moves forward; a thread's T may be ahead of it after an exact time, below.) */
-HF_INLINE uint8_t *prep(struct hf_thread *tb)
+HF_INLINE void prep(struct hf_thread *tb)
 {
-	if (hf_unlikely(tb->pos > tb->lim))
+	if (hf_unlikely(hf_thread_pos(tb) > tb->lim))
 		hf_thread_full(tb);
 	uint64_t now = hf_load(&hf_g.clock);
 	if (hf_unlikely(now > tb->T))
 		hf_thread_tick(tb, now);
-	return tb->pos;
 }
 
 /* Blocks of this size or more are stamped with the exact time rather than the background
@@ -154,22 +153,18 @@ static HF_COLD void exact_time(struct hf_thread *tb)
 }
 
 /* prep for an allocation of size bytes. */
-HF_INLINE uint8_t *prep_alloc(struct hf_thread *tb, size_t size)
+HF_INLINE void prep_alloc(struct hf_thread *tb, size_t size)
 {
-	uint8_t *q = prep(tb);
-	if (hf_unlikely(size >= HF_EXACT_TIME_SIZE)) {
+	prep(tb);
+	if (hf_unlikely(size >= HF_EXACT_TIME_SIZE))
 		exact_time(tb); /* prep left room for one TIME record beside the event */
-		q = tb->pos;
-	}
-	return q;
 }
 
-/* After an allocation record that ends at q: the FREE_LAST state and the totals (frees: 1 for
- * the free half of a realloc record). */
-HF_INLINE void note_alloc(struct hf_thread *tb, uint8_t *q, size_t size, unsigned frees)
+/* After an allocation record: the FREE_LAST state and the totals (frees: 1 for the free half of
+ * a realloc record). */
+HF_INLINE void note_alloc(struct hf_thread *tb, size_t size, unsigned frees)
 {
-	tb->last_end = q;
-	tb->pos = q;
+	tb->last_end = hf_thread_pos(tb);
 	tb->records++;
 	tb->n_alloc++;
 	tb->n_free += frees;
@@ -178,22 +173,28 @@ HF_INLINE void note_alloc(struct hf_thread *tb, uint8_t *q, size_t size, unsigne
 
 HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, size_t size)
 {
-	uint8_t *q = prep_alloc(tb, size);
+	prep_alloc(tb, size);
 	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
 	if (hf_unlikely(r > tb->C)) { /* another thread freed since we last looked */
-		q = hf_enc_epoch(q, r - tb->C);
+		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
 		tb->records++;
 	}
-	q = hf_enc_alloc(q, node, size, hf_delta(a, tb->P));
+	int j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
+	if (j >= 0)
+		hf_enc_alloc_recent(&tb->w, node, size, (unsigned)j);
+	else
+		hf_enc_alloc(&tb->w, node, size, hf_delta(a, tb->P));
+	hf_recent_push(tb->recent.a, &tb->recent.na, a);
 	tb->P = a;
 	tb->last_ptr = a;
-	note_alloc(tb, q, size, 0);
+	note_alloc(tb, size, 0);
 }
 
 HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 {
-	tb->pos = hf_enc_failed(prep(tb), node, size);
+	prep(tb);
+	hf_enc_failed(&tb->w, node, size);
 	tb->records++;
 	tb->n_failed++;
 }
@@ -201,11 +202,17 @@ HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 /* e was taken before the real call that freed ptr. */
 HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 {
-	uint8_t *q = prep(tb); /* first: cutting a chunk resets P and C */
+	prep(tb); /* first: cutting a chunk resets P, C and the rings */
 	uint64_t a = (uint64_t)(uintptr_t)ptr;
-	tb->pos = hf_enc_free(q, hf_delta(a, tb->P), e - tb->C);
+	int j = hf_recent_find(tb->recent.a, tb->recent.na, a);
+	if (j >= 0) {
+		hf_enc_free_recent(&tb->w, (unsigned)j, e - tb->C); /* P stays */
+	} else {
+		hf_enc_free(&tb->w, hf_delta(a, tb->P), e - tb->C);
+		tb->P = a;
+	}
+	hf_recent_push(tb->recent.f, &tb->recent.nf, a);
 	tb->C = e + 1;
-	tb->P = a;
 	tb->records++;
 	tb->n_free++;
 }
@@ -214,7 +221,8 @@ HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
  * check (the reserve after lim always holds the byte), no clock tick. */
 HF_INLINE void put_free_last(struct hf_thread *tb)
 {
-	tb->pos = hf_enc_free_last(tb->pos);
+	hf_enc_free_last(&tb->w);
+	hf_recent_push(tb->recent.f, &tb->recent.nf, tb->last_ptr);
 	tb->records++;
 	tb->n_free++;
 }
@@ -424,7 +432,7 @@ static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 	}
 	if (hf_unlikely(hf_profile_on))
 		hf_profile_free((uintptr_t)p); /* before the real free, while the address is still p's */
-	if ((uint64_t)(uintptr_t)p == tb->last_ptr && tb->pos == tb->last_end &&
+	if ((uint64_t)(uintptr_t)p == tb->last_ptr && hf_thread_pos(tb) == tb->last_end &&
 	    hf_load(&hf_E.v) == tb->C) {
 		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
 		 * left after lim always holds it, so no space check and no clock tick.
@@ -481,18 +489,20 @@ void hf_free(void *p)
 /* A REALLOC record: old freed (e: taken before the real call), p allocated with size bytes. */
 HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void *p, size_t size, uint64_t e)
 {
-	uint8_t *q = prep_alloc(tb, size);
+	prep_alloc(tb, size);
 	uint64_t r = hf_load(&hf_E.v), a = (uint64_t)(uintptr_t)p;
 	uint64_t o = (uint64_t)(uintptr_t)old;
 	if (r < e + 1)
 		r = e + 1; /* cannot happen: E only grows and we added 1 */
 	const struct hf_ev_realloc rec = { node, size, hf_delta(o, tb->P), hf_delta(a, o), e - tb->C,
 					   r - (e + 1) };
-	q = hf_enc_realloc(q, &rec);
+	hf_enc_realloc(&tb->w, &rec);
+	hf_recent_push(tb->recent.f, &tb->recent.nf, o);
+	hf_recent_push(tb->recent.a, &tb->recent.na, a);
 	tb->C = r;
 	tb->P = a;
 	tb->last_ptr = a;
-	note_alloc(tb, q, size, 1);
+	note_alloc(tb, size, 1);
 }
 
 /* Whether a realloc of old to size bytes may go without an epoch (format.md 3): old is the block
@@ -504,14 +514,16 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
  * is stamped with the exact time. */
 HF_INLINE int realloc_in_unit(struct hf_thread *tb, const void *old, size_t size)
 {
-	return (uint64_t)(uintptr_t)old == tb->last_ptr && tb->pos == tb->last_end && tb->pos <= tb->lim &&
+	return (uint64_t)(uintptr_t)old == tb->last_ptr && hf_thread_pos(tb) == tb->last_end &&
+	       (hf_thread_pos(tb) <= tb->lim || hf_thread_relim(tb)) &&
 	       size < HF_EXACT_TIME_SIZE && hf_load(&hf_g.clock) <= tb->T && hf_load(&hf_E.v) == tb->C;
 }
 
 /* old, the unit's block, resized in place (realloc_in_unit held before the call). */
 HF_INLINE void put_realloc_last(struct hf_thread *tb, uint32_t node, size_t size)
 {
-	note_alloc(tb, hf_enc_realloc_last(tb->pos, node, size), size, 1);
+	hf_enc_realloc_last(&tb->w, node, size);
+	note_alloc(tb, size, 1);
 }
 
 /* A realloc in the unit (realloc_in_unit before the call) returned p, not NULL. Without a
@@ -711,16 +723,21 @@ void *hf_reallocarray(void *p, size_t m, size_t n)
 /* --- marks and the blocks of before the start ----------------------------------------------- */
 
 /* A record that takes its key from C (MARK, ALLOC): C catches up with E first. */
-HF_INLINE uint8_t *put_epoch(struct hf_thread *tb, uint8_t *q)
+HF_INLINE void put_epoch(struct hf_thread *tb)
 {
 	uint64_t r = hf_load(&hf_E.v);
 	if (hf_unlikely(r > tb->C)) {
-		*q++ = HF_TAG_EPOCH;
-		q = hf_put_varint(q, r - tb->C);
+		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
 		tb->records++;
 	}
-	return q;
+}
+
+/* Whether the chunk has room for a sized record of len bytes (hf_columns.h: its sized records'
+ * bodies have HF_COLS_SIZED_ROOM; the last 512 bytes are kept for THREAD_START and THREAD_END). */
+static int sized_room(const struct hf_thread *tb, size_t len)
+{
+	return tb->sized + len + 2 * HF_VARINT_MAX + 512 <= HF_COLS_SIZED_ROOM;
 }
 
 void hf_hooks_mark(const char *label, size_t len)
@@ -731,10 +748,13 @@ void hf_hooks_mark(const char *label, size_t len)
 		return; /* not recording here, or called from inside the recorder (a signal) */
 	if (hf_rec_on(tb)) {
 		int err = errno;
-		/* The reserve after lim holds one hot event, not a long label: make room first. */
-		if ((size_t)(tb->buf + tb->cap - tb->pos) < HF_EVENT_RESERVE + len + 2 * HF_VARINT_MAX)
-			hf_thread_full(tb);
-		tb->pos = hf_enc_mark(put_epoch(tb, prep(tb)), label, len);
+		/* The regions are sized for hot events, not long labels: make room first. */
+		if (!sized_room(tb, len))
+			hf_thread_cut(tb);
+		prep(tb);
+		put_epoch(tb);
+		hf_enc_mark(&tb->w, label, len);
+		tb->sized += (uint32_t)(hf_varint_len(hf_varint_len(len) + len) + hf_varint_len(len) + len);
 		tb->last_end = NULL; /* a FREE_LAST must directly follow its ALLOC */
 		tb->records++;
 		errno = err;

@@ -60,7 +60,8 @@ static struct {
 	int key_ok;
 	uint32_t streams;           /* last stream number handed out */
 	pthread_mutex_t flush_lock; /* one flusher of other threads' buffers at a time */
-	uint8_t *scratch;           /* flush_lock: a buffer copied out of its owner's way */
+	uint8_t *scratch;           /* flush_lock: a body gathered out of its owner's way */
+	size_t scratch_cap;
 } reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .flush_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void thread_dtor(void *arg);
@@ -74,23 +75,34 @@ int hf_thread_init(void)
 			return -1;
 		reg.key_ok = 1;
 	}
-	if (!reg.scratch && !(reg.scratch = hf_os_alloc(HF_BUF_SIZE)))
+	return 0;
+}
+
+/* flush_lock held: reg.scratch holds n bytes (grown by whole MiBs: bodies are mostly one or two). */
+static int scratch_fit(size_t n)
+{
+	if (n <= reg.scratch_cap)
+		return 0;
+	size_t cap = (n + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
+	uint8_t *p = hf_os_alloc(cap);
+	if (!p)
 		return -1;
+	hf_os_free(reg.scratch, reg.scratch_cap);
+	reg.scratch = p;
+	reg.scratch_cap = cap;
 	return 0;
 }
 
 static struct hf_thread *obj_new(void)
 {
 	struct hf_thread *tb = hf_os_alloc(sizeof *tb);
-	uint8_t *buf = hf_os_alloc(HF_BUF_SIZE);
+	uint8_t *buf = hf_os_alloc(HF_COLS_BUFFER);
 	if (!tb || !buf) {
 		hf_os_free(tb, sizeof *tb);
-		hf_os_free(buf, HF_BUF_SIZE);
+		hf_os_free(buf, HF_COLS_BUFFER);
 		return NULL;
 	}
 	tb->buf = buf;
-	tb->cap = HF_BUF_SIZE;
-	tb->lim = buf + HF_BUF_SIZE - HF_EVENT_RESERVE;
 	pthread_mutex_lock(&reg.lock);
 	tb->next = reg.all;
 	hf_store_rel(&reg.all, tb);
@@ -110,21 +122,24 @@ static void free_push(struct hf_thread *tb)
 
 static void chunk_reset(struct hf_thread *tb)
 {
-	tb->pos = tb->buf;
+	hf_colw_reset(&tb->w, tb->buf);
+	tb->lim = tb->buf + hf_colw_fit(&tb->w, tb->buf, HF_COLS_SIZED_ROOM) - HF_EVENT_RECORDS;
 	tb->last_end = NULL;
 	tb->P = 0;
+	hf_recent_reset(&tb->recent);
 	tb->records = tb->n_alloc = tb->n_free = tb->n_failed = 0;
+	tb->sized = 0;
 	tb->bytes = 0;
 	tb->epoch_start = tb->C;
 	tb->time_start = tb->T;
 }
 
 /* Exclusive access (owner inside a hook, or flusher holding flush_req with busy seen 0), buffer
- * not empty: the header and totals of the current chunk; the registers start a new one. The
- * body stays in tb->buf until the next append. Returns its length. */
-static size_t chunk_take(struct hf_thread *tb, struct hf_chunk_hdr *h, struct hf_counts *c)
+ * not empty: the header, totals and columns of the current chunk; the registers start a new one.
+ * The columns stay in tb->buf until the next append. */
+static void chunk_take(struct hf_thread *tb, struct hf_chunk_hdr *h, struct hf_counts *c, struct hf_colw *cols)
 {
-	size_t n = (size_t)(tb->pos - tb->buf);
+	*cols = tb->w;
 	memset(h, 0, sizeof *h);
 	h->stream = tb->stream;
 	h->seq = tb->seq++;
@@ -137,28 +152,24 @@ static size_t chunk_take(struct hf_thread *tb, struct hf_chunk_hdr *h, struct hf
 	c->failed = tb->n_failed;
 	c->bytes = tb->bytes;
 	chunk_reset(tb);
-	return n;
 }
 
 /* Owner, exclusive access: compress and write the current chunk from the buffer itself. */
 static void flush_own(struct hf_thread *tb)
 {
-	if (tb->pos == tb->buf)
+	if (hf_colw_empty(&tb->w, tb->buf))
 		return;
 	struct hf_chunk_hdr h;
 	struct hf_counts c;
-	size_t n = chunk_take(tb, &h, &c);
-	hf_writer_events(&h, tb->buf, n, &c, 0);
+	struct hf_colw cols;
+	chunk_take(tb, &h, &c, &cols);
+	hf_writer_events_cols(&h, &cols, tb->buf, &c);
 }
 
 static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body, size_t len)
 {
-	uint8_t *q = tb->pos;
-	*q++ = tag;
-	q = hf_put_varint(q, len);
-	if (len)
-		memcpy(q, body, len); /* body may be NULL when len is 0 (THREAD_END) */
-	tb->pos = q + len;
+	hf_enc_sized(&tb->w, tag, body, len); /* THREAD_START, THREAD_END: the room's last 512 bytes */
+	tb->sized += (uint32_t)(hf_varint_len(len) + len);
 	tb->records++;
 }
 
@@ -174,7 +185,22 @@ static void append_thread_start(struct hf_thread *tb)
 	append_sized(tb, HF_TAG_THREAD_START, body, (size_t)(q - body));
 }
 
+int hf_thread_relim(struct hf_thread *tb)
+{
+	size_t fit = hf_colw_fit(&tb->w, tb->buf, HF_COLS_SIZED_ROOM - tb->sized);
+	if (fit < 2 * HF_EVENT_RECORDS)
+		return 0;
+	tb->lim = hf_thread_pos(tb) + fit - HF_EVENT_RECORDS;
+	return 1;
+}
+
 void hf_thread_full(struct hf_thread *tb)
+{
+	if (!hf_thread_relim(tb))
+		flush_own(tb);
+}
+
+void hf_thread_cut(struct hf_thread *tb)
 {
 	flush_own(tb);
 }
@@ -183,9 +209,9 @@ void hf_thread_tick(struct hf_thread *tb, uint64_t now)
 {
 	if (now < tb->T)
 		return; /* cannot happen: the clock only moves forward within a trace */
-	if (now - tb->time_start >= hf_g.flush_ns / 4 * 3 && tb->pos != tb->buf)
+	if (now - tb->time_start >= hf_g.flush_ns / 4 * 3 && !hf_colw_empty(&tb->w, tb->buf))
 		flush_own(tb);
-	tb->pos = hf_enc_time(tb->pos, now - tb->T);
+	hf_enc_time(&tb->w, now - tb->T);
 	tb->T = now;
 	tb->records++;
 }
@@ -287,7 +313,7 @@ void hf_thread_release_held(struct hf_thread *tb)
 /* Owner, exclusive access: the last records of the stream. */
 static void append_thread_end(struct hf_thread *tb)
 {
-	append_sized(tb, HF_TAG_THREAD_END, NULL, 0); /* fits: HF_EVENT_RESERVE is left after lim */
+	append_sized(tb, HF_TAG_THREAD_END, NULL, 0); /* fits: HF_EVENT_RECORDS are left after lim */
 }
 
 /* Runs at thread exit (pthread key destructor). Allocations by destructors that run after it
@@ -309,7 +335,7 @@ static void thread_dtor(void *arg)
 	}
 	hf_store(&tb->state, HF_TB_FREE);
 	hf_busy_leave(tb);
-	madvise(tb->buf, tb->cap, MADV_DONTNEED); /* its pages back until the object is reused */
+	madvise(tb->buf, HF_COLS_BUFFER, MADV_DONTNEED); /* its pages back until the object is reused */
 	free_push(tb);
 	t->tb = NULL;
 	t->late = 1;
@@ -377,9 +403,14 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 	size_t n = 0;
 	struct hf_chunk_hdr h;
 	struct hf_counts c;
-	if (tb->pos != tb->buf) {
-		n = chunk_take(tb, &h, &c);
-		memcpy(reg.scratch, tb->buf, n);
+	if (!hf_colw_empty(&tb->w, tb->buf)) {
+		struct hf_colw cols;
+		if (scratch_fit(hf_colw_body_len(&tb->w, tb->buf)) < 0) {
+			hf_writer_fail("out of memory for a chunk");
+		} else {
+			chunk_take(tb, &h, &c, &cols);
+			n = hf_cols_gather(&cols, tb->buf, reg.scratch); /* out of the owner's way */
+		}
 	}
 	if (end)
 		hf_store(&tb->state, HF_TB_FREE);
@@ -414,7 +445,7 @@ void hf_thread_flush_idle(uint64_t now)
 		}
 		/* Racy hints, confirmed under the protocol (flush_other): a dead late thread above,
 		 * here an empty or young buffer, which waits. */
-		if (hf_load(&tb->pos) == hf_load(&tb->buf) || now - hf_load(&tb->time_start) < age)
+		if (hf_load(&tb->w.p[HF_COL_TAG]) == hf_load(&tb->buf) || now - hf_load(&tb->time_start) < age)
 			continue;
 		flush_other(tb, 0, 0);
 	}

@@ -4,6 +4,7 @@
 #define HF_THREAD_H
 
 #include "hf_base.h"
+#include "hf_events.h"
 enum hf_mode {
 	HF_MODE_FRESH = 0,  /* no thread object yet: the next hook attaches one (TLS starts here) */
 	HF_MODE_ON = 1,     /* recording; hf_tls.tb is live */
@@ -41,24 +42,28 @@ enum hf_req { HF_REQ_NONE = 0, HF_REQ_FLUSH = 1, HF_REQ_FORK = 2 };
  * the background thread may walk the list of all objects without a lock. */
 struct hf_thread {
 	/* Owner-hot: every event reads and writes these. */
-	uint8_t *pos;      /* next free byte of buf */
-	uint8_t *lim;      /* buf + cap - HF_EVENT_RESERVE: past it, the chunk is cut first */
-	uint8_t *last_end; /* pos right after the last ALLOC/REALLOC of this chunk, NULL if none */
-	uint64_t last_ptr; /* its pointer: a free of it at pos == last_end is a FREE_LAST */
+	struct hf_colw w;  /* the chunk's columns (hf_columns.h); w.p[HF_COL_TAG], a byte a record,
+			    * is where the stream is: the "position" the tests below compare */
+	uint8_t *lim;      /* in the tag column: past it, the room left is worked out again and the
+			    * chunk cut if a column is full (hf_thread_full) */
+	uint8_t *last_end; /* the tag cursor right after the last ALLOC/REALLOC of this chunk,
+			    * NULL if none */
+	uint64_t last_ptr; /* its pointer: a free of it at the tag cursor == last_end is a FREE_LAST */
 	uint64_t C, T, P;  /* the decoder's registers (format.md 2), as of pos */
+	struct hf_recent recent; /* and its rings of the chunk's last frees and allocations */
 	int64_t sample_left;  /* HEAPFOLD_SAMPLE_BYTES: bytes until the next sample (hf_sample.h) */
 	uint64_t sample_rng;
 	unsigned nheld;    /* frees held back (hf_hooks.c, free_slow): held[0..nheld) */
 	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
 	int flush_req;     /* another thread wants, or holds, this buffer (HF_REQ_*) */
 	uint32_t records;  /* records in the current chunk */
+	uint32_t sized;    /* bytes of its sized records' lengths and bodies (HF_COLS_SIZED_ROOM) */
 	uint32_t n_alloc, n_free, n_failed;
 	uint64_t bytes;
 	/* Registers of the current chunk's header. */
 	uint64_t epoch_start, time_start;
 	uint32_t stream, seq;
-	uint8_t *buf;
-	size_t cap;
+	uint8_t *buf;      /* the columns' regions (HF_COLS_BUFFER bytes; the tag column first) */
 	/* Identity and registry. */
 	int state; /* enum hf_tb_state */
 	int late;  /* attached after the thread's key destructor ran */
@@ -82,10 +87,22 @@ static inline void hf_thread_release(struct hf_thread *tb)
 }
 
 int hf_thread_init(void);
+/* The tag cursor: one byte a record, so it tells whether anything was written since a point. */
+static inline uint8_t *hf_thread_pos(const struct hf_thread *tb)
+{
+	return tb->w.p[HF_COL_TAG];
+}
+
 /* Slow path of a fresh thread's first hook: returns its object, or NULL (record nothing). */
 struct hf_thread *hf_thread_attach(struct hf_tls *t);
-/* Owner, inside a hook: the buffer has less than HF_EVENT_RESERVE bytes left. */
+/* Owner, inside a hook: the tag cursor passed lim. Sets lim again from the room the columns
+ * have, or cuts the chunk if one has room for less than 2 * HF_EVENT_RECORDS more records. */
 void hf_thread_full(struct hf_thread *tb);
+/* The same without the cut: sets lim again from the room left and returns 1, or returns 0 if the
+ * chunk must be cut first. */
+int hf_thread_relim(struct hf_thread *tb);
+/* Owner, inside a hook: cuts the chunk now (a long MARK label needs the room). */
+void hf_thread_cut(struct hf_thread *tb);
 /* Owner, inside a hook: the coarse clock moved; appends TIME, cuts an old chunk first. */
 void hf_thread_tick(struct hf_thread *tb, uint64_t now);
 /* Owner: another thread set flush_req; wait until it is done with the buffer. */

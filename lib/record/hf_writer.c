@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "hf_base.h"
+#include "hf_columns.h"
 #include "hf_meta.h"
 #include "hf_thread.h"
 #include "hf_writer.h"
@@ -47,6 +48,8 @@ struct zbuf {
 	struct hf_deflater d; /* its ctx: the libdeflate compressor */
 	uint8_t *out;
 	size_t cap;
+	uint8_t *cols;           /* an event chunk's columns gathered into one body */
+	size_t cols_cap;
 	struct zbuf *next;
 };
 
@@ -112,6 +115,23 @@ static uint32_t ld_crc32(uint32_t crc, const void *in, size_t n)
 	return libdeflate_crc32(crc, in, n);
 }
 
+/* Buffers are mapped for the bodies at hand, by whole MiBs, not for the largest a chunk may have
+ * (HF_COLS_BODY_MAX, 8 MiB): address space is what a program under `ulimit -v` runs out of. */
+static int fit(uint8_t **p, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = (n + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
+	uint8_t *q = hf_os_alloc(c);
+	if (!q)
+		return -1;
+	hf_os_free(*p, *cap);
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* A compressor, with an output buffer for bodies of body_max bytes (0: none yet). */
 static struct zbuf *zbuf_new(size_t body_max)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -119,11 +139,10 @@ static struct zbuf *zbuf_new(size_t body_max)
 	struct zbuf *z = hf_os_alloc(sizeof *z);
 	if (!z)
 		return NULL;
-	z->cap = hf_chunk_bound(body_max);
-	z->out = hf_os_alloc(z->cap);
-	struct libdeflate_compressor *c = z->out ? libdeflate_alloc_compressor(HF_DEFLATE_LEVEL) : NULL;
-	if (!c) {
-		hf_os_free(z->out, z->cap);
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(HF_DEFLATE_LEVEL);
+	if (!c || (body_max && fit(&z->out, &z->cap, hf_chunk_bound(body_max)) < 0)) {
+		if (c)
+			libdeflate_free_compressor(c);
 		hf_os_free(z, sizeof *z);
 		return NULL;
 	}
@@ -138,7 +157,7 @@ static struct zbuf *pool_get(void)
 	if (z)
 		w.pool = z->next;
 	pthread_mutex_unlock(&w.pool_lock);
-	return z ? z : zbuf_new(HF_BUF_SIZE);
+	return z ? z : zbuf_new(0);
 }
 
 static void pool_put(struct zbuf *z)
@@ -441,15 +460,18 @@ void hf_writer_flush_meta(int locked)
 		hf_writer_unlock();
 }
 
-int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
-		     const struct hf_counts *c, int locked)
+/* Compresses an event chunk's body (in columns, gathered) with z and writes it after the pending
+ * meta records; gives z back to the pool. */
+static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *body, size_t n,
+			const struct hf_counts *c, int locked)
 {
-	if (hf_load(&w.dead))
-		return -1;
-	struct zbuf *z = pool_get();
 	size_t m = 0;
 	hdr->kind = HF_CHUNK_EVENTS;
-	hdr->flags = 0;
+	hdr->flags = HF_CHUNK_COLUMNS;
+	if (z && fit(&z->out, &z->cap, hf_chunk_bound(n)) < 0) {
+		pool_put(z);
+		z = NULL;
+	}
 	if (z)
 		m = hf_chunk_encode(&z->d, hdr, body, n, z->out, z->cap);
 	if (!locked)
@@ -475,6 +497,29 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 	if (z)
 		pool_put(z);
 	return rc;
+}
+
+int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const struct hf_counts *c, int locked)
+{
+	if (hf_load(&w.dead))
+		return -1;
+	return events_write(pool_get(), hdr, body, n, c, locked);
+}
+
+int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, const uint8_t *buf,
+			  const struct hf_counts *c)
+{
+	if (hf_load(&w.dead))
+		return -1;
+	struct zbuf *z = pool_get();
+	if (z && fit(&z->cols, &z->cols_cap, hf_colw_body_len(cols, buf)) < 0) {
+		pool_put(z);
+		z = NULL;
+	}
+	if (!z)
+		return events_write(NULL, hdr, NULL, 0, c, 0);
+	size_t n = hf_cols_gather(cols, buf, z->cols);
+	return events_write(z, hdr, z->cols, n, c, 0);
 }
 
 int hf_writer_failed(void)

@@ -15,9 +15,14 @@ void hf_writer_fail(const char *why);
 void hf_writer_lock(void);
 void hf_writer_unlock(void);
 /* Compresses and writes one event chunk, after any pending meta records (format.md 4: NODEs
- * before their use). locked: the caller holds hf_writer_lock. Returns 0 or -1. */
+ * before their use): body, n bytes, is its columns gathered (hf_cols_gather). locked: the caller
+ * holds hf_writer_lock. Returns 0 or -1. */
 int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 		     const struct hf_counts *c, int locked);
+/* The same from the columns in buf, which the writer gathers into a buffer of its own (the owner
+ * of buf, which it does not lock). */
+int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, const uint8_t *buf,
+			  const struct hf_counts *c);
 /* Writes pending meta records now. */
 void hf_writer_flush_meta(int locked);
 /* Flushes meta, appends CLOSE with the totals of what was written (nodes: how many stack nodes

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hf_columns.h"
 #include "hf_reader_int.h"
 
 /* ---- errors and warnings ---------------------------------------------------------------- */
@@ -243,6 +244,10 @@ int hf__inflate(hf_trace *t, const struct hf_chunk_ref *c, uint8_t **bodyp, size
 	if (what) {
 		hf__body_put(t, body, cap);
 		return hf__chunk_fail(t, c, "%s", what);
+	}
+	if ((c->h.flags & HF_CHUNK_COLUMNS) && c->h.kind != HF_CHUNK_EVENTS) {
+		hf__body_put(t, body, cap);
+		return hf__chunk_fail(t, c, "a meta chunk flagged as columns");
 	}
 	*bodyp = body;
 	*capp = cap;

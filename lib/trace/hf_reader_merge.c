@@ -22,8 +22,10 @@ struct hf_cursor {
 	const struct hf_chunk_ref *ref; /* the inflated chunk, NULL if none */
 	uint8_t *body;
 	size_t cap;
-	struct hf_body b;
+	struct hf_colr cr;       /* the chunk's body: its records, or its columns (format 4) */
+	int columns;             /* which of the two */
 	uint64_t C, T, P;        /* the decoder registers (format.md 2) */
+	struct hf_recent recent; /* and the chunk's rings of recent addresses (format 4) */
 	uint32_t nrec;           /* records decoded in this chunk */
 	uint64_t stream_rec;     /* records decoded in the stream before this chunk's current one */
 	int ended;               /* THREAD_END seen: nothing may follow */
@@ -106,7 +108,8 @@ static void seek_chunk(hf_trace *t, struct hf_cursor *c)
 static const char *tag_name(unsigned tag)
 {
 	static const char *const fixed[] = { NULL, "ALLOC", "FREE", "FREE_LAST", "REALLOC",
-					     "ALLOC_FAILED", "EPOCH", "TIME" };
+					     "ALLOC_FAILED", "EPOCH", "TIME", "REALLOC_LAST",
+					     "ALLOC_RECENT", "FREE_RECENT" };
 	static const char *const sized[] = { "THREAD_START", "THREAD_END", "MARK" };
 	if (tag < sizeof fixed / sizeof fixed[0])
 		return fixed[tag];
@@ -133,6 +136,8 @@ static int end_chunk(hf_trace *t, struct hf_cursor *c)
 	if (c->nrec != r->h.records)
 		return hf__chunk_fail(t, r, "the body holds %u records, the header says %u", c->nrec,
 				      r->h.records);
+	if (hf_colr_left(&c->cr))
+		return hf__chunk_fail(t, r, "body in columns: a column holds more than its records' fields");
 	if (c->C != r->h.epoch_end)
 		return hf__chunk_fail(t, r, "the epoch register ends at %llu, the header says epoch_end %llu",
 				      (unsigned long long)c->C, (unsigned long long)r->h.epoch_end);
@@ -161,24 +166,37 @@ static inline int alloc_node_ok(const hf_trace *t, struct hf_cursor *c, uint32_t
 	return 1;
 }
 
-static int realloc_last_next(const struct hf_cursor *c)
+/* The tag cursor (every record starts with one) and where it is in the body. */
+static inline struct hf_colrd *tags(struct hf_cursor *c)
 {
-	return c->b.p < c->b.end && *c->b.p == HF_TAG_REALLOC_LAST;
+	return c->cr.c_[HF_COL_TAG];
+}
+
+static inline size_t tag_pos(const struct hf_cursor *c)
+{
+	return (size_t)(c->cr.c_[HF_COL_TAG]->p - c->cr.base);
+}
+
+/* Whether the next record has this tag (g: the tag cursor). */
+static inline int next_is(const struct hf_colrd *g, unsigned tag)
+{
+	return g->p < g->end && *g->p == tag;
 }
 
 /* A FREE_LAST directly after an allocation record (ALLOC, REALLOC, REALLOC_LAST) turns it into a
  * unit (format.md 3), and consumes it. A REALLOC_LAST next frees the block too (realloc is a free
  * then an allocation): a unit as well, but the REALLOC_LAST is left for the next event. Returns 1
  * (FREE_LAST taken), 2 (REALLOC_LAST next), 0 (neither) or an error. */
-static inline int take_free_last(hf_trace *t, struct hf_cursor *c)
+static inline int take_free_last(hf_trace *t, struct hf_cursor *c, struct hf_colrd *g)
 {
-	if (realloc_last_next(c) && c->ref->h.major >= 2)
+	if (next_is(g, HF_TAG_REALLOC_LAST) && c->ref->h.major >= 2)
 		return 2;
-	if (c->b.p < c->b.end && *c->b.p == HF_TAG_FREE_LAST) {
+	if (next_is(g, HF_TAG_FREE_LAST)) {
 		if (++c->nrec > c->ref->h.records)
 			return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
-					      c->ref->h.records, hf__body_pos(&c->b));
-		c->b.p++;
+					      c->ref->h.records, tag_pos(c));
+		g->p++;
+		hf_recent_push(c->recent.f, &c->recent.nf, c->P); /* the unit's block: P is L here */
 		return 1;
 	}
 	return 0;
@@ -210,15 +228,20 @@ static inline void event_start(struct hf_event *ev, uint32_t stream, uint64_t ti
 
 /* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error.
  * Inlined, as advance is, into hf_trace_next: a call per event and its register saves were
- * about a tenth of heapfold_print -F's instructions on a trace of small units. */
-static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct hf_cursor *c)
+ * about a tenth of heapfold_print -F's instructions on a trace of small units. columns is a
+ * constant at each call: the cursors are then known (each column's own, or one for all) and the
+ * compiler keeps them apart; read through pointers to cursors, a trace of 200 million events
+ * took a tenth longer. */
+static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct hf_cursor *c, const int columns)
 {
-	struct hf_body *b = &c->b;
-	size_t at = hf__body_pos(b);
-	unsigned tag = *b->p++;
+	struct hf_colrd *b = c->cr.col; /* with columns, b[k] reads column k; without, b[0] all */
+	struct hf_colrd *g = &b[HF_COL_TAG];
+	size_t at = (size_t)(g->p - c->cr.base);
+	unsigned tag = *g->p++;
 	struct hf_event *ev = &c->ev;
 	uint64_t size, d, de, dr, e, r;
-	uint32_t node;
+	uint32_t node, j;
+	uint64_t a;
 	int64_t sd, sd2;
 	int unit;
 	struct hf_ev_alloc ra;
@@ -237,14 +260,26 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	event_start(ev, c->stream, c->T);
 	c->text = NULL;
 	switch (tag) {
-	case HF_TAG_ALLOC:
-		if (hf_dec_alloc(&b->p, b->end, &ra) < 0)
+	case HF_TAG_ALLOC_RECENT:
+		if (c->ref->h.major < 4)
+			break;
+		if (hf_dec_alloc_recent(b, columns, &ra, &j) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		node = ra.node, size = ra.size, sd = ra.dptr;
+		if (!(a = hf_recent_at(c->recent.f, c->recent.nf, j)))
+			return fail_at(t, c, at, "names an empty place of the recent frees", tag);
+		node = ra.node, size = ra.size;
+		goto an_alloc;
+	case HF_TAG_ALLOC:
+		if (hf_dec_alloc(b, columns, &ra) < 0)
+			return fail_at(t, c, at, "truncated or invalid field", tag);
+		node = ra.node, size = ra.size;
+		a = c->P + (uint64_t)ra.dptr;
+	an_alloc:
 		if (!alloc_node_ok(t, c, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
-		c->P += (uint64_t)sd;
-		if ((unit = take_free_last(t, c)) < 0)
+		c->P = a;
+		hf_recent_push(c->recent.a, &c->recent.na, a);
+		if ((unit = take_free_last(t, c, g)) < 0)
 			return unit;
 		c->unit_open = unit == 2;
 		ev->type = HF_EV_ALLOC;
@@ -254,17 +289,27 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->node = node;
 		ev->key = 2 * c->C;
 		return 1;
-	case HF_TAG_FREE:
-		if (hf_dec_free(&b->p, b->end, &rf) < 0)
+	case HF_TAG_FREE_RECENT:
+		if (c->ref->h.major < 4)
+			break;
+		if (hf_dec_free_recent(b, columns, &j, &de) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		sd = rf.dptr, de = rf.depoch;
+		if (!(a = hf_recent_at(c->recent.a, c->recent.na, j)))
+			return fail_at(t, c, at, "names an empty place of the recent allocations", tag);
+		goto a_free;
+	case HF_TAG_FREE:
+		if (hf_dec_free(b, columns, &rf) < 0)
+			return fail_at(t, c, at, "truncated or invalid field", tag);
+		de = rf.depoch;
+		a = c->P = c->P + (uint64_t)rf.dptr;
+	a_free:
 		e = c->C;
 		if (add_epoch(&e, de) < 0 || e == HF_EPOCH_MAX)
 			return fail_at(t, c, at, "free epoch beyond the limit", tag);
-		c->P += (uint64_t)sd;
 		c->C = e + 1;
+		hf_recent_push(c->recent.f, &c->recent.nf, a);
 		ev->type = HF_EV_FREE;
-		ev->ptr = c->P;
+		ev->ptr = a;
 		ev->key = 2 * e + 1;
 		return 1;
 	case HF_TAG_FREE_LAST:
@@ -276,11 +321,11 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 			break;
 		if (!open)
 			return fail_at(t, c, at, "REALLOC_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
-		if (hf_dec_realloc_last(&b->p, b->end, &rl) < 0)
+		if (hf_dec_realloc_last(b, columns, &rl) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (!alloc_node_ok(t, c, rl.node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
-		if ((unit = take_free_last(t, c)) < 0)
+		if ((unit = take_free_last(t, c, g)) < 0)
 			return unit;
 		ev->type = HF_EV_ALLOC;
 		ev->flags = HF_EVF_REALLOC | (unit ? HF_EVF_UNIT : 0);
@@ -291,7 +336,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		c->unit_open = unit == 2;
 		return 1;
 	case HF_TAG_REALLOC:
-		if (hf_dec_realloc(&b->p, b->end, &rr) < 0)
+		if (hf_dec_realloc(b, columns, &rr) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		node = rr.node, size = rr.size, sd = rr.dold, sd2 = rr.dnew, de = rr.depoch, dr = rr.dr;
 		if (!alloc_node_ok(t, c, node))
@@ -305,7 +350,9 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->key = 2 * e + 1;
 		c->P = ev->ptr + (uint64_t)sd2;
 		c->C = r;
-		if ((unit = take_free_last(t, c)) < 0)
+		hf_recent_push(c->recent.f, &c->recent.nf, ev->ptr);
+		hf_recent_push(c->recent.a, &c->recent.na, c->P);
+		if ((unit = take_free_last(t, c, g)) < 0)
 			return unit;
 		c->unit_open = unit == 2;
 		c->pend = *ev;
@@ -319,7 +366,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		c->pending = 1;
 		return 1;
 	case HF_TAG_ALLOC_FAILED:
-		if (hf_dec_failed(&b->p, b->end, &rfail) < 0)
+		if (hf_dec_failed(b, columns, &rfail) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		node = rfail.node, size = rfail.size;
 		if (!check_node(t, node))
@@ -330,13 +377,13 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->key = 2 * c->C;
 		return 1;
 	case HF_TAG_EPOCH:
-		if (hf_dec_epoch(&b->p, b->end, &d) < 0)
+		if (hf_dec_epoch(b, columns, &d) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (d == 0 || add_epoch(&c->C, d) < 0)
 			return fail_at(t, c, at, d ? "epoch beyond the limit" : "EPOCH of 0", tag);
 		return 0;
 	case HF_TAG_TIME:
-		if (hf_dec_time(&b->p, b->end, &d) < 0)
+		if (hf_dec_time(b, columns, &d) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		c->T += d;
 		return 0;
@@ -345,10 +392,11 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		return fail_at(t, c, at, NULL, tag);
 
 	uint64_t len;
-	if (hf__get_u64(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
+	struct hf_colrd *o = &b[columns ? HF_COL_OTHER : 0];
+	if (hf_get_varint(&o->p, o->end, &len) < 0 || len > (uint64_t)(o->end - o->p))
 		return fail_at(t, c, at, "record length runs past the end of the body", tag);
-	struct hf_body rb = { b->base, b->p, b->p + len };
-	b->p += len;
+	struct hf_body rb = { c->cr.base, o->p, o->p + len };
+	o->p += len;
 	ev->key = 2 * c->C;
 	switch (tag) {
 	case HF_TAG_THREAD_START:
@@ -376,15 +424,15 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 /* Decodes one record of a meta chunk (checked in full by the open): SAMPLE makes an event. */
 static int dec_meta(hf_trace *t, struct hf_cursor *c)
 {
-	struct hf_body *b = &c->b;
-	size_t at = hf__body_pos(b);
+	struct hf_colrd *b = tags(c); /* a meta chunk's body is records: one cursor */
+	size_t at = tag_pos(c);
 	unsigned tag = *b->p++;
 	uint64_t len;
 
 	c->nrec++;
-	if (tag < 0x40 || tag > 0x7f || hf__get_u64(b, &len) < 0 || len > (uint64_t)(b->end - b->p))
+	if (tag < 0x40 || tag > 0x7f || hf_get_varint(&b->p, b->end, &len) < 0 || len > (uint64_t)(b->end - b->p))
 		return fail_at(t, c, at, "meta record changed since the open", tag);
-	struct hf_body rb = { b->base, b->p, b->p + len };
+	struct hf_body rb = { c->cr.base, b->p, b->p + len };
 	b->p += len;
 	if (tag != HF_TAG_SAMPLE)
 		return 0;
@@ -424,11 +472,11 @@ static inline __attribute__((always_inline)) int advance(hf_trace *t, struct hf_
 		return ready(t, c, c->ev.key);
 	}
 	while (c->ref) {
-		if (c->b.p == c->b.end) {
+		if (tags(c)->p == tags(c)->end) {
 			c->stream_rec += c->nrec;
 			return end_chunk(t, c);
 		}
-		int rc = c->meta ? dec_meta(t, c) : dec_event(t, c);
+		int rc = c->meta ? dec_meta(t, c) : c->columns ? dec_event(t, c, 1) : dec_event(t, c, 0);
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -447,11 +495,16 @@ static int load(hf_trace *t, struct hf_cursor *c)
 		t->bodies_peak = t->bodies;
 	c->next++;
 	c->ref = r;
-	c->b.base = c->b.p = c->body;
-	c->b.end = c->body + r->h.ulen;
+	const char *why = NULL;
+	c->columns = (r->h.flags & HF_CHUNK_COLUMNS) != 0;
+	if (!c->columns)
+		hf_colr_records(&c->cr, c->body, r->h.ulen);
+	else if (hf_colr_columns(&c->cr, c->body, r->h.ulen, r->h.records, &why) < 0)
+		return hf__chunk_fail(t, r, "body in columns: %s", why);
 	c->C = r->h.epoch_start;
 	c->T = r->h.time_start;
 	c->P = 0;
+	hf_recent_reset(&c->recent);
 	c->nrec = 0;
 	c->unit_open = 0;
 	return advance(t, c);

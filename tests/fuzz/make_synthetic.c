@@ -1,7 +1,8 @@
 /* make_synthetic.c: writes the seed tests/fuzz/corpus/reader/synthetic_all_records.gz, a trace
  * holding every record type of format.md, several of each kind of chunk, which real recordings of
  * the test programs lack (SYMBOLS, MODULE_UNLOAD, a module loaded late, MARK, ALLOC_FAILED,
- * REALLOC, frees across threads, truncation pseudo-frames, an unknown sized record). Built and
+ * REALLOC, ALLOC_RECENT, FREE_RECENT, frees across threads, truncation pseudo-frames, an unknown
+ * sized record), its thread chunks in columns. Built and
  * run by tests/fuzz/make_corpus.sh with the test trace builder (tests/unit/util_tracegen.c).
  *   make_synthetic OUTPUT */
 #include <stdio.h>
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 	h.opt_name = names;
 	h.opt_value = values;
 	struct tg *g = tg_new(&h);
+	tg_set_columns(g, 1); /* thread chunks as the recorder writes them */
 
 	const struct hf_segment exe_seg[] = { { 0, 0x1000, 4 }, { 0x1000, 0x5000, 5 }, { 0x7000, 0x2000, 6 } };
 	const struct hf_segment lib_seg[] = { { 0, 0x20000, 5 } };
@@ -82,6 +84,8 @@ int main(int argc, char **argv)
 	tg_alloc_failed(g, 1, malloc_, UINT64_MAX / 2);
 	tg_alloc(g, 1, memalign_, 4096, 0x10000);
 	tg_alloc(g, 1, odd_malloc, 24, 0x11000);
+	tg_free_recent(g, 1, 0, tg_epoch_of(g, 1));     /* 0x11000, the newest allocation */
+	tg_alloc_recent(g, 1, malloc_, 24, 0, 0x11000); /* the newest free, again */
 	const uint8_t unknown[] = { 0x7e, 0x02, 0xaa, 0xbb }; /* a sized record of a newer minor */
 	tg_raw(g, 1, unknown, sizeof unknown, 1);
 	tg_flush(g, 1);

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "hf_codec.h"
+#include "hf_columns.h"
 #include "util_tracegen.h"
 
 /* Chunk header field offsets (format.md 1). */
@@ -218,28 +219,28 @@ static void test_future_major_version_names_both_versions(void **state)
 	struct fixture f;
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 0, H_MAJOR, 4);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 4.0 is newer than this reader (3.0)");
+	tg_patch_u8(f.g, 0, H_MAJOR, 5);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 5.0 is newer than this reader (4.0)");
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 0, H_MAJOR, 0);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (3.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (4.0)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
 	tg_header_defaults(&h);
-	h.major = 4;
+	h.major = 5;
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 4.1 is newer than this reader (3.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 5.1 is newer than this reader (4.0)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 1, H_MAJOR, 1);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 3.0");
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 4.0");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)
@@ -414,7 +415,7 @@ static void test_bad_record_tag_names_chunk_and_body_offset(void **state)
 		const char *want;
 	} cases[] = {
 		{ 1, "\x00", 1, "bad record tag 0x00 at body byte 0" },
-		{ 1, "\x09", 1, "bad record tag 0x09 at body byte 0" },
+		{ 1, "\x0b", 1, "bad record tag 0x0b at body byte 0" },
 		{ 1, "\x53\x02\x00\x01", 4, "record 0x53 at body byte 0: meta record in a thread chunk" },
 		{ 0, "\x01\x02\x05\x00", 4, "event record tag 0x01 in a meta chunk at body byte" },
 		{ 0, "\x42\x01\x00", 3, "thread record tag 0x42 in a meta chunk" },
@@ -539,6 +540,86 @@ static void test_realloc_last_out_of_place_is_corruption(void **state)
 	tg_realloc_last(f.g, 1, f.re, 2);
 	tg_close(f.g, NULL);
 	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "bad record tag 0x08 at body byte 5");
+}
+
+/* Format 4's recent addresses: a place past the ring, a place nothing was pushed to, and the two
+ * tags in a trace of format 3, which did not have them. */
+static void test_recent_places_must_name_addresses(void **state)
+{
+	(void)state;
+	struct fixture f;
+	const struct {
+		unsigned major;
+		const char *bytes;
+		size_t n;
+		const char *want;
+	} cases[] = {
+		{ 4, "\x0a\x10\x00", 3, "FREE_RECENT record at body byte 5: truncated or invalid field" },
+		{ 4, "\x0a\x01\x00", 3, "FREE_RECENT record at body byte 5: names an empty place of the recent allocations" },
+		{ 4, "\x09\x02\x01\x00", 4, "ALLOC_RECENT record at body byte 5: names an empty place of the recent frees" },
+		{ 4, "\x09\x02\x01\x10", 4, "ALLOC_RECENT record at body byte 5: truncated or invalid field" },
+		{ 3, "\x0a\x00\x00", 3, "bad record tag 0x0a at body byte 5" },
+		{ 3, "\x09\x02\x01\x00", 4, "bad record tag 0x09 at body byte 5" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tg_header h;
+		tg_header_defaults(&h);
+		h.major = cases[i].major;
+		begin(&f, &h);
+		tg_alloc(f.g, 1, f.m, 1, 0x1000); /* 5 bytes: A holds 0x1000, F nothing */
+		tg_raw(f.g, 1, cases[i].bytes, cases[i].n, 1);
+		tg_close(f.g, NULL);
+		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, cases[i].want);
+	}
+}
+
+/* A thread chunk's body in columns (format 4): lengths that do not fit it, a field its column
+ * does not hold, a column with bytes left over, a meta chunk said to be in columns. */
+static void test_bodies_in_columns_must_hold_their_records(void **state)
+{
+	(void)state;
+	struct fixture f;
+	const struct {
+		const char *bytes;
+		size_t n;
+		const char *want;
+	} cases[] = {
+		{ "\x01\x01\x01\x00\x00\x00\x00\x01\x02\x05\x00", 11, NULL }, /* good: ALLOC 2 5 +0 */
+		{ "\x09\x01\x01\x00\x00\x00\x00\x01\x02\x05\x00", 11, "body in columns: a column runs past the end of the body" },
+		{ "\x01\x01\x01\x00\x00\x00\x00\x01\x02\x05\x00\x00", 12, "body in columns: bytes after the last column" },
+		{ "\x01\x01\x00\x00\x00\x00\x00\x01\x02\x05", 10, "ALLOC record at body byte 7: truncated or invalid field" },
+		{ "\x02\x01\x01\x00\x00\x00\x00\x01\x02\x02\x05\x00", 12, "body in columns: a column holds more than its records' fields" },
+		{ "\x00\x00\x00\x00\x00\x00\x02\x42\x05\x78", 10, "MARK record at body byte 7: record length runs past the end of the body" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		begin(&f, NULL);
+		tg_raw_columns(f.g, 1, cases[i].bytes, cases[i].n, 1);
+		struct tg_totals tot;
+		tg_totals(f.g, &tot);
+		tot.allocations = 1; /* the good body's ALLOC of 5 bytes, never freed */
+		tot.bytes = 5;
+		tg_close(f.g, &tot);
+		if (!cases[i].want) {
+			char *path = tg_tmp_path("columns.gz");
+			tg_write(f.g, path);
+			struct tg_read r;
+			tg_read_all(path, &r, SIZE_MAX);
+			assert_string_equal(r.error, "");
+			assert_int_equal(r.nev, 1);
+			assert_int_equal(r.ev[0].size, 5);
+			tg_read_free(&r);
+			unlink(path);
+			free(path);
+			tg_destroy(f.g);
+			continue;
+		}
+		expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, cases[i].want);
+	}
+	begin(&f, NULL);
+	tg_alloc(f.g, 1, f.m, 1, 0x1000);
+	tg_close(f.g, NULL);
+	tg_patch_u8(f.g, 0, 3, HF_CHUNK_COLUMNS);
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "a meta chunk flagged as columns");
 }
 
 static void test_allocations_must_name_allocator_nodes(void **state)
@@ -787,6 +868,8 @@ int main(void)
 		cmocka_unit_test(test_lengths_beyond_their_bounds_are_corruption),
 		cmocka_unit_test(test_free_last_out_of_place_is_corruption),
 		cmocka_unit_test(test_realloc_last_out_of_place_is_corruption),
+		cmocka_unit_test(test_recent_places_must_name_addresses),
+		cmocka_unit_test(test_bodies_in_columns_must_hold_their_records),
 		cmocka_unit_test(test_allocations_must_name_allocator_nodes),
 		cmocka_unit_test(test_epoch_records_are_checked),
 		cmocka_unit_test(test_thread_records_keep_their_places),

@@ -88,10 +88,10 @@ static void expect(const struct hf_event *ev, int type, uint32_t flags, uint64_t
 	assert_int_equal(ev->node, node);
 }
 
-static void test_every_event_record_round_trips(void **state)
+static void every_event_record_round_trips(int columns)
 {
-	(void)state;
 	struct tg *g = tg_new(NULL);
+	tg_set_columns(g, columns);
 	struct stack s = basic_stack(g);
 	const uint64_t big = (uint64_t)1 << 63;
 
@@ -156,6 +156,19 @@ static void test_every_event_record_round_trips(void **state)
 	free(path);
 }
 
+static void test_every_event_record_round_trips(void **state)
+{
+	(void)state;
+	every_event_record_round_trips(0);
+}
+
+/* The same records in a body of columns (format 4, as the recorder writes them). */
+static void test_every_event_record_round_trips_in_columns(void **state)
+{
+	(void)state;
+	every_event_record_round_trips(1);
+}
+
 /* Reallocs in place of the block just allocated (format 2): no epoch, no address; every block
  * before the last of a chain is a unit (realloc frees it), the chain keeps its key. */
 static void test_realloc_last_chains(void **state)
@@ -194,6 +207,61 @@ static void test_realloc_last_chains(void **state)
 	expect(&e[7], HF_EV_ALLOC, HF_EVF_REALLOC, 2, 0x3000, 200, s.realloc_);
 	assert_true(e[7].old_ptr == 0x3000);
 	expect(&e[8], HF_EV_FREE, 0, 3, 0x3000, 0, 0);
+	tg_read_free(&r);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
+/* Format 4: addresses named by their place in the chunk's last frees (ALLOC_RECENT) or
+ * allocations (FREE_RECENT); every kind of free and allocation pushes, REALLOC_LAST does not, a
+ * new chunk starts empty, and P moves with ALLOC_RECENT but not with FREE_RECENT. */
+static void test_recent_addresses_name_the_rings_places(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	tg_set_columns(g, 1);
+	struct stack s = basic_stack(g);
+	tg_alloc(g, 1, s.malloc_, 8, 0x1000);                   /* A: 1000 */
+	tg_alloc(g, 1, s.malloc_, 8, 0x2000);                   /* A: 2000 1000 */
+	tg_free_recent(g, 1, 1, 0);                             /* 1000; F: 1000 */
+	tg_alloc_recent(g, 1, s.malloc_, 16, 0, 0x1000);        /* 1000; A: 1000 2000 1000 */
+	tg_realloc_last(g, 1, s.realloc_, 24);                  /* in place: no push */
+	tg_free_last(g, 1);                                     /* 1000; F: 1000 1000 */
+	tg_free(g, 1, 0x2000, 1);                               /* F: 2000 1000 1000; P 2000 */
+	tg_alloc(g, 1, s.malloc_, 8, 0x3000);                   /* A: 3000 1000 2000 1000 */
+	tg_realloc(g, 1, s.realloc_, 32, 0x3000, 0x4000, 2, 3); /* F: 3000 ...; A: 4000 3000 ... */
+	tg_alloc_recent(g, 1, s.malloc_, 8, 3, 0x1000);         /* F: 3000 2000 1000 1000 */
+	tg_free_recent(g, 1, 1, 4);                             /* A: 1000 4000: 4000 */
+	tg_alloc(g, 1, s.malloc_, 8, 0x1010);                   /* delta from P 1000, not 4000 */
+	for (unsigned i = 0; i < 20; i++)                       /* the ring keeps the last 16 */
+		tg_alloc(g, 1, s.malloc_, 8, 0x10000 + 16 * i);
+	tg_free_recent(g, 1, 15, 5);                            /* the 5th of the 20 */
+	tg_flush(g, 1);
+	tg_alloc(g, 1, s.malloc_, 8, 0x5000);                   /* a new chunk: empty rings */
+	tg_free_recent(g, 1, 0, 6);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "recent.gz");
+
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	const uint64_t want[] = { 0x1000, 0x2000, 0x1000, 0x1000, 0x1000, 0x2000,
+				  0x3000, 0x3000, 0x4000, 0x1000, 0x4000, 0x1010 };
+	const size_t nw = sizeof want / sizeof want[0];
+	assert_int_equal(r.nev, nw + 20 + 1 + 2);
+	for (size_t i = 0; i < nw; i++)
+		assert_true(r.ev[i].ptr == want[i]);
+	assert_int_equal(r.ev[2].type, HF_EV_FREE);
+	assert_int_equal(r.ev[3].type, HF_EV_ALLOC);
+	assert_int_equal(r.ev[3].size, 16);
+	assert_int_equal(r.ev[3].flags, HF_EVF_UNIT);
+	assert_int_equal(r.ev[4].flags, HF_EVF_REALLOC | HF_EVF_UNIT);
+	assert_int_equal(r.ev[10].type, HF_EV_FREE);
+	assert_true(r.ev[nw + 20].ptr == 0x10000 + 16 * 4);
+	assert_true(r.ev[nw + 22].ptr == 0x5000);
 	tg_read_free(&r);
 	tg_destroy(g);
 	unlink(path);
@@ -434,7 +502,7 @@ static void test_unknown_sized_records_and_newer_minor_are_read(void **state)
 	tg_close(g, NULL);
 	for (size_t i = 0; i < tg_member_count(g); i++) {
 		tg_patch_u8(g, i, 1, 9);     /* minor 9 */
-		tg_patch_u8(g, i, 3, 0xff);  /* unknown flags */
+		tg_patch_u8(g, i, 3, 0xfe);  /* unknown flags (bit 0 says columns) */
 	}
 	char *path = write_trace(g, "minor.gz");
 	struct tg_read r;
@@ -583,7 +651,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_fields_round_trip),
 		cmocka_unit_test(test_every_event_record_round_trips),
+		cmocka_unit_test(test_every_event_record_round_trips_in_columns),
 		cmocka_unit_test(test_realloc_last_chains),
+		cmocka_unit_test(test_recent_addresses_name_the_rings_places),
 		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
 		cmocka_unit_test(test_samples_merge_with_thread_events_by_key),

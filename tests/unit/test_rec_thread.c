@@ -79,9 +79,50 @@ void hf_writer_unlock(void)
 	pthread_mutex_unlock(&file_lock);
 }
 
-int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const struct hf_counts *c,
+/* One varint from column cursor d to q. */
+static uint8_t *copy_field(struct hf_colrd *d, uint8_t *q)
+{
+	do {
+		assert_true(d->p < d->end);
+		*q = *d->p++;
+	} while (*q++ & 0x80);
+	return q;
+}
+
+/* The writer's two entries: bodies come in columns, kept here as records for check_chunks (the
+ * records these owners write: ALLOC, TIME, THREAD_START, THREAD_END). */
+int hf_writer_events(struct hf_chunk_hdr *hdr, const void *cols, size_t ncols, const struct hf_counts *c,
 		     int locked)
 {
+	uint8_t *body = malloc(ncols + 1);
+	assert_non_null(body);
+	struct hf_colr r;
+	const char *why = NULL;
+	if (hf_colr_columns(&r, cols, ncols, hdr->records, &why) < 0)
+		fail_msg("columns: %s", why);
+	uint8_t *q = body;
+	for (uint32_t i = 0; i < hdr->records; i++) {
+		uint8_t tag = *r.c_[HF_COL_TAG]->p++;
+		*q++ = tag;
+		if (tag == HF_TAG_ALLOC) {
+			q = copy_field(r.c_[HF_COL_NODE], q);
+			q = copy_field(r.c_[HF_COL_SIZE], q);
+			q = copy_field(r.c_[HF_COL_APTR], q);
+		} else if (tag == HF_TAG_TIME) {
+			q = copy_field(r.c_[HF_COL_OTHER], q);
+		} else {
+			struct hf_colrd *o = r.c_[HF_COL_OTHER];
+			const uint8_t *l = o->p;
+			uint64_t len = 0;
+			assert_int_equal(hf_get_varint(&l, o->end, &len), 0);
+			size_t whole = (size_t)(l - o->p) + (size_t)len;
+			memcpy(q, o->p, whole);
+			q += whole;
+			o->p += whole;
+		}
+	}
+	assert_false(hf_colr_left(&r));
+	size_t n = (size_t)(q - body);
 	if (!locked)
 		hf_writer_lock();
 	if (nchunks == cap_chunks) {
@@ -92,13 +133,21 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const
 	struct chunk *k = &chunks[nchunks++];
 	k->h = *hdr;
 	k->c = *c;
-	k->n = n;
-	k->body = malloc(n ? n : 1);
-	assert_non_null(k->body);
-	memcpy(k->body, body, n);
+	k->n = (size_t)n;
+	k->body = body;
 	if (!locked)
 		hf_writer_unlock();
 	return 0;
+}
+
+int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *w, const uint8_t *buf,
+			  const struct hf_counts *c)
+{
+	uint8_t *cols = malloc(HF_COLS_BODY_MAX);
+	assert_non_null(cols);
+	int rc = hf_writer_events(hdr, cols, hf_cols_gather(w, buf, cols), c, 0);
+	free(cols);
+	return rc;
 }
 
 void hf_writer_fail(const char *why)
@@ -130,17 +179,12 @@ static void hook(struct hf_thread *tb, uint32_t owner, uint64_t i)
 	struct hf_tls *t = &hf_tls;
 	t->mode = HF_MODE_INSIDE;
 	hf_busy_enter(tb);
-	if (tb->pos > tb->lim)
+	if (hf_thread_pos(tb) > tb->lim)
 		hf_thread_full(tb);
 	uint64_t now = hf_load(&hf_g.clock);
 	if (now != tb->T)
 		hf_thread_tick(tb, now);
-	uint8_t *q = tb->pos;
-	*q++ = HF_TAG_ALLOC;
-	q = hf_put_varint(q, owner);
-	q = hf_put_varint(q, i);
-	q = hf_put_svarint(q, 0);
-	tb->pos = q;
+	hf_enc_alloc(&tb->w, owner, i, 0);
 	tb->records++;
 	tb->n_alloc++;
 	tb->bytes += i;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hf_columns.h"
 #include "hf_events.h"
 #include "hf_meta.h"
 #include "util_zdeflate.h"
@@ -21,6 +22,7 @@ struct tg_stream {
 	uint64_t C, T, P;
 	uint64_t epoch_start, time_start;
 	size_t events;
+	int raw_columns; /* the body is a body in columns as given (tg_raw_columns) */
 };
 
 struct tg_member {
@@ -48,6 +50,7 @@ struct tg {
 	struct tg_totals tot;
 	uint64_t raw, member_bytes;
 	unsigned old_major, old_minor; /* a HEADER of an older major: chunks say so too, 0 if not */
+	int columns;                   /* thread chunks' bodies in columns, as the recorder writes */
 };
 
 static void die(const char *what)
@@ -242,6 +245,11 @@ void tg_set_level(struct tg *g, int level)
 void tg_set_chunk_size(struct tg *g, size_t n)
 {
 	g->chunk_size = n;
+}
+
+void tg_set_columns(struct tg *g, int on)
+{
+	g->columns = on;
 }
 
 /* ---- meta records ---------------------------------------------------------------------------- */
@@ -446,6 +454,32 @@ void tg_free(struct tg *g, uint32_t s, uint64_t ptr, uint64_t e)
 	g->tot.frees++;
 }
 
+/* Format 4: the address named by its place in the reader's rings; ptr is the address the test
+ * expects there (ALLOC_RECENT moves P to it, FREE_RECENT leaves P). */
+void tg_alloc_recent(struct tg *g, uint32_t s, uint32_t node, uint64_t size, unsigned place, uint64_t ptr)
+{
+	struct tg_stream *st = ev_begin(g, s, HF_TAG_ALLOC_RECENT);
+	put_u(st, node);
+	put_u(st, size);
+	put_u(st, place);
+	st->P = ptr;
+	st->events++;
+	g->tot.allocations++;
+	g->tot.bytes += size;
+}
+
+void tg_free_recent(struct tg *g, uint32_t s, unsigned place, uint64_t e)
+{
+	struct tg_stream *st = ev_begin(g, s, HF_TAG_FREE_RECENT);
+	if (e < st->C)
+		die("free epoch below the stream's register");
+	put_u(st, place);
+	put_u(st, e - st->C);
+	st->C = e + 1;
+	st->events++;
+	g->tot.frees++;
+}
+
 void tg_free_last(struct tg *g, uint32_t s)
 {
 	/* No automatic flush here: FREE_LAST must share the chunk of its allocation. */
@@ -460,8 +494,10 @@ void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size)
 {
 	/* No automatic flush here: REALLOC_LAST must share the chunk of its allocation. */
 	struct tg_stream *st = stream(g, s);
-	uint8_t rec[HF_MAX_REALLOC_LAST];
-	put_bytes(st, rec, (size_t)(hf_enc_realloc_last(rec, node, size) - rec));
+	uint8_t tag = HF_TAG_REALLOC_LAST;
+	put_bytes(st, &tag, 1);
+	put_u(st, node);
+	put_u(st, size);
 	st->records++;
 	st->events++;
 	g->tot.allocations++;
@@ -521,6 +557,20 @@ void tg_raw(struct tg *g, uint32_t s, const void *bytes, size_t n, uint32_t reco
 	st->records += records;
 }
 
+static int flush(struct tg *g, uint32_t id, int even_empty);
+
+void tg_raw_columns(struct tg *g, uint32_t s, const void *body, size_t n, uint32_t records)
+{
+	struct tg_stream *st = stream(g, s);
+	if (st->len || st->records)
+		flush(g, s, 0);
+	st = stream(g, s);
+	put_bytes(st, body, n);
+	st->records = records;
+	st->raw_columns = 1;
+	flush(g, s, 0);
+}
+
 /* ---- chunks ------------------------------------------------------------------------------------ */
 
 static int flush(struct tg *g, uint32_t id, int even_empty)
@@ -544,10 +594,26 @@ static int flush(struct tg *g, uint32_t id, int even_empty)
 		.epoch_end = s->C,
 		.time_start = s->time_start,
 	};
-	size_t cap = hf_chunk_bound(s->len);
+	const uint8_t *body = s->body;
+	size_t len = s->len;
+	uint8_t *cols = NULL;
+	if (s->raw_columns) {
+		h.flags = HF_CHUNK_COLUMNS;
+		s->raw_columns = 0;
+	} else if (g->columns && id != 0) {
+		uint8_t *scratch = xrealloc(NULL, HF_COLS_N * len + 1);
+		cols = xrealloc(NULL, len + HF_COLS_N * HF_VARINT_MAX);
+		if (!(len = hf_cols_split(s->body, s->len, scratch, cols)) && s->len)
+			die("hf_cols_split failed");
+		free(scratch);
+		body = cols;
+		h.flags = HF_CHUNK_COLUMNS;
+	}
+	size_t cap = hf_chunk_bound(len);
 	uint8_t *out = xrealloc(NULL, cap);
 	struct hf_deflater d = uz_deflater(&g->zs);
-	size_t n = hf_chunk_encode(&d, &h, s->body, s->len, out, cap);
+	size_t n = hf_chunk_encode(&d, &h, body, len, out, cap);
+	free(cols);
 	if (!n)
 		die("hf_chunk_encode failed");
 	if (g->old_major) { /* outside the CRC: as a format 1 recorder wrote them */

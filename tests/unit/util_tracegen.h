@@ -38,6 +38,8 @@ void tg_destroy(struct tg *g);
  * automatically before its next record (0, the default: only explicit flushes). */
 void tg_set_level(struct tg *g, int level);
 void tg_set_chunk_size(struct tg *g, size_t n);
+/* Thread chunks' bodies in columns (format 4, as the recorder writes them; default: records). */
+void tg_set_columns(struct tg *g, int on);
 
 /* ---- meta records (stream 0) ---- */
 void tg_module(struct tg *g, uint32_t id, const char *path, const void *build_id, size_t bid_len,
@@ -63,6 +65,9 @@ void tg_time(struct tg *g, uint32_t s, uint64_t d);
 void tg_alloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t ptr);
 void tg_free(struct tg *g, uint32_t s, uint64_t ptr, uint64_t e); /* e >= the stream's C */
 void tg_free_last(struct tg *g, uint32_t s);
+/* Format 4: ALLOC_RECENT and FREE_RECENT with the place given (the reader's rings decide the address). */
+void tg_alloc_recent(struct tg *g, uint32_t s, uint32_t node, uint64_t size, unsigned place, uint64_t ptr);
+void tg_free_recent(struct tg *g, uint32_t s, unsigned place, uint64_t e);
 /* REALLOC_LAST: the block just allocated, reallocated in place (format 2). */
 void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size);
 void tg_realloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t old, uint64_t ptr,
@@ -74,6 +79,8 @@ uint64_t tg_epoch_of(const struct tg *g, uint32_t s);
 
 /* Raw bytes appended to stream s's body, counted as `records` records (meta or events). */
 void tg_raw(struct tg *g, uint32_t s, const void *bytes, size_t n, uint32_t records);
+/* A whole chunk of stream s whose body is given in columns (format.md 2.4), written at once. */
+void tg_raw_columns(struct tg *g, uint32_t s, const void *body, size_t n, uint32_t records);
 
 /* Ends stream s's current chunk (nothing happens if it holds no record). Returns the member's
  * index or -1. */
