@@ -118,15 +118,44 @@ static inline void hf_enc_realloc_last(struct hf_colw *w, uint32_t node, uint64_
  * instead of a delta from P that mostly does not. The recorder and the reader keep the same two
  * rings and push the same addresses; an entry of 0 is empty (0 is never a block's address). */
 #define HF_RECENT_N 16u
+#define HF_SIZES_N 64u
 
 struct hf_recent {
 	uint64_t f[HF_RECENT_N], a[HF_RECENT_N];
 	uint32_t nf, na; /* pushes so far: the newest entry is at (n - 1) % HF_RECENT_N */
+	/* The size code's memory (below): the last node and size seen in each slot. */
+	uint32_t size_node[HF_SIZES_N];
+	uint64_t size[HF_SIZES_N];
 };
 
 static inline void hf_recent_reset(struct hf_recent *r)
 {
 	memset(r, 0, sizeof *r);
+}
+
+/* An allocation record's size field (format 4) is a code: if the chunk's last allocation record
+ * in the node's slot (node % HF_SIZES_N) named the same node, the zigzag of the size's difference
+ * from that record's size, else the size itself; either way the slot then holds this node and
+ * size. A call site asks for sizes alike or a little apart each time (a struct, a growing
+ * buffer, a key's value): redis-server's sizes compressed to a sixth, the seed loop's (which
+ * grow by one) to a seventh. Slot node 0 is empty (0 is never a node). */
+static inline uint64_t hf_size_code(struct hf_recent *r, uint32_t node, uint64_t size)
+{
+	unsigned k = node % HF_SIZES_N;
+	uint64_t code = r->size_node[k] == node ? hf_zigzag((int64_t)(size - r->size[k])) : size;
+	r->size_node[k] = node;
+	r->size[k] = size;
+	return code;
+}
+
+/* The size a code stands for (the reader's side of hf_size_code). */
+static inline uint64_t hf_size_value(struct hf_recent *r, uint32_t node, uint64_t code)
+{
+	unsigned k = node % HF_SIZES_N;
+	uint64_t size = r->size_node[k] == node ? r->size[k] + (uint64_t)hf_unzigzag(code) : code;
+	r->size_node[k] = node;
+	r->size[k] = size;
+	return size;
 }
 
 static inline void hf_recent_push(uint64_t *ring, uint32_t *n, uint64_t addr)

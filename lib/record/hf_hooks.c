@@ -181,10 +181,11 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 		tb->records++;
 	}
 	int j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
+	uint64_t sc = hf_size_code(&tb->recent, node, size);
 	if (j >= 0)
-		hf_enc_alloc_recent(&tb->w, node, size, (unsigned)j);
+		hf_enc_alloc_recent(&tb->w, node, sc, (unsigned)j);
 	else
-		hf_enc_alloc(&tb->w, node, size, hf_delta(a, tb->P));
+		hf_enc_alloc(&tb->w, node, sc, hf_delta(a, tb->P));
 	hf_recent_push(tb->recent.a, &tb->recent.na, a);
 	tb->P = a;
 	tb->last_ptr = a;
@@ -194,7 +195,7 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 {
 	prep(tb);
-	hf_enc_failed(&tb->w, node, size);
+	hf_enc_failed(&tb->w, node, hf_size_code(&tb->recent, node, size));
 	tb->records++;
 	tb->n_failed++;
 }
@@ -494,8 +495,8 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
 	uint64_t o = (uint64_t)(uintptr_t)old;
 	if (r < e + 1)
 		r = e + 1; /* cannot happen: E only grows and we added 1 */
-	const struct hf_ev_realloc rec = { node, size, hf_delta(o, tb->P), hf_delta(a, o), e - tb->C,
-					   r - (e + 1) };
+	const struct hf_ev_realloc rec = { node, hf_size_code(&tb->recent, node, size), hf_delta(o, tb->P),
+					   hf_delta(a, o), e - tb->C, r - (e + 1) };
 	hf_enc_realloc(&tb->w, &rec);
 	hf_recent_push(tb->recent.f, &tb->recent.nf, o);
 	hf_recent_push(tb->recent.a, &tb->recent.na, a);
@@ -522,7 +523,7 @@ HF_INLINE int realloc_in_unit(struct hf_thread *tb, const void *old, size_t size
 /* old, the unit's block, resized in place (realloc_in_unit held before the call). */
 HF_INLINE void put_realloc_last(struct hf_thread *tb, uint32_t node, size_t size)
 {
-	hf_enc_realloc_last(&tb->w, node, size);
+	hf_enc_realloc_last(&tb->w, node, hf_size_code(&tb->recent, node, size));
 	note_alloc(tb, size, 1);
 }
 

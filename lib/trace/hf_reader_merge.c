@@ -202,6 +202,12 @@ static inline int take_free_last(hf_trace *t, struct hf_cursor *c, struct hf_col
 	return 0;
 }
 
+/* An allocation record's size: a code since format 4 (hf_size_code), the size before. */
+static inline uint64_t sized(struct hf_cursor *c, uint32_t node, uint64_t field)
+{
+	return c->ref->h.major >= 4 ? hf_size_value(&c->recent, node, field) : field;
+}
+
 static int add_epoch(uint64_t *c, uint64_t d)
 {
 	if (d > HF_EPOCH_MAX - *c)
@@ -267,12 +273,12 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		if (!(a = hf_recent_at(c->recent.f, c->recent.nf, j)))
 			return fail_at(t, c, at, "names an empty place of the recent frees", tag);
-		node = ra.node, size = ra.size;
+		node = ra.node, size = sized(c, ra.node, ra.size);
 		goto an_alloc;
 	case HF_TAG_ALLOC:
 		if (hf_dec_alloc(b, columns, &ra) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		node = ra.node, size = ra.size;
+		node = ra.node, size = sized(c, ra.node, ra.size);
 		a = c->P + (uint64_t)ra.dptr;
 	an_alloc:
 		if (!alloc_node_ok(t, c, node))
@@ -330,7 +336,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->type = HF_EV_ALLOC;
 		ev->flags = HF_EVF_REALLOC | (unit ? HF_EVF_UNIT : 0);
 		ev->old_ptr = ev->ptr = c->P;
-		ev->size = rl.size;
+		ev->size = sized(c, rl.node, rl.size);
 		ev->node = rl.node;
 		ev->key = 2 * c->C;
 		c->unit_open = unit == 2;
@@ -338,7 +344,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	case HF_TAG_REALLOC:
 		if (hf_dec_realloc(b, columns, &rr) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		node = rr.node, size = rr.size, sd = rr.dold, sd2 = rr.dnew, de = rr.depoch, dr = rr.dr;
+		node = rr.node, size = sized(c, rr.node, rr.size), sd = rr.dold, sd2 = rr.dnew, de = rr.depoch, dr = rr.dr;
 		if (!alloc_node_ok(t, c, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		e = c->C;
@@ -368,7 +374,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	case HF_TAG_ALLOC_FAILED:
 		if (hf_dec_failed(b, columns, &rfail) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		node = rfail.node, size = rfail.size;
+		node = rfail.node, size = sized(c, rfail.node, rfail.size);
 		if (!check_node(t, node))
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		ev->type = HF_EV_ALLOC_FAILED;

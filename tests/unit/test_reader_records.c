@@ -268,6 +268,45 @@ static void test_recent_addresses_name_the_rings_places(void **state)
 	free(path);
 }
 
+/* Format 4's size codes: a size is written as its difference from the last one in its node's
+ * slot when that slot holds the same node. Nodes 64 apart share a slot and take turns; sizes
+ * wrap around 2^64 and back; a new chunk starts with empty slots. */
+static void test_size_codes_follow_each_nodes_last_size(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	tg_set_columns(g, 1);
+	uint32_t main_ = tg_node(g, 0, 0x401000), node[70];
+	for (unsigned i = 0; i < 70; i++)
+		node[i] = tg_node(g, main_, HF_FRAME_MALLOC);
+	assert_int_equal(node[64] - node[0], 64);
+	const struct {
+		unsigned n;
+		uint64_t size;
+	} seq[] = { { 0, 100 }, { 0, 101 }, { 64, 7 }, { 0, 99 }, { 64, 7 }, { 1, UINT64_MAX },
+		    { 1, 0 }, { 1, UINT64_MAX }, { 65, 1 }, { 1, 5 }, { 0, 99 } };
+	const size_t n = sizeof seq / sizeof seq[0];
+	for (size_t i = 0; i < n; i++) {
+		tg_alloc(g, 1, node[seq[i].n], seq[i].size, 0x10000 + 0x100 * i);
+		if (i == 6)
+			tg_flush(g, 1);
+	}
+	tg_close(g, NULL);
+	char *path = write_trace(g, "sizes.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.nev, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(r.ev[i].size == seq[i].size);
+		assert_int_equal(r.ev[i].node, node[seq[i].n]);
+	}
+	tg_read_free(&r);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
 static void test_modules_resolve_node_frames_at_definition_time(void **state)
 {
 	(void)state;
@@ -654,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_every_event_record_round_trips_in_columns),
 		cmocka_unit_test(test_realloc_last_chains),
 		cmocka_unit_test(test_recent_addresses_name_the_rings_places),
+		cmocka_unit_test(test_size_codes_follow_each_nodes_last_size),
 		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
 		cmocka_unit_test(test_samples_merge_with_thread_events_by_key),

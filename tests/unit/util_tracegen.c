@@ -23,6 +23,7 @@ struct tg_stream {
 	uint64_t epoch_start, time_start;
 	size_t events;
 	int raw_columns; /* the body is a body in columns as given (tg_raw_columns) */
+	struct hf_recent sizes; /* format 4's size codes (hf_size_code), per chunk */
 };
 
 struct tg_member {
@@ -391,6 +392,12 @@ static struct tg_stream *ev_begin(struct tg *g, uint32_t s, uint8_t tag)
 	return st;
 }
 
+/* An allocation record's size field: a code since format 4, as the recorder writes it. */
+static uint64_t size_field(struct tg *g, struct tg_stream *st, uint32_t node, uint64_t size)
+{
+	return g->major >= 4 ? hf_size_code(&st->sizes, node, size) : size;
+}
+
 void tg_thread_start(struct tg *g, uint32_t s, uint64_t tid, uint32_t parent, const char *name)
 {
 	struct sbuf b = { 0 };
@@ -433,7 +440,7 @@ void tg_alloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t p
 {
 	struct tg_stream *st = ev_begin(g, s, HF_TAG_ALLOC);
 	put_u(st, node);
-	put_u(st, size);
+	put_u(st, size_field(g, st, node, size));
 	put_s(st, hf_delta(ptr, st->P));
 	st->P = ptr;
 	st->events++;
@@ -460,7 +467,7 @@ void tg_alloc_recent(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uns
 {
 	struct tg_stream *st = ev_begin(g, s, HF_TAG_ALLOC_RECENT);
 	put_u(st, node);
-	put_u(st, size);
+	put_u(st, size_field(g, st, node, size));
 	put_u(st, place);
 	st->P = ptr;
 	st->events++;
@@ -497,7 +504,7 @@ void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size)
 	uint8_t tag = HF_TAG_REALLOC_LAST;
 	put_bytes(st, &tag, 1);
 	put_u(st, node);
-	put_u(st, size);
+	put_u(st, size_field(g, st, node, size));
 	st->records++;
 	st->events++;
 	g->tot.allocations++;
@@ -512,7 +519,7 @@ void tg_realloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t
 	if (e < st->C || r < e + 1)
 		die("realloc epochs out of order");
 	put_u(st, node);
-	put_u(st, size);
+	put_u(st, size_field(g, st, node, size));
 	put_s(st, hf_delta(old, st->P));
 	put_s(st, hf_delta(ptr, old));
 	put_u(st, e - st->C);
@@ -529,7 +536,7 @@ void tg_alloc_failed(struct tg *g, uint32_t s, uint32_t node, uint64_t size)
 {
 	struct tg_stream *st = ev_begin(g, s, HF_TAG_ALLOC_FAILED);
 	put_u(st, node);
-	put_u(st, size);
+	put_u(st, size_field(g, st, node, size));
 	st->events++;
 	g->tot.failed++;
 }
@@ -631,6 +638,7 @@ static int flush(struct tg *g, uint32_t id, int even_empty)
 	s->epoch_start = s->C;
 	s->time_start = s->T;
 	s->P = 0;
+	memset(&s->sizes, 0, sizeof s->sizes);
 	return (int)g->nm++;
 }
 
