@@ -43,8 +43,9 @@ enum hf_col {
  * When that limit is reached the writer works the figure out again from the columns as they
  * are, and cuts the chunk only when the body is HF_COLS_CHUNK bytes or a column is full: a
  * chunk holds as many records as a body of records of that size did. (Larger chunks compress
- * better, deflate starting each one with an empty window: the seed loop's trace is 0.82x as
- * large with bodies of 2 MiB, 0.75x with 4 MiB, for 2 and 4 MiB more memory a thread.) The
+ * better, deflate starting each one with an empty window: the seed loop's trace was 0.82x as
+ * large with bodies of 2 MiB, 0.75x with 4 MiB, before the size codes, for 2 and 4 MiB more
+ * memory a thread.) The
  * regions are address space; only the pages a chunk writes to are touched. */
 #define HF_COLS_CHUNK ((size_t)1 << 20)
 #define HF_COLS_REGION HF_COLS_CHUNK
@@ -151,8 +152,8 @@ int hf_colr_columns(struct hf_colr *r, const uint8_t *body, size_t n, uint32_t r
  * must be used up, as a body of records is). */
 int hf_colr_left(const struct hf_colr *r);
 
-/* The inverse, for tools and tests that hold records (tests/unit's trace generator, the fuzzers'
- * seed traces): n bytes of well-formed records into out (n + (HF_COLS_N - 1) * HF_VARINT_MAX
+/* Records into a body in columns, for tools and tests that hold records (tests/unit's trace
+ * generator, the fuzzers' seed traces): n bytes of well-formed records into out (n + (HF_COLS_N - 1) * HF_VARINT_MAX
  * bytes), through scratch (HF_COLS_N * n bytes). Returns the body's length, or 0 if a record is
  * not one of a thread chunk's. */
 size_t hf_cols_split(const uint8_t *in, size_t n, uint8_t *scratch, uint8_t *out);

@@ -185,6 +185,9 @@ void *hf_os_alloc_present(size_t n);
 void hf_os_make_present(void *p, size_t n);
 void hf_os_free(void *p, size_t n);
 void *hf_os_grow(void *p, size_t old_n, size_t n);  /* mremap; NULL on failure (p intact) */
+/* A mapping of at least n bytes at *p (*cap bytes), replacing a smaller one whose contents are
+ * not kept; by whole MiBs. 0, or -1 on failure (*p intact). */
+int hf_os_fit(uint8_t **p, size_t *cap, size_t n);
 int hf_os_write_all(int fd, const void *p, size_t n); /* 0, or the errno of the failure */
 uint64_t hf_os_mono_ns(void);
 uint64_t hf_os_real_ns(void);

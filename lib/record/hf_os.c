@@ -46,6 +46,20 @@ void hf_os_free(void *p, size_t n)
 		munmap(p, n);
 }
 
+int hf_os_fit(uint8_t **p, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = (n + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
+	uint8_t *q = hf_os_alloc(c);
+	if (!q)
+		return -1;
+	hf_os_free(*p, *cap);
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 void *hf_os_grow(void *p, size_t old_n, size_t n)
 {
 	if (!p)

@@ -78,21 +78,6 @@ int hf_thread_init(void)
 	return 0;
 }
 
-/* flush_lock held: reg.scratch holds n bytes (grown by whole MiBs: bodies are mostly one or two). */
-static int scratch_fit(size_t n)
-{
-	if (n <= reg.scratch_cap)
-		return 0;
-	size_t cap = (n + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
-	uint8_t *p = hf_os_alloc(cap);
-	if (!p)
-		return -1;
-	hf_os_free(reg.scratch, reg.scratch_cap);
-	reg.scratch = p;
-	reg.scratch_cap = cap;
-	return 0;
-}
-
 static struct hf_thread *obj_new(void)
 {
 	struct hf_thread *tb = hf_os_alloc(sizeof *tb);
@@ -405,7 +390,7 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 	struct hf_counts c;
 	if (!hf_colw_empty(&tb->w, tb->buf)) {
 		struct hf_colw cols;
-		if (scratch_fit(hf_colw_body_len(&tb->w, tb->buf)) < 0) {
+		if (hf_os_fit(&reg.scratch, &reg.scratch_cap, hf_colw_body_len(&tb->w, tb->buf)) < 0) {
 			hf_writer_fail("out of memory for a chunk");
 		} else {
 			chunk_take(tb, &h, &c, &cols);

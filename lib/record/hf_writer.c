@@ -115,23 +115,10 @@ static uint32_t ld_crc32(uint32_t crc, const void *in, size_t n)
 	return libdeflate_crc32(crc, in, n);
 }
 
-/* Buffers are mapped for the bodies at hand, by whole MiBs, not for the largest a chunk may have
- * (HF_COLS_BODY_MAX, 8 MiB): address space is what a program under `ulimit -v` runs out of. */
-static int fit(uint8_t **p, size_t *cap, size_t n)
-{
-	if (n <= *cap)
-		return 0;
-	size_t c = (n + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
-	uint8_t *q = hf_os_alloc(c);
-	if (!q)
-		return -1;
-	hf_os_free(*p, *cap);
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-/* A compressor, with an output buffer for bodies of body_max bytes (0: none yet). */
+/* A compressor, with an output buffer for bodies of body_max bytes (0: none yet). Event
+ * compressors' buffers are mapped for the bodies at hand (hf_os_fit), not for the largest a
+ * chunk may have (HF_COLS_BODY_MAX, 8 MiB): address space is what a program under `ulimit -v`
+ * runs out of. */
 static struct zbuf *zbuf_new(size_t body_max)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -140,7 +127,7 @@ static struct zbuf *zbuf_new(size_t body_max)
 	if (!z)
 		return NULL;
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(HF_DEFLATE_LEVEL);
-	if (!c || (body_max && fit(&z->out, &z->cap, hf_chunk_bound(body_max)) < 0)) {
+	if (!c || (body_max && hf_os_fit(&z->out, &z->cap, hf_chunk_bound(body_max)) < 0)) {
 		if (c)
 			libdeflate_free_compressor(c);
 		hf_os_free(z, sizeof *z);
@@ -468,7 +455,7 @@ static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *bo
 	size_t m = 0;
 	hdr->kind = HF_CHUNK_EVENTS;
 	hdr->flags = HF_CHUNK_COLUMNS;
-	if (z && fit(&z->out, &z->cap, hf_chunk_bound(n)) < 0) {
+	if (z && hf_os_fit(&z->out, &z->cap, hf_chunk_bound(n)) < 0) {
 		pool_put(z);
 		z = NULL;
 	}
@@ -512,7 +499,7 @@ int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, 
 	if (hf_load(&w.dead))
 		return -1;
 	struct zbuf *z = pool_get();
-	if (z && fit(&z->cols, &z->cols_cap, hf_colw_body_len(cols, buf)) < 0) {
+	if (z && hf_os_fit(&z->cols, &z->cols_cap, hf_colw_body_len(cols, buf)) < 0) {
 		pool_put(z);
 		z = NULL;
 	}

@@ -146,8 +146,7 @@ int hf__chunk_fail(hf_trace *t, const struct hf_chunk_ref *c, const char *fmt, .
 	HF_PRINTF(3, 4);
 int hf__warn(hf_trace *t, const char *fmt, ...) HF_PRINTF(2, 3);
 /* Inflates chunk c into a buffer of *cap >= c->h.ulen bytes (*body, to give back with
- * hf__body_put) and checks it against the trailer's CRC-32 and ISIZE. */
-/* The chunk's body (ulen bytes; *cap allocated), inflated and checked. A meta chunk flagged as
+ * hf__body_put) and checks it against the trailer's CRC-32 and ISIZE. A meta chunk flagged as
  * columns is refused here; a thread chunk's columns are read where its records are. */
 int hf__inflate(hf_trace *t, const struct hf_chunk_ref *c, uint8_t **body, size_t *cap);
 /* n bytes at offset off of the trace file: 0, or an error (already reported). */
