@@ -165,7 +165,6 @@ HF_INLINE void prep_alloc(struct hf_thread *tb, size_t size)
 HF_INLINE void note_alloc(struct hf_thread *tb, size_t size, unsigned frees)
 {
 	tb->last_end = hf_thread_pos(tb);
-	tb->records++;
 	tb->n_alloc++;
 	tb->n_free += frees;
 	tb->bytes += size;
@@ -178,7 +177,6 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 	if (hf_unlikely(r > tb->C)) { /* another thread freed since we last looked */
 		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
-		tb->records++;
 	}
 	int j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
 	uint64_t sc = hf_size_code(&tb->recent, node, size);
@@ -196,7 +194,6 @@ HF_INLINE void put_failed(struct hf_thread *tb, uint32_t node, size_t size)
 {
 	prep(tb);
 	hf_enc_failed(&tb->w, node, hf_size_code(&tb->recent, node, size));
-	tb->records++;
 	tb->n_failed++;
 }
 
@@ -214,7 +211,6 @@ HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 	}
 	hf_recent_push(tb->recent.f, &tb->recent.nf, a);
 	tb->C = e + 1;
-	tb->records++;
 	tb->n_free++;
 }
 
@@ -224,7 +220,6 @@ HF_INLINE void put_free_last(struct hf_thread *tb)
 {
 	hf_enc_free_last(&tb->w);
 	hf_recent_push(tb->recent.f, &tb->recent.nf, tb->last_ptr);
-	tb->records++;
 	tb->n_free++;
 }
 
@@ -730,7 +725,6 @@ HF_INLINE void put_epoch(struct hf_thread *tb)
 	if (hf_unlikely(r > tb->C)) {
 		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
-		tb->records++;
 	}
 }
 
@@ -757,7 +751,6 @@ void hf_hooks_mark(const char *label, size_t len)
 		hf_enc_mark(&tb->w, label, len);
 		tb->sized += (uint32_t)(hf_varint_len(hf_varint_len(len) + len) + hf_varint_len(len) + len);
 		tb->last_end = NULL; /* a FREE_LAST must directly follow its ALLOC */
-		tb->records++;
 		errno = err;
 	}
 	end(t, tb);

@@ -1,6 +1,6 @@
 /* hf_thread.c: per-thread state, event buffers, the registry of threads and the flush protocol.
  *
- * Each recording thread owns a struct hf_thread: a 1 MiB buffer of raw records and the decoder
+ * Each recording thread owns a struct hf_thread: the columns of its chunk's records and the decoder
  * registers of its current chunk. Events are appended without locks. A chunk is cut (compressed
  * and written by the owner itself) when the buffer fills, when the owner notices at a clock tick
  * that the chunk is older than 3/4 of FLUSH_MS, at thread exit, at fork and at exit.
@@ -112,7 +112,7 @@ static void chunk_reset(struct hf_thread *tb)
 	tb->last_end = NULL;
 	tb->P = 0;
 	hf_recent_reset(&tb->recent);
-	tb->records = tb->n_alloc = tb->n_free = tb->n_failed = 0;
+	tb->n_alloc = tb->n_free = tb->n_failed = 0;
 	tb->sized = 0;
 	tb->bytes = 0;
 	tb->epoch_start = tb->C;
@@ -128,7 +128,7 @@ static void chunk_take(struct hf_thread *tb, struct hf_chunk_hdr *h, struct hf_c
 	memset(h, 0, sizeof *h);
 	h->stream = tb->stream;
 	h->seq = tb->seq++;
-	h->records = tb->records;
+	h->records = (uint32_t)(hf_thread_pos(tb) - tb->buf); /* a tag a record */
 	h->epoch_start = tb->epoch_start;
 	h->epoch_end = tb->C;
 	h->time_start = tb->time_start;
@@ -155,7 +155,6 @@ static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body,
 {
 	hf_enc_sized(&tb->w, tag, body, len); /* THREAD_START, THREAD_END: the room's last 512 bytes */
 	tb->sized += (uint32_t)(hf_varint_len(len) + len);
-	tb->records++;
 }
 
 static void append_thread_start(struct hf_thread *tb)
@@ -198,7 +197,6 @@ void hf_thread_tick(struct hf_thread *tb, uint64_t now)
 		flush_own(tb);
 	hf_enc_time(&tb->w, now - tb->T);
 	tb->T = now;
-	tb->records++;
 }
 
 /* Set by a thread that gave up waiting for a fork (see hf_thread_fork_prepare). */

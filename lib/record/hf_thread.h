@@ -56,7 +56,6 @@ struct hf_thread {
 	unsigned nheld;    /* frees held back (hf_hooks.c, free_slow): held[0..nheld) */
 	int busy;          /* owner: 1 while inside a hook (see hf_thread.c: flush protocol) */
 	int flush_req;     /* another thread wants, or holds, this buffer (HF_REQ_*) */
-	uint32_t records;  /* records in the current chunk */
 	uint32_t sized;    /* bytes of its sized records' lengths and bodies (HF_COLS_SIZED_ROOM) */
 	uint32_t n_alloc, n_free, n_failed;
 	uint64_t bytes;

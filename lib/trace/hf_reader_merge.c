@@ -169,12 +169,12 @@ static inline int alloc_node_ok(const hf_trace *t, struct hf_cursor *c, uint32_t
 /* The tag cursor (every record starts with one) and where it is in the body. */
 static inline struct hf_colrd *tags(struct hf_cursor *c)
 {
-	return c->cr.c_[HF_COL_TAG];
+	return &c->cr.col[HF_COL_TAG]; /* column 0 in both forms: no pointer to follow */
 }
 
 static inline size_t tag_pos(const struct hf_cursor *c)
 {
-	return (size_t)(c->cr.c_[HF_COL_TAG]->p - c->cr.base);
+	return (size_t)(c->cr.col[HF_COL_TAG].p - c->cr.base);
 }
 
 /* Whether the next record has this tag (g: the tag cursor). */

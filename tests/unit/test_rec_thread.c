@@ -185,7 +185,6 @@ static void hook(struct hf_thread *tb, uint32_t owner, uint64_t i)
 	if (now != tb->T)
 		hf_thread_tick(tb, now);
 	hf_enc_alloc(&tb->w, owner, i, 0);
-	tb->records++;
 	tb->n_alloc++;
 	tb->bytes += i;
 	hf_busy_leave(tb);
