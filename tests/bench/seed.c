@@ -156,14 +156,53 @@ static void *stacks_thread(void *arg)
 	return (void *)counter;
 }
 
-/* ---- producer/consumer: long-lived blocks freed by another thread ---- */
+/* ---- producer/consumer: long-lived blocks freed by another thread ----
+ * A side that must wait sleeps on a condition variable until the other side has moved a batch
+ * (BATCH slots), rather than spinning on sched_yield: with two pairs on two cores, spinning made
+ * the time a matter of which threads the scheduler put together (the bare program took 0.2 to
+ * 1.5 s of CPU from one run to the next), not of what malloc and free cost. */
 #define RING 4096
+#define BATCH 512
+
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	atomic_int waiting;   /* the other side sleeps, or is about to */
+	atomic_ulong want;    /* ... until the counter reaches this */
+};
+
 struct ring {
 	_Alignas(64) void *slot[RING];
 	_Alignas(64) atomic_ulong head; /* written by the producer */
 	_Alignas(64) atomic_ulong tail; /* written by the consumer */
+	_Alignas(64) struct gate room;  /* the producer waits for tail here */
+	_Alignas(64) struct gate items; /* the consumer waits for head here */
 	_Alignas(64) uintptr_t sum;
 };
+
+/* Sleep until *counter >= want. The stores of waiting and of the counter, and the loads after
+ * them, are sequentially consistent: either the waiter sees the new counter or the mover sees
+ * waiting (no lost wake-up). */
+static void gate_wait(struct gate *g, atomic_ulong *counter, unsigned long want)
+{
+	pthread_mutex_lock(&g->mu);
+	atomic_store(&g->want, want);
+	atomic_store(&g->waiting, 1);
+	while (atomic_load(counter) < want)
+		pthread_cond_wait(&g->cv, &g->mu);
+	atomic_store(&g->waiting, 0);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* After the counter was stored as now: wake the other side if it waits for no more. */
+static void gate_move(struct gate *g, unsigned long now)
+{
+	if (atomic_load(&g->waiting) && now >= atomic_load(&g->want)) {
+		pthread_mutex_lock(&g->mu);
+		pthread_cond_signal(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+	}
+}
 
 static void *producer(void *arg)
 {
@@ -176,11 +215,12 @@ static void *producer(void *arg)
 			abort();
 		memset(p, 1, n);
 		counter += 1;
-		unsigned long h = atomic_load_explicit(&r->head, memory_order_relaxed);
-		while (h - atomic_load_explicit(&r->tail, memory_order_acquire) >= RING)
-			sched_yield(); /* ring full: the oldest block is still alive */
+		unsigned long h = (unsigned long)i;
+		if (h - atomic_load(&r->tail) >= RING) /* full: the oldest block is still alive */
+			gate_wait(&r->room, &r->tail, h - RING + BATCH);
 		r->slot[h % RING] = p;
-		atomic_store_explicit(&r->head, h + 1, memory_order_release);
+		atomic_store(&r->head, h + 1);
+		gate_move(&r->items, h + 1);
 	}
 	return (void *)counter;
 }
@@ -190,14 +230,16 @@ static void *consumer(void *arg)
 	struct ring *r = arg;
 	uintptr_t sum = 0;
 	for (long i = 0; i < iters; i++) {
-		unsigned long t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+		unsigned long t = (unsigned long)i, left = (unsigned long)(iters - i);
 		/* Keep the ring at least half full, so each block outlives ~2000 others. */
-		while (atomic_load_explicit(&r->head, memory_order_acquire) - t < (i < iters - RING / 2 ? RING / 2 : 1))
-			sched_yield();
+		unsigned long need = left > RING / 2 ? RING / 2 : 1;
+		if (atomic_load(&r->head) - t < need)
+			gate_wait(&r->items, &r->head, t + (need + BATCH < left ? need + BATCH : left));
 		unsigned char *p = r->slot[t % RING];
 		sum += p[0];
 		free(p);
-		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+		atomic_store(&r->tail, t + 1);
+		gate_move(&r->room, t + 1);
 	}
 	r->sum = sum;
 	return NULL;
@@ -240,8 +282,13 @@ int main(int argc, char **argv)
 		abort();
 	if (!tid)
 		abort();
-	if (rings)
-		memset(rings, 0, (size_t)threads * sizeof *rings);
+	for (int i = 0; rings && i < threads; i++) {
+		memset(&rings[i], 0, sizeof rings[i]);
+		pthread_mutex_init(&rings[i].room.mu, NULL);
+		pthread_cond_init(&rings[i].room.cv, NULL);
+		pthread_mutex_init(&rings[i].items.mu, NULL);
+		pthread_cond_init(&rings[i].items.cv, NULL);
+	}
 
 	double t0 = now();
 	uintptr_t check = 0;
