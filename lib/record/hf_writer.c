@@ -35,12 +35,16 @@
 #include "hf_thread.h"
 #include "hf_writer.h"
 
-/* libdeflate's level. Measured on the records of the seed benchmark (shallow, one thread, 2M
- * pairs; callgrind): against zlib at level 5, level 4 saves 196 instructions a malloc/free pair
- * and writes a trace 13% smaller; level 1 saves 263 but writes one 20% larger, about
- * heaptrack's size. On records that compress poorly (producer/consumer) both levels give the
- * same size, level 1 in 60% of level 4's time. */
-#define HF_DEFLATE_LEVEL 4
+/* libdeflate's level. Measured first on the records of the seed benchmark (shallow, one thread,
+ * 2M pairs; callgrind): against zlib at level 5, level 4 saved 196 instructions a malloc/free
+ * pair and wrote a trace 13% smaller; level 1 saved 263 but wrote one 20% larger. Since the
+ * records are in columns (format 4), level 6, the first with lazy matching, finds what level 4
+ * misses in them, on the event chunks of one run each: redis-server 1049 KB to 824 KB,
+ * sqlite3 287 KB to 250 KB, producer/consumer 3.88 MB to 3.75 MB, the seed loop the same; in
+ * 1.1 to 1.4 times level 4's time, which is 1.2 to 3.8 ns a byte of records (sqlite3 under
+ * heapfold: +1.0% wall, 21 pairs; the seed loop: no change, 11 pairs). Level 7 wrote the
+ * seed loop's trace 8% larger, level 8 and up cost 2 to 90 times level 4's time. */
+#define HF_DEFLATE_LEVEL 6
 #define HF_META_PIECE (1u << 20)      /* meta chunks are cut at record boundaries past this */
 #define HF_META_CHUNK_MAX (4u << 20)  /* largest meta chunk (a HEADER is capped at 2 MiB) */
 
