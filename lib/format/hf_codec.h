@@ -16,7 +16,7 @@
  * REALLOC_LAST. Majors 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes),
  * 2 and 3 are still read: major 3 is major 4 without the two records, major 2 is major 3 with
  * absolute NODE fields, major 1 is major 2 without REALLOC_LAST. */
-#define HF_FORMAT_MAJOR 4
+#define HF_FORMAT_MAJOR 5
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1
 /* HEADER sample_bytes (since format 1.2): the largest a reader accepts (the recorder's option stops at

@@ -120,9 +120,26 @@ static inline void hf_enc_realloc_last(struct hf_colw *w, uint32_t node, uint64_
 #define HF_RECENT_N 16u
 #define HF_SIZES_N 64u
 
+/* Since format 5, ALLOC_RECENT's place HF_PLACE_CLASS names K[hf_class_slot(size)]: the
+ * address of the chunk's last ALLOC or ALLOC_RECENT record whose size fell in the same 16-byte
+ * class (slot: the class mod HF_CLASSES_N). An allocator keeps a cache of freed blocks per size
+ * class, so a size whose class was last asked for a while ago gets that request's block again,
+ * which F, holding the last few frees whatever their size, has long forgotten: the seed loop
+ * (sizes 1 to 1000 in turn) meets each class again 63 classes later. The class is glibc's
+ * (chunks of 16 bytes with an 8-byte header); other allocators' classes are coarser, or as
+ * fine, so that a slot still holds their last block of a class most of the time. */
+#define HF_PLACE_CLASS HF_RECENT_N
+#define HF_CLASSES_N 64u
+
+static inline unsigned hf_class_slot(uint64_t size)
+{
+	return (unsigned)((size + 23) >> 4) % HF_CLASSES_N;
+}
+
 struct hf_recent {
 	uint64_t f[HF_RECENT_N], a[HF_RECENT_N];
 	uint32_t nf, na; /* pushes so far: the newest entry is at (n - 1) % HF_RECENT_N */
+	uint64_t k[HF_CLASSES_N]; /* by hf_class_slot: the last allocation of that class */
 	/* The size code's memory (below): the last node and size seen in each slot. */
 	uint32_t size_node[HF_SIZES_N];
 	uint64_t size[HF_SIZES_N];
@@ -179,13 +196,14 @@ static inline uint64_t hf_recent_at(const uint64_t *ring, uint32_t n, uint32_t j
 	return ring[(n - 1 - j) % HF_RECENT_N];
 }
 
-/* ALLOC_RECENT (format 4): an ALLOC whose address is at place i of F. */
+/* ALLOC_RECENT (format 4): an ALLOC whose address is at place i of F, or (i = HF_PLACE_CLASS,
+ * format 5) in its size's class slot of K. */
 static inline void hf_enc_alloc_recent(struct hf_colw *w, uint32_t node, uint64_t size, unsigned i)
 {
 	hf_col_tag(w, HF_TAG_ALLOC_RECENT);
 	hf_col_put(w, HF_COL_NODE, node);
 	hf_col_put(w, HF_COL_SIZE, size);
-	*w->p[HF_COL_PLACE]++ = (uint8_t)i; /* below HF_RECENT_N: a one-byte varint */
+	*w->p[HF_COL_PLACE]++ = (uint8_t)i; /* at most HF_PLACE_CLASS: a one-byte varint */
 }
 
 /* FREE_RECENT (format 4): a FREE whose address is at place i of A; epoch as a delta from C. */
@@ -256,12 +274,12 @@ static inline HF_DEC_INLINE int hf_dec_realloc_last(struct hf_colrd *s, int cols
 		       : 0;
 }
 
-/* ALLOC_RECENT: node, size, place (a varint below HF_RECENT_N). */
+/* ALLOC_RECENT: node, size, place (a varint up to HF_PLACE_CLASS). */
 static inline HF_DEC_INLINE int hf_dec_alloc_recent(struct hf_colrd *s, int cols, struct hf_ev_alloc *r, uint32_t *i)
 {
 	return hf_dec_u32(HF_COLR(s, cols, HF_COL_NODE), &r->node) < 0 ||
 			       hf_get_varint(HF_COLR(s, cols, HF_COL_SIZE), &r->size) < 0 ||
-			       hf_dec_u32(HF_COLR(s, cols, HF_COL_PLACE), i) < 0 || *i >= HF_RECENT_N
+			       hf_dec_u32(HF_COLR(s, cols, HF_COL_PLACE), i) < 0 || *i > HF_PLACE_CLASS
 		       ? -1
 		       : 0;
 }

@@ -178,13 +178,17 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
 	}
-	int j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
+	unsigned k = hf_class_slot(size);
+	int j = HF_PLACE_CLASS;
+	if (tb->recent.k[k] != a)
+		j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
 	uint64_t sc = hf_size_code(&tb->recent, node, size);
 	if (j >= 0)
 		hf_enc_alloc_recent(&tb->w, node, sc, (unsigned)j);
 	else
 		hf_enc_alloc(&tb->w, node, sc, hf_delta(a, tb->P));
 	hf_recent_push(tb->recent.a, &tb->recent.na, a);
+	tb->recent.k[k] = a;
 	tb->P = a;
 	tb->last_ptr = a;
 	note_alloc(tb, size, 0);

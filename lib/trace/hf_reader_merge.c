@@ -271,9 +271,15 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 			break;
 		if (hf_dec_alloc_recent(b, columns, &ra, &j) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		if (!(a = hf_recent_at(c->recent.f, c->recent.nf, j)))
-			return fail_at(t, c, at, "names an empty place of the recent frees", tag);
 		node = ra.node, size = sized(c, ra.node, ra.size);
+		if (j == HF_PLACE_CLASS) {
+			if (c->ref->h.major < 5)
+				return fail_at(t, c, at, "truncated or invalid field", tag);
+			if (!(a = c->recent.k[hf_class_slot(size)]))
+				return fail_at(t, c, at, "names an empty size-class slot", tag);
+		} else if (!(a = hf_recent_at(c->recent.f, c->recent.nf, j))) {
+			return fail_at(t, c, at, "names an empty place of the recent frees", tag);
+		}
 		goto an_alloc;
 	case HF_TAG_ALLOC:
 		if (hf_dec_alloc(b, columns, &ra) < 0)
@@ -285,6 +291,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 			return fail_at(t, c, at, "allocation names a node that is not an allocator node", tag);
 		c->P = a;
 		hf_recent_push(c->recent.a, &c->recent.na, a);
+		c->recent.k[hf_class_slot(size)] = a;
 		if ((unit = take_free_last(t, c, g)) < 0)
 			return unit;
 		c->unit_open = unit == 2;

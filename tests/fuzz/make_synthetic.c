@@ -86,6 +86,8 @@ int main(int argc, char **argv)
 	tg_alloc(g, 1, odd_malloc, 24, 0x11000);
 	tg_free_recent(g, 1, 0, tg_epoch_of(g, 1));     /* 0x11000, the newest allocation */
 	tg_alloc_recent(g, 1, malloc_, 24, 0, 0x11000); /* the newest free, again */
+	tg_free_recent(g, 1, 0, tg_epoch_of(g, 1));
+	tg_alloc_recent(g, 1, malloc_, 20, 16, 0x11000); /* its size class's last (format 5) */
 	const uint8_t unknown[] = { 0x7e, 0x02, 0xaa, 0xbb }; /* a sized record of a newer minor */
 	tg_raw(g, 1, unknown, sizeof unknown, 1);
 	tg_flush(g, 1);

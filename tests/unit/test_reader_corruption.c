@@ -219,28 +219,28 @@ static void test_future_major_version_names_both_versions(void **state)
 	struct fixture f;
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 0, H_MAJOR, 5);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 5.0 is newer than this reader (4.0)");
+	tg_patch_u8(f.g, 0, H_MAJOR, 6);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 6.0 is newer than this reader (5.0)");
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 0, H_MAJOR, 0);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (4.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (5.0)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
 	tg_header_defaults(&h);
-	h.major = 5;
+	h.major = 6;
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 5.1 is newer than this reader (4.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 6.1 is newer than this reader (5.0)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 1, H_MAJOR, 1);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 4.0");
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 5.0");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)
@@ -542,8 +542,10 @@ static void test_realloc_last_out_of_place_is_corruption(void **state)
 	expect_error(&f, 0, HF_TRACE_ERR_CORRUPT, "bad record tag 0x08 at body byte 5");
 }
 
-/* Format 4's recent addresses: a place past the ring, a place nothing was pushed to, and the two
- * tags in a trace of format 3, which did not have them. */
+/* Format 4's recent addresses: a place past the ring, a place nothing was pushed to, a size class
+ * no allocation had (the size 1 allocated is in class 1, the record's 32 or 64 is not), the
+ * class place in a trace of format 4 (which had no K), and the two tags in a trace of format 3,
+ * which did not have them. */
 static void test_recent_places_must_name_addresses(void **state)
 {
 	(void)state;
@@ -557,7 +559,9 @@ static void test_recent_places_must_name_addresses(void **state)
 		{ 4, "\x0a\x10\x00", 3, "FREE_RECENT record at body byte 5: truncated or invalid field" },
 		{ 4, "\x0a\x01\x00", 3, "FREE_RECENT record at body byte 5: names an empty place of the recent allocations" },
 		{ 4, "\x09\x02\x01\x00", 4, "ALLOC_RECENT record at body byte 5: names an empty place of the recent frees" },
-		{ 4, "\x09\x02\x01\x10", 4, "ALLOC_RECENT record at body byte 5: truncated or invalid field" },
+		{ 5, "\x09\x02\x40\x10", 4, "ALLOC_RECENT record at body byte 5: names an empty size-class slot" },
+		{ 5, "\x09\x02\x01\x11", 4, "ALLOC_RECENT record at body byte 5: truncated or invalid field" },
+		{ 4, "\x09\x02\x00\x10", 4, "ALLOC_RECENT record at body byte 5: truncated or invalid field" },
 		{ 3, "\x0a\x00\x00", 3, "bad record tag 0x0a at body byte 5" },
 		{ 3, "\x09\x02\x01\x00", 4, "bad record tag 0x09 at body byte 5" },
 	};

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hf_codec.h"
+#include "hf_events.h"
 #include "util_tracegen.h"
 
 /* Allocator nodes used by most tests: main -> work -> malloc / realloc / calloc. */
@@ -262,6 +263,47 @@ static void test_recent_addresses_name_the_rings_places(void **state)
 	assert_int_equal(r.ev[10].type, HF_EV_FREE);
 	assert_true(r.ev[nw + 20].ptr == 0x10000 + 16 * 4);
 	assert_true(r.ev[nw + 22].ptr == 0x5000);
+	tg_read_free(&r);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
+/* Format 5: ALLOC_RECENT's place 16 names the address of the chunk's last ALLOC or
+ * ALLOC_RECENT whose size was in the same 16-byte class (slot: class % 64); REALLOC and frees do
+ * not set it, classes 64 apart share a slot, and a new chunk starts with empty slots. */
+static void test_class_slot_names_the_last_allocation_of_a_size_class(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	tg_set_columns(g, 1);
+	struct stack s = basic_stack(g);
+	/* Classes, (size + 23) >> 4: 90 to 104 are 7, 105 to 120 are 8, 1124 is 71 (slot 7 again). */
+	tg_alloc(g, 1, s.malloc_, 100, 0x1000);                    /* K7 1000 */
+	tg_alloc(g, 1, s.malloc_, 109, 0x2000);                    /* K8 2000 */
+	tg_alloc_recent(g, 1, s.malloc_, 104, HF_PLACE_CLASS, 0x1000); /* K7: 1000 */
+	tg_alloc_recent(g, 1, s.malloc_, 109, HF_PLACE_CLASS, 0x2000); /* K8, set by ALLOC */
+	tg_realloc(g, 1, s.realloc_, 100, 0x2000, 0x3000, 0, 1);  /* K7 stays 1000 */
+	tg_alloc_recent(g, 1, s.malloc_, 100, HF_PLACE_CLASS, 0x1000);
+	tg_alloc(g, 1, s.malloc_, 1124, 0x4000);                   /* slot 7: 4000 */
+	tg_alloc_recent(g, 1, s.malloc_, 90, HF_PLACE_CLASS, 0x4000);
+	tg_alloc_recent(g, 1, s.malloc_, 91, 0, 0x2000);           /* F's place 0: realloc's old */
+	tg_flush(g, 1);
+	tg_alloc(g, 1, s.malloc_, 100, 0x5000);
+	tg_close(g, NULL);
+	char *path = write_trace(g, "classes.gz");
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	const uint64_t want[] = { 0x1000, 0x2000, 0x1000, 0x2000, 0x2000, 0x3000, /* realloc: free, alloc */
+				  0x1000, 0x4000, 0x4000, 0x2000, 0x5000 };
+	const size_t nw = sizeof want / sizeof want[0];
+	assert_int_equal(r.nev, nw);
+	for (size_t i = 0; i < nw; i++)
+		assert_true(r.ev[i].ptr == want[i]);
+	assert_int_equal(r.ev[2].size, 104);
 	tg_read_free(&r);
 	tg_destroy(g);
 	unlink(path);
@@ -693,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_every_event_record_round_trips_in_columns),
 		cmocka_unit_test(test_realloc_last_chains),
 		cmocka_unit_test(test_recent_addresses_name_the_rings_places),
+		cmocka_unit_test(test_class_slot_names_the_last_allocation_of_a_size_class),
 		cmocka_unit_test(test_size_codes_follow_each_nodes_last_size),
 		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),
