@@ -276,7 +276,8 @@ static void test_damaged_trees_do_not_loop(void **state)
 }
 
 /* Ranks in a depth-first walk: a node before its children, children in the order of their ids,
- * and a node whose parent does not come before it under the root. */
+ * and a node whose parent does not come before it under the root. Each node's key is its last
+ * descendant's rank: a leaf's own. */
 static void test_nodes_ranked_depth_first(void **state)
 {
 	(void)state;
@@ -292,14 +293,14 @@ static void test_nodes_ranked_depth_first(void **state)
 	nodes[g].parent = h;
 	struct hfp_nodesrc src = { fake_node, NULL, nnodes, NULL };
 	uint32_t *rank = hfp_node_preorder(&src);
-	/* root 0; a 1, b 2, e 3, d 4; c 5, f 6; g 7, h 8 */
-	uint32_t want[] = { 0, 1, 2, 5, 4, 3, 6, 7, 8 };
+	/* ranks: root 0; a 1, b 2, e 3, d 4; c 5, f 6; g 7, h 8 */
+	uint32_t want[] = { 8, 4, 3, 6, 4, 3, 6, 8, 8 };
 	for (uint32_t id = 0; id <= nnodes; id++)
 		assert_int_equal(rank[id], want[id]);
 	(void)d, (void)e, (void)f;
 	free(rank);
 
-	/* The stack layer's near keys: each display stack's first leaf's rank. */
+	/* The stack layer's near keys: each display stack's first leaf's key. */
 	struct hfp_stacks s;
 	init(&s, 1, 0);
 	s.near_keys = 1;
@@ -311,7 +312,7 @@ static void test_nodes_ranked_depth_first(void **state)
 	assert_int_equal(s.nd, 3);
 	assert_int_equal(s.near[0], 6);
 	assert_int_equal(s.near[1], 3);
-	assert_int_equal(s.near[2], 2);
+	assert_int_equal(s.near[2], 3); /* b is not a leaf: after e, its last descendant */
 	hfp_stacks_free(&s);
 }
 

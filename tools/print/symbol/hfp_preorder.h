@@ -9,9 +9,11 @@
 
 #include "hfp_symbol.h"
 
-/* The preorder rank of every node: rank[id] for ids 0 (the root above the outermost frames,
- * rank 0) to nodes->count, a node before its children, children in the order of their ids.
- * An array of count + 1, freed by the caller. */
+/* For every node, ids 0 (the root above the outermost frames) to nodes->count, the preorder
+ * rank of its last descendant (a node before its children, children in the order of their ids,
+ * the root's rank 0): a leaf's own rank, so leaves sorted by it are in preorder, and an inner
+ * node comes after its subtree's leaves. The outputs sort stacks by their leaf (an allocator
+ * node, which the reader makes sure is a leaf). An array of count + 1, freed by the caller. */
 uint32_t *hfp_node_preorder(const struct hfp_nodesrc *nodes);
 
 #endif
