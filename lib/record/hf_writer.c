@@ -38,13 +38,13 @@
 /* libdeflate's level. Measured first on the records of the seed benchmark (shallow, one thread,
  * 2M pairs; callgrind): against zlib at level 5, level 4 saved 196 instructions a malloc/free
  * pair and wrote a trace 13% smaller; level 1 saved 263 but wrote one 20% larger. Since the
- * records are in columns (format 4), level 6, the first with lazy matching, finds what level 4
- * misses in them, on the event chunks of one run each: redis-server 1049 KB to 824 KB,
- * sqlite3 287 KB to 250 KB, producer/consumer 3.88 MB to 3.75 MB, the seed loop the same; in
- * 1.1 to 1.4 times level 4's time, which is 1.2 to 3.8 ns a byte of records (sqlite3 under
- * heapfold: +1.0% wall, 21 pairs; the seed loop: no change, 11 pairs). Level 7 wrote the
- * seed loop's trace 8% larger, level 8 and up cost 2 to 90 times level 4's time. */
-#define HF_DEFLATE_LEVEL 6
+ * records are in columns (format 4), lazy matching (levels 6 and up) finds what level 4 misses
+ * in them. On format 5's event chunks of one run each, levels 4, 6, 7 and 8: redis-server 1040,
+ * 816, 736 and 702 KB; sqlite3 278, 239, 209 and 191 KB; the seed loop 16 KB at each. Level 7
+ * costs sqlite3 0.7% more instructions than 6 (callgrind, the whole run) and the
+ * producer/consumer loop, whose addresses compress poorly at any level, 2.9%; level 8 took
+ * twice level 6's time on sqlite3's records (15 ns a byte). */
+#define HF_DEFLATE_LEVEL 7
 /* Meta chunks (nodes, modules, samples) stay at level 4: on a million distinct stacks, level 6
  * wrote them no smaller (0.04%) and recorded them 1.6% slower, compressing under the file lock. */
 #define HF_DEFLATE_LEVEL_META 4
