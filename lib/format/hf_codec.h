@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 4.0: ALLOC_RECENT and FREE_RECENT (addresses named by their place in the stream's last
- * frees or allocations). 3.0: NODE relative to the node's id and its parent's frame. 2.0:
- * REALLOC_LAST. Majors 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER sample_bytes),
- * 2 and 3 are still read: major 3 is major 4 without the two records, major 2 is major 3 with
- * absolute NODE fields, major 1 is major 2 without REALLOC_LAST. */
+/* 5.0: ALLOC_RECENT's place 16, the size class's last address (hf_events.h). 4.0: ALLOC_RECENT
+ * and FREE_RECENT (addresses named by their place in the stream's last frees or allocations),
+ * bodies in columns, size codes. 3.0: NODE relative to the node's id and its parent's frame.
+ * 2.0: REALLOC_LAST. Majors 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER
+ * sample_bytes) to 4 are still read: major 4 is major 5 without place 16, major 3 is major 4
+ * without the two records, major 2 is major 3 with absolute NODE fields, major 1 is major 2
+ * without REALLOC_LAST. */
 #define HF_FORMAT_MAJOR 5
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1

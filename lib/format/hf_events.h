@@ -126,8 +126,9 @@ static inline void hf_enc_realloc_last(struct hf_colw *w, uint32_t node, uint64_
  * class, so a size whose class was last asked for a while ago gets that request's block again,
  * which F, holding the last few frees whatever their size, has long forgotten: the seed loop
  * (sizes 1 to 1000 in turn) meets each class again 63 classes later. The class is glibc's
- * (chunks of 16 bytes with an 8-byte header); other allocators' classes are coarser, or as
- * fine, so that a slot still holds their last block of a class most of the time. */
+ * (chunks of 16 bytes with an 8-byte header). Where an allocator's classes are coarser
+ * (jemalloc's past 128 bytes, musl's), two of ours share one of its caches and a slot misses
+ * now and then: that address is written as before, a place in F or a delta from P. */
 #define HF_PLACE_CLASS HF_RECENT_N
 #define HF_CLASSES_N 64u
 

@@ -178,6 +178,8 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 		hf_enc_epoch(&tb->w, r - tb->C);
 		tb->C = r;
 	}
+	/* The size class's last address first: one compare, and a loop whose allocations are all
+	 * at their classes' last addresses then writes the same record each time (format.md, K). */
 	unsigned k = hf_class_slot(size);
 	int j = HF_PLACE_CLASS;
 	if (tb->recent.k[k] != a)
