@@ -441,7 +441,9 @@ static void test_sorted_drain_keeps_each_stack_whole(void **state)
 	uint32_t *key = calloc(n, sizeof *key); /* keys for nodes 0 .. n-1 */
 	for (uint32_t node = 1; node < n; node++)
 		key[node] = (n - node) / 10;
-	hfp_accum_sort(&a, key, n);
+	uint32_t *given = malloc(n * sizeof *given); /* hfp_accum_sort frees what it is given */
+	memcpy(given, key, n * sizeof *given);
+	hfp_accum_sort(&a, given, n);
 	struct drained d = { calloc(n, sizeof *d.node), calloc(n, sizeof *d.bytes), 0,
 			     calloc(n, sizeof *d.ahead), 0 };
 	hfp_accum_drain(&a, take, look_ahead, &d);

@@ -494,17 +494,20 @@ void hfp_accum_nodes_done(struct hfp_accum *a)
 	a->node_cap = 0;
 }
 
-void hfp_accum_sort(struct hfp_accum *a, const uint32_t *key, size_t nkeys)
+void hfp_accum_sort(struct hfp_accum *a, uint32_t *key, size_t nkeys)
 {
 	hfp_accum_nodes_done(a);
 	size_t n = a->nstats;
-	if (n < 2 || n > UINT32_MAX)
+	if (n < 2 || n > UINT32_MAX) {
+		free(key);
 		return;
+	}
 	uint32_t *k = hfp_reallocarray(NULL, n, sizeof *k);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t node = hfp_accum_stat(a, i)->node;
 		k[i] = node < nkeys ? key[node] : UINT32_MAX;
 	}
+	free(key);
 	uint32_t *from = hfp_order_by_key(k, n); /* place i takes stat from[i] */
 	free(k);
 	/* In place, one cycle of the permutation after the other; a place filled is marked by

@@ -130,8 +130,10 @@ void hfp_accum_finish(struct hfp_accum *a);
 void hfp_accum_nodes_done(struct hfp_accum *a);
 /* After hfp_accum_finish: puts the stacks in the order of key[node] (a node at or past nkeys
  * last), equal keys in their present order, for a drain whose taker gains from it (the stack
- * layer, in a depth-first order of the stack tree: hfp_run.c). */
-void hfp_accum_sort(struct hfp_accum *a, const uint32_t *key, size_t nkeys);
+ * layer, in a depth-first order of the stack tree: hfp_run.c). Frees key (a malloc'ed array)
+ * as soon as it has read it, before the sort's own arrays are made: with millions of nodes it
+ * is the largest of them. */
+void hfp_accum_sort(struct hfp_accum *a, uint32_t *key, size_t nkeys);
 /* After hfp_accum_finish: hands each stack to fn, in the order they were first seen (or sorted
  * in), i from 0, freeing the stats as it goes, so that the stack layer that takes them over
  * does not grow beside all of them. Afterwards the accumulator has no stacks (nstats is 0); its

@@ -306,9 +306,8 @@ static int read_one(struct run *r, struct one *x)
 	 * ties between stacks by the order they were made in, which the sort changes. */
 	if (r->tree_order) {
 		hfp_accum_nodes_done(&x->a); /* its node -> stack table first: the ranks replace it */
-		uint32_t *rank = hfp_node_preorder(&r->stacks.nodes);
-		hfp_accum_sort(&x->a, rank, (size_t)hf_trace_node_count(x->read.t) + 1);
-		free(rank);
+		hfp_accum_sort(&x->a, hfp_node_preorder(&r->stacks.nodes),
+			       (size_t)hf_trace_node_count(x->read.t) + 1); /* frees the ranks */
 	}
 	struct symbolizing y = { r, x->a.nstats };
 	hfp_accum_drain(&x->a, symbolize_stack, symbolize_ahead, &y);
