@@ -754,8 +754,9 @@ void hf_hooks_mark(const char *label, size_t len)
 			hf_thread_cut(tb);
 		prep(tb);
 		put_epoch(tb);
+		const uint8_t *o = tb->w.p[HF_COL_OTHER];
 		hf_enc_mark(&tb->w, label, len);
-		tb->sized += (uint32_t)(hf_varint_len(hf_varint_len(len) + len) + hf_varint_len(len) + len);
+		tb->sized += (uint32_t)(tb->w.p[HF_COL_OTHER] - o); /* its length and body */
 		tb->last_end = NULL; /* a FREE_LAST must directly follow its ALLOC */
 		errno = err;
 	}

@@ -153,8 +153,9 @@ static void flush_own(struct hf_thread *tb)
 
 static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body, size_t len)
 {
+	const uint8_t *o = tb->w.p[HF_COL_OTHER];
 	hf_enc_sized(&tb->w, tag, body, len); /* THREAD_START, THREAD_END: the room's last 512 bytes */
-	tb->sized += (uint32_t)(hf_varint_len(len) + len);
+	tb->sized += (uint32_t)(tb->w.p[HF_COL_OTHER] - o);
 }
 
 static void append_thread_start(struct hf_thread *tb)
