@@ -2,10 +2,11 @@
 # must never give a stack another one's frames: gt_memo's stacks share frames at the same stack
 # addresses and differ further out (the caller of via_a, via_a or via_b) or further in (the
 # depth of rec). Exact counts per stack, with libunwind and, as a cross-check, frame pointers.
-# Then Debian's python3, built without frame pointers, with every stack checked in the run.
+# Then gt_rbp, whose frames keep values in rbp that no step reads (with glibc and musl), and
+# Debian's python3, built without frame pointers, with every stack checked in the run.
 . tests/lib/hftest.sh
 py=/usr/bin/python3 # Debian's (tools/dev/deps.sh installs it)
-need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo" "$py"
+need "$HF_LAUNCHER" "$HF_DUMP" "$HF_PROGS/gt_memo" "$HF_PROGS/gt_rbp" "$py"
 # nodes SIZE: "allocations nodes" of the allocations of SIZE bytes: how many, in how many
 # distinct stack nodes (hf_dump --events: ALLOC lines hold the size, then the node)
 nodes() {
@@ -52,6 +53,45 @@ for unwind in libunwind-plain; do
 		"$(stacks "$HF_TEST_TMP/memo-libunwind.gz" | sort)" "$(stacks "$t" | sort)"
 done
 
+# unwind_check LABEL ERRFILE TRACE: the run compared every stack the memo gave with a plain
+# unw_step walk (--unwind libunwind-check), at least one per allocation, and none differed.
+unwind_check() {
+	local line compared
+	line=$(grep '^heapfold: unwind check: ' "$2" | tail -n 1)
+	compared=$(sed -n 's/.*check: \([0-9]*\) stacks compared.*/\1/p' <<<"$line")
+	expect_true "$1: every allocation's stack checked (${compared:-none})" \
+		test "${compared:-0}" -ge "$(summary "$3" allocations)"
+	expect_eq "$1: stacks that differ from unw_step's" "$(sed -n 's/.*, \([0-9]*\) differed$/\1/p' <<<"$line")" 0
+}
+
+# gt_rbp: frames that save rbp without reading it, so the memo does not check the saved word,
+# under a frame whose CFA is rbp-based, which reads it: each stack exact at each of 12 depths.
+# (Continuing with the saved rbp of the trace before, not the one on the stack, gives z2's
+# stacks one rec frame short.)
+rbp_check() { # label program
+	local t=$HF_TEST_TMP/rbp-$1.gz z d n frames
+	traced st out "$HF_TEST_TMP/rbp.err" "$t" --unwind libunwind-check "$2"
+	expect_eq "gt_rbp $1: exit status" "$st" 0
+	check_consistent "$t"
+	unwind_check "gt_rbp $1" "$HF_TEST_TMP/rbp.err" "$t"
+	expect_eq "gt_rbp $1: allocations" "$(summary "$t" allocations)" 4000
+	for z in z1 z2; do
+		for d in 0 1 2 3 4 5 6 7 8 9 10 11; do
+			n=167
+			((d < 8)) || n=166
+			frames="main"
+			for ((i = 0; i <= d; i++)); do frames+=";rec"; done
+			expect_eq "gt_rbp $1: $z at depth $d" "$(allocs "$frames;$z;f2;f1")" "$n"
+		done
+	done
+}
+rbp_check glibc "$HF_PROGS/gt_rbp"
+if [[ -x $B/tests/progs-musl/gt_rbp && -f $B/lib/musl/libheapfold.so ]]; then
+	rbp_check musl "$B/tests/progs-musl/gt_rbp"
+else
+	echo "SKIP musl: no musl build of gt_rbp or of the recorder (musl-gcc missing)"
+fi
+
 # Debian's python3, built without frame pointers (rbp is an ordinary register there), with every
 # stack the memo gives checked, in the same run, against a plain unw_step walk (libunwind-check):
 # none may differ. Two runs of python3 cannot be compared instead: the sizes of its ints made
@@ -75,10 +115,6 @@ set -e
 cat "$HF_TEST_TMP/py.err"
 expect_eq "python3: exit status" "$st" 0
 check_consistent "$t"
-line=$(grep '^heapfold: unwind check: ' "$HF_TEST_TMP/py.err" | tail -n 1)
-compared=$(sed -n 's/.*check: \([0-9]*\) stacks compared.*/\1/p' <<<"$line")
-expect_true "python3: every allocation's stack checked ($compared)" \
-	test "${compared:-0}" -ge "$(summary "$t" allocations)"
-expect_eq "python3: stacks that differ from unw_step's" "$(sed -n 's/.*, \([0-9]*\) differed$/\1/p' <<<"$line")" 0
+unwind_check python3 "$HF_TEST_TMP/py.err" "$t"
 expect_true "python3: thousands of stacks" test "$(stacks "$t" | wc -l)" -gt 1000
 finish
