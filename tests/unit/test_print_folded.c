@@ -13,6 +13,7 @@
 #include "../../tools/print/core/hfp_buf.h"
 #include "../../tools/print/core/hfp_cost.h"
 #include "../../tools/print/emit/hfp_folded.h"
+#include "../../tools/print/emit/hfp_svg.h"
 #include "../../tools/print/symbol/hfp_stack.h"
 
 /* -F's text of s when its trie takes the stacks in the order near gives (struct hfp_stacks). */
@@ -49,9 +50,58 @@ static void expect_any_order(const struct hfp_stacks *s, int cost, const char *w
 	free(near);
 }
 
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* text's lines, sorted, joined again: to free(). */
+static char *sorted_lines(const char *text)
+{
+	char *copy = strdup(text), **line = NULL, *save = NULL;
+	size_t n = 0;
+	assert_non_null(copy);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		line = realloc(line, (n + 1) * sizeof *line);
+		assert_non_null(line);
+		line[n++] = l;
+	}
+	qsort(line, n, sizeof *line, cmp_line);
+	struct hfp_buf b = { 0 };
+	for (size_t i = 0; i < n; i++)
+		hfp_buf_printf(&b, "%s\n", line[i]);
+	free(line);
+	free(copy);
+	return hfp_buf_take(&b);
+}
+
+/* --svg drawn from the folded lines (as --diff draws it) and from the stacks through -F's trie
+ * (as it is drawn otherwise): the same frames, whatever the order the file lists them in. */
+static void expect_same_svg(const struct hfp_stacks *s, const struct hfp_folded *fo, int cost)
+{
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	FILE *f = open_memstream(&a, &alen);
+	assert_non_null(f);
+	assert_int_equal(hfp_svg_write(f, fo, NULL, cost, "sub"), 0);
+	assert_int_equal(fclose(f), 0);
+	f = open_memstream(&b, &blen);
+	assert_non_null(f);
+	assert_int_equal(hfp_svg_write_stacks(f, s, cost, "sub"), 0);
+	assert_int_equal(fclose(f), 0);
+	char *sa = sorted_lines(a), *sb = sorted_lines(b);
+	assert_string_equal(sb, sa);
+	if (fo->total) /* nothing to draw otherwise, not even "all" */
+		assert_non_null(strstr(a, "<title>all ("));
+	free(sa);
+	free(sb);
+	free(a);
+	free(b);
+}
+
 /* Folded text of s for cost, checked against the grammar, and the same whichever way it is made
- * (the lines built and sorted, as --svg and --diff take them, or written from the trie, as -F
- * writes them, in any order of the stacks); to free(). */
+ * (the lines built and sorted, as --diff takes them, or written from the trie, as -F writes
+ * them, in any order of the stacks), as is the SVG drawn from either; to free(). */
 static char *folded_text(const struct hfp_stacks *s, int cost)
 {
 	struct hfp_folded fo;
@@ -69,6 +119,7 @@ static char *folded_text(const struct hfp_stacks *s, int cost)
 	assert_string_equal(streamed, text);
 	free(streamed);
 	expect_any_order(s, cost, text);
+	expect_same_svg(s, &fo, cost);
 	size_t line;
 	const char *err = hfp_folded_check(text, len, &line);
 	if (err)

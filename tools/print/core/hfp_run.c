@@ -299,11 +299,12 @@ static int read_one(struct run *r, struct one *x)
 	hfp_read_warnings(&x->read, &r->w);
 	hfp_accum_finish(&x->a);
 	hfp_progress_end(r->progress);
-	/* -F's trie takes the stacks in a depth-first order of the stack tree: drained in that
-	 * order, each stack shares its outer frames with the one before, which the stack layer
-	 * then copies instead of walking their nodes again (a million stacks of 23 frames: 24
-	 * million node visits, then a few million). Only for -F alone: the other outputs break
-	 * ties between stacks by the order they were made in, which the sort changes. */
+	/* The trie of -F and --svg takes the stacks in a depth-first order of the stack tree:
+	 * drained in that order, each stack shares its outer frames with the one before, which the
+	 * stack layer then copies instead of walking their nodes again (a million stacks of 23
+	 * frames: 24 million node visits, then a few million). Only for -F or --svg alone: the
+	 * other outputs break ties between stacks by the order they were made in, which the sort
+	 * changes. */
 	if (r->tree_order) {
 		hfp_accum_nodes_done(&x->a); /* its node -> stack table first: the ranks replace it */
 		hfp_accum_sort(&x->a, hfp_node_preorder(&r->stacks.nodes),
@@ -435,11 +436,11 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	r.stacks.shorten_templates = o->shorten_templates;
 	r.stacks.allocfns = o->allocfns;
 	r.stacks.nallocfns = o->nallocfns;
-	/* -F from the trie (hfp_folded_stream.c), which takes the stacks in a depth-first order of
-	 * the stack tree: drained in that order when -F is alone (their display stacks are then
-	 * made in it), else each display stack keeps its rank (near). */
-	int trie = o->folded && !capture && !base;
-	r.tree_order = trie && r.out.folded_only && !o->nlimits;
+	/* -F and --svg from the trie (hfp_folded_stream.c), which takes the stacks in a depth-first
+	 * order of the stack tree: drained in that order when one of them is the only output (their
+	 * display stacks are then made in it), else each display stack keeps its rank (near). */
+	int trie = (o->folded || o->svg) && !capture && !base;
+	r.tree_order = trie && r.out.trie_only && !o->nlimits;
 	r.stacks.near_keys = trie && !r.tree_order;
 	hfp_accum_init(&r.total);
 	configure(&r.total, o, 0, 1);

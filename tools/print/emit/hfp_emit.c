@@ -36,8 +36,9 @@ int hfp_outputs_open(struct hfp_outputs *x, const struct hfp_options *o)
 	const char *report = hfp_emitter_report.path(o);
 	x->want_report = report || !exports;
 	x->exports = exports;
-	/* The report, and the other exports, break ties between stacks by their order. */
-	x->folded_only = !x->want_report && nexports == 1 && hfp_emitter_folded.path(o);
+	/* The report, and the other exports, break ties between stacks by their order; -F and
+	 * --svg, made from the trie of names, do not. */
+	x->trie_only = !x->want_report && nexports == 1 && (hfp_emitter_folded.path(o) || hfp_emitter_svg.path(o));
 	int rc = HFP_EXIT_OK;
 	if (x->want_report)
 		rc = hfp_out_open(&x->report, report);

@@ -67,7 +67,7 @@ struct hfp_outputs {
 	struct hfp_out *out; /* one per emitter of the list, in its order */
 	int want_report;
 	int exports; /* outputs besides the report were asked for */
-	int folded_only; /* -F is the only output: none depends on the display stacks' order */
+	int trie_only; /* -F or --svg is the only output: none depends on the display stacks' order */
 };
 
 /* Opens every output asked for, before the trace is read, so a bad path fails fast. Returns

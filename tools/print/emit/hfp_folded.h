@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "../core/hfp_buf.h"
+#include "../core/hfp_idindex.h"
+#include "../core/hfp_strtab.h"
 
 struct hfp_stacks;
 
@@ -22,6 +24,28 @@ struct hfp_folded {
 	uint64_t total;
 };
 void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *out);
+/* The trie -F writes its lines from (hfp_folded_stream.c), which --svg draws too: each distinct
+ * prefix of the stacks' escaped frame names once (names interned in names: equal names are equal
+ * pointers), a node's children merged by name. Node 0 is the root; a node is made after its
+ * parent, so a parent's id is below its children's. child, next: first child and next sibling,
+ * 0 for none. */
+struct hfp_ftrie_node {
+	const char *name;
+	uint64_t count; /* of the line that ends here */
+	uint32_t parent, child, next;
+	uint32_t nchild;
+};
+struct hfp_ftrie {
+	struct hfp_ftrie_node *n;
+	size_t nn, cap;
+	size_t present;           /* bytes of n made present (hfp_mem_ahead) */
+	struct hfp_idindex index; /* (parent, name) -> node, for the children of wide nodes; freed
+				   * once built */
+	struct hfp_strtab names;
+};
+/* The trie of the stacks that have the cost (enum hfp_cost); false if none has. */
+int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost);
+void hfp_ftrie_free(struct hfp_ftrie *t);
 /* Writes "stack count\n" lines. Returns 0, or -1 on a write error (see ferror). */
 int hfp_folded_write(FILE *f, const struct hfp_folded *fo);
 /* The same lines as hfp_folded_build and hfp_folded_write would give, written from the stacks

@@ -27,28 +27,12 @@
 #include "hfp_emit.h"
 #include "hfp_folded.h"
 
-/* A trie node: an escaped name (interned: names compare by pointer) under its parent; node 0 is
- * the root. child, next: first child and next sibling, 0 for none. */
-struct node {
-	const char *name;
-	uint64_t count; /* of the line that ends here */
-	uint32_t parent, child, next;
-	uint32_t nchild;
-};
-
 /* A node's children are found by going through its list while it has at most this many (most
  * nodes have one or two); past that, all of them are in the index too. */
 #define FEW_CHILDREN 8
 
-struct trie {
-	struct node *n;
-	size_t nn, cap;
-	size_t present; /* bytes of n made present (hfp_mem_ahead) */
-	struct hfp_idindex index; /* (parent, name) -> node, for the children of wide nodes */
-};
-
 struct key {
-	const struct trie *t;
+	const struct hfp_ftrie *t;
 	uint32_t parent;
 	const char *name;
 };
@@ -69,7 +53,7 @@ static int key_same(void *ctx, uint32_t id)
 	return k->t->n[id].parent == k->parent && k->t->n[id].name == k->name;
 }
 
-static void index_add(struct trie *t, uint32_t id)
+static void index_add(struct hfp_ftrie *t, uint32_t id)
 {
 	struct key k = { t, t->n[id].parent, t->n[id].name };
 	uint64_t h = key_hash(k.parent, k.name);
@@ -78,7 +62,7 @@ static void index_add(struct trie *t, uint32_t id)
 	hfp_idindex_add(&t->index, h, at, id);
 }
 
-static uint32_t child_of(struct trie *t, uint32_t parent, const char *name)
+static uint32_t child_of(struct hfp_ftrie *t, uint32_t parent, const char *name)
 {
 	if (t->n[parent].nchild <= FEW_CHILDREN) {
 		for (uint32_t c = t->n[parent].child; c; c = t->n[c].next)
@@ -97,7 +81,7 @@ static uint32_t child_of(struct trie *t, uint32_t parent, const char *name)
 	}
 	uint32_t id = (uint32_t)t->nn++;
 	hfp_mem_ahead(t->n, t->nn * sizeof *t->n, t->cap * sizeof *t->n, &t->present);
-	t->n[id] = (struct node){ name, 0, parent, 0, t->n[parent].child, 0 };
+	t->n[id] = (struct hfp_ftrie_node){ name, 0, parent, 0, t->n[parent].child, 0 };
 	t->n[parent].child = id;
 	if (++t->n[parent].nchild == FEW_CHILDREN + 1) {
 		for (uint32_t c = id; c; c = t->n[c].next)
@@ -117,11 +101,11 @@ static uint32_t *near_order(const struct hfp_stacks *s)
 	return hfp_order_by_key(s->near, s->nd);
 }
 
-/* The trie of the stacks that have the cost; false if none has. A stack's first levels that are
- * the same names as the stack before it are that stack's nodes: only the levels below are looked
- * up, which the near order (near_order) makes few. */
-static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stacks *s, int cost)
+/* A stack's first levels that are the same names as the stack before it are that stack's nodes:
+ * only the levels below are looked up, which the near order (near_order) makes few. */
+int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 {
+	memset(t, 0, sizeof *t);
 	/* Each frame's escaped name, interned, found once. */
 	const char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
 	struct hfp_buf b = { 0 };
@@ -132,7 +116,7 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 	uint32_t *order = near_order(s);
 	t->cap = 1024;
 	t->n = hfp_reallocarray(NULL, t->cap, sizeof *t->n);
-	t->n[0] = (struct node){ NULL, 0, 0, 0, 0, 0 };
+	t->n[0] = (struct hfp_ftrie_node){ NULL, 0, 0, 0, 0, 0 };
 	t->nn = 1;
 	int any = 0;
 	for (size_t j = 0; j < s->nd; j++) {
@@ -156,7 +140,7 @@ static int build(struct trie *t, struct hfp_strtab *names, const struct hfp_stac
 			if (!esc[f]) {
 				b.len = 0;
 				hfp_folded_escape(&b, s->frame[f].name);
-				esc[f] = hfp_intern(names, hfp_buf_str(&b));
+				esc[f] = hfp_intern(&t->names, hfp_buf_str(&b));
 			}
 			if (same && k < lv_n && t->n[lv_node[k]].name == esc[f]) {
 				at = lv_node[k];
@@ -187,7 +171,7 @@ struct item {
 static int item_cmp(const void *x, const void *y, void *nodes)
 {
 	const struct item *a = x, *b = y;
-	const struct node *n = nodes;
+	const struct hfp_ftrie_node *n = nodes;
 	const unsigned char *p = (const unsigned char *)n[a->node].name;
 	const unsigned char *q = (const unsigned char *)n[b->node].name;
 	while (*p && *p == *q)
@@ -215,7 +199,7 @@ static int put_line(FILE *f, struct hfp_buf *line, uint64_t count)
 }
 
 /* Writes the lines below node, whose path's text is in line. */
-static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *line)
+static int walk(FILE *f, const struct hfp_ftrie *t, uint32_t node, struct hfp_buf *line)
 {
 	size_t k = 0;
 	for (uint32_t c = t->n[node].child; c; c = t->n[c].next)
@@ -234,7 +218,7 @@ static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *li
 	int rc = 0;
 	size_t keep = line->len;
 	for (size_t i = 0; i < k && !rc; i++) {
-		const struct node *c = &t->n[it[i].node];
+		const struct hfp_ftrie_node *c = &t->n[it[i].node];
 		if (node)
 			hfp_buf_putc(line, ';');
 		hfp_buf_puts(line, c->name);
@@ -246,18 +230,24 @@ static int walk(FILE *f, const struct trie *t, uint32_t node, struct hfp_buf *li
 	return rc;
 }
 
+void hfp_ftrie_free(struct hfp_ftrie *t)
+{
+	free(t->n);
+	hfp_idindex_free(&t->index);
+	hfp_strtab_free(&t->names);
+	memset(t, 0, sizeof *t);
+}
+
 int hfp_folded_stream(FILE *f, const struct hfp_stacks *s, int cost)
 {
-	struct trie t = { 0 };
-	struct hfp_strtab names = { 0 };
+	struct hfp_ftrie t;
 	int rc = 0;
-	if (build(&t, &names, s, cost)) {
+	if (hfp_ftrie_build(&t, s, cost)) {
 		struct hfp_buf line = { 0 };
 		rc = walk(f, &t, 0, &line);
 		hfp_buf_free(&line);
 	}
-	free(t.n);
-	hfp_strtab_free(&names);
+	hfp_ftrie_free(&t);
 	return rc || ferror(f) ? -1 : 0;
 }
 

@@ -160,6 +160,65 @@ static void tree_build(struct tree *t, const struct hfp_folded *fo)
 	free(fill);
 }
 
+/* The frames wide enough to draw, from -F's trie (struct hfp_ftrie) rather than from the text of
+ * every line: the same tree (siblings merged by name, in name order), but only its visible part
+ * is made, parents first. A million distinct stacks' lines were 200 MB of text and their whole
+ * tree 3 million nodes, of which a few thousand are drawn. The trie's counts become the totals of
+ * their subtrees (a child's id is above its parent's). */
+static const struct hfp_ftrie_node *trie_base;
+
+static int cmp_trie_child(const void *a, const void *b)
+{
+	return strcmp(trie_base[*(const uint32_t *)a].name, trie_base[*(const uint32_t *)b].name);
+}
+
+static void trie_visible(struct tree *t, const struct hfp_ftrie *tr, uint32_t node, size_t at, double per)
+{
+	const struct hfp_ftrie_node *n = tr->n;
+	size_t k = 0;
+	for (uint32_t c = n[node].child; c; c = n[c].next)
+		k++;
+	if (!k)
+		return;
+	uint32_t *kids = hfp_reallocarray(NULL, k, sizeof *kids);
+	k = 0;
+	for (uint32_t c = n[node].child; c; c = n[c].next)
+		kids[k++] = c;
+	trie_base = n;
+	qsort(kids, k, sizeof *kids, cmp_trie_child);
+	uint64_t x = t->n[at].start;
+	for (size_t i = 0; i < k; i++) {
+		const struct hfp_ftrie_node *c = &n[kids[i]];
+		uint64_t start = x;
+		x += c->count;
+		if ((double)c->count * per < MIN_WIDTH)
+			continue;
+		if (t->len == t->cap) {
+			t->cap *= 2;
+			t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
+		}
+		size_t id = t->len++;
+		t->n[id] = (struct tnode){ c->name, at, c->count, 0, start, t->n[at].depth + 1, 0, 0 };
+		trie_visible(t, tr, kids[i], id, per);
+	}
+	free(kids);
+}
+
+static void tree_from_trie(struct tree *t, struct hfp_ftrie *tr)
+{
+	memset(t, 0, sizeof *t);
+	hfp_hash_init(&t->children, &child_type, NULL);
+	for (size_t i = tr->nn; i-- > 1;)
+		tr->n[tr->n[i].parent].count += tr->n[i].count;
+	uint64_t total = tr->n[0].count;
+	t->cap = 256;
+	t->n = hfp_calloc(t->cap, sizeof *t->n);
+	t->n[0] = (struct tnode){ "all", 0, total, 0, 0, 0, 0, 0 };
+	t->len = 1;
+	if (total)
+		trie_visible(t, tr, 0, 0, (double)(IMAGE_WIDTH - 2 * XPAD) / (double)total);
+}
+
 /* --diff: the base run's values onto the frames of the new run's tree, matched by the path of
  * names from the root. A path the new run lacks has no frame to colour (its width would be 0):
  * the picture is the new run's, coloured by the change, as flamegraph.pl draws difffolded.pl's
@@ -324,27 +383,16 @@ static const char script[] =
 	"}\n"
 	"]]></script>\n";
 
-int hfp_svg_write(FILE *f, const struct hfp_folded *fo, const struct hfp_folded *base, int cost,
-		  const char *subtitle)
+/* Draws t's frames (with base: coloured by their change, maxdelta the largest). */
+static int draw(FILE *f, const struct tree *t, int base, uint64_t maxdelta, int cost, const char *subtitle)
 {
 	int has_sub = subtitle && *subtitle;
-	struct tree t;
-	tree_build(&t, fo);
-	uint64_t maxdelta = 0;
-	if (base) {
-		tree_add_base(&t, base);
-		for (size_t i = 0; i < t.len; i++) {
-			uint64_t v = t.n[i].value, b = t.n[i].base, d = v > b ? v - b : b - v;
-			if (d > maxdelta)
-				maxdelta = d;
-		}
-	}
-	uint64_t total = t.n[0].value;
+	uint64_t total = t->n[0].value;
 	double per = total ? (double)(IMAGE_WIDTH - 2 * XPAD) / (double)total : 0;
 	uint32_t depthmax = 0;
-	for (size_t i = 0; i < t.len; i++)
-		if ((double)t.n[i].value * per >= MIN_WIDTH && t.n[i].depth > depthmax)
-			depthmax = t.n[i].depth;
+	for (size_t i = 0; i < t->len; i++)
+		if ((double)t->n[i].value * per >= MIN_WIDTH && t->n[i].depth > depthmax)
+			depthmax = t->n[i].depth;
 	/* flamegraph.pl's layout: a subtitle adds a line below the title. */
 	int ypad1 = YPAD1 + (has_sub ? FONT_SIZE * 2 : 0);
 	int height = (int)(depthmax + 1) * FRAME_HEIGHT + ypad1 + YPAD2;
@@ -391,8 +439,8 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, const struct hfp_folded 
 	hfp_buf_puts(&b, "<g id=\"frames\">\n");
 	fwrite(b.p, 1, b.len, f);
 
-	for (size_t i = 0; i < t.len; i++) {
-		const struct tnode *n = &t.n[i];
+	for (size_t i = 0; i < t->len; i++) {
+		const struct tnode *n = &t->n[i];
 		double w = (double)n->value * per;
 		if (w < MIN_WIDTH || !n->value)
 			continue;
@@ -438,8 +486,38 @@ int hfp_svg_write(FILE *f, const struct hfp_folded *fo, const struct hfp_folded 
 	}
 	fputs("</g>\n</svg>\n", f);
 	hfp_buf_free(&b);
-	tree_free(&t);
 	return ferror(f) ? -1 : 0;
+}
+
+int hfp_svg_write(FILE *f, const struct hfp_folded *fo, const struct hfp_folded *base, int cost,
+		  const char *subtitle)
+{
+	struct tree t;
+	tree_build(&t, fo);
+	uint64_t maxdelta = 0;
+	if (base) {
+		tree_add_base(&t, base);
+		for (size_t i = 0; i < t.len; i++) {
+			uint64_t v = t.n[i].value, b = t.n[i].base, d = v > b ? v - b : b - v;
+			if (d > maxdelta)
+				maxdelta = d;
+		}
+	}
+	int rc = draw(f, &t, base != NULL, maxdelta, cost, subtitle);
+	tree_free(&t);
+	return rc;
+}
+
+int hfp_svg_write_stacks(FILE *f, const struct hfp_stacks *s, int cost, const char *subtitle)
+{
+	struct hfp_ftrie tr;
+	struct tree t;
+	hfp_ftrie_build(&tr, s, cost);
+	tree_from_trie(&t, &tr);
+	int rc = draw(f, &t, 0, 0, cost, subtitle);
+	tree_free(&t);
+	hfp_ftrie_free(&tr);
+	return rc;
 }
 
 static const char *svg_path(const struct hfp_options *o)
@@ -460,11 +538,11 @@ static int emit_svg(FILE *f, const struct hfp_emit_in *in)
 			 in->opt->diff_base);
 		return hfp_svg_write(f, in->folded, in->base, in->opt->cost, sub);
 	}
-	return hfp_svg_write(f, in->folded, NULL, in->opt->cost, rate ? sub : filters);
+	return hfp_svg_write_stacks(f, in->stacks, in->opt->cost, rate ? sub : filters);
 }
 
 const struct hfp_emitter hfp_emitter_svg = {
 	.path = svg_path,
 	.write = emit_svg,
-	.needs_folded = 1,
+	.needs_folded = 0, /* but with a base it gets them (hfp_emit.c) */
 };
