@@ -43,6 +43,10 @@ struct hfp_ftrie {
 				   * once built */
 	struct hfp_strtab names;
 };
+/* An empty trie: the root alone. */
+void hfp_ftrie_init(struct hfp_ftrie *t);
+/* The child of parent named name (compared by pointer), made if it is not there yet: its id. */
+uint32_t hfp_ftrie_child(struct hfp_ftrie *t, uint32_t parent, const char *name);
 /* The trie of the stacks that have the cost (enum hfp_cost); false if none has. */
 int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost);
 void hfp_ftrie_free(struct hfp_ftrie *t);

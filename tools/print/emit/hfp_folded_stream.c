@@ -62,7 +62,7 @@ static void index_add(struct hfp_ftrie *t, uint32_t id)
 	hfp_idindex_add(&t->index, h, at, id);
 }
 
-static uint32_t child_of(struct hfp_ftrie *t, uint32_t parent, const char *name)
+uint32_t hfp_ftrie_child(struct hfp_ftrie *t, uint32_t parent, const char *name)
 {
 	if (t->n[parent].nchild <= FEW_CHILDREN) {
 		for (uint32_t c = t->n[parent].child; c; c = t->n[c].next)
@@ -103,9 +103,18 @@ static uint32_t *near_order(const struct hfp_stacks *s)
 
 /* A stack's first levels that are the same names as the stack before it are that stack's nodes:
  * only the levels below are looked up, which the near order (near_order) makes few. */
-int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
+void hfp_ftrie_init(struct hfp_ftrie *t)
 {
 	memset(t, 0, sizeof *t);
+	t->cap = 1024;
+	t->n = hfp_reallocarray(NULL, t->cap, sizeof *t->n);
+	t->n[0] = (struct hfp_ftrie_node){ NULL, 0, 0, 0, 0, 0 };
+	t->nn = 1;
+}
+
+int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
+{
+	hfp_ftrie_init(t);
 	/* Each frame's escaped name, interned, found once. */
 	const char **esc = hfp_calloc(s->nframe ? s->nframe : 1, sizeof *esc);
 	struct hfp_buf b = { 0 };
@@ -114,10 +123,6 @@ int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 	uint32_t *lv_node = NULL;
 	size_t lv_cap = 0, lv_n = 0;
 	uint32_t *order = near_order(s);
-	t->cap = 1024;
-	t->n = hfp_reallocarray(NULL, t->cap, sizeof *t->n);
-	t->n[0] = (struct hfp_ftrie_node){ NULL, 0, 0, 0, 0, 0 };
-	t->nn = 1;
 	int any = 0;
 	for (size_t j = 0; j < s->nd; j++) {
 		if (order && j + 16 < s->nd) /* the records ahead, then their frames: the near order */
@@ -147,7 +152,7 @@ int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 				continue;
 			}
 			same = 0;
-			lv_node[k] = at = child_of(t, at, esc[f]);
+			lv_node[k] = at = hfp_ftrie_child(t, at, esc[f]);
 		}
 		lv_n = d.depth;
 		t->n[at].count += c;

@@ -22,64 +22,45 @@
 #include "../core/hfp_mem.h"
 #include "../symbol/hfp_stack.h"
 #include "hfp_emit.h"
+#include "hfp_folded.h"
 #include "hfp_html.h"
 
 #define KEEP_SHARE 100000 /* frames under 1/KEEP_SHARE of every total are left out */
 
-struct fnode {
-	uint32_t parent;
-	const char *name; /* interned by the stack layer: compared by pointer */
-	uint64_t v[HFP_COST_N];
-};
-
-struct fkey {
-	uint64_t parent;
-	const char *name;
-};
-
-struct fent {
-	struct fkey k;
-	uint64_t node;
-};
-
-static const struct hfp_hash_type fent_type = {
-	.entry_size = sizeof(struct fent),
-	.key_size = sizeof(struct fkey),
-	.min_cap = 1024,
-	.max_load = 50,
-};
-
+/* The tree: -F's trie structure (struct hfp_ftrie, here over the display names, which the stack
+ * layer interns, so that names compare by pointer), a node's children in its list and, for a
+ * node with many, in an index, rather than one hash of (parent, name) for every frame: a million
+ * distinct stacks make 3 million frames. v: each frame's values, per cost type. */
 struct ftree {
-	struct fnode *n;
-	size_t len, cap;
-	struct hfp_hash index; /* (parent, name) -> node */
+	struct hfp_ftrie t;
+	uint64_t (*v)[HFP_COST_N];
+	size_t vcap;
 };
 
-static uint32_t child(struct ftree *t, uint32_t parent, const char *name)
+static uint32_t child(struct ftree *f, uint32_t parent, const char *name)
 {
-	struct fkey k = { parent, name };
-	int added;
-	struct fent *e = hfp_hash_put(&t->index, &k, sizeof k, &added);
-	if (!added)
-		return (uint32_t)e->node;
-	if (t->len == t->cap) {
-		t->cap *= 2;
-		t->n = hfp_reallocarray(t->n, t->cap, sizeof *t->n);
+	uint32_t id = hfp_ftrie_child(&f->t, parent, name);
+	if (id >= f->vcap) {
+		size_t n = f->t.cap;
+		f->v = hfp_reallocarray(f->v, n, sizeof *f->v);
+		memset(f->v + f->vcap, 0, (n - f->vcap) * sizeof *f->v);
+		f->vcap = n;
 	}
-	t->n[t->len] = (struct fnode){ .parent = parent, .name = name };
-	e->node = t->len;
-	return (uint32_t)t->len++;
+	return id;
 }
 
-static void build(struct ftree *t, const struct hfp_stacks *s)
+/* A stack's first levels that are the same frames as the stack before it are that stack's
+ * nodes: only the levels below are looked up. */
+static void build(struct ftree *f, const struct hfp_stacks *s)
 {
-	memset(t, 0, sizeof *t);
-	hfp_hash_init(&t->index, &fent_type, NULL);
-	t->cap = 1024;
-	t->n = hfp_calloc(t->cap, sizeof *t->n);
-	t->n[0] = (struct fnode){ .name = "all" };
-	t->len = 1;
+	memset(f, 0, sizeof *f);
+	hfp_ftrie_init(&f->t);
+	f->t.n[0].name = "all";
+	f->vcap = f->t.cap;
+	f->v = hfp_calloc(f->vcap, sizeof *f->v);
 	struct hfp_framebuf fb = { 0 };
+	uint32_t *lv_frame = NULL, *lv_node = NULL;
+	size_t lv_cap = 0, lv_n = 0;
 	for (size_t i = 0; i < s->nd; i++) {
 		struct hfp_dstack dv = hfp_stacks_get(s, i);
 		const struct hfp_dstack *d = &dv;
@@ -90,15 +71,32 @@ static void build(struct ftree *t, const struct hfp_stacks *s)
 		if (!any)
 			continue;
 		for (int c = 0; c < HFP_COST_N; c++)
-			t->n[0].v[c] += v[c];
+			f->v[0][c] += v[c];
+		if (d->depth > lv_cap) {
+			lv_cap = d->depth;
+			lv_frame = hfp_reallocarray(lv_frame, lv_cap, sizeof *lv_frame);
+			lv_node = hfp_reallocarray(lv_node, lv_cap, sizeof *lv_node);
+		}
 		uint32_t cur = 0;
+		int same = 1;
 		const uint32_t *frames = hfp_dstack_frames(s, d, &fb);
 		for (uint32_t k = 0; k < d->depth; k++) {
-			cur = child(t, cur, s->frame[frames[k]].name);
+			if (same && k < lv_n && lv_frame[k] == frames[k]) {
+				cur = lv_node[k];
+			} else {
+				same = 0;
+				cur = child(f, cur, s->frame[frames[k]].name);
+				lv_frame[k] = frames[k];
+				lv_node[k] = cur;
+			}
 			for (int c = 0; c < HFP_COST_N; c++)
-				t->n[cur].v[c] += v[c];
+				f->v[cur][c] += v[c];
 		}
+		lv_n = d->depth;
 	}
+	hfp_idindex_free(&f->t.index);
+	free(lv_frame);
+	free(lv_node);
 	hfp_framebuf_free(&fb);
 }
 
@@ -131,57 +129,60 @@ static const struct hfp_hash_type nent_type = {
 
 void hfp_html_flame_data(FILE *f, const struct hfp_stacks *s)
 {
-	struct ftree t;
-	build(&t, s);
+	struct ftree ft;
+	build(&ft, s);
+	const struct hfp_ftrie_node *n = ft.t.n;
+	uint64_t (*v)[HFP_COST_N] = ft.v;
+	size_t len = ft.t.nn;
 	/* The frames kept, renumbered densely; a parent is kept whenever a child is. */
-	uint32_t *newid = hfp_calloc(t.len, sizeof *newid);
+	uint32_t *newid = hfp_calloc(len, sizeof *newid);
 	size_t kept = 1;
-	for (size_t i = 1; i < t.len; i++) {
+	for (size_t i = 1; i < len; i++) {
 		int keep = 0;
 		for (int c = 0; c < HFP_COST_N && !keep; c++)
-			keep = t.n[i].v[c] && t.n[i].v[c] >= t.n[0].v[c] / KEEP_SHARE;
-		newid[i] = keep && (t.n[i].parent == 0 || newid[t.n[i].parent]) ? (uint32_t)kept++ : 0;
+			keep = v[i][c] && v[i][c] >= v[0][c] / KEEP_SHARE;
+		newid[i] = keep && (n[i].parent == 0 || newid[n[i].parent]) ? (uint32_t)kept++ : 0;
 	}
 	struct hfp_hash names;
 	hfp_hash_init(&names, &nent_type, NULL);
 	uint64_t nnames = 0;
 	fputs("<script type=\"application/json\" id=\"flame-data\">{\"names\":[", f);
-	uint32_t *name_of = hfp_calloc(t.len, sizeof *name_of);
-	for (size_t i = 0; i < t.len; i++) {
+	uint32_t *name_of = hfp_calloc(len, sizeof *name_of);
+	for (size_t i = 0; i < len; i++) {
 		if (i && !newid[i])
 			continue;
 		int added;
-		struct nent *e = hfp_hash_put(&names, &t.n[i].name, sizeof t.n[i].name, &added);
+		struct nent *e = hfp_hash_put(&names, &n[i].name, sizeof n[i].name, &added);
 		if (added) {
 			e->id = nnames;
 			if (nnames++)
 				fputc(',', f);
-			json_string(f, t.n[i].name);
+			json_string(f, n[i].name);
 		}
 		name_of[i] = (uint32_t)e->id;
 	}
 	fputs("],\n\"p\":[", f);
-	for (size_t i = 0, k = 0; i < t.len; i++)
+	for (size_t i = 0, k = 0; i < len; i++)
 		if (!i || newid[i])
-			fprintf(f, k++ ? ",%u" : "%u", i ? newid[t.n[i].parent] : 0);
+			fprintf(f, k++ ? ",%u" : "%u", i ? newid[n[i].parent] : 0);
 	fputs("],\n\"n\":[", f);
-	for (size_t i = 0, k = 0; i < t.len; i++)
+	for (size_t i = 0, k = 0; i < len; i++)
 		if (!i || newid[i])
 			fprintf(f, k++ ? ",%u" : "%u", name_of[i]);
 	fputs("],\n\"v\":[", f);
 	for (int c = 0; c < HFP_COST_N; c++) {
 		fputs(c ? ",\n[" : "[", f);
-		for (size_t i = 0, k = 0; i < t.len; i++)
+		for (size_t i = 0, k = 0; i < len; i++)
 			if (!i || newid[i])
-				fprintf(f, k++ ? ",%" PRIu64 : "%" PRIu64, t.n[i].v[c]);
+				fprintf(f, k++ ? ",%" PRIu64 : "%" PRIu64, v[i][c]);
 		fputc(']', f);
 	}
 	fputs("]}</script>\n", f);
 	free(name_of);
 	free(newid);
 	hfp_hash_free(&names);
-	hfp_hash_free(&t.index);
-	free(t.n);
+	free(ft.v);
+	hfp_ftrie_free(&ft.t);
 }
 
 /* Draws the graph of the current cost type from the zoomed frame up: its ancestors full width
