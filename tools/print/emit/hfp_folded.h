@@ -28,7 +28,8 @@ void hfp_folded_build(const struct hfp_stacks *s, int cost, struct hfp_folded *o
  * prefix of the stacks' escaped frame names once (names interned in names: equal names are equal
  * pointers), a node's children merged by name. Node 0 is the root; a node is made after its
  * parent, so a parent's id is below its children's. child, next: first child and next sibling,
- * 0 for none. */
+ * 0 for none. --html's flame data builds one over the display names (interned by the stack
+ * layer) with hfp_ftrie_init and hfp_ftrie_child. */
 struct hfp_ftrie_node {
 	const char *name;
 	uint64_t count; /* of the line that ends here */

@@ -101,8 +101,6 @@ static uint32_t *near_order(const struct hfp_stacks *s)
 	return hfp_order_by_key(s->near, s->nd);
 }
 
-/* A stack's first levels that are the same names as the stack before it are that stack's nodes:
- * only the levels below are looked up, which the near order (near_order) makes few. */
 void hfp_ftrie_init(struct hfp_ftrie *t)
 {
 	memset(t, 0, sizeof *t);
@@ -112,6 +110,8 @@ void hfp_ftrie_init(struct hfp_ftrie *t)
 	t->nn = 1;
 }
 
+/* A stack's first levels that are the same names as the stack before it are that stack's nodes:
+ * only the levels below are looked up, which the near order (near_order) makes few. */
 int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 {
 	hfp_ftrie_init(t);

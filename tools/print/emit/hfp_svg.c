@@ -1,12 +1,13 @@
-/* hfp_svg.c: --svg, a flame graph drawn from the folded lines, so a machine without perl still
- * gets a picture. It follows flamegraph.pl's SVG: the same geometry (1200 px wide, 16 px frames,
- * "all" at the bottom), its "mem" palette with name-hashed colours (as with --hash, so the output
- * is deterministic), each frame a <g> holding a <title> tooltip ("name (N unit, P%)"), a <rect>
- * and a <text> truncated with "..". A small inline script adds what flamegraph.pl's adds:
- * click to zoom, a details line (the frame under the pointer, with its cost), and "Search"
- * (a regular expression; matching frames turn magenta and "Matched: P%" gives their share,
- * counted once where matches nest), also on load from the address: heap.svg?s=REGEX. Without
- * script the picture and its tooltips still work. Frames narrower than 0.1 px are left out, as
+/* hfp_svg.c: --svg, a flame graph of the folded stacks, so a machine without perl still gets a
+ * picture: drawn from -F's trie of names (hfp_ftrie), or, for --diff, from the folded lines. It
+ * follows flamegraph.pl's SVG: the same geometry (1200 px wide, 16 px frames, "all" at the
+ * bottom), its "mem" palette with name-hashed colours (as with --hash, so the output is
+ * deterministic), each frame a <g> holding a <title> tooltip ("name (N unit, P%)"), a <rect> and
+ * a <text> truncated with "..". A small inline script adds what flamegraph.pl's adds: click to
+ * zoom, a details line (the frame under the pointer, with its cost), and "Search" (a regular
+ * expression; matching frames turn magenta and "Matched: P%" gives their share, counted once
+ * where matches nest), also on load from the address: heap.svg?s=REGEX. Without script the
+ * picture and its tooltips still work. Frames narrower than 0.1 px are left out, as
  * flamegraph.pl does.
  *
  * Unlike flamegraph.pl, which merges a frame only with the previous line's, siblings are merged
@@ -165,11 +166,10 @@ static void tree_build(struct tree *t, const struct hfp_folded *fo)
  * is made, parents first. A million distinct stacks' lines were 200 MB of text and their whole
  * tree 3 million nodes, of which a few thousand are drawn. The trie's counts become the totals of
  * their subtrees (a child's id is above its parent's). */
-static const struct hfp_ftrie_node *trie_base;
-
-static int cmp_trie_child(const void *a, const void *b)
+static int cmp_trie_child(const void *a, const void *b, void *nodes)
 {
-	return strcmp(trie_base[*(const uint32_t *)a].name, trie_base[*(const uint32_t *)b].name);
+	const struct hfp_ftrie_node *n = nodes;
+	return strcmp(n[*(const uint32_t *)a].name, n[*(const uint32_t *)b].name);
 }
 
 static void trie_visible(struct tree *t, const struct hfp_ftrie *tr, uint32_t node, size_t at, double per)
@@ -184,8 +184,7 @@ static void trie_visible(struct tree *t, const struct hfp_ftrie *tr, uint32_t no
 	k = 0;
 	for (uint32_t c = n[node].child; c; c = n[c].next)
 		kids[k++] = c;
-	trie_base = n;
-	qsort(kids, k, sizeof *kids, cmp_trie_child);
+	qsort_r(kids, k, sizeof *kids, cmp_trie_child, tr->n);
 	uint64_t x = t->n[at].start;
 	for (size_t i = 0; i < k; i++) {
 		const struct hfp_ftrie_node *c = &n[kids[i]];
