@@ -192,11 +192,13 @@ $(LIB_TRACE): $(READER_OBJ) $(DEPS_HOST)/.stamp
 	$(Q)rm -f $@ && ar rcs $@ $(B)/host/trace/heapfold_trace.o
 
 # heapfold_print inflates compressed debug sections with libdeflate too
-# (tools/print/symbol/hfp_debugfile.c): its own copy, linked as usual.
-$(B)/host/tools/print/symbol/hfp_debugfile.o: ALL_CFLAGS += -I$(DEPS_HOST)/include
-$(B)/fuzz/obj/tools/print/symbol/hfp_debugfile.o: FUZZ_CFLAGS += -I$(DEPS_HOST)/include
-$(B)/host/tools/print/symbol/hfp_debugfile.o $(B)/fuzz/obj/tools/print/symbol/hfp_debugfile.o: \
-	$(DEPS_HOST)/.stamp
+# (tools/print/symbol/hfp_debugfile.c), and compresses --pprof's profile with it
+# (tools/print/emit/hfp_pprof.c): its own copy, linked as usual.
+PRINT_DEFLATE_OBJ := $(foreach d,host fuzz/obj,$(B)/$(d)/tools/print/symbol/hfp_debugfile.o \
+	$(B)/$(d)/tools/print/emit/hfp_pprof.o)
+$(filter $(B)/host/%,$(PRINT_DEFLATE_OBJ)): ALL_CFLAGS += -I$(DEPS_HOST)/include
+$(filter $(B)/fuzz/%,$(PRINT_DEFLATE_OBJ)): FUZZ_CFLAGS += -I$(DEPS_HOST)/include
+$(PRINT_DEFLATE_OBJ): $(DEPS_HOST)/.stamp
 PRINT_LIBS := $(DEPS_HOST)/lib/libdeflate.a -ldw -lelf -lz -lm -liberty -pthread
 
 $(PRINT_BIN): $(PRINT_OBJ) $(LIB_TRACE)

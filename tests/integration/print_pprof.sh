@@ -5,7 +5,7 @@
 # the filters applied.
 . tests/lib/hftest.sh
 . tests/integration/print_lib.bash
-need "$HF_LAUNCHER" "$HP" "$HF_DUMP" "$HF_PROGS/print_costs" "$B/lib/libheapfold.so"
+need "$HF_LAUNCHER" "$HP" "$HF_DUMP" "$HF_PROGS/print_costs" "$HF_PROGS/print_many" "$B/lib/libheapfold.so"
 go=$(command -v go || echo /usr/lib/go/bin/go)
 [[ -x $go ]] || skip "go is not installed (tools/dev/deps.sh installs golang-go)"
 T=$HF_TEST_TMP
@@ -47,4 +47,18 @@ expect_true "-traces: main calls big_leak" grep -A1 -q 'big_leak$' "$T/traces"
 # The filters apply: blocks of 100,000 bytes or more are big_leak's two.
 "$HP" --no-progress "$T/costs.gz" --min-size 100000 --pprof "$T/f.pb.gz"
 expect_eq "--min-size 100000: totals" "$(columns "$T/f.pb.gz")" "2 200000 2 200000"
+
+# A profile larger than one gzip member (4 MiB of profile.proto each): 2^18 distinct stacks of
+# one 16-byte allocation each (print_many.c), read whole by go tool pprof.
+traced st out "$T/err" "$T/many.gz" "$HF_PROGS/print_many" 18
+expect_eq "print_many: exit status" "$st" 0
+"$HP" --no-progress "$T/many.gz" --pprof "$T/m.pb.gz"
+expect_true "more than one gzip member" test "$(python3 -c '
+import sys, zlib
+d = open(sys.argv[1], "rb").read(); n = 0
+while d:
+    o = zlib.decompressobj(31); o.decompress(d); d = o.unused_data; n += 1
+print(n)' "$T/m.pb.gz")" -gt 1
+expect_eq "all of them read: 2^18 allocations of 16 bytes, all freed" "$(columns "$T/m.pb.gz")" \
+	"262144 4194304 0 0"
 finish
