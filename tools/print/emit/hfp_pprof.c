@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZLIB_CONST
 #include <libdeflate.h>
 
 #include "../accum/hfp_accum.h"
