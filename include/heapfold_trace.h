@@ -173,14 +173,40 @@ size_t hf_trace_module_count(const hf_trace *t);
 const struct hf_module *hf_trace_module_at(const hf_trace *t, size_t index);
 const struct hf_module *hf_trace_module(const hf_trace *t, uint32_t id);
 
-/* Stack nodes: ids 1 .. hf_trace_node_count(). Returns NULL for an id out of range, and for every
- * id after hf_trace_drop_nodes. The nodes are one array: a program that walks many of them may
- * read node id at hf_trace_node(t, 1)[id - 1] until hf_trace_drop_nodes or hf_trace_close. */
+/* Stack nodes: ids 1 .. hf_trace_node_count(). hf_trace_node gives node id; for an id out of
+ * range, and for every id after hf_trace_drop_nodes, a node whose frame is 0. */
 size_t hf_trace_node_count(const hf_trace *t);
-const struct hf_node *hf_trace_node(const hf_trace *t, uint32_t id);
-/* Frees the stack nodes (16 bytes each: 80 MB for a trace of 5 million) for a program that is
- * done with them, after the last event (hf_trace_next checks each allocation's node). Everything
- * else of the trace stays readable; the node count stays what the trace holds. */
+struct hf_node hf_trace_node(const hf_trace *t, uint32_t id);
+
+/* How the reader keeps the nodes, for a program that walks many of them (hf_nodes_get): a node
+ * is its parent and the index of its frame among the trace's distinct frames, 8 bytes where a
+ * struct hf_node takes 16 (a trace of 5 million nodes holds a few thousand distinct frames).
+ * Frame indexes below HF_NODE_PSEUDO_FRAMES are the pseudo-frame codes themselves. */
+#define HF_NODE_PSEUDO_FRAMES 32u
+struct hf_node_ref {
+	uint32_t parent;
+	uint32_t frame; /* index in struct hf_nodes.frame */
+};
+struct hf_nodes {
+	const struct hf_node_ref *ref; /* node id is ref[id - 1]; NULL after hf_trace_drop_nodes */
+	const struct hf_node *frame;   /* the distinct frames, with their modules (parent 0) */
+	uint32_t count;                /* of nodes */
+	uint32_t nframe;               /* of frames, the pseudo-frame codes' included */
+};
+/* Valid until hf_trace_drop_nodes or hf_trace_close. */
+struct hf_nodes hf_trace_nodes(const hf_trace *t);
+static inline struct hf_node hf_nodes_get(const struct hf_nodes *n, uint32_t id)
+{
+	if (!n->ref || id < 1 || id > n->count)
+		return (struct hf_node){ 0, 0, 0 };
+	struct hf_node_ref r = n->ref[id - 1];
+	struct hf_node x = n->frame[r.frame];
+	x.parent = r.parent;
+	return x;
+}
+/* Frees the stack nodes (80 MB for a trace of 10 million) for a program that is done with them,
+ * after the last event (hf_trace_next checks each allocation's node). Everything else of the
+ * trace stays readable; the node count stays what the trace holds. */
 void hf_trace_drop_nodes(hf_trace *t);
 
 /* Symbols recorded for a module (SYMBOLS records), sorted by start; NULL and *n = 0 if none. */

@@ -254,26 +254,6 @@ const struct hf_module *hf_trace_module_at(const hf_trace *t, size_t index)
 	return t && index < t->nmods ? &t->mods[index] : NULL;
 }
 
-size_t hf_trace_node_count(const hf_trace *t)
-{
-	return t ? t->nnodes : 0;
-}
-
-const struct hf_node *hf_trace_node(const hf_trace *t, uint32_t id)
-{
-	return t && t->nodes && id >= 1 && id <= t->nnodes ? &t->nodes[id - 1] : NULL;
-}
-
-void hf_trace_drop_nodes(hf_trace *t)
-{
-	if (!t)
-		return;
-	free(t->nodes);
-	t->nodes = NULL;
-	t->nodecap = 0;
-	t->nodes_present = 0;
-}
-
 void hf_trace_close(hf_trace *t)
 {
 	if (!t)

@@ -114,9 +114,15 @@ struct hf_trace {
 	uint64_t seed;     /* of the module hash */
 	size_t modhash_cap;
 	struct hf_modmap *modmap;
-	struct hf_node *nodes; /* id n is nodes[n - 1] */
+	/* Stack nodes (hf_reader_nodes.c): id n is nodes[n - 1], its parent and the index of its
+	 * frame in frames (below HF_NODE_PSEUDO_FRAMES: the pseudo-frame code itself). */
+	struct hf_node_ref *nodes;
 	size_t nnodes, nodecap;
-	size_t nodes_present; /* bytes of nodes made present ahead of use (hf_reader_meta.c) */
+	size_t nodes_present;  /* bytes of nodes made present ahead of use */
+	struct hf_node *frames; /* distinct (frame, module) pairs; parent 0 */
+	size_t nframes, framecap;
+	uint32_t *framehash;    /* open addressing: (frame, module) -> index in frames */
+	size_t framehash_cap;
 
 	/* Inflating: libdeflate, since a chunk is one buffer whose inflated size its header gives
 	 * (about twice zlib's speed there, and the merge waits on it). */
@@ -156,6 +162,22 @@ void hf__body_put(hf_trace *t, uint8_t *body, size_t cap);
 /* hf_reader_meta.c */
 int hf__read_meta(hf_trace *t);
 void hf__meta_free(hf_trace *t);
+
+/* hf_reader_nodes.c */
+/* Appends node nnodes + 1: NULL, or what went wrong. */
+const char *hf__node_add(hf_trace *t, uint32_t parent, uint64_t frame, uint32_t module);
+void hf__nodes_free(hf_trace *t);
+/* Node id's frame (1 <= id <= nnodes, nodes not dropped). */
+static inline uint64_t hf__node_frame(const hf_trace *t, uint32_t id)
+{
+	return t->frames[t->nodes[id - 1].frame].frame;
+}
+/* Whether node id (1 <= id <= nnodes) is an allocator pseudo-frame. */
+static inline int hf__node_is_allocator(const hf_trace *t, uint32_t id)
+{
+	uint32_t f = t->nodes[id - 1].frame;
+	return f >= HF_FRAME_MALLOC && f <= HF_FRAME_LAST_ALLOCATOR;
+}
 
 /* hf_reader_merge.c */
 void hf__merge_free(hf_trace *t);

@@ -151,8 +151,7 @@ static int end_chunk(hf_trace *t, struct hf_cursor *c)
 
 static int check_node(const hf_trace *t, uint32_t node)
 {
-	return node >= 1 && node <= t->nnodes && t->nodes[node - 1].frame >= HF_FRAME_MALLOC &&
-	       t->nodes[node - 1].frame <= HF_FRAME_LAST_ALLOCATOR;
+	return node >= 1 && node <= t->nnodes && hf__node_is_allocator(t, node);
 }
 
 /* check_node for the node of a stream's allocation: most name the node the one before named. */

@@ -7,29 +7,6 @@
 
 #include "hf_reader_int.h"
 
-/* The node table's pages are made present a megabyte ahead of use, by one madvise rather than
- * a page fault each: a trace of 5 million distinct stack nodes fills 80 MB, and where a fault
- * is costly (a virtual machine that shadows page tables, about 10 microseconds a page) the
- * call takes half of that. Fresh pages are zero either way; before Linux 5.14 it fails and the
- * pages fault as before. */
-static void nodes_ahead(hf_trace *t)
-{
-#ifdef MADV_POPULATE_WRITE
-	size_t need = (t->nnodes + 1) * sizeof *t->nodes, cap = t->nodecap * sizeof *t->nodes;
-	if (need <= t->nodes_present)
-		return;
-	size_t page = 4096, to = t->nodes_present + ((size_t)1 << 20);
-	to = to < need ? need : to > cap ? cap : to;
-	uintptr_t a = ((uintptr_t)t->nodes + t->nodes_present + page - 1) & ~(uintptr_t)(page - 1);
-	uintptr_t e = ((uintptr_t)t->nodes + to) & ~(uintptr_t)(page - 1);
-	if (e > a)
-		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
-	t->nodes_present = to;
-#else
-	(void)t;
-#endif
-}
-
 static const char oom[] = "out of memory";
 
 struct meta_state {
@@ -191,7 +168,7 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 		int rc = hf_dec_node_rel(&r->p, r->end, (uint32_t)t->nnodes + 1, &parent, &pseudo, &v);
 		if (rc < 0)
 			return rc == -1 ? "truncated or invalid field" : "parent is not a node defined before it";
-		frame = hf_node_frame(pseudo, v, parent ? t->nodes[parent - 1].frame : 0);
+		frame = hf_node_frame(pseudo, v, parent ? hf__node_frame(t, parent) : 0);
 		if (pseudo != (frame < HF_FRAME_MIN_ADDR))
 			return "frame address is a pseudo-frame code, or the reverse";
 	} else {
@@ -212,22 +189,9 @@ static const char *dec_node(hf_trace *t, struct hf_body *r)
 		if (!is_allocator(frame) && parent)
 			return "truncation pseudo-frame is not the outermost frame";
 	}
-	if (parent && is_allocator(t->nodes[parent - 1].frame))
+	if (parent && hf__node_is_allocator(t, parent))
 		return "parent is an allocator pseudo-frame (allocator nodes are leaves)";
-	if (t->nnodes == t->nodecap) {
-		size_t cap = t->nodecap ? t->nodecap * 2 : 1024;
-		struct hf_node *n = realloc(t->nodes, cap * sizeof *n);
-		if (!n)
-			return oom;
-		t->nodes = n;
-		t->nodecap = cap;
-	}
-	nodes_ahead(t);
-	struct hf_node *n = &t->nodes[t->nnodes++];
-	n->parent = parent;
-	n->frame = frame;
-	n->module = frame >= HF_FRAME_MIN_ADDR ? hf__modmap_find(t->modmap, frame) : 0;
-	return NULL;
+	return hf__node_add(t, parent, frame, frame >= HF_FRAME_MIN_ADDR ? hf__modmap_find(t->modmap, frame) : 0);
 }
 
 /* ---- header, symbols, samples, close --------------------------------------------------------- */
@@ -533,12 +497,11 @@ void hf__meta_free(hf_trace *t)
 	free(t->modx);
 	free(t->mods);
 	free(t->modhash);
-	free(t->nodes);
+	hf__nodes_free(t);
 	hf__modmap_free(t->modmap);
 	t->modx = NULL;
 	t->mods = NULL;
 	t->modhash = NULL;
-	t->nodes = NULL;
 	t->modmap = NULL;
 }
 

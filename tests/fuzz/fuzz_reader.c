@@ -116,14 +116,14 @@ static void fzr_metadata(const hf_trace *t, int opened)
 	FZR_CHECK(hf_trace_module(t, 0) == NULL);
 
 	size_t nnode = hf_trace_node_count(t);
-	FZR_CHECK(hf_trace_node(t, 0) == NULL);
-	FZR_CHECK(nnode >= UINT32_MAX || hf_trace_node(t, (uint32_t)nnode + 1) == NULL);
+	FZR_CHECK(hf_trace_node(t, 0).frame == 0);
+	FZR_CHECK(nnode >= UINT32_MAX || hf_trace_node(t, (uint32_t)nnode + 1).frame == 0);
 	for (size_t id = 1; id <= nnode; id++) {
-		const struct hf_node *n = hf_trace_node(t, (uint32_t)id);
-		FZR_CHECK(n != NULL);
-		FZR_CHECK(n->parent < id);
-		FZR_CHECK(n->module == 0 || hf_trace_module(t, n->module) != NULL);
-		sink += (size_t)n->frame;
+		struct hf_node n = hf_trace_node(t, (uint32_t)id);
+		FZR_CHECK(n.frame != 0);
+		FZR_CHECK(n.parent < id);
+		FZR_CHECK(n.module == 0 || hf_trace_module(t, n.module) != NULL);
+		sink += (size_t)n.frame;
 	}
 	/* Keep the reads. */
 	__asm__ volatile("" : : "r"(sink));
@@ -131,8 +131,8 @@ static void fzr_metadata(const hf_trace *t, int opened)
 
 static int fzr_allocator_node(const hf_trace *t, uint32_t id)
 {
-	const struct hf_node *n = hf_trace_node(t, id);
-	return n && n->frame >= HF_FRAME_MALLOC && n->frame <= HF_FRAME_PVALLOC;
+	struct hf_node n = hf_trace_node(t, id);
+	return n.frame >= HF_FRAME_MALLOC && n.frame <= HF_FRAME_PVALLOC;
 }
 
 static void fzr_events(hf_trace *t)

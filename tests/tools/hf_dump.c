@@ -435,24 +435,24 @@ static const char *frame_text(struct symbolizer *z, uint32_t id)
 {
 	if (z->frame_text[id])
 		return z->frame_text[id];
-	const struct hf_node *nd = hf_trace_node(z->t, id);
+	struct hf_node nd = hf_trace_node(z->t, id);
 	char buf[600];
-	if (nd->frame < HF_FRAME_MIN_ADDR) {
+	if (nd.frame < HF_FRAME_MIN_ADDR) {
 		snprintf(buf, sizeof buf, "%s",
-			 nd->frame == HF_FRAME_TRUNCATED_DEPTH	  ? "[truncated]"
-			 : nd->frame == HF_FRAME_TRUNCATED_NOINFO ? "[no-unwind-info]"
-			 : nd->frame == HF_FRAME_BEFORE_START     ? "[before-start]"
+			 nd.frame == HF_FRAME_TRUNCATED_DEPTH	  ? "[truncated]"
+			 : nd.frame == HF_FRAME_TRUNCATED_NOINFO ? "[no-unwind-info]"
+			 : nd.frame == HF_FRAME_BEFORE_START     ? "[before-start]"
 								  : "[pseudo]");
-	} else if (!nd->module || !hf_trace_module(z->t, nd->module)) {
-		snprintf(buf, sizeof buf, "[0x%llx]", (unsigned long long)nd->frame);
+	} else if (!nd.module || !hf_trace_module(z->t, nd.module)) {
+		snprintf(buf, sizeof buf, "[0x%llx]", (unsigned long long)nd.frame);
 	} else {
-		const struct hf_module *m = hf_trace_module(z->t, nd->module);
-		uint64_t off = nd->frame - m->bias;
-		const struct modsyms *ms = mod_syms(z, nd->module);
+		const struct hf_module *m = hf_trace_module(z->t, nd.module);
+		uint64_t off = nd.frame - m->bias;
+		const struct modsyms *ms = mod_syms(z, nd.module);
 		/* A return address: the call is the instruction before it. */
 		const char *name = ms ? find_sym(ms, off - 1) : NULL;
 		if (!name)
-			name = find_trace_sym(z->t, nd->module, off - 1);
+			name = find_trace_sym(z->t, nd.module, off - 1);
 		if (name) {
 			snprintf(buf, sizeof buf, "%s", name);
 		} else {
@@ -497,15 +497,15 @@ static int line_text_cmp(const void *a, const void *b)
 static char *stack_text(struct symbolizer *z, uint32_t leaf)
 {
 	size_t depth = 0, len = 0;
-	for (uint32_t n = hf_trace_node(z->t, leaf)->parent; n; n = hf_trace_node(z->t, n)->parent) {
+	for (uint32_t n = hf_trace_node(z->t, leaf).parent; n; n = hf_trace_node(z->t, n).parent) {
 		depth++;
 		len += strlen(frame_text(z, n)) + 1;
 	}
 	uint32_t *ids = xcalloc(depth, sizeof *ids);
 	size_t k = depth;
-	for (uint32_t n = hf_trace_node(z->t, leaf)->parent; n; n = hf_trace_node(z->t, n)->parent)
+	for (uint32_t n = hf_trace_node(z->t, leaf).parent; n; n = hf_trace_node(z->t, n).parent)
 		ids[--k] = n;
-	const char *alloc = allocator_name(hf_trace_node(z->t, leaf)->frame);
+	const char *alloc = allocator_name(hf_trace_node(z->t, leaf).frame);
 	char *s = xcalloc(strlen(alloc) + len + 2, 1), *p = s;
 	p += sprintf(p, "%s ", alloc);
 	for (size_t i = 0; i < depth; i++)

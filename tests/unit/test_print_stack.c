@@ -61,10 +61,26 @@ static size_t fake_resolve(void *ctx, uint32_t module, uint64_t frame, struct hf
 static struct hf_node nodes[64];
 static uint32_t nnodes;
 
-static const struct hf_node *fake_node(void *ctx, uint32_t id)
+static struct hf_node fake_node(void *ctx, uint32_t id)
 {
 	(void)ctx;
-	return id >= 1 && id <= nnodes ? &nodes[id] : NULL;
+	return id >= 1 && id <= nnodes ? nodes[id] : (struct hf_node){ 0, 0, 0 };
+}
+
+/* The same nodes as the reader's tables give them (struct hf_nodes): a pseudo-frame code is its
+ * own frame index, node id's address is frame HF_NODE_PSEUDO_FRAMES + id. */
+static struct hf_nodes node_table(void)
+{
+	static struct hf_node_ref ref[64];
+	static struct hf_node frame[HF_NODE_PSEUDO_FRAMES + 64];
+	for (uint32_t i = 0; i < HF_NODE_PSEUDO_FRAMES; i++)
+		frame[i] = (struct hf_node){ 0, 0, i };
+	for (uint32_t id = 1; id <= nnodes; id++) {
+		uint32_t f = nodes[id].frame < HF_FRAME_MIN_ADDR ? (uint32_t)nodes[id].frame : HF_NODE_PSEUDO_FRAMES + id;
+		frame[f] = (struct hf_node){ 0, nodes[id].module, nodes[id].frame };
+		ref[id - 1] = (struct hf_node_ref){ nodes[id].parent, f };
+	}
+	return (struct hf_nodes){ ref, frame, nnodes, HF_NODE_PSEUDO_FRAMES + nnodes + 1 };
 }
 
 static uint32_t node(uint32_t parent, uint64_t frame)
@@ -86,7 +102,7 @@ static uint32_t stack(const uint64_t *frames)
 static void init(struct hfp_stacks *s, int above_main, int show_allocator)
 {
 	hfp_stacks_init(s);
-	s->nodes = (struct hfp_nodesrc){ fake_node, NULL, 0, NULL };
+	s->nodes = (struct hfp_nodesrc){ fake_node, NULL, 0, { 0 } };
 	s->resolve = fake_resolve;
 	s->above_main = above_main;
 	s->show_allocator = show_allocator;
@@ -291,7 +307,7 @@ static void test_nodes_ranked_depth_first(void **state)
 	uint32_t g = node(0, 0x50a0);  /* 7, then damaged: its parent comes after it */
 	uint32_t h = node(g, 0x50a0);  /* 8 */
 	nodes[g].parent = h;
-	struct hfp_nodesrc src = { fake_node, NULL, nnodes, NULL };
+	struct hfp_nodesrc src = { fake_node, NULL, nnodes, { 0 } };
 	uint32_t *rank = hfp_node_preorder(&src);
 	/* ranks: root 0; a 1, b 2, e 3, d 4; c 5, f 6; g 7, h 8 */
 	uint32_t want[] = { 8, 4, 3, 6, 4, 3, 6, 8, 8 };
@@ -337,10 +353,10 @@ static void test_each_source_symbolizes_its_own_addresses(void **state)
 	s.resolve = named_by_ctx;
 	struct hfp_costs one = { .allocations = 1 };
 	char f_one[] = "f_one", f_two[] = "f_two";
-	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, NULL }, f_one);
+	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, { 0 } }, f_one);
 	hfp_stacks_add(&s, leaf, &one);
 	hfp_stacks_add(&s, leaf, &one);
-	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, nodes + 1 }, f_two);
+	hfp_stacks_set_source(&s, (struct hfp_nodesrc){ fake_node, NULL, nnodes, node_table() }, f_two);
 	hfp_stacks_add(&s, leaf, &one);
 	assert_int_equal(s.nd, 2);
 	const char *want[2] = { "main;f_one;f_one", "main;f_two;f_two" };

@@ -336,12 +336,10 @@ static void test_compressed_debug_sections_resolve_the_same(void **state)
  * demand, whether it finished (joined late) or was stopped at once (a long node list). */
 static uintptr_t node_frames[2];
 
-static const struct hf_node *fake_node(void *ctx, uint32_t id)
+static struct hf_node fake_node(void *ctx, uint32_t id)
 {
-	static struct hf_node nd;
 	(void)ctx;
-	nd = (struct hf_node){ .parent = id > 1 ? id - 1 : 0, .module = 1, .frame = node_frames[id % 2] };
-	return &nd;
+	return (struct hf_node){ .parent = id > 1 ? id - 1 : 0, .module = 1, .frame = node_frames[id % 2] };
 }
 
 static void test_addresses_symbolized_ahead_answer_the_same(void **state)
@@ -355,7 +353,7 @@ static void test_addresses_symbolized_ahead_answer_the_same(void **state)
 		struct hfp_warnings w = { 0 };
 		struct hfp_symbolizer *s = symbolizer(&t, exe, exe_id, exe_id_len, NULL, 0, &w);
 		/* 2 nodes, time to finish; or 50 million, stopped by the first lookup */
-		struct hfp_nodesrc nodes = { fake_node, NULL, stopped ? 50000000u : 2u, NULL };
+		struct hfp_nodesrc nodes = { fake_node, NULL, stopped ? 50000000u : 2u, { 0 } };
 		hfp_symbolizer_prefetch(s, ids, 1, &nodes);
 		if (!stopped)
 			usleep(200000);

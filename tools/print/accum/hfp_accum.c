@@ -502,12 +502,16 @@ void hfp_accum_sort(struct hfp_accum *a, uint32_t *key, size_t nkeys)
 		free(key);
 		return;
 	}
-	uint32_t *k = hfp_reallocarray(NULL, n, sizeof *k);
+	/* Each stack's key first goes where its last_tick was, which nothing reads after
+	 * hfp_accum_finish: key is freed before any array of the sort is made. */
 	for (size_t i = 0; i < n; i++) {
-		uint32_t node = hfp_accum_stat(a, i)->node;
-		k[i] = node < nkeys ? key[node] : UINT32_MAX;
+		struct hfp_stat *st = hfp_accum_stat(a, i);
+		st->last_tick = st->node < nkeys ? key[st->node] : UINT32_MAX;
 	}
 	free(key);
+	uint32_t *k = hfp_reallocarray(NULL, n, sizeof *k);
+	for (size_t i = 0; i < n; i++)
+		k[i] = (uint32_t)hfp_accum_stat(a, i)->last_tick;
 	uint32_t *from = hfp_order_by_key(k, n); /* place i takes stat from[i] */
 	free(k);
 	/* In place, one cycle of the permutation after the other; a place filled is marked by

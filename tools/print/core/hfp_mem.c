@@ -75,6 +75,17 @@ void hfp_mem_present(void *p, size_t n)
 #endif
 }
 
+void hfp_mem_release(void *p, size_t n)
+{
+	static size_t page;
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 void hfp_mem_ahead(void *p, size_t need, size_t cap, size_t *done)
 {
 	if (need <= *done)

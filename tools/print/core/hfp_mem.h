@@ -24,5 +24,8 @@ void hfp_mem_present(void *p, size_t n);
  * went: 0 for a new array; realloc keeps it true (the pages it moves or copies stay present). */
 void hfp_mem_ahead(void *p, size_t need, size_t cap, size_t *done);
 #define HFP_MEM_AHEAD ((size_t)1 << 20)
+/* Gives the whole pages of [p, p + n) back to the system (MADV_DONTNEED): for a part of a large
+ * array that will not be read again before the array is freed, which then reads as zeros. */
+void hfp_mem_release(void *p, size_t n);
 
 #endif

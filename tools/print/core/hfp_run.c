@@ -76,7 +76,7 @@ enum { SKIPPED = -1 }; /* a trace left out; not an exit status */
 
 /* ---- adapters from the reader to the stages' callbacks -------------------------------------- */
 
-static const struct hf_node *trace_node(void *ctx, uint32_t id)
+static struct hf_node trace_node(void *ctx, uint32_t id)
 {
 	return hf_trace_node(ctx, id);
 }
@@ -222,7 +222,8 @@ static void prefetch_modules(struct one *x)
 	uint32_t *ids = hfp_reallocarray(NULL, n ? n : 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = hf_trace_module_at(x->read.t, i)->id;
-	struct hfp_nodesrc nodes = { trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t), NULL };
+	struct hfp_nodesrc nodes = { trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t),
+				     hf_trace_nodes(x->read.t) };
 	hfp_symbolizer_prefetch(x->sym, ids, n, &nodes);
 	free(ids);
 }
@@ -274,7 +275,7 @@ static int read_one(struct run *r, struct one *x)
 	hfp_symbolizer_raw_names(x->sym, o->raw_names);
 	hfp_stacks_set_source(&r->stacks,
 			      (struct hfp_nodesrc){ trace_node, x->read.t, (uint32_t)hf_trace_node_count(x->read.t),
-						    hf_trace_node(x->read.t, 1) },
+						    hf_trace_nodes(x->read.t) },
 			      x->sym);
 	prefetch_modules(x);
 
@@ -442,6 +443,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	int trie = (o->folded || o->svg) && !capture && !base;
 	r.tree_order = trie && r.out.trie_only && !o->nlimits;
 	r.stacks.near_keys = trie && !r.tree_order;
+	r.stacks.trie_only = r.tree_order;
 	hfp_accum_init(&r.total);
 	configure(&r.total, o, 0, 1);
 

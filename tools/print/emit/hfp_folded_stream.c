@@ -124,7 +124,12 @@ int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 	size_t lv_cap = 0, lv_n = 0;
 	uint32_t *order = near_order(s);
 	int any = 0;
+	size_t consumed = 0; /* the stacks before it given back (hfp_stacks_consumed) */
 	for (size_t j = 0; j < s->nd; j++) {
+		if (!order && j - consumed == 65536) {
+			hfp_stacks_consumed(s, consumed, j);
+			consumed = j;
+		}
 		if (order && j + 16 < s->nd) /* the records ahead, then their frames: the near order */
 			__builtin_prefetch(&s->d[order[j + 16]]); /* is not the records' */
 		if (order && j + 8 < s->nd)

@@ -17,8 +17,8 @@
  * (which a trace the reader accepted does not have), hangs from the root. */
 static uint32_t parent_of(const struct hfp_nodesrc *nodes, uint32_t id)
 {
-	const struct hf_node *nd = hfp_node(nodes, id);
-	return nd && nd->parent < id ? nd->parent : 0;
+	struct hf_node nd = hfp_node(nodes, id);
+	return nd.frame && nd.parent < id ? nd.parent : 0;
 }
 
 uint32_t *hfp_node_preorder(const struct hfp_nodesrc *nodes)

@@ -303,24 +303,24 @@ static const struct hfp_chain *expand(struct hfp_stacks *s, uint32_t leaf)
 			c->nframe += frames;
 			break;
 		}
-		const struct hf_node *nd = hfp_node(&s->nodes, id);
-		if (!nd)
+		struct hf_node nd = hfp_node(&s->nodes, id);
+		if (!nd.frame)
 			break;
 		chain_room(c, 1, HFP_MAX_INLINE);
 		c->node[c->nnode] = id;
 		c->at[c->nnode++] = (uint32_t)c->nframe;
-		if (nd->frame < HF_FRAME_MIN_ADDR) {
-			if (is_allocator_code(nd->frame) && c->nframe == 0)
+		if (nd.frame < HF_FRAME_MIN_ADDR) {
+			if (is_allocator_code(nd.frame) && c->nframe == 0)
 				c->alloc = 1;
-			c->frame[c->nframe++] = pseudo_frame(s, nd->frame);
+			c->frame[c->nframe++] = pseudo_frame(s, nd.frame);
 		} else {
 			uint32_t n;
-			const uint32_t *f = addr_frames(s, nd->module, nd->frame, &n);
+			const uint32_t *f = addr_frames(s, nd.module, nd.frame, &n);
 			memcpy(c->frame + c->nframe, f, n * sizeof *f);
 			c->nframe += n;
 		}
 		prev = id;
-		id = nd->parent;
+		id = nd.parent;
 	}
 	s->last = !s->last;
 	return c;
@@ -407,9 +407,13 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 		    const struct hfp_costs *c, uint32_t near)
 {
 	s->key_len = len;
-	uint64_t h = hfp_hash__bytes(s->key, len, s->d_seed);
-	size_t at;
-	uint32_t id = hfp_idindex_find(&s->d_index, h, d_same, s, &at);
+	uint64_t h = 0;
+	size_t at = 0;
+	uint32_t id = UINT32_MAX;
+	if (!s->trie_only) {
+		h = hfp_hash__bytes(s->key, len, s->d_seed);
+		id = hfp_idindex_find(&s->d_index, h, d_same, s, &at);
+	}
 	if (id != UINT32_MAX) {
 		struct hfp_costs sum = hfp_stacks_get(s, id).c;
 		hfp_costs_add(&sum, c);
@@ -438,7 +442,9 @@ static void add_key(struct hfp_stacks *s, size_t len, uint32_t depth, uint32_t a
 	*r = (struct hfp_dstack_rec){ s->npool, depth, alloc_frames < depth ? alloc_frames : 0, { 0 } };
 	set_costs(s, r, c);
 	s->npool += len;
-	hfp_idindex_add(&s->d_index, h, at, (uint32_t)s->nd++);
+	if (!s->trie_only)
+		hfp_idindex_add(&s->d_index, h, at, (uint32_t)s->nd);
+	s->nd++;
 }
 
 void hfp_stacks_add_frames(struct hfp_stacks *s, const uint32_t *frames, uint32_t depth,
@@ -500,8 +506,8 @@ static size_t musl_thread_root(const struct hfp_stacks *s, const struct hfp_chai
 
 void hfp_stacks_prefetch(const struct hfp_stacks *s, uint32_t leaf)
 {
-	if (s->nodes.table && leaf >= 1 && leaf <= s->nodes.count)
-		__builtin_prefetch(&s->nodes.table[leaf - 1]);
+	if (s->nodes.table.ref && leaf >= 1 && leaf <= s->nodes.count)
+		__builtin_prefetch(&s->nodes.table.ref[leaf - 1]);
 	if (s->node_rank && leaf <= s->nodes.count)
 		__builtin_prefetch(&s->node_rank[leaf]);
 }
@@ -562,9 +568,19 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c, near_key(s, leaf));
 }
 
+void hfp_stacks_consumed(const struct hfp_stacks *s, size_t from, size_t to)
+{
+	if (!s->trie_only || from >= to || to > s->nd)
+		return;
+	/* Display stacks are appended with their frames: d[i].at grows with i. */
+	uint64_t at = s->d[from].at, end = to < s->nd ? s->d[to].at : s->npool;
+	hfp_mem_release(&s->d[from], (to - from) * sizeof *s->d);
+	hfp_mem_release(s->pool + at, (size_t)(end - at));
+}
+
 void hfp_stacks_nodes_gone(struct hfp_stacks *s)
 {
-	s->nodes.table = NULL;
+	s->nodes.table = (struct hf_nodes){ NULL, NULL, 0, 0 };
 	s->chain[0].nnode = s->chain[1].nnode = 0;
 }
 

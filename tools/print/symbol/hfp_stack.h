@@ -115,6 +115,12 @@ struct hfp_stacks {
 	uint32_t *near;        /* by display stack, beside d */
 	uint32_t *node_rank;   /* the current source's ranks, made at its first stack */
 	uint64_t rank_base;    /* the ranks of the sources before it */
+
+	/* Set before the first stack is added when the one output made is the trie of -F or --svg
+	 * alone, which reads the display stacks once, in their order, and merges equal ones itself:
+	 * they are then not merged here (no index of them), and hfp_stacks_consumed gives their
+	 * memory back as the trie takes them, so that it does not grow beside all of them. */
+	int trie_only;
 };
 
 /* s must stay where it is until hfp_stacks_free (its tables point back at it). */
@@ -143,6 +149,10 @@ void hfp_stacks_nodes_gone(struct hfp_stacks *s);
 /* No stack is added from here on: frees what adding them takes (the index of display stacks,
  * the nodes' ranks), before the outputs are made. */
 void hfp_stacks_done(struct hfp_stacks *s);
+/* The display stacks from .. to-1 will not be read again (the trie, which calls it with from
+ * where its last call ended): with trie_only set, the memory of their records and frames goes
+ * back to the system now, not when the stack layer is freed. */
+void hfp_stacks_consumed(const struct hfp_stacks *s, size_t from, size_t to);
 /* Display stack i (i < nd). */
 static inline struct hfp_dstack hfp_stacks_get(const struct hfp_stacks *s, size_t i)
 {

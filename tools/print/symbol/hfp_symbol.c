@@ -426,13 +426,20 @@ static void *prefetch_main(void *arg)
 		if (ms && ms->state == MOD_DWFL)
 			dwfl_module_getdwarf(ms->mod, &bias); /* inflates the debug sections */
 	}
-	for (uint32_t id = 1; s->nodes.node && id <= s->nodes.count; id++) {
-		/* Every node: one address can take a millisecond (its unit's first lookup). */
+	/* Every distinct frame, from the reader's table of them when there is one, else every node:
+	 * one address can take a millisecond (its unit's first lookup). */
+	const struct hf_nodes *t = &s->nodes.table;
+	for (uint32_t i = HF_NODE_PSEUDO_FRAMES; t->ref && i < t->nframe; i++) {
 		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
 			break;
-		const struct hf_node *nd = s->nodes.node(s->nodes.ctx, id);
-		if (nd && nd->frame >= HF_FRAME_MIN_ADDR)
-			memoize(s, nd->module, nd->frame);
+		memoize(s, t->frame[i].module, t->frame[i].frame);
+	}
+	for (uint32_t id = 1; !t->ref && s->nodes.node && id <= s->nodes.count; id++) {
+		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+			break;
+		struct hf_node nd = s->nodes.node(s->nodes.ctx, id);
+		if (nd.frame >= HF_FRAME_MIN_ADDR)
+			memoize(s, nd.module, nd.frame);
 	}
 	return NULL;
 }

@@ -41,18 +41,19 @@ size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct h
 		     size_t max);
 /* A trace's stack nodes, ids 1 .. count. */
 struct hfp_nodesrc {
-	const struct hf_node *(*node)(void *ctx, uint32_t id);
+	struct hf_node (*node)(void *ctx, uint32_t id); /* frame 0: no such node */
 	void *ctx;
 	uint32_t count;
-	/* If not NULL, node id (1 .. count) is table[id - 1]: read without a call (hfp_node), for
+	/* If table.ref is not NULL, the reader's own tables, read without a call (hfp_node), for
 	 * the walks that visit tens of millions of nodes. */
-	const struct hf_node *table;
+	struct hf_nodes table;
 };
 
-static inline const struct hf_node *hfp_node(const struct hfp_nodesrc *n, uint32_t id)
+/* Node id; its frame is 0 when there is no such node. */
+static inline struct hf_node hfp_node(const struct hfp_nodesrc *n, uint32_t id)
 {
-	if (n->table)
-		return id >= 1 && id <= n->count ? &n->table[id - 1] : NULL;
+	if (n->table.ref)
+		return hf_nodes_get(&n->table, id);
 	return n->node(n->ctx, id);
 }
 
