@@ -39,13 +39,14 @@ struct ftree {
 
 static uint32_t child(struct ftree *f, uint32_t parent, const char *name)
 {
+	size_t nn = f->t.nn;
 	uint32_t id = hfp_ftrie_child(&f->t, parent, name);
-	if (id >= f->vcap) {
-		size_t n = f->t.cap;
-		f->v = hfp_reallocarray(f->v, n, sizeof *f->v);
-		memset(f->v + f->vcap, 0, (n - f->vcap) * sizeof *f->v);
-		f->vcap = n;
+	if (id >= f->vcap) { /* grown as the trie grows, its pages touched only when used */
+		f->vcap = f->t.cap;
+		f->v = hfp_reallocarray(f->v, f->vcap, sizeof *f->v);
 	}
+	if (f->t.nn > nn) /* a new node: ids are given in order */
+		memset(f->v[id], 0, sizeof f->v[id]);
 	return id;
 }
 
