@@ -13,6 +13,7 @@
 
 #include "../../tools/print/core/hfp_base.h"
 #include "../../tools/print/core/hfp_cost.h"
+#include "../../tools/print/core/hfp_idindex.h"
 #include "../../tools/print/core/hfp_mem.h"
 #include "../../tools/print/core/hfp_num.h"
 #include "../../tools/print/core/hfp_options.h"
@@ -221,6 +222,67 @@ static void test_pages_made_present_ahead(void **state)
 	free(p);
 }
 
+/* Only the whole pages inside the range go back: the bytes around it keep what they held. */
+static void test_pages_released_inside_the_range_only(void **state)
+{
+	(void)state;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = 8 * (size_t)page;
+	unsigned char *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(q != MAP_FAILED);
+	memset(q, 0x5a, len);
+	hfp_mem_release(q + 100, 5 * (size_t)page); /* pages 1 to 4 whole, 0 and 5 in part */
+	unsigned char vec[8];
+	assert_int_equal(mincore(q, len, vec), 0); /* before the reads below map them again */
+	for (size_t i = 0; i < 8; i++)
+		if ((vec[i] & 1) != (i < 1 || i >= 5))
+			fail_msg("page %zu: resident %u", i, vec[i] & 1);
+	for (size_t i = 0; i < len; i++) {
+		int gone = i >= (size_t)page && i < 5 * (size_t)page;
+		if (q[i] != (gone ? 0 : 0x5a))
+			fail_msg("byte %zu: %u", i, q[i]);
+	}
+	munmap(q, len);
+}
+
+static uint64_t test_hash(uint32_t id)
+{
+	return (uint64_t)id * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+static int same_id(void *ctx, uint32_t id)
+{
+	return *(uint32_t *)ctx == id;
+}
+
+/* An index made its size at once holds what it was made for without growing, finds every id,
+ * and still grows past it. */
+static void test_index_reserved_then_grown(void **state)
+{
+	(void)state;
+	struct hfp_idindex x = { 0 };
+	hfp_idindex_reserve(&x, 3000);
+	uint64_t *slot = x.slot;
+	assert_true(x.limit >= 3000);
+	size_t at;
+	for (uint32_t id = 0; id < 3000; id++) {
+		assert_int_equal(hfp_idindex_find(&x, test_hash(id), same_id, &id, &at), UINT32_MAX);
+		hfp_idindex_add(&x, test_hash(id), at, id);
+	}
+	assert_ptr_equal(x.slot, slot); /* no growth */
+	hfp_idindex_reserve(&x, 10); /* never smaller */
+	assert_ptr_equal(x.slot, slot);
+	hfp_idindex_reserve(&x, 2 * x.limit); /* bigger: the ids re-placed */
+	for (uint32_t id = 3000; id < 20000; id++) {
+		assert_int_equal(hfp_idindex_find(&x, test_hash(id), same_id, &id, &at), UINT32_MAX);
+		hfp_idindex_add(&x, test_hash(id), at, id);
+	}
+	for (uint32_t id = 0; id < 20000; id++)
+		assert_int_equal(hfp_idindex_find(&x, test_hash(id), same_id, &id, &at), id);
+	assert_int_equal(x.n, 20000);
+	hfp_idindex_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +292,8 @@ int main(void)
 		cmocka_unit_test(test_options_accept_heaptrack_flags),
 		cmocka_unit_test(test_options_report_usage_errors),
 		cmocka_unit_test(test_pages_made_present_ahead),
+		cmocka_unit_test(test_pages_released_inside_the_range_only),
+		cmocka_unit_test(test_index_reserved_then_grown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

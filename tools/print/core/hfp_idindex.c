@@ -38,6 +38,21 @@ static void place(uint64_t *slot, size_t mask, uint64_t v)
 	slot[j] = v;
 }
 
+/* The slots re-placed into cap of them (a power of two). */
+static void grow(struct hfp_idindex *x, size_t cap)
+{
+	uint64_t *slot = hfp_calloc(cap, sizeof *slot);
+	if (x->n)
+		hfp_mem_present(slot, cap * sizeof *slot); /* re-placing fills every page */
+	for (size_t i = 0; x->slot && i <= x->mask; i++)
+		if (x->slot[i])
+			place(slot, cap - 1, x->slot[i]);
+	free(x->slot);
+	x->slot = slot;
+	x->mask = cap - 1;
+	x->limit = cap / 4 * 3;
+}
+
 void hfp_idindex_add(struct hfp_idindex *x, uint64_t h, size_t at, uint32_t id)
 {
 	uint64_t v = high(h) << 32 | ((uint64_t)id + 1);
@@ -46,19 +61,18 @@ void hfp_idindex_add(struct hfp_idindex *x, uint64_t h, size_t at, uint32_t id)
 		x->n++;
 		return;
 	}
-	size_t cap = x->slot ? (x->mask + 1) * 2 : 1024;
-	uint64_t *slot = hfp_calloc(cap, sizeof *slot);
-	if (x->slot)
-		hfp_mem_present(slot, cap * sizeof *slot); /* re-placing fills every page */
-	for (size_t i = 0; x->slot && i <= x->mask; i++)
-		if (x->slot[i])
-			place(slot, cap - 1, x->slot[i]);
-	place(slot, cap - 1, v);
-	free(x->slot);
-	x->slot = slot;
-	x->mask = cap - 1;
-	x->limit = cap / 4 * 3;
+	grow(x, x->slot ? (x->mask + 1) * 2 : 1024);
+	place(x->slot, x->mask, v);
 	x->n++;
+}
+
+void hfp_idindex_reserve(struct hfp_idindex *x, size_t n)
+{
+	size_t cap = x->slot ? x->mask + 1 : 1024;
+	while (cap / 4 * 3 < n && cap < ((size_t)1 << 32))
+		cap *= 2;
+	if (!x->slot || cap > x->mask + 1)
+		grow(x, cap);
 }
 
 void hfp_idindex_free(struct hfp_idindex *x)

@@ -24,6 +24,9 @@ uint32_t hfp_idindex_find(const struct hfp_idindex *x, uint64_t h, hfp_idindex_s
 			  size_t *at);
 /* Adds id (below UINT32_MAX) for the key of hash h, not in the index, at what find gave. */
 void hfp_idindex_add(struct hfp_idindex *x, uint64_t h, size_t at, uint32_t id);
+/* Makes room for n ids in all at once, where that is more than it has: an index grown as ids
+ * come holds its old slots and its new, twice as many, while it re-places them. */
+void hfp_idindex_reserve(struct hfp_idindex *x, size_t n);
 void hfp_idindex_free(struct hfp_idindex *x);
 /* Starts loading the slot where a find of hash h begins (for a caller with several finds to make
  * whose hashes it knows in advance). */

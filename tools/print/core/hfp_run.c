@@ -312,6 +312,7 @@ static int read_one(struct run *r, struct one *x)
 			       (size_t)hf_trace_node_count(x->read.t) + 1); /* frees the ranks */
 	}
 	struct symbolizing y = { r, x->a.nstats };
+	hfp_stacks_reserve(&r->stacks, x->a.nstats);
 	hfp_accum_drain(&x->a, symbolize_stack, symbolize_ahead, &y);
 	/* Every stack is in the stack layer, as frames: the outputs never walk the trace's nodes,
 	 * the largest table left with many distinct stacks. */

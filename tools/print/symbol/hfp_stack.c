@@ -568,6 +568,12 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c, near_key(s, leaf));
 }
 
+void hfp_stacks_reserve(struct hfp_stacks *s, size_t n)
+{
+	if (!s->trie_only)
+		hfp_idindex_reserve(&s->d_index, s->nd + n);
+}
+
 void hfp_stacks_consumed(const struct hfp_stacks *s, size_t from, size_t to)
 {
 	if (!s->trie_only || from >= to || to > s->nd)

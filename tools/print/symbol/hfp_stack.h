@@ -129,6 +129,9 @@ void hfp_stacks_init(struct hfp_stacks *s);
  * context that symbolizes its addresses: the addresses symbolized so far are forgotten (module
  * ids belong to one trace); frames and display stacks stay, so the traces' stacks merge. */
 void hfp_stacks_set_source(struct hfp_stacks *s, struct hfp_nodesrc nodes, void *resolve_ctx);
+/* At most n more display stacks are coming (a drain of n stacks): the index that merges them is
+ * made that size at once, not grown while they come (which holds the old index and the new). */
+void hfp_stacks_reserve(struct hfp_stacks *s, size_t n);
 /* Adds the costs of the stack ending at leaf node to its display stack. */
 void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs *c);
 /* 1 if any frame of the whole stack (above main too, inlined frames included) is one of names;
