@@ -65,6 +65,38 @@ static void test_frames_merge_by_name_under_their_parent(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* With near keys (hfp_run.c asks for them with --html) the stacks are taken in their order: the
+ * same frames and values, numbered in the order they are met. */
+static void test_frames_the_same_in_near_order(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	s.near_keys = 1;
+	uint32_t m = fr(&s, "main", 1), a = fr(&s, "a", 2), a2 = fr(&s, "a", 3), b = fr(&s, "b", 4);
+	uint32_t c = fr(&s, "c", 5), x = fr(&s, "x", 6);
+	uint32_t s1[] = { m, a, b }, s2[] = { m, a, c }, s3[] = { m, a2, b }, s4[] = { m, x };
+	uint32_t s5[] = { m, a, b, c }, s6[] = { m, a2 }, s7[] = { m, x, b };
+	add(&s, s1, 3, 1, 10);
+	add(&s, s2, 3, 2, 20);
+	add(&s, s3, 3, 4, 40);
+	add(&s, s4, 2, 8, 80);
+	add(&s, s5, 4, 16, 160);
+	add(&s, s7, 3, 64, 640);
+	add(&s, s6, 2, 32, 320);
+	assert_int_equal(s.nd, 7);
+	for (uint32_t i = 0; i < 7; i++)
+		s.near[i] = 6 - i; /* the last stack first */
+	char *t = flame_data(&s);
+	/* frames met: all, main, a (main;a2), x, b (under x), b (under a), c (under b), c (under a) */
+	assert_non_null(strstr(t, "{\"names\":[\"all\",\"main\",\"a\",\"x\",\"b\",\"c\"],\n"));
+	assert_non_null(strstr(t, "\"p\":[0,0,1,1,3,2,5,2],\n"));
+	assert_non_null(strstr(t, "\"n\":[0,1,2,3,4,4,5,5],\n"));
+	assert_non_null(strstr(t, "\"v\":[[127,127,55,72,64,21,16,2],\n[1270,1270,550,720,640,210,160,20],\n"));
+	free(t);
+	hfp_stacks_free(&s);
+}
+
 /* A frame under 1/100,000 of every cost type's total is left out, and so is all below it. */
 static void test_frames_too_small_for_every_cost_are_left_out(void **state)
 {
@@ -89,6 +121,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames_merge_by_name_under_their_parent),
+		cmocka_unit_test(test_frames_the_same_in_near_order),
 		cmocka_unit_test(test_frames_too_small_for_every_cost_are_left_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

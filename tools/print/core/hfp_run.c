@@ -443,7 +443,7 @@ static int run_traces(const struct hfp_options *o, const char *const *paths, siz
 	 * display stacks are then made in it), else each display stack keeps its rank (near). */
 	int trie = (o->folded || o->svg) && !capture && !base;
 	r.tree_order = trie && r.out.trie_only && !o->nlimits;
-	r.stacks.near_keys = trie && !r.tree_order;
+	r.stacks.near_keys = (trie && !r.tree_order) || o->html;
 	r.stacks.trie_only = r.tree_order;
 	hfp_accum_init(&r.total);
 	configure(&r.total, o, 0, 1);

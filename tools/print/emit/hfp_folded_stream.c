@@ -20,7 +20,6 @@
 #include "../core/hfp_idindex.h"
 #include "../core/hfp_mem.h"
 #include "../core/hfp_options.h"
-#include "../core/hfp_order.h"
 #include "../core/hfp_strtab.h"
 #include "../symbol/hfp_stack.h"
 #include "hfp_diff.h"
@@ -92,15 +91,6 @@ uint32_t hfp_ftrie_child(struct hfp_ftrie *t, uint32_t parent, const char *name)
 	return id;
 }
 
-/* The display stacks in the order of their near keys (struct hfp_stacks), ties by index, or
- * NULL without them. */
-static uint32_t *near_order(const struct hfp_stacks *s)
-{
-	if (!s->near || s->nd > UINT32_MAX)
-		return NULL;
-	return hfp_order_by_key(s->near, s->nd);
-}
-
 void hfp_ftrie_init(struct hfp_ftrie *t)
 {
 	memset(t, 0, sizeof *t);
@@ -111,7 +101,7 @@ void hfp_ftrie_init(struct hfp_ftrie *t)
 }
 
 /* A stack's first levels that are the same names as the stack before it are that stack's nodes:
- * only the levels below are looked up, which the near order (near_order) makes few. */
+ * only the levels below are looked up, which the near order (hfp_stacks_near_order) makes few. */
 int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 {
 	hfp_ftrie_init(t);
@@ -122,7 +112,7 @@ int hfp_ftrie_build(struct hfp_ftrie *t, const struct hfp_stacks *s, int cost)
 	/* The last stack's levels: their nodes (whose names say what the levels were). */
 	uint32_t *lv_node = NULL;
 	size_t lv_cap = 0, lv_n = 0;
-	uint32_t *order = near_order(s);
+	uint32_t *order = hfp_stacks_near_order(s);
 	int any = 0;
 	size_t consumed = 0; /* the stacks before it given back (hfp_stacks_consumed) */
 	for (size_t j = 0; j < s->nd; j++) {

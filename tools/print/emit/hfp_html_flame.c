@@ -62,8 +62,13 @@ static void build(struct ftree *f, const struct hfp_stacks *s)
 	struct hfp_framebuf fb = { 0 };
 	uint32_t *lv_frame = NULL, *lv_node = NULL;
 	size_t lv_cap = 0, lv_n = 0;
-	for (size_t i = 0; i < s->nd; i++) {
-		struct hfp_dstack dv = hfp_stacks_get(s, i);
+	uint32_t *order = hfp_stacks_near_order(s);
+	for (size_t j = 0; j < s->nd; j++) {
+		if (order && j + 16 < s->nd) /* the records ahead, then their frames */
+			__builtin_prefetch(&s->d[order[j + 16]]);
+		if (order && j + 8 < s->nd)
+			__builtin_prefetch(s->pool + s->d[order[j + 8]].at);
+		struct hfp_dstack dv = hfp_stacks_get(s, order ? order[j] : j);
 		const struct hfp_dstack *d = &dv;
 		uint64_t v[HFP_COST_N];
 		int any = 0;
@@ -96,6 +101,7 @@ static void build(struct ftree *f, const struct hfp_stacks *s)
 		lv_n = d->depth;
 	}
 	hfp_idindex_free(&f->t.index);
+	free(order);
 	free(lv_frame);
 	free(lv_node);
 	hfp_framebuf_free(&fb);

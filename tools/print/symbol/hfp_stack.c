@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/hfp_mem.h"
+#include "../core/hfp_order.h"
 #include "hfp_allocfn.h"
 #include "hfp_demangle.h"
 #include "hfp_preorder.h"
@@ -566,6 +567,13 @@ void hfp_stacks_add(struct hfp_stacks *s, uint32_t leaf, const struct hfp_costs 
 		depth = 1;
 	}
 	add_key(s, len, depth, lo == 0 ? (uint32_t)nalloc : 0, c, near_key(s, leaf));
+}
+
+uint32_t *hfp_stacks_near_order(const struct hfp_stacks *s)
+{
+	if (!s->near || s->nd > UINT32_MAX)
+		return NULL;
+	return hfp_order_by_key(s->near, s->nd);
 }
 
 void hfp_stacks_reserve(struct hfp_stacks *s, size_t n)

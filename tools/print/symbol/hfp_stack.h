@@ -156,6 +156,9 @@ void hfp_stacks_done(struct hfp_stacks *s);
  * where its last call ended): with trie_only set, the memory of their records and frames goes
  * back to the system now, not when the stack layer is freed. */
 void hfp_stacks_consumed(const struct hfp_stacks *s, size_t from, size_t to);
+/* The display stacks' indexes in the order of their near keys, ties by index (a malloc'ed
+ * array of nd), or NULL without near keys. */
+uint32_t *hfp_stacks_near_order(const struct hfp_stacks *s);
 /* Display stack i (i < nd). */
 static inline struct hfp_dstack hfp_stacks_get(const struct hfp_stacks *s, size_t i)
 {
