@@ -315,7 +315,9 @@ static int read_one(struct run *r, struct one *x)
 	hfp_stacks_reserve(&r->stacks, x->a.nstats);
 	hfp_accum_drain(&x->a, symbolize_stack, symbolize_ahead, &y);
 	/* Every stack is in the stack layer, as frames: the outputs never walk the trace's nodes,
-	 * the largest table left with many distinct stacks. */
+	 * the largest table left with many distinct stacks. The symbolizer's thread reads them
+	 * until it is stopped. */
+	hfp_symbolizer_prefetch_stop(x->sym);
 	hf_trace_drop_nodes(x->read.t);
 	hfp_stacks_nodes_gone(&r->stacks);
 	return HFP_EXIT_OK;

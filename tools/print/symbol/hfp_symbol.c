@@ -481,6 +481,11 @@ static void prefetch_join(struct hfp_symbolizer *s)
 	s->prefetch_ids = NULL;
 }
 
+void hfp_symbolizer_prefetch_stop(struct hfp_symbolizer *s)
+{
+	prefetch_join(s);
+}
+
 size_t hfp_symbolize(void *symbolizer, uint32_t module, uint64_t frame, struct hfp_srcframe *out,
 		     size_t max)
 {

@@ -65,6 +65,10 @@ static inline struct hf_node hfp_node(const struct hfp_nodesrc *n, uint32_t id)
  * thread until then. */
 void hfp_symbolizer_prefetch(struct hfp_symbolizer *s, const uint32_t *ids, size_t n,
 			     const struct hfp_nodesrc *nodes);
+/* Stops that thread where it is and waits for it, as the first hfp_symbolize does: before the
+ * nodes it was given go (hf_trace_drop_nodes), which a drain that symbolized nothing leaves to
+ * this call. */
+void hfp_symbolizer_prefetch_stop(struct hfp_symbolizer *s);
 /* 1: libc's internal aliases (__GI___strdup, _IO_new_fopen) are shown as the symbol table has
  * them, not replaced by the public name at the same address (--raw-names). */
 void hfp_symbolizer_raw_names(struct hfp_symbolizer *s, int on);
