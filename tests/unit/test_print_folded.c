@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -271,6 +273,63 @@ static void test_lines_sort_as_their_text(void **state)
 
 /* A node with more children than the trie goes through one by one (it indexes them), children
  * met again after other stacks, and two frames of one name (different files) that merge. */
+/* The stacks one layer of each kind holds: 200,000 distinct ones, every 50th added again. */
+static void add_many(struct hfp_stacks *s)
+{
+	uint32_t m = fr(s, "main"), a[13], b[1000], c[200];
+	char name[16];
+	for (int i = 0; i < 13; i++)
+		snprintf(name, sizeof name, "a%d", i), a[i] = fr(s, name);
+	for (int i = 0; i < 1000; i++)
+		snprintf(name, sizeof name, "b%d", i), b[i] = fr(s, name);
+	for (int i = 0; i < 200; i++)
+		snprintf(name, sizeof name, "c%d", i), c[i] = fr(s, name);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < 200000; i++) {
+			if (pass && i % 50)
+				continue;
+			uint32_t st[] = { m, a[i % 13], b[i % 1000], c[i / 1000] };
+			add(s, st, 4, 1 + i % 7, i);
+		}
+}
+
+/* Display stacks made for the trie alone (-F or --svg the only output: trie_only) are not
+ * merged, and their memory goes back as the trie takes them: the same lines as from merged
+ * stacks, and the first pages of their records no longer resident once written. */
+static void test_trie_only_stacks_give_the_same_lines(void **state)
+{
+	(void)state;
+	struct hfp_stacks merged, once;
+	hfp_stacks_init(&merged);
+	hfp_stacks_init(&once);
+	once.trie_only = 1;
+	add_many(&merged);
+	add_many(&once);
+	assert_int_equal(merged.nd, 200000);
+	assert_int_equal(once.nd, 204000); /* every 50th twice */
+	char *want = NULL, *got = NULL;
+	size_t wlen = 0, glen = 0;
+	FILE *f = open_memstream(&want, &wlen);
+	assert_non_null(f);
+	assert_int_equal(hfp_folded_stream(f, &merged, HFP_COST_BYTES), 0);
+	assert_int_equal(fclose(f), 0);
+	f = open_memstream(&got, &glen); /* once: its stacks are given back as they are taken */
+	assert_non_null(f);
+	assert_int_equal(hfp_folded_stream(f, &once, HFP_COST_BYTES), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(glen, wlen);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t first = ((uintptr_t)once.d + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+	unsigned char in = 1;
+	assert_int_equal(mincore((void *)first, (size_t)page, &in), 0);
+	assert_int_equal(in & 1, 0);
+	hfp_stacks_free(&merged);
+	hfp_stacks_free(&once);
+}
+
 static void test_wide_nodes_and_stacks_met_again(void **state)
 {
 	(void)state;
@@ -349,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_lines_merge_sort_and_skip_zero),
 		cmocka_unit_test(test_lines_sort_as_their_text),
 		cmocka_unit_test(test_wide_nodes_and_stacks_met_again),
+		cmocka_unit_test(test_trie_only_stacks_give_the_same_lines),
 		cmocka_unit_test(test_checker_rejects_what_flamegraph_misreads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
