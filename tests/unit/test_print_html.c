@@ -97,6 +97,27 @@ static void test_frames_the_same_in_near_order(void **state)
 	hfp_stacks_free(&s);
 }
 
+/* Values past 32 bits (the frame's values move to 64 bits when one would overflow) are exact,
+ * added to before and after the move. */
+static void test_values_past_32_bits_are_exact(void **state)
+{
+	(void)state;
+	struct hfp_stacks s;
+	hfp_stacks_init(&s);
+	uint32_t m = fr(&s, "main", 1), a = fr(&s, "a", 2), b = fr(&s, "b", 3);
+	uint32_t s1[] = { m, a }, s2[] = { m, b };
+	add(&s, s2, 2, 1, 7);            /* main's values in 32 bits first */
+	add(&s, s1, 2, 3, 4000000000u);
+	add(&s, s1, 2, 4, 4000000000u); /* one display stack of 2^32 bytes and more */
+	add(&s, s1, 2, 5, 11);
+	char *t = flame_data(&s);
+	assert_non_null(strstr(t, "{\"names\":[\"all\",\"main\",\"b\",\"a\"],\n"));
+	assert_non_null(strstr(t, "\"p\":[0,0,1,1],\n"));
+	assert_non_null(strstr(t, "\"v\":[[13,13,1,12],\n[8000000018,8000000018,7,8000000011],\n"));
+	free(t);
+	hfp_stacks_free(&s);
+}
+
 /* A frame under 1/100,000 of every cost type's total is left out, and so is all below it. */
 static void test_frames_too_small_for_every_cost_are_left_out(void **state)
 {
@@ -122,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames_merge_by_name_under_their_parent),
 		cmocka_unit_test(test_frames_the_same_in_near_order),
+		cmocka_unit_test(test_values_past_32_bits_are_exact),
 		cmocka_unit_test(test_frames_too_small_for_every_cost_are_left_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

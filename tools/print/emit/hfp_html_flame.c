@@ -30,23 +30,69 @@
 /* The tree: -F's trie structure (struct hfp_ftrie, here over the display names, which the stack
  * layer interns, so that names compare by pointer), a node's children in its list and, for a
  * node with many, in an index, rather than one hash of (parent, name) for every frame: a million
- * distinct stacks make 3 million frames. v: each frame's values, per cost type. */
+ * distinct stacks make 3 million frames. v32: each frame's values, per cost type, in 32 bits
+ * while they fit (20 bytes a frame rather than 40); a frame whose value outgrows them (the root,
+ * main, on a long run) keeps its values in wide, and v32[id][0] is their index there. */
 struct ftree {
 	struct hfp_ftrie t;
-	uint64_t (*v)[HFP_COST_N];
+	uint32_t (*v32)[HFP_COST_N];
+	uint8_t *is_wide; /* a bit per frame */
 	size_t vcap;
+	uint64_t (*wide)[HFP_COST_N];
+	size_t nwide, wide_cap;
 };
+
+static inline int is_wide(const struct ftree *f, uint32_t id)
+{
+	return f->is_wide[id >> 3] >> (id & 7) & 1;
+}
+
+static uint64_t value(const struct ftree *f, uint32_t id, int c)
+{
+	return is_wide(f, id) ? f->wide[f->v32[id][0]][c] : f->v32[id][c];
+}
+
+static void add_values(struct ftree *f, uint32_t id, const uint64_t *v)
+{
+	if (!is_wide(f, id)) {
+		uint32_t *x = f->v32[id];
+		int fits = 1;
+		for (int c = 0; c < HFP_COST_N; c++)
+			fits &= v[c] <= UINT32_MAX - x[c];
+		if (fits) {
+			for (int c = 0; c < HFP_COST_N; c++)
+				x[c] += (uint32_t)v[c];
+			return;
+		}
+		if (f->nwide == f->wide_cap) {
+			f->wide_cap = f->wide_cap ? 2 * f->wide_cap : 64;
+			f->wide = hfp_reallocarray(f->wide, f->wide_cap, sizeof *f->wide);
+		}
+		for (int c = 0; c < HFP_COST_N; c++)
+			f->wide[f->nwide][c] = x[c];
+		x[0] = (uint32_t)f->nwide++;
+		f->is_wide[id >> 3] |= (uint8_t)(1u << (id & 7));
+	}
+	for (int c = 0; c < HFP_COST_N; c++)
+		f->wide[f->v32[id][0]][c] += v[c];
+}
+
+static void values_room(struct ftree *f, size_t cap)
+{
+	f->v32 = hfp_reallocarray(f->v32, cap, sizeof *f->v32);
+	f->is_wide = hfp_realloc(f->is_wide, cap / 8 + 1);
+	memset(f->is_wide + f->vcap / 8 + 1, 0, cap / 8 - f->vcap / 8); /* bits of new frames */
+	f->vcap = cap;
+}
 
 static uint32_t child(struct ftree *f, uint32_t parent, const char *name)
 {
 	size_t nn = f->t.nn;
 	uint32_t id = hfp_ftrie_child(&f->t, parent, name);
-	if (id >= f->vcap) { /* grown as the trie grows, its pages touched only when used */
-		f->vcap = f->t.cap;
-		f->v = hfp_reallocarray(f->v, f->vcap, sizeof *f->v);
-	}
+	if (id >= f->vcap) /* grown as the trie grows, its pages touched only when used */
+		values_room(f, f->t.cap);
 	if (f->t.nn > nn) /* a new node: ids are given in order */
-		memset(f->v[id], 0, sizeof f->v[id]);
+		memset(f->v32[id], 0, sizeof f->v32[id]);
 	return id;
 }
 
@@ -57,8 +103,9 @@ static void build(struct ftree *f, const struct hfp_stacks *s)
 	memset(f, 0, sizeof *f);
 	hfp_ftrie_init(&f->t);
 	f->t.n[0].name = "all";
-	f->vcap = f->t.cap;
-	f->v = hfp_calloc(f->vcap, sizeof *f->v);
+	f->is_wide = hfp_calloc(1, 1);
+	values_room(f, f->t.cap);
+	memset(f->v32[0], 0, sizeof f->v32[0]);
 	struct hfp_framebuf fb = { 0 };
 	uint32_t *lv_frame = NULL, *lv_node = NULL;
 	size_t lv_cap = 0, lv_n = 0;
@@ -76,8 +123,7 @@ static void build(struct ftree *f, const struct hfp_stacks *s)
 			any |= (v[c] = hfp_cost_get(&d->c, c)) != 0;
 		if (!any)
 			continue;
-		for (int c = 0; c < HFP_COST_N; c++)
-			f->v[0][c] += v[c];
+		add_values(f, 0, v);
 		if (d->depth > lv_cap) {
 			lv_cap = d->depth;
 			lv_frame = hfp_reallocarray(lv_frame, lv_cap, sizeof *lv_frame);
@@ -95,8 +141,7 @@ static void build(struct ftree *f, const struct hfp_stacks *s)
 				lv_frame[k] = frames[k];
 				lv_node[k] = cur;
 			}
-			for (int c = 0; c < HFP_COST_N; c++)
-				f->v[cur][c] += v[c];
+			add_values(f, cur, v);
 		}
 		lv_n = d->depth;
 	}
@@ -139,15 +184,19 @@ void hfp_html_flame_data(FILE *f, const struct hfp_stacks *s)
 	struct ftree ft;
 	build(&ft, s);
 	const struct hfp_ftrie_node *n = ft.t.n;
-	uint64_t (*v)[HFP_COST_N] = ft.v;
 	size_t len = ft.t.nn;
+	uint64_t total[HFP_COST_N];
+	for (int c = 0; c < HFP_COST_N; c++)
+		total[c] = value(&ft, 0, c);
 	/* The frames kept, renumbered densely; a parent is kept whenever a child is. */
 	uint32_t *newid = hfp_calloc(len, sizeof *newid);
 	size_t kept = 1;
 	for (size_t i = 1; i < len; i++) {
 		int keep = 0;
-		for (int c = 0; c < HFP_COST_N && !keep; c++)
-			keep = v[i][c] && v[i][c] >= v[0][c] / KEEP_SHARE;
+		for (int c = 0; c < HFP_COST_N && !keep; c++) {
+			uint64_t x = value(&ft, (uint32_t)i, c);
+			keep = x && x >= total[c] / KEEP_SHARE;
+		}
 		newid[i] = keep && (n[i].parent == 0 || newid[n[i].parent]) ? (uint32_t)kept++ : 0;
 	}
 	struct hfp_hash names;
@@ -181,14 +230,16 @@ void hfp_html_flame_data(FILE *f, const struct hfp_stacks *s)
 		fputs(c ? ",\n[" : "[", f);
 		for (size_t i = 0, k = 0; i < len; i++)
 			if (!i || newid[i])
-				fprintf(f, k++ ? ",%" PRIu64 : "%" PRIu64, v[i][c]);
+				fprintf(f, k++ ? ",%" PRIu64 : "%" PRIu64, value(&ft, (uint32_t)i, c));
 		fputc(']', f);
 	}
 	fputs("]}</script>\n", f);
 	free(name_of);
 	free(newid);
 	hfp_hash_free(&names);
-	free(ft.v);
+	free(ft.v32);
+	free(ft.is_wide);
+	free(ft.wide);
 	hfp_ftrie_free(&ft.t);
 }
 
