@@ -68,6 +68,12 @@ if [[ -x $HF_PROGS/print_costs && -x $HF_PROGS/print_allocfn && -x $B/bin/heapfo
 	"$HF_LAUNCHER" -q --fail-on-leak --fail-if 'peak>1G' -o "$HF_TEST_TMP/clean.gz" "$HF_PROGS/print_allocfn" \
 		>/dev/null 2>"$HF_TEST_TMP/err" || st=$?
 	expect_eq "--fail-on-leak, no leak: exit status" "$st" 0
+	# The check after the run is heapfold_print as the user would run it: not under the
+	# recorder the program got (which would trace it, here into a second file).
+	mkdir "$HF_TEST_TMP/checked"
+	LD_PRELOAD= "$HF_LAUNCHER" -q --fail-on-leak -o "$HF_TEST_TMP/checked/t.%p.gz" "$HF_PROGS/print_allocfn" \
+		>/dev/null 2>&1
+	expect_eq "--fail-on-leak: the program's trace alone" "$(ls "$HF_TEST_TMP/checked" | wc -l)" 1
 	# --sample: the trace is sampled, and says so.
 	"$HF_LAUNCHER" -q -s 4K -o "$HF_TEST_TMP/sampled.gz" "$HF_PROGS/print_costs" >/dev/null
 	expect_true "--sample 4K: a sampled trace" grep -q '^SAMPLED TRACE: about one allocation in every 4096 bytes' \

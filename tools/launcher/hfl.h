@@ -23,6 +23,8 @@ struct hfl_options {
 	const char *limits[HFL_LIMITS_MAX]; /* --fail-on-leak, --fail-if LIMIT: heapfold_print's */
 	int n_limits;
 	char **argv;         /* the program and its arguments */
+	const char *preload_before; /* LD_PRELOAD as the launcher found it (NULL: unset): what
+				     * heapfold_print runs with after the program (hfl_run.c) */
 };
 
 /* Exit statuses of the launcher itself (the shell's, for the program's problems). */

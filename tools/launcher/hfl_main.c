@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 				strerror(errno));
 	}
 	const char *old = getenv("LD_PRELOAD");
+	o.preload_before = old ? strdup(old) : NULL;
 	char preload[2 * PATH_MAX];
 	if (old && old[0])
 		snprintf(preload, sizeof preload, "%s %s", lib, old);

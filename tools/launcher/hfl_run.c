@@ -186,6 +186,12 @@ int hfl_run_checked(const struct hfl_options *o, const struct hfl_program *p, co
 			args[n] = NULL;
 			pid_t pp = fork();
 			if (pp == 0) {
+				/* heapfold_print as the user would run it, not under the recorder the
+				 * environment carries for the program (it would trace the check). */
+				if (o->preload_before)
+					setenv("LD_PRELOAD", o->preload_before, 1);
+				else
+					unsetenv("LD_PRELOAD");
 				execv(print, (char *const *)(uintptr_t)args);
 				fprintf(stderr, "heapfold: cannot run %s: %s\n", print, strerror(errno));
 				_exit(127);
