@@ -60,16 +60,22 @@ char *hfp_strndup(const char *s, size_t n)
 	return p;
 }
 
-void hfp_mem_present(void *p, size_t n)
+/* madvise(advice) over the whole pages of [p, p + n). */
+static void advise_pages(void *p, size_t n, int advice)
 {
-#ifdef MADV_POPULATE_WRITE
 	static size_t page;
 	if (!page)
 		page = (size_t)sysconf(_SC_PAGESIZE);
 	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
 	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
 	if (e > a)
-		madvise((void *)a, e - a, MADV_POPULATE_WRITE); /* before Linux 5.14: faults, as before */
+		madvise((void *)a, e - a, advice);
+}
+
+void hfp_mem_present(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	advise_pages(p, n, MADV_POPULATE_WRITE); /* before Linux 5.14: faults, as before */
 #else
 	(void)p, (void)n;
 #endif
@@ -77,13 +83,7 @@ void hfp_mem_present(void *p, size_t n)
 
 void hfp_mem_release(void *p, size_t n)
 {
-	static size_t page;
-	if (!page)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
-	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
-	if (e > a)
-		madvise((void *)a, e - a, MADV_DONTNEED);
+	advise_pages(p, n, MADV_DONTNEED);
 }
 
 void hfp_mem_ahead(void *p, size_t need, size_t cap, size_t *done)
