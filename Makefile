@@ -263,12 +263,18 @@ $(STATIC_WRAP) $(MUSL_STATIC_WRAP): lib/record/link/heapfold.wrap.in lib/record/
 	$(Q)$(CC) -E -P -x c -Ilib/record $(if $(filter $(MUSL_STATIC_WRAP),$@),-DHF_WRAP_MUSL) $< >$@.tmp
 	$(Q)mv $@.tmp $@
 
-# The launcher, in C (tools/launcher/): it execs the program in place.
-LAUNCHER_OBJ := $(call obj,$(wildcard tools/launcher/*.c),host)
+# The launcher, in C (tools/launcher/): it execs the program in place. Built plain in SANITIZE
+# builds, as the recorder is: a sanitized launcher would hand the program its runtime's process
+# settings (ASan and TSan turn core dumps off) and meet a program's own LD_PRELOAD first.
+LAUNCHER_OBJ := $(call obj,$(wildcard tools/launcher/*.c),launcher)
+$(B)/launcher/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(REC_BASE_CFLAGS) -c $< -o $@
 $(LAUNCHER): $(LAUNCHER_OBJ)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # ---- tests --------------------------------------------------------------------------------------
 # tests/unit/test_*.c: cmocka unit tests, linked with the trace reader.
