@@ -37,24 +37,30 @@ static char *flame_data(const struct hfp_stacks *s)
 	return text;
 }
 
-/* Stacks that share their first frames with the one before and then part, met again after
- * others, and frames of one name on different lines (other frame ids): one frame each. */
+/* Seven stacks that share their first frames with the one before and then part, met again
+ * after others, and frames of one name on different lines (other frame ids). */
+static void add_seven(struct hfp_stacks *s)
+{
+	uint32_t m = fr(s, "main", 1), a = fr(s, "a", 2), a2 = fr(s, "a", 3), b = fr(s, "b", 4);
+	uint32_t c = fr(s, "c", 5), x = fr(s, "x", 6);
+	uint32_t s1[] = { m, a, b }, s2[] = { m, a, c }, s3[] = { m, a2, b }, s4[] = { m, x };
+	uint32_t s5[] = { m, a, b, c }, s6[] = { m, a2 }, s7[] = { m, x, b };
+	add(s, s1, 3, 1, 10);
+	add(s, s2, 3, 2, 20);
+	add(s, s3, 3, 4, 40);  /* main;a;b again, through the other "a" */
+	add(s, s4, 2, 8, 80);
+	add(s, s5, 4, 16, 160);
+	add(s, s7, 3, 64, 640); /* b as the stack before's third frame, under another parent */
+	add(s, s6, 2, 32, 320);
+}
+
+/* The seven stacks in the order they were added: one frame per name under each parent. */
 static void test_frames_merge_by_name_under_their_parent(void **state)
 {
 	(void)state;
 	struct hfp_stacks s;
 	hfp_stacks_init(&s);
-	uint32_t m = fr(&s, "main", 1), a = fr(&s, "a", 2), a2 = fr(&s, "a", 3), b = fr(&s, "b", 4);
-	uint32_t c = fr(&s, "c", 5), x = fr(&s, "x", 6);
-	uint32_t s1[] = { m, a, b }, s2[] = { m, a, c }, s3[] = { m, a2, b }, s4[] = { m, x };
-	uint32_t s5[] = { m, a, b, c }, s6[] = { m, a2 }, s7[] = { m, x, b };
-	add(&s, s1, 3, 1, 10);
-	add(&s, s2, 3, 2, 20);
-	add(&s, s3, 3, 4, 40);  /* main;a;b again, through the other "a" */
-	add(&s, s4, 2, 8, 80);
-	add(&s, s5, 4, 16, 160);
-	add(&s, s7, 3, 64, 640); /* b as the stack before's third frame, under another parent */
-	add(&s, s6, 2, 32, 320);
+	add_seven(&s);
 	char *t = flame_data(&s);
 	/* frames: all, main, a, b, c (under a), x, c (under b), b (under x) */
 	assert_non_null(strstr(t, "{\"names\":[\"all\",\"main\",\"a\",\"b\",\"c\",\"x\"],\n"));
@@ -73,17 +79,7 @@ static void test_frames_the_same_in_near_order(void **state)
 	struct hfp_stacks s;
 	hfp_stacks_init(&s);
 	s.near_keys = 1;
-	uint32_t m = fr(&s, "main", 1), a = fr(&s, "a", 2), a2 = fr(&s, "a", 3), b = fr(&s, "b", 4);
-	uint32_t c = fr(&s, "c", 5), x = fr(&s, "x", 6);
-	uint32_t s1[] = { m, a, b }, s2[] = { m, a, c }, s3[] = { m, a2, b }, s4[] = { m, x };
-	uint32_t s5[] = { m, a, b, c }, s6[] = { m, a2 }, s7[] = { m, x, b };
-	add(&s, s1, 3, 1, 10);
-	add(&s, s2, 3, 2, 20);
-	add(&s, s3, 3, 4, 40);
-	add(&s, s4, 2, 8, 80);
-	add(&s, s5, 4, 16, 160);
-	add(&s, s7, 3, 64, 640);
-	add(&s, s6, 2, 32, 320);
+	add_seven(&s);
 	assert_int_equal(s.nd, 7);
 	for (uint32_t i = 0; i < 7; i++)
 		s.near[i] = 6 - i; /* the last stack first */
