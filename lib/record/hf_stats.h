@@ -58,9 +58,25 @@ HF_INLINE void hf_stat_inc(uint64_t *c, uint64_t d)
 	hf_store(c, hf_load(c) + d); /* owner only: a plain add, readable by hf_stats */
 }
 
+/* An allocation of u bytes paid by the thread's own frees (it owed at least u; left: what it
+ * owes after this one). hf_live.bytes already counts those bytes, so it stays as it is: the
+ * block writes the thread's own line only, and reads the shared ones. The peak cannot have been
+ * passed unless hf_live.bytes, less what this thread still owes, is above it (the others owe
+ * nothing less than zero). The exchange is a full barrier between the store of the debt and the
+ * load of hf_live.bytes, as a locked add is on the other side: a thread whose add passes the
+ * peak reads the debts after it (hf_stats_peak), so either it sees this thread's smaller one and
+ * counts this block, or this thread sees its add and checks the peak itself. */
+HF_INLINE void hf_stat_alloc_owed(struct hf_tstat *s, uint64_t left)
+{
+	__atomic_exchange_n(&s->owed, left, __ATOMIC_SEQ_CST);
+	uint64_t g = __atomic_load_n(&hf_live.bytes, __ATOMIC_RELAXED);
+	if (hf_unlikely(g > left && g - left > hf_load(&hf_peak.bytes)))
+		hf_stats_peak(s, g - left);
+}
+
 /* After an allocation call: p what it returned (NULL: failed), req the size asked for. With the
- * peak tracked, one atomic add carries this block's size and what the thread's frees since its
- * last allocation owe. */
+ * peak tracked, a thread that owes at least the block's usable size (its frees since it last
+ * paid) takes it off its debt; otherwise one atomic add carries the block's size less the debt. */
 HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
 {
 	struct hf_tstat *s = hf_stat_block(t);
@@ -75,6 +91,10 @@ HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
 	t->last_ptr = (uintptr_t)p;
 	if (hf_unlikely(hf_load(&hf_peak_on))) {
 		uint64_t owed = hf_load(&s->owed);
+		if (hf_likely(owed >= u)) {
+			hf_stat_alloc_owed(s, owed - u);
+			return;
+		}
 		uint64_t g = __atomic_add_fetch(&hf_live.bytes, u - owed, __ATOMIC_RELAXED);
 		if (owed)
 			hf_store(&s->owed, 0);

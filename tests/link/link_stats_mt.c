@@ -6,7 +6,11 @@
  *   frees, temporary and live blocks exactly the workers' own; live bytes exactly the usable
  *   sizes of the 20 blocks left;
  * - after the workers exited (their counters move to those of exited threads) nothing counted
- *   is lost. */
+ *   is lost;
+ * - the peak is exact when one thread's allocation is paid by its own earlier frees while
+ *   another thread holds a block (peak_steps: a thread that owes what it freed allocates without
+ *   touching the shared counter, lib/record/hf_stats.h), and when a thread's allocation passes
+ *   the peak while another owes. */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -61,6 +65,87 @@ static hf_stats_t now(void)
 	return s;
 }
 
+/* Two threads, A and B, take turns with main: in step k, the thread actor[k] acts between two
+ * barriers, then main reads the statistics while both wait for step k + 1. A frees what it
+ * allocated and then allocates less than that while B holds a block; then B allocates past the
+ * peak while A owes what it freed. */
+#define STEPS 5
+static pthread_barrier_t step;
+static const char actor[STEPS + 1] = { 0, 'A', 'B', 'A', 'A', 'B' };
+static void *pa, *pb;
+static size_t ua[2], ub[2];
+
+static void act(int k)
+{
+	void *p;
+	switch (k) {
+	case 1: /* A: 4,000 bytes, freed: a new peak, then owed */
+		GT_CHECK((p = malloc(4000)));
+		ua[0] = malloc_usable_size(p);
+		free(p);
+		break;
+	case 2: /* B: 3,000 bytes, below that peak */
+		GT_CHECK((pb = malloc(3000)));
+		ub[0] = malloc_usable_size(pb);
+		break;
+	case 3: /* A: 2,000 bytes, paid by the 4,000 freed, live beside B's 3,000: a new peak */
+		GT_CHECK((pa = malloc(2000)));
+		ua[1] = malloc_usable_size(pa);
+		break;
+	case 4: /* A frees both blocks: it owes them */
+		free(pa);
+		free(pb);
+		break;
+	case 5: /* B: 9,000 bytes, past the peak while A owes */
+		GT_CHECK((pb = malloc(9000)));
+		ub[1] = malloc_usable_size(pb);
+		break;
+	}
+}
+
+__attribute__((noinline)) static void *peak_thread(void *arg)
+{
+	char me = (char)(long)arg;
+	for (int k = 1; k <= STEPS; k++) {
+		pthread_barrier_wait(&step);
+		if (actor[k] == me)
+			act(k);
+		pthread_barrier_wait(&step);
+	}
+	return NULL;
+}
+
+static void peak_steps(void)
+{
+	pthread_t a, b;
+	GT_CHECK(pthread_barrier_init(&step, NULL, 3) == 0);
+	GT_CHECK(pthread_create(&a, NULL, peak_thread, (void *)(long)'A') == 0);
+	GT_CHECK(pthread_create(&b, NULL, peak_thread, (void *)(long)'B') == 0);
+	GT_CHECK(hf_stats_reset_peak() == HF_OK);
+	hf_stats_t s0 = now(), s[STEPS + 1];
+	int tracked = s0.peak_bytes != HF_STATS_NO_PEAK;
+	GT_CHECK(!tracked || (s0.peak_bytes == s0.current_bytes && s0.peak_blocks == s0.current_blocks));
+	for (int k = 1; k <= STEPS; k++) {
+		pthread_barrier_wait(&step);
+		pthread_barrier_wait(&step);
+		s[k] = now();
+	}
+	uint64_t base = s0.current_bytes, blocks = s0.current_blocks;
+	/* Live bytes after each step, and the peak (bytes, blocks) it leaves. */
+	const uint64_t live[STEPS + 1] = { base, base, base + ub[0], base + ub[0] + ua[1], base,
+					  base + ub[1] };
+	const uint64_t peak[STEPS + 1] = { base, base + ua[0], base + ua[0], base + ub[0] + ua[1],
+					  base + ub[0] + ua[1], base + ub[1] };
+	const uint64_t peak_blocks[STEPS + 1] = { blocks, blocks + 1, blocks + 1, blocks + 2,
+						  blocks + 2, blocks + 1 };
+	for (int k = 1; k <= STEPS; k++) {
+		GT_CHECK(s[k].current_bytes == live[k]);
+		GT_CHECK(!tracked || (s[k].peak_bytes == peak[k] && s[k].peak_blocks == peak_blocks[k]));
+	}
+	GT_CHECK(pthread_join(a, NULL) == 0 && pthread_join(b, NULL) == 0);
+	free(pb);
+}
+
 int main(void)
 {
 	pthread_t t[WORKERS];
@@ -102,6 +187,7 @@ int main(void)
 	GT_CHECK(d.total_allocs >= c.total_allocs && d.total_frees >= c.total_frees);
 	GT_CHECK(d.temporary >= c.temporary && d.total_bytes >= c.total_bytes);
 	gt_keep(kept);
+	peak_steps();
 	gt_say("link_stats_mt: ok\n");
 	return 0;
 }
