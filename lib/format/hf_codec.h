@@ -11,14 +11,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 5.0: ALLOC_RECENT's place 16, the size class's last address (hf_events.h). 4.0: ALLOC_RECENT
- * and FREE_RECENT (addresses named by their place in the stream's last frees or allocations),
- * bodies in columns, size codes. 3.0: NODE relative to the node's id and its parent's frame.
- * 2.0: REALLOC_LAST. Majors 1 (minor 1: pseudo-frame HF_FRAME_BEFORE_START; 2: HEADER
- * sample_bytes) to 4 are still read: major 4 is major 5 without place 16, major 3 is major 4
- * without the two records, major 2 is major 3 with absolute NODE fields, major 1 is major 2
- * without REALLOC_LAST. */
-#define HF_FORMAT_MAJOR 5
+/* 6.0: ALLOC_AT and FREE_AT, ALLOC_RECENT and FREE_RECENT with the place in the tag (and FREE_AT
+ * at the stream's epoch, an EPOCH record before it when later), which the recorder writes
+ * instead of those two (hf_events.h). 5.0: ALLOC_RECENT's place 16, the size class's last
+ * address (hf_events.h). 4.0: ALLOC_RECENT and FREE_RECENT (addresses named by their place in
+ * the stream's last frees or allocations), bodies in columns, size codes. 3.0: NODE relative to
+ * the node's id and its parent's frame. 2.0: REALLOC_LAST. Majors 1 (minor 1: pseudo-frame
+ * HF_FRAME_BEFORE_START; 2: HEADER sample_bytes) to 5 are still read: major 5 is major 6
+ * without ALLOC_AT and FREE_AT, major 4 is major 5 without place 16, major 3 is major 4 without
+ * the two records, major 2 is major 3 with absolute NODE fields, major 1 is major 2 without
+ * REALLOC_LAST. */
+#define HF_FORMAT_MAJOR 6
 #define HF_FORMAT_MINOR 0
 #define HF_FORMAT_MAJOR_OLDEST 1
 /* HEADER sample_bytes (since format 1.2): the largest a reader accepts (the recorder's option stops at
@@ -58,6 +61,10 @@ enum hf_tag {
 	HF_TAG_REALLOC_LAST = 0x08, /* format 2 */
 	HF_TAG_ALLOC_RECENT = 0x09, /* format 4 */
 	HF_TAG_FREE_RECENT = 0x0a,  /* format 4 */
+	HF_TAG_ALLOC_AT = 0x10,      /* format 6: 0x10 + place, places 0 to 16 */
+	HF_TAG_ALLOC_AT_LAST = 0x20,
+	HF_TAG_FREE_AT = 0x21,       /* format 6: 0x21 + place, places 0 to 15 */
+	HF_TAG_FREE_AT_LAST = 0x30,
 	HF_TAG_THREAD_START = 0x40,
 	HF_TAG_THREAD_END = 0x41,
 	HF_TAG_MARK = 0x42,

@@ -6,7 +6,7 @@
 
 /* The columns of each fixed record's fields, in the record's order, 0-terminated (column 0, the
  * tag, is never a field). Sized records (0x40-0x7f) go whole to HF_COL_OTHER. */
-static const uint8_t fields[HF_TAG_FREE_RECENT + 1][7] = {
+static const uint8_t fields[HF_TAG_FREE_AT_LAST + 1][7] = {
 	[HF_TAG_ALLOC] = { HF_COL_NODE, HF_COL_SIZE, HF_COL_APTR },
 	[HF_TAG_FREE] = { HF_COL_FPTR, HF_COL_EPOCH },
 	[HF_TAG_FREE_LAST] = { 0 },
@@ -17,11 +17,14 @@ static const uint8_t fields[HF_TAG_FREE_RECENT + 1][7] = {
 	[HF_TAG_REALLOC_LAST] = { HF_COL_NODE, HF_COL_SIZE },
 	[HF_TAG_ALLOC_RECENT] = { HF_COL_NODE, HF_COL_SIZE, HF_COL_PLACE },
 	[HF_TAG_FREE_RECENT] = { HF_COL_PLACE, HF_COL_EPOCH },
+	[HF_TAG_ALLOC_AT ... HF_TAG_ALLOC_AT_LAST] = { HF_COL_NODE, HF_COL_SIZE },
+	[HF_TAG_FREE_AT ... HF_TAG_FREE_AT_LAST] = { 0 },
 };
 
 static int is_fixed(unsigned tag)
 {
-	return tag >= HF_TAG_ALLOC && tag <= HF_TAG_FREE_RECENT;
+	return (tag >= HF_TAG_ALLOC && tag <= HF_TAG_FREE_RECENT) ||
+	       (tag >= HF_TAG_ALLOC_AT && tag <= HF_TAG_FREE_AT_LAST);
 }
 
 static int is_sized(unsigned tag)

@@ -186,7 +186,7 @@ HF_INLINE void put_alloc(struct hf_thread *tb, uint32_t node, const void *p, siz
 		j = a == tb->P ? -1 : hf_recent_find(tb->recent.f, tb->recent.nf, a);
 	uint64_t sc = hf_size_code(&tb->recent, node, size);
 	if (j >= 0)
-		hf_enc_alloc_recent(&tb->w, node, sc, (unsigned)j);
+		hf_enc_alloc_at(&tb->w, node, sc, (unsigned)j);
 	else
 		hf_enc_alloc(&tb->w, node, sc, hf_delta(a, tb->P));
 	hf_recent_push(tb->recent.a, &tb->recent.na, a);
@@ -210,7 +210,9 @@ HF_INLINE void put_free(struct hf_thread *tb, const void *ptr, uint64_t e)
 	uint64_t a = (uint64_t)(uintptr_t)ptr;
 	int j = hf_recent_find(tb->recent.a, tb->recent.na, a);
 	if (j >= 0) {
-		hf_enc_free_recent(&tb->w, (unsigned)j, e - tb->C); /* P stays */
+		if (hf_unlikely(e > tb->C)) /* FREE_AT frees at C: room for the EPOCH (prep) */
+			hf_enc_epoch(&tb->w, e - tb->C);
+		hf_enc_free_at(&tb->w, (unsigned)j); /* P stays */
 	} else {
 		hf_enc_free(&tb->w, hf_delta(a, tb->P), e - tb->C);
 		tb->P = a;

@@ -113,6 +113,10 @@ static const char *tag_name(unsigned tag)
 	static const char *const sized[] = { "THREAD_START", "THREAD_END", "MARK" };
 	if (tag < sizeof fixed / sizeof fixed[0])
 		return fixed[tag];
+	if (tag >= HF_TAG_ALLOC_AT && tag <= HF_TAG_ALLOC_AT_LAST)
+		return "ALLOC_AT";
+	if (tag >= HF_TAG_FREE_AT && tag <= HF_TAG_FREE_AT_LAST)
+		return "FREE_AT";
 	if (tag >= HF_TAG_THREAD_START && tag <= HF_TAG_MARK)
 		return sized[tag - HF_TAG_THREAD_START];
 	return tag == HF_TAG_SAMPLE ? "SAMPLE" : NULL;
@@ -265,15 +269,23 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	event_start(ev, c->stream, c->T);
 	c->text = NULL;
 	switch (tag) {
+	case HF_TAG_ALLOC_AT ... HF_TAG_ALLOC_AT_LAST:
+		if (c->ref->h.major < 6)
+			break;
+		if (hf_dec_alloc_at(b, columns, &ra) < 0)
+			return fail_at(t, c, at, "truncated or invalid field", tag);
+		j = tag - HF_TAG_ALLOC_AT;
+		goto an_alloc_at;
 	case HF_TAG_ALLOC_RECENT:
 		if (c->ref->h.major < 4)
 			break;
 		if (hf_dec_alloc_recent(b, columns, &ra, &j) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+		if (j == HF_PLACE_CLASS && c->ref->h.major < 5)
+			return fail_at(t, c, at, "truncated or invalid field", tag);
+	an_alloc_at:
 		node = ra.node, size = sized(c, ra.node, ra.size);
 		if (j == HF_PLACE_CLASS) {
-			if (c->ref->h.major < 5)
-				return fail_at(t, c, at, "truncated or invalid field", tag);
 			if (!(a = c->recent.k[hf_class_slot(size)]))
 				return fail_at(t, c, at, "names an empty size-class slot", tag);
 		} else if (!(a = hf_recent_at(c->recent.f, c->recent.nf, j))) {
@@ -301,11 +313,17 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->node = node;
 		ev->key = 2 * c->C;
 		return 1;
+	case HF_TAG_FREE_AT ... HF_TAG_FREE_AT_LAST:
+		if (c->ref->h.major < 6)
+			break;
+		j = tag - HF_TAG_FREE_AT, de = 0;
+		goto a_free_at;
 	case HF_TAG_FREE_RECENT:
 		if (c->ref->h.major < 4)
 			break;
 		if (hf_dec_free_recent(b, columns, &j, &de) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
+	a_free_at:
 		if (!(a = hf_recent_at(c->recent.a, c->recent.na, j)))
 			return fail_at(t, c, at, "names an empty place of the recent allocations", tag);
 		goto a_free;

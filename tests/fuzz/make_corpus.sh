@@ -4,7 +4,8 @@
 # about 200 KiB). Traces of older formats are kept as they were recorded, not made here:
 # gt_deep_major2.gz (format 2), gt_deep_f3.gz, synthetic_all_records_f3.gz, gt_family_f3.gz and
 # print_threads_f3.gz (format 3: records, no columns), gt_deep_f4.gz and
-# synthetic_all_records_f4.gz (format 4: no size-class slots).
+# synthetic_all_records_f4.gz (format 4: no size-class slots), gt_deep_f5.gz and
+# synthetic_all_records_f5.gz (format 5: places in a column of their own).
 #   make all tests && B=build tests/fuzz/make_corpus.sh
 # The programs and the preload library are copied into a scratch directory first and run from
 # there, so the traces name that directory, not the build tree.
@@ -74,8 +75,8 @@ head -c $(($(stat -c %s gt_family.gz) / 2)) gt_family.gz >gt_family_cut_half.gz
 { cat killed_sleep.gz; printf 'garbage after the last chunk'; } >killed_garbage_tail.gz
 cp gt_family.gz gt_family_bad_crc.gz
 put_byte gt_family_bad_crc.gz 100 0x5a         # inside the first chunk's deflate data
-cp gt_deep.gz gt_deep_major6.gz
-put_byte gt_deep_major6.gz 16 6                 # the first chunk says format 6.x
+cp gt_deep.gz gt_deep_major7.gz
+put_byte gt_deep_major7.gz 16 7                 # the first chunk says format 7.x
 last=$(members print_threads.gz | tail -n 1)
 head -c "$last" print_threads.gz >print_threads_no_last_chunk.gz
 second=$(members print_threads.gz | sed -n 2p)

@@ -1,7 +1,7 @@
 /* make_synthetic.c: writes the seed tests/fuzz/corpus/reader/synthetic_all_records.gz, a trace
  * holding every record type of format.md, several of each kind of chunk, which real recordings of
  * the test programs lack (SYMBOLS, MODULE_UNLOAD, a module loaded late, MARK, ALLOC_FAILED,
- * REALLOC, ALLOC_RECENT, FREE_RECENT, frees across threads, truncation pseudo-frames, an unknown
+ * REALLOC, ALLOC_RECENT, FREE_RECENT, ALLOC_AT, FREE_AT, frees across threads, truncation pseudo-frames, an unknown
  * sized record), its thread chunks in columns. Built and
  * run by tests/fuzz/make_corpus.sh with the test trace builder (tests/unit/util_tracegen.c).
  *   make_synthetic OUTPUT */
@@ -88,6 +88,12 @@ int main(int argc, char **argv)
 	tg_alloc_recent(g, 1, malloc_, 24, 0, 0x11000); /* the newest free, again */
 	tg_free_recent(g, 1, 0, tg_epoch_of(g, 1));
 	tg_alloc_recent(g, 1, malloc_, 20, 16, 0x11000); /* its size class's last (format 5) */
+	tg_free_at(g, 1, 0);                              /* format 6: the place in the tag */
+	tg_alloc_at(g, 1, malloc_, 24, 0, 0x11000);
+	tg_free_last(g, 1);
+	tg_alloc_at(g, 1, malloc_, 22, 16, 0x11000);
+	tg_epoch(g, 1, tg_epoch_of(g, 1) + 3);
+	tg_free_at(g, 1, 0);
 	const uint8_t unknown[] = { 0x7e, 0x02, 0xaa, 0xbb }; /* a sized record of a newer minor */
 	tg_raw(g, 1, unknown, sizeof unknown, 1);
 	tg_flush(g, 1);

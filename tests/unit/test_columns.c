@@ -50,8 +50,8 @@ static void test_every_record_written_in_columns_reads_back(void **state)
 	hf_enc_sized(&c.w, HF_TAG_THREAD_START, body, sizeof body);
 	hf_enc_alloc(&c.w, 3, 100, -4096);
 	hf_enc_free_last(&c.w);
-	hf_enc_alloc_recent(&c.w, UINT32_MAX, UINT64_MAX, 15);
-	hf_enc_free_recent(&c.w, 0, 12345);
+	hf_enc_alloc_at(&c.w, UINT32_MAX, UINT64_MAX, HF_PLACE_CLASS);
+	hf_enc_free_at(&c.w, HF_RECENT_N - 1);
 	hf_enc_free(&c.w, INT64_MAX, 0);
 	hf_enc_realloc(&c.w, &rr);
 	hf_enc_realloc_last(&c.w, 8, 0);
@@ -74,7 +74,6 @@ static void test_every_record_written_in_columns_reads_back(void **state)
 	struct hf_ev_realloc rr2;
 	struct hf_ev_failed fl;
 	struct hf_ev_realloc_last rl;
-	uint32_t i = 99;
 	uint64_t d = 0, len = 0;
 	const uint8_t *p;
 
@@ -87,12 +86,10 @@ static void test_every_record_written_in_columns_reads_back(void **state)
 	assert_int_equal(hf_dec_alloc(r.col, 1, &a), 0);
 	assert_true(a.node == 3 && a.size == 100 && a.dptr == -4096);
 	assert_int_equal(*tag->p++, HF_TAG_FREE_LAST);
-	assert_int_equal(*tag->p++, HF_TAG_ALLOC_RECENT);
-	assert_int_equal(hf_dec_alloc_recent(r.col, 1, &a, &i), 0);
-	assert_true(a.node == UINT32_MAX && a.size == UINT64_MAX && i == 15);
-	assert_int_equal(*tag->p++, HF_TAG_FREE_RECENT);
-	assert_int_equal(hf_dec_free_recent(r.col, 1, &i, &d), 0);
-	assert_true(i == 0 && d == 12345);
+	assert_int_equal(*tag->p++, HF_TAG_ALLOC_AT_LAST); /* the place in the tag */
+	assert_int_equal(hf_dec_alloc_at(r.col, 1, &a), 0);
+	assert_true(a.node == UINT32_MAX && a.size == UINT64_MAX);
+	assert_int_equal(*tag->p++, HF_TAG_FREE_AT_LAST);
 	assert_int_equal(*tag->p++, HF_TAG_FREE);
 	assert_int_equal(hf_dec_free(r.col, 1, &f), 0);
 	assert_true(f.dptr == INT64_MAX && f.depoch == 0);
@@ -131,12 +128,26 @@ static void test_every_record_written_in_columns_reads_back(void **state)
 	memcpy(q, want, sizeof want);
 	q += sizeof want;
 	*q++ = HF_TAG_FREE_LAST;
+	const uint8_t at[] = { HF_TAG_ALLOC_AT + 3, 5, 7, HF_TAG_FREE_AT, HF_TAG_FREE_RECENT, 2, 0,
+			       HF_TAG_ALLOC_RECENT, 5, 9, 16 };
+	memcpy(q, at, sizeof at);
+	q += sizeof at;
 	size_t nrows = (size_t)(q - rows);
 	struct cols c2;
 	cols_new(&c2);
 	hf_enc_sized(&c2.w, HF_TAG_THREAD_START, body, sizeof body);
 	hf_enc_alloc(&c2.w, 3, 100, -4096);
 	hf_enc_free_last(&c2.w);
+	hf_enc_alloc_at(&c2.w, 5, 7, 3);
+	hf_enc_free_at(&c2.w, 0);
+	/* Formats 4 and 5 (no encoder now): their records' fields still split into columns. */
+	*c2.w.p[HF_COL_TAG]++ = HF_TAG_FREE_RECENT;
+	*c2.w.p[HF_COL_PLACE]++ = 2;
+	*c2.w.p[HF_COL_EPOCH]++ = 0;
+	*c2.w.p[HF_COL_TAG]++ = HF_TAG_ALLOC_RECENT;
+	*c2.w.p[HF_COL_NODE]++ = 5;
+	*c2.w.p[HF_COL_SIZE]++ = 9;
+	*c2.w.p[HF_COL_PLACE]++ = 16;
 	size_t blen2;
 	uint8_t *cols2 = gather(&c2, &blen2);
 	uint8_t *scratch = malloc(HF_COLS_N * nrows), *again = malloc(nrows + HF_COLS_N * HF_VARINT_MAX);

@@ -219,28 +219,28 @@ static void test_future_major_version_names_both_versions(void **state)
 	struct fixture f;
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
-	tg_patch_u8(f.g, 0, H_MAJOR, 6);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 6.0 is newer than this reader (5.0)");
+	tg_patch_u8(f.g, 0, H_MAJOR, 7);
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 7.0 is newer than this reader (6.0)");
 	begin(&f, NULL);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 0, H_MAJOR, 0);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (5.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 0.0 is older than this reader (6.0)");
 
 	/* The HEADER record's version counts too. */
 	struct tg_header h;
 	tg_header_defaults(&h);
-	h.major = 6;
+	h.major = 7;
 	h.minor = 1;
 	begin(&f, &h);
 	tg_close(f.g, NULL);
-	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 6.1 is newer than this reader (5.0)");
+	expect_error(&f, 1, HF_TRACE_ERR_VERSION, "trace format 7.1 is newer than this reader (6.0)");
 
 	/* A later chunk with another major version is damage. */
 	begin(&f, NULL);
 	tg_alloc(f.g, 1, f.m, 1, 0x1000);
 	tg_close(f.g, NULL);
 	tg_patch_u8(f.g, 1, H_MAJOR, 1);
-	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 5.0");
+	expect_error(&f, 1, HF_TRACE_ERR_CORRUPT, "format version 1.0 differs from the trace's 6.0");
 }
 
 static void test_missing_header_record_is_not_a_trace(void **state)
@@ -545,7 +545,8 @@ static void test_realloc_last_out_of_place_is_corruption(void **state)
 /* Format 4's recent addresses: a place past the ring, a place nothing was pushed to, a size class
  * no allocation had (the size 1 allocated is in class 1, the record's 32 or 64 is not), the
  * class place in a trace of format 4 (which had no K), and the two tags in a trace of format 3,
- * which did not have them. */
+ * which did not have them; the same for format 6's ALLOC_AT and FREE_AT (places in the tag), which
+ * format 5 did not have. */
 static void test_recent_places_must_name_addresses(void **state)
 {
 	(void)state;
@@ -564,6 +565,14 @@ static void test_recent_places_must_name_addresses(void **state)
 		{ 4, "\x09\x02\x00\x10", 4, "ALLOC_RECENT record at body byte 5: truncated or invalid field" },
 		{ 3, "\x0a\x00\x00", 3, "bad record tag 0x0a at body byte 5" },
 		{ 3, "\x09\x02\x01\x00", 4, "bad record tag 0x09 at body byte 5" },
+		{ 6, "\x22", 1, "FREE_AT record at body byte 5: names an empty place of the recent allocations" },
+		{ 6, "\x11\x02\x01", 3, "ALLOC_AT record at body byte 5: names an empty place of the recent frees" },
+		{ 6, "\x20\x02\x40", 3, "ALLOC_AT record at body byte 5: names an empty size-class slot" },
+		{ 6, "\x10\x02", 2, "ALLOC_AT record at body byte 5: truncated or invalid field" },
+		{ 5, "\x21", 1, "bad record tag 0x21 at body byte 5" },
+		{ 5, "\x10\x02\x01", 3, "bad record tag 0x10 at body byte 5" },
+		{ 6, "\x31", 1, "bad record tag 0x31 at body byte 5" },
+		{ 6, "\x0f", 1, "bad record tag 0x0f at body byte 5" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct tg_header h;

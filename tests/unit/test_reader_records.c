@@ -310,6 +310,59 @@ static void test_class_slot_names_the_last_allocation_of_a_size_class(void **sta
 	free(path);
 }
 
+/* Format 6: ALLOC_AT and FREE_AT are ALLOC_RECENT and FREE_RECENT with the place in the tag,
+ * places 0 to 16 and 0 to 15; FREE_AT frees at the stream's epoch C, which an EPOCH before it
+ * moves; FREE_LAST follows ALLOC_AT as any allocation. */
+static void test_places_in_the_tag_name_the_same_addresses(void **state)
+{
+	(void)state;
+	struct tg *g = tg_new(NULL);
+	tg_set_columns(g, 1);
+	struct stack s = basic_stack(g);
+	tg_alloc(g, 1, s.malloc_, 8, 0x1000);                       /* A: 1000 */
+	tg_alloc(g, 1, s.malloc_, 8, 0x2000);                       /* A: 2000 1000 */
+	tg_free_at(g, 1, 1);                                        /* 1000 at C 0; F: 1000 */
+	tg_alloc_at(g, 1, s.malloc_, 16, 0, 0x1000);                /* F's place 0 */
+	tg_epoch(g, 1, 5);
+	tg_free_at(g, 1, 1);                                        /* A: 1000 2000 ..: 2000 at 5 */
+	tg_alloc(g, 1, s.malloc_, 100, 0x3000);                     /* class 7: K7 3000 */
+	tg_free_last(g, 1);                                         /* one event with it */
+	tg_alloc_at(g, 1, s.malloc_, 104, HF_PLACE_CLASS, 0x3000); /* class 7 again */
+	for (unsigned i = 0; i < 20; i++)
+		tg_alloc(g, 1, s.malloc_, 8, 0x10000 + 16 * i);
+	tg_free_at(g, 1, HF_RECENT_N - 1);                          /* the 5th of the 20 */
+	tg_close(g, NULL);
+	char *path = write_trace(g, "at.gz");
+
+	struct tg_read r;
+	tg_read_all(path, &r, 100);
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.open_rc, HF_TRACE_OK);
+	assert_int_equal(r.next_rc, HF_TRACE_END);
+	const struct {
+		int type;
+		uint64_t ptr, key;
+	} want[] = { { HF_EV_ALLOC, 0x1000, 0 }, { HF_EV_ALLOC, 0x2000, 0 }, { HF_EV_FREE, 0x1000, 1 },
+		     { HF_EV_ALLOC, 0x1000, 2 }, { HF_EV_FREE, 0x2000, 11 }, { HF_EV_ALLOC, 0x3000, 12 },
+		     { HF_EV_ALLOC, 0x3000, 12 } };
+	const size_t nw = sizeof want / sizeof want[0];
+	assert_int_equal(r.nev, nw + 20 + 1);
+	for (size_t i = 0; i < nw; i++) {
+		assert_int_equal(r.ev[i].type, want[i].type);
+		assert_true(r.ev[i].ptr == want[i].ptr);
+		assert_int_equal(r.ev[i].key, want[i].key);
+	}
+	assert_int_equal(r.ev[3].size, 16);
+	assert_int_equal(r.ev[5].flags, HF_EVF_UNIT); /* freed by the FREE_LAST after it */
+	assert_int_equal(r.ev[6].size, 104);
+	assert_true(r.ev[nw + 20].ptr == 0x10000 + 16 * 4);
+	assert_int_equal(r.ev[nw + 20].key, 2 * 6 + 1);
+	tg_read_free(&r);
+	tg_destroy(g);
+	unlink(path);
+	free(path);
+}
+
 /* Format 4's size codes: a size is written as its difference from the last one in its node's
  * slot when that slot holds the same node. Nodes 64 apart share a slot and take turns; sizes
  * wrap around 2^64 and back; a new chunk starts with empty slots. */
@@ -736,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_realloc_last_chains),
 		cmocka_unit_test(test_recent_addresses_name_the_rings_places),
 		cmocka_unit_test(test_class_slot_names_the_last_allocation_of_a_size_class),
+		cmocka_unit_test(test_places_in_the_tag_name_the_same_addresses),
 		cmocka_unit_test(test_size_codes_follow_each_nodes_last_size),
 		cmocka_unit_test(test_modules_resolve_node_frames_at_definition_time),
 		cmocka_unit_test(test_symbols_from_several_records_are_sorted),

@@ -487,6 +487,26 @@ void tg_free_recent(struct tg *g, uint32_t s, unsigned place, uint64_t e)
 	g->tot.frees++;
 }
 
+/* Format 6: the same with the place in the tag; FREE_AT frees at the stream's C. */
+void tg_alloc_at(struct tg *g, uint32_t s, uint32_t node, uint64_t size, unsigned place, uint64_t ptr)
+{
+	struct tg_stream *st = ev_begin(g, s, (uint8_t)(HF_TAG_ALLOC_AT + place));
+	put_u(st, node);
+	put_u(st, size_field(g, st, node, size));
+	st->P = ptr;
+	st->events++;
+	g->tot.allocations++;
+	g->tot.bytes += size;
+}
+
+void tg_free_at(struct tg *g, uint32_t s, unsigned place)
+{
+	struct tg_stream *st = ev_begin(g, s, (uint8_t)(HF_TAG_FREE_AT + place));
+	st->C++;
+	st->events++;
+	g->tot.frees++;
+}
+
 void tg_free_last(struct tg *g, uint32_t s)
 {
 	/* No automatic flush here: FREE_LAST must share the chunk of its allocation. */

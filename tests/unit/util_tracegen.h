@@ -68,6 +68,10 @@ void tg_free_last(struct tg *g, uint32_t s);
 /* Format 4: ALLOC_RECENT and FREE_RECENT with the place given (the reader's rings decide the address). */
 void tg_alloc_recent(struct tg *g, uint32_t s, uint32_t node, uint64_t size, unsigned place, uint64_t ptr);
 void tg_free_recent(struct tg *g, uint32_t s, unsigned place, uint64_t e);
+/* Format 6: ALLOC_AT and FREE_AT, the place in the tag; FREE_AT frees at the stream's epoch (an
+ * EPOCH record first, tg_epoch, for a later one). */
+void tg_alloc_at(struct tg *g, uint32_t s, uint32_t node, uint64_t size, unsigned place, uint64_t ptr);
+void tg_free_at(struct tg *g, uint32_t s, unsigned place);
 /* REALLOC_LAST: the block just allocated, reallocated in place (format 2). */
 void tg_realloc_last(struct tg *g, uint32_t s, uint32_t node, uint64_t size);
 void tg_realloc(struct tg *g, uint32_t s, uint32_t node, uint64_t size, uint64_t old, uint64_t ptr,
