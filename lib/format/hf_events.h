@@ -109,26 +109,26 @@ static inline void hf_enc_realloc_last(struct hf_colw *w, uint32_t node, uint64_
 	hf_col_put(w, HF_COL_SIZE, size);
 }
 
-/* The stream's recent addresses (format 4): F holds the last HF_RECENT_N addresses the chunk
- * freed (FREE, FREE_LAST, FREE_AT or FREE_RECENT, REALLOC's old block), A the last it allocated
- * (ALLOC, ALLOC_AT or ALLOC_RECENT, REALLOC's new block), both empty at the start of a chunk. An
- * allocator hands a thread back the blocks it freed last (glibc's and jemalloc's thread caches
- * are stacks per size class) and programs free what they allocated shortly before, so an
- * address is often in one of them: it is then written as its place there (0: the newest), one byte that compresses well,
+/* The stream's recent addresses (format 4): F holds the last HF_RECENT_N addresses the chunk freed
+ * (FREE, FREE_LAST, FREE_AT or FREE_RECENT, REALLOC's old block), A the last it allocated (ALLOC,
+ * ALLOC_AT or ALLOC_RECENT, REALLOC's new block), both empty at the start of a chunk. An allocator
+ * hands a thread back the blocks it freed last (glibc's and jemalloc's thread caches are stacks per
+ * size class) and programs free what they allocated shortly before, so an address is often in one
+ * of them: it is then written as its place there (0: the newest), one byte that compresses well,
  * instead of a delta from P that mostly does not. The recorder and the reader keep the same two
  * rings and push the same addresses; an entry of 0 is empty (0 is never a block's address). */
 #define HF_RECENT_N 16u
 #define HF_SIZES_N 64u
 
-/* Since format 5, place HF_PLACE_CLASS of ALLOC_AT (ALLOC_RECENT) names K[hf_class_slot(size)]:
- * the address of the chunk's last ALLOC, ALLOC_AT or ALLOC_RECENT record whose size fell in the
- * same 16-byte class (slot: the class mod HF_CLASSES_N). An allocator keeps a cache of freed blocks per size
- * class, so a size whose class was last asked for a while ago gets that request's block again,
- * which F, holding the last few frees whatever their size, has long forgotten: the seed loop
- * (sizes 1 to 1000 in turn) meets each class again 63 classes later. The class is glibc's
- * (chunks of 16 bytes with an 8-byte header). Where an allocator's classes are coarser
- * (jemalloc's past 128 bytes, musl's), two of ours share one of its caches and a slot misses
- * now and then: that address is written as before, a place in F or a delta from P. */
+/* Since format 5, place HF_PLACE_CLASS of ALLOC_AT (ALLOC_RECENT) names K[hf_class_slot(size)]: the
+ * address of the chunk's last ALLOC, ALLOC_AT or ALLOC_RECENT record whose size fell in the same
+ * 16-byte class (slot: the class mod HF_CLASSES_N). An allocator keeps a cache of freed blocks per
+ * size class, so a size whose class was last asked for a while ago gets that request's block again,
+ * which F, holding the last few frees whatever their size, has long forgotten: the seed loop (sizes
+ * 1 to 1000 in turn) meets each class again 63 classes later. The class is glibc's (chunks of 16
+ * bytes with an 8-byte header). Where an allocator's classes are coarser (jemalloc's past 128
+ * bytes, musl's), two of ours share one of its caches and a slot misses now and then: that address
+ * is written as before, a place in F or a delta from P. */
 #define HF_PLACE_CLASS HF_RECENT_N
 #define HF_CLASSES_N 64u
 

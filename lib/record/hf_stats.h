@@ -61,8 +61,8 @@ HF_INLINE void hf_stat_inc(uint64_t *c, uint64_t d)
 /* An allocation of u bytes paid by the thread's own frees (it owed at least u; left: what it
  * owes after this one). hf_live.bytes already counts those bytes, so it stays as it is: the
  * block writes the thread's own line only, and reads the shared ones. The peak cannot have been
- * passed unless hf_live.bytes, less what this thread still owes, is above it (the others owe
- * nothing less than zero). The exchange is a full barrier between the store of the debt and the
+ * passed unless hf_live.bytes, less what this thread still owes, is above it (what the others
+ * owe is never negative). The exchange is a full barrier between the store of the debt and the
  * load of hf_live.bytes, as a locked add is on the other side: a thread whose add passes the
  * peak reads the debts after it (hf_stats_peak), so either it sees this thread's smaller one and
  * counts this block, or this thread sees its add and checks the peak itself. */
