@@ -148,7 +148,7 @@ static void flush_own(struct hf_thread *tb)
 	struct hf_counts c;
 	struct hf_colw cols;
 	chunk_take(tb, &h, &c, &cols);
-	hf_writer_events_cols(&h, &cols, tb->buf, &c);
+	hf_writer_events_cols(&h, &cols, tb->buf, &c, &tb->poor);
 }
 
 static void append_sized(struct hf_thread *tb, uint8_t tag, const uint8_t *body, size_t len)
@@ -266,6 +266,7 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	tb->C = hf_load(&hf_E.v);
 	tb->T = hf_load(&hf_g.clock);
 	tb->seq = 0;
+	tb->poor = 0;
 	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
 	chunk_reset(tb);
 	hf_unwind_thread_init(tb);
@@ -476,6 +477,7 @@ int hf_thread_regen(struct hf_thread *tb, unsigned gen)
 	tb->C = hf_load(&hf_E.v);
 	tb->T = hf_load(&hf_g.clock);
 	tb->seq = 0;
+	tb->poor = 0;
 	tb->stream = __atomic_add_fetch(&reg.streams, 1, __ATOMIC_RELAXED);
 	chunk_reset(tb); /* whatever an older trace left here was flushed when it closed */
 	hf_sample_thread_init(tb); /* the rate may have changed (hf_set_sample_bytes) */
@@ -571,6 +573,7 @@ int hf_thread_fork_child(int follow)
 		self->tid = hf_os_gettid();
 		self->stream = ++reg.streams;
 		self->seq = 0;
+		self->poor = 0;
 		self->T = 0;
 		chunk_reset(self);
 		append_thread_start(self);

@@ -62,6 +62,7 @@ struct hf_thread {
 	/* Registers of the current chunk's header. */
 	uint64_t epoch_start, time_start;
 	uint32_t stream, seq;
+	int poor;          /* its last chunk compressed poorly: the next at the faster level */
 	uint8_t *buf;      /* the columns' regions (HF_COLS_BUFFER bytes; the tag column first) */
 	/* Identity and registry. */
 	int state; /* enum hf_tb_state */

@@ -12,7 +12,8 @@
  *
  * Compression runs in the thread whose buffer filled (measured against handing raw buffers to
  * the background thread: see the commit message), with a compressor taken from a pool that
- * grows to the number of threads compressing at once. The compressor is libdeflate's: the
+ * grows to the number of threads compressing at once (two pools: one per level, the thread's
+ * last chunk choosing; HF_DEFLATE_LEVEL_POOR). The compressor is libdeflate's: the
  * recorder only ever compresses whole buffers, which libdeflate does 3 to 4 times faster than
  * zlib, at a smaller size, with a CRC-32 that uses the processor's carry-less multiply; its
  * output is plain deflate, which readers inflate with zlib. Its memory comes from the real
@@ -45,6 +46,15 @@
  * producer/consumer loop, whose addresses compress poorly at any level, 2.9%; level 8 took
  * twice level 6's time on sqlite3's records (15 ns a byte). */
 #define HF_DEFLATE_LEVEL 7
+/* Event chunks whose records compress poorly: where the last chunk of a thread came out larger
+ * than a tenth of its body (the addresses of a static program on mimalloc that moves every
+ * grown block, of blocks freed by another thread), lazy matching finds little more than level 4
+ * does and takes most of the recorder's time: mimalloc's realloc loop 43% of its samples in
+ * deflate_compress_lazy, its 28.8 MB of columns 10.6 ns a byte at level 7 for 6.80 MB, 5.8 ns at
+ * level 4 for 7.10 MB; producer/consumer's 5.8 and 3.9 ns for 3.54 and 3.74 MB. Chunks that
+ * compress well (redis-server's to 1.4%, sqlite3's 4.6%, the seed loop's 0.2%) stay at 7. */
+#define HF_DEFLATE_LEVEL_POOR 4
+#define HF_POOR_RATIO 10 /* compressed above 1/HF_POOR_RATIO of the body: poorly */
 /* Meta chunks (nodes, modules, samples) stay at level 4: on a million distinct stacks, level 6
  * wrote them no smaller (0.04%) and recorded them 1.6% slower, compressing under the file lock. */
 #define HF_DEFLATE_LEVEL_META 4
@@ -57,6 +67,7 @@ struct zbuf {
 	size_t cap;
 	uint8_t *cols;           /* an event chunk's columns gathered into one body */
 	size_t cols_cap;
+	int poor;                /* which pool: HF_DEFLATE_LEVEL_POOR's */
 	struct zbuf *next;
 };
 
@@ -85,7 +96,7 @@ static struct {
 	uint64_t meta_first_t; /* clock when cur got its first record */
 
 	pthread_mutex_t pool_lock;
-	struct zbuf *pool;
+	struct zbuf *pool[2]; /* event compressors: [0] HF_DEFLATE_LEVEL, [1] HF_DEFLATE_LEVEL_POOR */
 } w = {
 	.file_lock = PTHREAD_MUTEX_INITIALIZER,
 	.meta_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -144,21 +155,23 @@ static struct zbuf *zbuf_new(size_t body_max, int level)
 	return z;
 }
 
-static struct zbuf *pool_get(void)
+static struct zbuf *pool_get(int poor)
 {
 	pthread_mutex_lock(&w.pool_lock);
-	struct zbuf *z = w.pool;
+	struct zbuf *z = w.pool[poor];
 	if (z)
-		w.pool = z->next;
+		w.pool[poor] = z->next;
 	pthread_mutex_unlock(&w.pool_lock);
-	return z ? z : zbuf_new(0, HF_DEFLATE_LEVEL);
+	if (!z && (z = zbuf_new(0, poor ? HF_DEFLATE_LEVEL_POOR : HF_DEFLATE_LEVEL)))
+		z->poor = poor;
+	return z;
 }
 
 static void pool_put(struct zbuf *z)
 {
 	pthread_mutex_lock(&w.pool_lock);
-	z->next = w.pool;
-	w.pool = z;
+	z->next = w.pool[z->poor];
+	w.pool[z->poor] = z;
 	pthread_mutex_unlock(&w.pool_lock);
 }
 
@@ -455,9 +468,9 @@ void hf_writer_flush_meta(int locked)
 }
 
 /* Compresses an event chunk's body (in columns, gathered) with z and writes it after the pending
- * meta records; gives z back to the pool. */
+ * meta records; gives z back to the pool. *poor (if not NULL): whether it compressed poorly. */
 static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *body, size_t n,
-			const struct hf_counts *c, int locked)
+			const struct hf_counts *c, int locked, int *poor)
 {
 	size_t m = 0;
 	hdr->kind = HF_CHUNK_EVENTS;
@@ -468,6 +481,8 @@ static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *bo
 	}
 	if (z)
 		m = hf_chunk_encode(&z->d, hdr, body, n, z->out, z->cap);
+	if (poor && m)
+		*poor = m > n / HF_POOR_RATIO;
 	if (!locked)
 		hf_writer_lock();
 	int rc = -1;
@@ -497,23 +512,23 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const
 {
 	if (hf_load(&w.dead))
 		return -1;
-	return events_write(pool_get(), hdr, body, n, c, locked);
+	return events_write(pool_get(0), hdr, body, n, c, locked, NULL);
 }
 
 int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, const uint8_t *buf,
-			  const struct hf_counts *c)
+			  const struct hf_counts *c, int *poor)
 {
 	if (hf_load(&w.dead))
 		return -1;
-	struct zbuf *z = pool_get();
+	struct zbuf *z = pool_get(*poor != 0);
 	if (z && hf_os_fit(&z->cols, &z->cols_cap, hf_colw_body_len(cols, buf)) < 0) {
 		pool_put(z);
 		z = NULL;
 	}
 	if (!z)
-		return events_write(NULL, hdr, NULL, 0, c, 0);
+		return events_write(NULL, hdr, NULL, 0, c, 0, NULL);
 	size_t n = hf_cols_gather(cols, buf, z->cols);
-	return events_write(z, hdr, z->cols, n, c, 0);
+	return events_write(z, hdr, z->cols, n, c, 0, poor);
 }
 
 int hf_writer_failed(void)

@@ -20,9 +20,10 @@ void hf_writer_unlock(void);
 int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
 		     const struct hf_counts *c, int locked);
 /* The same from the columns in buf, which the writer gathers into a buffer of its own (the owner
- * of buf, which it does not lock). */
+ * of buf, which it does not lock). *poor, the thread's: its last chunk compressed poorly, so
+ * this one is compressed at the faster level; set for the next from this one's result. */
 int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, const uint8_t *buf,
-			  const struct hf_counts *c);
+			  const struct hf_counts *c, int *poor);
 /* Writes pending meta records now. */
 void hf_writer_flush_meta(int locked);
 /* Flushes meta, appends CLOSE with the totals of what was written (nodes: how many stack nodes

@@ -141,8 +141,9 @@ int hf_writer_events(struct hf_chunk_hdr *hdr, const void *cols, size_t ncols, c
 }
 
 int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *w, const uint8_t *buf,
-			  const struct hf_counts *c)
+			  const struct hf_counts *c, int *poor)
 {
+	(void)poor;
 	uint8_t *cols = malloc(HF_COLS_BODY_MAX);
 	assert_non_null(cols);
 	int rc = hf_writer_events(hdr, cols, hf_cols_gather(w, buf, cols), c, 0);
