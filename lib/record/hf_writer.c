@@ -55,6 +55,9 @@
  * compress well (redis-server's to 1.4%, sqlite3's 4.6%, the seed loop's 0.2%) stay at 7. */
 #define HF_DEFLATE_LEVEL_POOR 4
 #define HF_POOR_RATIO 10 /* compressed above 1/HF_POOR_RATIO of the body: poorly */
+/* Only a body this large decides: a small one (an idle thread's, flushed by the background
+ * thread, or the last at exit) compresses poorly whatever its records. */
+#define HF_POOR_MIN_BODY (64u << 10)
 /* Meta chunks (nodes, modules, samples) stay at level 4: on a million distinct stacks, level 6
  * wrote them no smaller (0.04%) and recorded them 1.6% slower, compressing under the file lock. */
 #define HF_DEFLATE_LEVEL_META 4
@@ -481,7 +484,7 @@ static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *bo
 	}
 	if (z)
 		m = hf_chunk_encode(&z->d, hdr, body, n, z->out, z->cap);
-	if (poor && m)
+	if (poor && m && n >= HF_POOR_MIN_BODY)
 		*poor = m > n / HF_POOR_RATIO;
 	if (!locked)
 		hf_writer_lock();
