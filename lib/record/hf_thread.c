@@ -386,6 +386,7 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 	if (end && hf_load(&hf_g.enabled))
 		append_thread_end(tb);
 	size_t n = 0;
+	int poor = tb->poor; /* its level: read while the buffer is ours, written by the owner only */
 	struct hf_chunk_hdr h;
 	struct hf_counts c;
 	if (!hf_colw_empty(&tb->w, tb->buf)) {
@@ -401,7 +402,7 @@ static int flush_other(struct hf_thread *tb, uint64_t wait, int end)
 		hf_store(&tb->state, HF_TB_FREE);
 	release(tb);
 	if (n)
-		hf_writer_events(&h, reg.scratch, n, &c, 1);
+		hf_writer_events(&h, reg.scratch, n, &c, 1, poor);
 	hf_writer_unlock();
 	if (end)
 		free_push(tb);

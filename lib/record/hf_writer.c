@@ -511,11 +511,12 @@ static int events_write(struct zbuf *z, struct hf_chunk_hdr *hdr, const void *bo
 	return rc;
 }
 
-int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const struct hf_counts *c, int locked)
+int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n, const struct hf_counts *c, int locked,
+		     int poor)
 {
 	if (hf_load(&w.dead))
 		return -1;
-	return events_write(pool_get(0), hdr, body, n, c, locked, NULL);
+	return events_write(pool_get(poor != 0), hdr, body, n, c, locked, NULL);
 }
 
 int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *cols, const uint8_t *buf,

@@ -16,9 +16,10 @@ void hf_writer_lock(void);
 void hf_writer_unlock(void);
 /* Compresses and writes one event chunk, after any pending meta records (format.md 4: NODEs
  * before their use): body, n bytes, is its columns gathered (hf_cols_gather). locked: the caller
- * holds hf_writer_lock. Returns 0 or -1. */
+ * holds hf_writer_lock. poor: the stream's last chunk compressed poorly (the faster level, as
+ * hf_writer_events_cols chooses). Returns 0 or -1. */
 int hf_writer_events(struct hf_chunk_hdr *hdr, const void *body, size_t n,
-		     const struct hf_counts *c, int locked);
+		     const struct hf_counts *c, int locked, int poor);
 /* The same from the columns in buf, which the writer gathers into a buffer of its own (the owner
  * of buf, which it does not lock). *poor, the thread's: its last chunk compressed poorly, so
  * this one is compressed at the faster level; set for the next from this one's result. */

@@ -92,8 +92,9 @@ static uint8_t *copy_field(struct hf_colrd *d, uint8_t *q)
 /* The writer's two entries: bodies come in columns, kept here as records for check_chunks (the
  * records these owners write: ALLOC, TIME, THREAD_START, THREAD_END). */
 int hf_writer_events(struct hf_chunk_hdr *hdr, const void *cols, size_t ncols, const struct hf_counts *c,
-		     int locked)
+		     int locked, int poor)
 {
+	(void)poor;
 	uint8_t *body = malloc(ncols + 1);
 	assert_non_null(body);
 	struct hf_colr r;
@@ -146,7 +147,7 @@ int hf_writer_events_cols(struct hf_chunk_hdr *hdr, const struct hf_colw *w, con
 	(void)poor;
 	uint8_t *cols = malloc(HF_COLS_BODY_MAX);
 	assert_non_null(cols);
-	int rc = hf_writer_events(hdr, cols, hf_cols_gather(w, buf, cols), c, 0);
+	int rc = hf_writer_events(hdr, cols, hf_cols_gather(w, buf, cols), c, 0, 0);
 	free(cols);
 	return rc;
 }
