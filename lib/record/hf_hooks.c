@@ -108,23 +108,52 @@ HF_INLINE void end(struct hf_tls *t, struct hf_thread *tb)
 	t->mode = HF_MODE_ON;
 }
 
+static HF_NOINLINE HF_COLD uint32_t stack_node_again(struct hf_thread *tb, unsigned kind);
+
+/* The allocator node of the hook's caller's stack. A stack libunwind numbered and this thread
+ * made a node of before is that node again, without the frames: a repeated stack costs the
+ * unwinder's check of its stack words, no copy, hash or cache lookup (the seed loop: about a
+ * tenth of its time under the recorder). */
 HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 {
 	uintptr_t *ips;
 	unsigned room, trusted = 0, max = hf_g.max_depth;
-	unsigned n = hf_unwind_capture(tb, &ips, &room);
+	unsigned long id;
+	unsigned n = hf_unwind_capture(tb, &ips, &room, &id);
+	struct hf_known *k = &tb->known[id % HF_UNW_KNOWN];
+	int known = id && tb->known_id[id % HF_UNW_KNOWN] == id;
+	if (known && hf_likely(!hf_g.unwind_check)) /* then no frames were captured */
+		return hf_likely(k->kind == kind) ? k->node : stack_node_again(tb, kind);
+	int looked = 0;
 #ifndef __GLIBC__
 	/* static musl: the callers of libc functions without unwind tables, from machine code
 	 * (trusted: how many leading frames were found so; hf_stack.c does not cut there). */
 	if (hf_unlikely(hf_recover_on) && n > 0)
-		n = hf_recover(__builtin_frame_address(0), ips, n, room, &trusted);
+		n = hf_recover(__builtin_frame_address(0), ips, n, room, &trusted, &looked);
 #endif
 	int trunc = n > max;
 	if (trunc)
 		n = max;
 	if (trusted > n)
 		trusted = n;
-	return hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8 | trusted << 16);
+	uint32_t node = hf_stack_node(tb, ips, n, kind | (unsigned)trunc << 8 | trusted << 16);
+	if (hf_unlikely(known) && k->kind == kind) /* check mode */
+		hf_unwind_check_known(node == k->node);
+	if (id && node && !looked) {
+		tb->known_id[id % HF_UNW_KNOWN] = id;
+		k->node = node;
+		k->kind = kind;
+	}
+	return node;
+}
+
+/* The same frames known for another allocator kind (a stack two hooks reach by the same
+ * frames; none does so today): forgotten, and captured again. */
+static HF_NOINLINE HF_COLD uint32_t stack_node_again(struct hf_thread *tb, unsigned kind)
+{
+	for (unsigned i = 0; i < HF_UNW_KNOWN; i++)
+		tb->known_id[i] = 0;
+	return stack_node(tb, kind);
 }
 
 /* Room for one event, and a TIME record if the coarse clock moved. May cut the chunk. (The

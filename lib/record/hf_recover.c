@@ -279,14 +279,17 @@ static int after_call(uintptr_t ra)
 
 /* --- at capture ---------------------------------------------------------------------------- */
 
-unsigned hf_recover(const void *frame, uintptr_t *ips, unsigned n, unsigned want, unsigned *trusted)
+unsigned hf_recover(const void *frame, uintptr_t *ips, unsigned n, unsigned want, unsigned *trusted,
+		    int *looked)
 {
 	struct plan pl;
 	*trusted = 0;
+	*looked = 0;
 	if (!lookup(ips[0], &pl))
 		pl = decide(ips[0]);
 	if (pl.state != 1)
 		return n;
+	*looked = 1;
 	/* The slot holding ips[0]: above the hooks' frames (each keeps a frame pointer). */
 	const uintptr_t *f = frame;
 	const uintptr_t *slot = NULL;

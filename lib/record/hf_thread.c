@@ -68,6 +68,13 @@ static void thread_dtor(void *arg);
 static void attach_check_fork(struct hf_thread *tb);
 static void release(struct hf_thread *tb);
 
+/* The thread's stacks by hash and by libunwind's number: their node ids are an older trace's. */
+static void forget_stacks(struct hf_thread *tb)
+{
+	memset(tb->cache, 0, sizeof tb->cache);
+	memset(tb->known_id, 0, sizeof tb->known_id);
+}
+
 int hf_thread_init(void)
 {
 	if (!reg.key_ok) {
@@ -259,7 +266,7 @@ struct hf_thread *hf_thread_attach(struct hf_tls *t)
 	hf_busy_enter(tb);
 	unsigned gen = hf_load(&hf_g.gen);
 	if (tb->gen && tb->gen != gen)
-		memset(tb->cache, 0, sizeof tb->cache); /* node ids of an older trace */
+		forget_stacks(tb); /* node ids of an older trace */
 	tb->gen = gen;
 	tb->tid = hf_os_gettid();
 	tb->late = t->late;
@@ -473,7 +480,7 @@ void hf_thread_new_trace(void)
 int hf_thread_regen(struct hf_thread *tb, unsigned gen)
 {
 	hf_thread_release(tb); /* their epochs are the older trace's */
-	memset(tb->cache, 0, sizeof tb->cache);
+	forget_stacks(tb);
 	tb->gen = gen;
 	tb->C = hf_load(&hf_E.v);
 	tb->T = hf_load(&hf_g.clock);

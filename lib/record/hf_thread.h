@@ -24,6 +24,12 @@ struct hf_tls {
 };
 extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 
+/* A stack libunwind numbered (hf_unwind_capture): what the hook made of its frames. */
+struct hf_known {
+	uint32_t node; /* the allocator node */
+	uint32_t kind; /* the allocator kind it was made for */
+};
+
 struct hf_cache_ent {
 	uint64_t hash; /* hf_stack_hash of (frames, allocator kind); 0 = empty (hashes are odd) */
 	uint32_t node; /* the allocator node of that stack */
@@ -73,6 +79,11 @@ struct hf_thread {
 	struct hf_thread *next_free;
 	uintptr_t stack_lo, stack_hi; /* HEAPFOLD_UNWIND=fp: the thread's stack, 0 if unknown */
 	void *held[HF_HELD_N];
+	/* The stacks of the thread's last unwinds by libunwind's number for them (0: none): the
+	 * number at known_id[number % HF_UNW_KNOWN], the node at known[] beside it. Like cache,
+	 * emptied with node ids of an older trace. */
+	unsigned long known_id[HF_UNW_KNOWN];
+	struct hf_known known[HF_UNW_KNOWN];
 	struct hf_cache_ent cache[HF_CACHE_N];
 	uintptr_t ips[HF_IPS_MAX];
 };

@@ -180,8 +180,21 @@ HF_NOINLINE void hf_unwind_check(const uintptr_t *got, unsigned n, unsigned want
 		k + 1 < nb ? (unsigned long)ref[b + k + 1] : 0ul);
 }
 
+static unsigned long check_known, check_known_differ;
+
+void hf_unwind_check_known(int same)
+{
+	__atomic_add_fetch(&check_known, 1, __ATOMIC_RELAXED);
+	if (same || __atomic_add_fetch(&check_known_differ, 1, __ATOMIC_RELAXED) > 3)
+		return;
+	hf_warn("unwind check: a stack libunwind numbered as a known one made another node");
+}
+
 void hf_unwind_check_report(void)
 {
 	hf_warn("unwind check: %lu stacks compared with unw_step, %lu differed",
 		__atomic_load_n(&check_stacks, __ATOMIC_RELAXED), __atomic_load_n(&check_differ, __ATOMIC_RELAXED));
+	hf_warn("unwind check: %lu stacks known by libunwind's number, %lu made another node",
+		__atomic_load_n(&check_known, __ATOMIC_RELAXED),
+		__atomic_load_n(&check_known_differ, __ATOMIC_RELAXED));
 }

@@ -30,13 +30,24 @@ int hf_unwind_range_init(void);
  * the stacks whose program frames differ from got[0..n) (unw_backtrace's, recorder frames
  * included). Slow: for tests and for a stack that looks wrong. */
 void hf_unwind_check(const uintptr_t *got, unsigned n, unsigned want);
-/* At exit, in check mode: one line with how many stacks were checked and how many differed. */
+/* HEAPFOLD_UNWIND=libunwind-check: a stack known by libunwind's number, unwound all the same:
+ * whether the node its frames make is the one known (counted, the first few reported). */
+void hf_unwind_check_known(int same);
+/* At exit, in check mode: a line with how many stacks were checked and how many differed, and
+ * one with how many were known by number and how many of those made another node. */
 void hf_unwind_check_report(void);
 /* libunwind's (declared here so that hooks call it directly; see hf_unwind_capture). */
 int unw_backtrace(void **buffer, int size);
 /* Our libunwind's (tools/dev/patches/libunwind-trace-memo.patch): 1 turns the memo of each
  * thread's last stack off. */
 extern int hf_unw_memo_off;
+/* Also ours: unw_backtrace that numbers its traces. The memo keeps a thread's last traces,
+ * each with a number unique in the process, and a trace it replays has its number again: every
+ * stack word its frames were read from was checked unchanged. *id is that number (0 if the
+ * frames are not a kept trace's). known holds HF_UNW_KNOWN numbers, a trace's at
+ * known[number % HF_UNW_KNOWN]: when the trace found is there, buffer is not written. */
+int hf_unw_backtrace_known(void **buffer, int size, const unsigned long *known,
+			   unsigned long *id);
 
 /* Captures the caller's stack into tb->ips, innermost first, recorder frames dropped: up to
  * *want frames (set here: max_depth and room for the recorder's frames and one more, so that
@@ -44,18 +55,29 @@ extern int hf_unw_memo_off;
  * Returns the number of frames. Inlined into each hook, so that unw_backtrace has one recorder
  * frame (the hook's) to walk before the program's: each frame costs it about 4 ns even when
  * cached. The hook then lets hf_recover fill in frames static musl's libc has no unwind
- * tables for, and cuts the stack at max_depth. */
-HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, uintptr_t **out, unsigned *want_out)
+ * tables for, and cuts the stack at max_depth.
+ * *id: libunwind's number for these frames (0: none). When the thread knows it
+ * (hf_unwind_known), nothing is captured: the caller takes what it made of them before. */
+HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, uintptr_t **out, unsigned *want_out,
+				     unsigned long *id)
 {
 	unsigned max = hf_g.max_depth, want = max + HF_SKIP_MAX + 1, n, skip = 0;
 	uintptr_t *raw = tb->ips;
+	*id = 0;
 	if (hf_g.unwind_fp && tb->stack_hi) {
 		n = hf_unwind_fp(tb, want);
 	} else {
-		int r = unw_backtrace((void **)raw, (int)want);
+		/* check mode: always the frames, to compare them, and the node (hf_unwind_known) */
+		int check = hf_unlikely(hf_g.unwind_check);
+		int r = hf_unw_backtrace_known((void **)raw, (int)want, check ? NULL : tb->known_id, id);
 		n = r > 0 ? (unsigned)r : 0;
-		if (hf_unlikely(hf_g.unwind_check))
+		if (check) {
 			hf_unwind_check(raw, n, want);
+		} else if (*id && tb->known_id[*id % HF_UNW_KNOWN] == *id) {
+			*out = raw;
+			*want_out = want;
+			return 0;
+		}
 	}
 	while (skip < n && raw[skip] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
 		skip++;

@@ -53,16 +53,33 @@ for unwind in libunwind-plain; do
 		"$(stacks "$HF_TEST_TMP/memo-libunwind.gz" | sort)" "$(stacks "$t" | sort)"
 done
 
-# unwind_check LABEL ERRFILE TRACE: the run compared every stack the memo gave with a plain
-# unw_step walk (--unwind libunwind-check), at least one per allocation, and none differed.
+# unwind_check LABEL ERRFILE TRACE [KNOWN]: the run compared every stack the memo gave with a
+# plain unw_step walk (--unwind libunwind-check), at least one per allocation, and none differed;
+# and at least KNOWN (default 1) stacks were known by libunwind's number, each making the node
+# made of it before.
 unwind_check() {
 	local line compared
-	line=$(grep '^heapfold: unwind check: ' "$2" | tail -n 1)
+	line=$(grep '^heapfold: unwind check: [0-9]* stacks compared' "$2" | tail -n 1)
 	compared=$(sed -n 's/.*check: \([0-9]*\) stacks compared.*/\1/p' <<<"$line")
 	expect_true "$1: every allocation's stack checked (${compared:-none})" \
 		test "${compared:-0}" -ge "$(summary "$3" allocations)"
 	expect_eq "$1: stacks that differ from unw_step's" "$(sed -n 's/.*, \([0-9]*\) differed$/\1/p' <<<"$line")" 0
+	# A stack libunwind gave a number the thread knows is not unwound again outside this mode:
+	# its node is the one made before. Here each is unwound anyway, and the nodes compared.
+	line=$(grep '^heapfold: unwind check: [0-9]* stacks known' "$2" | tail -n 1)
+	compared=$(sed -n 's/.*check: \([0-9]*\) stacks known.*/\1/p' <<<"$line")
+	expect_true "$1: stacks known by libunwind's number (${compared:-none})" \
+		test "${compared:-0}" -ge "${4:-1}"
+	expect_eq "$1: known stacks whose frames make another node" \
+		"$(sed -n 's/.*, \([0-9]*\) made another node$/\1/p' <<<"$line")" 0
 }
+
+# The same stacks checked: each against unw_step, and those known by libunwind's number against
+# the node their frames make.
+t=$HF_TEST_TMP/memo-check.gz
+traced st out "$HF_TEST_TMP/memo-check.err" "$t" --unwind libunwind-check "$HF_PROGS/gt_memo"
+expect_eq "gt_memo checked: exit status" "$st" 0
+unwind_check "gt_memo" "$HF_TEST_TMP/memo-check.err" "$t" 1000
 
 # gt_rbp: frames that save rbp without reading it, so the memo does not check the saved word,
 # under a frame whose CFA is rbp-based, which reads it: each stack exact at each of 12 depths.
@@ -73,7 +90,8 @@ rbp_check() { # label program
 	traced st out "$HF_TEST_TMP/rbp.err" "$t" --unwind libunwind-check "$2"
 	expect_eq "gt_rbp $1: exit status" "$st" 0
 	check_consistent "$t"
-	unwind_check "gt_rbp $1" "$HF_TEST_TMP/rbp.err" "$t"
+	# (none need be known: its stacks change at every call, replayed only in part)
+	unwind_check "gt_rbp $1" "$HF_TEST_TMP/rbp.err" "$t" 0
 	expect_eq "gt_rbp $1: allocations" "$(summary "$t" allocations)" 4000
 	for z in z1 z2; do
 		for d in 0 1 2 3 4 5 6 7 8 9 10 11; do

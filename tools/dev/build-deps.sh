@@ -172,7 +172,9 @@ patch_libunwind() {
 # (src/mi/backtrace.c) first tries each kept trace whole from its caller's state, before
 # making a context or a cursor (the stack words such a try compares, and the frames it gives,
 # are listed once when the trace is kept), and rests a while after 16 such tries in a row
-# found nothing.
+# found nothing. Each kept trace has a number unique in the process; hf_unw_backtrace_known
+# (unw_backtrace that also gives the number) copies no frames when the trace it replays is
+# one the caller says it knows, and the recorder then takes the node it made of them before.
 # The comments in the patch say why that is exact. It also starts each thread's table of frame
 # rules at 2^10 entries (16 KiB) instead of 2^14 (256 KiB): the table is made at a thread's first
 # trace and every entry written, 64 page faults a thread (a program of 2 threads that allocate
