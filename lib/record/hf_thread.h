@@ -78,6 +78,7 @@ struct hf_thread {
 	struct hf_thread *next;      /* all objects, newest first; set once */
 	struct hf_thread *next_free;
 	uintptr_t stack_lo, stack_hi; /* HEAPFOLD_UNWIND=fp: the thread's stack, 0 if unknown */
+	struct hf_fp_memo *fp_memo;   /* and the walker's last walks (hf_unwind.c), NULL if none */
 	void *held[HF_HELD_N];
 	/* The stacks of the thread's last unwinds by libunwind's number for them (0: none): the
 	 * number at known_id[number % HF_UNW_KNOWN], the node at known[] beside it. Like cache,

@@ -7,6 +7,7 @@
  *   -fno-omit-frame-pointer: about 1 ns a frame. Every frame pointer is checked against the
  *   thread's stack (pthread_getattr_np, read once per thread) before it is read, and must grow,
  *   so code without frame pointers yields a wrong outermost frame at worst, never a fault.
+ *   Like libunwind's memo, it checks the words its last walks read before walking (fp_walk).
  *
  * Recorder frames (hooks, unwinder, this file) are dropped by address. In the shared library,
  * its executable segment holds all of them, libunwind included (linked in statically). In a
@@ -60,11 +61,47 @@ int hf_unwind_range_init(void)
 }
 
 
+/* The walker's memo of a thread's last walks. A walk's course depends on nothing but the frame
+ * it starts from, the thread's stack bounds, its room and the stack words it reads (each frame's
+ * return address and saved frame pointer); a walk from the same frame that finds every one of
+ * those words unchanged gives the same frames. So each walk keeps the words it read, and the
+ * next walk first checks the kept ones, newest first: loads whose addresses are known, not the
+ * chain of dependent ones a walk is. A walk that matches has the kept walk's number, and the
+ * thread knows the node of a number it has seen (tb->known_id): then neither the frames nor
+ * their hash are made. Walks of more than FP_MEMO_N frames are not kept. Every word checked
+ * lies above the walker's own frame, in the live part of the thread's stack. */
+#define FP_MEMO_K 4
+#define FP_MEMO_N 64
+
+struct fp_walk {
+	uintptr_t f0;     /* the walker's frame where the walk started */
+	unsigned max, n;  /* the room it had, the frames it gave */
+	unsigned nrd;     /* the words it read; 0: nothing kept in this slot */
+	unsigned long id; /* its number: 1, 2, ... in the thread's memo */
+	/* in the order read: frame k's return address at 2k, its saved frame pointer at 2k + 1 */
+	struct {
+		uintptr_t addr, val;
+	} rd[2 * FP_MEMO_N + 1];
+};
+
+struct hf_fp_memo {
+	unsigned cur; /* the slot the next walk kept goes to */
+	unsigned long last_id;
+	struct fp_walk w[FP_MEMO_K];
+};
+
 void hf_unwind_thread_init(struct hf_thread *tb)
 {
 	tb->stack_lo = tb->stack_hi = 0;
 	if (!hf_g.unwind_fp)
 		return;
+	/* Kept with a recycled object, emptied: another thread's walks were checked against its
+	 * own stack's bounds, and their words may lie outside this thread's stack. */
+	if (!tb->fp_memo)
+		tb->fp_memo = hf_os_alloc(sizeof *tb->fp_memo);
+	else
+		for (unsigned k = 0; k < FP_MEMO_K; k++)
+			tb->fp_memo->w[k].nrd = 0;
 	pthread_attr_t a;
 	void *addr;
 	size_t size;
@@ -80,26 +117,61 @@ void hf_unwind_thread_init(struct hf_thread *tb)
 /* Walks saved (frame pointer, return address) pairs upwards from its own frame. A frame must lie
  * between the previous one and the top of the stack, so the walk ends and reads only the live
  * part of the thread's stack (a handler on an alternate signal stack gets no frames). */
-static HF_NOINLINE unsigned fp_walk(uintptr_t *ips, unsigned max, uintptr_t lo, uintptr_t hi)
+static HF_NOINLINE unsigned fp_walk(struct hf_fp_memo *m, const unsigned long *known, uintptr_t *ips,
+				    unsigned max, uintptr_t lo, uintptr_t hi, unsigned long *id)
 {
 	const uintptr_t *fp = __builtin_frame_address(0);
-	uintptr_t f = (uintptr_t)fp;
-	unsigned n = 0;
+	uintptr_t f = (uintptr_t)fp, f0 = f;
+	unsigned n = 0, r = 0;
 	if (f < lo)
 		return 0;
+	if (m) {
+		for (unsigned a = 1; a <= FP_MEMO_K; a++) {
+			const struct fp_walk *w = &m->w[(m->cur - a) % FP_MEMO_K];
+			if (!w->nrd || w->f0 != f0 || w->max != max)
+				continue;
+			unsigned i = 0;
+			while (i < w->nrd && *(const uintptr_t *)w->rd[i].addr == w->rd[i].val)
+				i++;
+			if (i < w->nrd)
+				continue;
+			*id = w->id;
+			if (known[w->id % HF_UNW_KNOWN] != w->id)
+				for (unsigned k = 0; k < w->n; k++)
+					ips[k] = w->rd[2 * k].val;
+			return w->n;
+		}
+	}
+	struct fp_walk *w = m ? &m->w[m->cur % FP_MEMO_K] : NULL;
+	if (w)
+		w->nrd = 0; /* rewritten below, kept only if whole */
 	lo = f;
 	while (n < max) {
 		if (f < lo || f > hi - 16 || (f & 7))
 			break;
 		uintptr_t ret = fp[1];
+		if (w && r < 2 * FP_MEMO_N + 1)
+			w->rd[r].addr = f + 8, w->rd[r].val = ret;
+		r++;
 		if (ret < HF_FRAME_MIN_ADDR)
 			break;
 		ips[n++] = ret;
 		uintptr_t next = fp[0];
+		if (w && r < 2 * FP_MEMO_N + 1)
+			w->rd[r].addr = f, w->rd[r].val = next;
+		r++;
 		if (next <= f)
 			break;
 		f = next;
 		fp = (const uintptr_t *)next;
+	}
+	if (w && r <= 2 * FP_MEMO_N + 1) {
+		w->f0 = f0;
+		w->max = max;
+		w->n = n;
+		w->id = *id = ++m->last_id;
+		w->nrd = r;
+		m->cur++;
 	}
 	return n;
 }
@@ -130,9 +202,9 @@ int hf_unwind_has_info(uintptr_t ip)
 	return has;
 }
 
-unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want)
+unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want, unsigned long *id)
 {
-	return fp_walk(tb->ips, want, tb->stack_lo, tb->stack_hi);
+	return fp_walk(tb->fp_memo, tb->known_id, tb->ips, want, tb->stack_lo, tb->stack_hi, id);
 }
 
 /* HEAPFOLD_UNWIND=libunwind-check (hf_unwind.h). Counters are shared by all threads; this mode is

@@ -15,8 +15,10 @@ enum hf_unwind_mode {
 
 /* Per thread (fp mode): the stack bounds the walker checks every frame pointer against. */
 void hf_unwind_thread_init(struct hf_thread *tb);
-/* The frame-pointer walker: up to want return addresses into tb->ips, innermost first. */
-unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want);
+/* The frame-pointer walker: up to want return addresses into tb->ips, innermost first. *id: the
+ * number of the walk, if it is one the thread keeps (0: none), as hf_unw_backtrace_known gives
+ * libunwind's (tb->known_id: nothing copied when the thread knows it). */
+unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want, unsigned long *id);
 /* Slow path: whether ip has unwind information (a stack ending there without it was cut). */
 int hf_unwind_has_info(uintptr_t ip);
 /* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). In the shared
@@ -65,19 +67,19 @@ HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, uintptr_t **out, unsi
 	uintptr_t *raw = tb->ips;
 	*id = 0;
 	if (hf_g.unwind_fp && tb->stack_hi) {
-		n = hf_unwind_fp(tb, want);
-	} else {
-		/* check mode: always the frames, to compare them, and the node (hf_unwind_known) */
-		int check = hf_unlikely(hf_g.unwind_check);
-		int r = hf_unw_backtrace_known((void **)raw, (int)want, check ? NULL : tb->known_id, id);
+		n = hf_unwind_fp(tb, want, id);
+	} else if (hf_likely(!hf_g.unwind_check)) {
+		int r = hf_unw_backtrace_known((void **)raw, (int)want, tb->known_id, id);
 		n = r > 0 ? (unsigned)r : 0;
-		if (check) {
-			hf_unwind_check(raw, n, want);
-		} else if (*id && tb->known_id[*id % HF_UNW_KNOWN] == *id) {
-			*out = raw;
-			*want_out = want;
-			return 0;
-		}
+	} else { /* always the frames, to compare them, and the node (hf_unwind_check_known) */
+		int r = hf_unw_backtrace_known((void **)raw, (int)want, NULL, id);
+		n = r > 0 ? (unsigned)r : 0;
+		hf_unwind_check(raw, n, want);
+	}
+	if (*id && tb->known_id[*id % HF_UNW_KNOWN] == *id && !hf_g.unwind_check) {
+		*out = raw;
+		*want_out = want;
+		return 0;
 	}
 	while (skip < n && raw[skip] - hf_rec_lo < hf_rec_hi - hf_rec_lo)
 		skip++;
