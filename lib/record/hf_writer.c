@@ -110,14 +110,27 @@ static struct {
 
 /* --- compressors ---------------------------------------------------------------------------- */
 
+/* libdeflate's memory (a compressor's tables, a few hundred KiB each) in mappings of our own, not
+ * the program's heap: the background thread is often the first to compress, and a thread that
+ * allocates through the C library gets an arena of its own there, which glibc may then hand to
+ * a program thread that finds its own full (tests/integration/crash_oom.sh: a thread's first
+ * allocation with memory exhausted failed under the recorder, at some margins, for that
+ * reason). Each block carries its mapping's length in front. */
 static void *ld_alloc(size_t n)
 {
-	return hf_real.malloc(n);
+	size_t *p = hf_os_alloc(n + 16);
+	if (!p)
+		return NULL;
+	p[0] = n + 16;
+	return p + 2;
 }
 
 static void ld_free(void *p)
 {
-	hf_real.free(p);
+	if (p) {
+		size_t *q = (size_t *)p - 2;
+		hf_os_free(q, q[0]);
+	}
 }
 
 /* libdeflate allocates through one global pair, set before its first compressor. */

@@ -69,6 +69,17 @@ set +e
 st=$?
 set -e
 expect_eq "thread: heapfold_print exit status" "$st" 0
+# The thread's allocation is served at every margin the cap leaves, as bare. (The recorder's
+# compressors once came from the C library, on its background thread, which then had an arena
+# of its own: glibc handed it to the thread, and it was full at some caps, +0 or +64 KiB.)
+for extra in 4 16 32 64; do
+	CAP_KB=$((262144 + extra))
+	capped bare "$HF_TEST_TMP/bare.err" "" thread
+	capped traced "$HF_TEST_TMP/traced.err" "$HF_TEST_TMP/thread-$extra.gz" thread
+	expect_eq "thread, cap +$extra KiB: the thread's allocation as bare" \
+		"$(value "$traced" thread_ok)" "$(value "$bare" thread_ok)"
+done
+CAP_KB=262144
 
 # ---- caps too small for the recorder ------------------------------------------------------
 # Under a cap of a few MiB the recorder starts, or half starts, or stops early. Whatever it
