@@ -42,7 +42,7 @@
 #define HF_EVENT_RECORDS 8      /* records one event may append: 2 TIME + EPOCH + REALLOC +
 				 * FREE_LAST, rounded up */
 #define HF_CACHE_N 1024         /* per-thread stack cache entries (power of two) */
-#define HF_UNW_KNOWN 8          /* stacks known by libunwind's number: its patch's HF_MEMO_K */
+#define HF_UNW_KNOWN 8          /* stacks known by the unwinder's number: libunwind's HF_MEMO_K */
 #define HF_HELD_N 32            /* frees a thread holds back (hf_hooks.c, free_slow) */
 #define HF_HELD_MAX 4096        /* ... of blocks of at most this usable size */
 #define HF_DEPTH_LIMIT 1024     /* largest HEAPFOLD_MAX_DEPTH */

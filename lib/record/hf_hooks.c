@@ -110,10 +110,10 @@ HF_INLINE void end(struct hf_tls *t, struct hf_thread *tb)
 
 static HF_NOINLINE HF_COLD uint32_t stack_node_again(struct hf_thread *tb, unsigned kind);
 
-/* The allocator node of the hook's caller's stack. A stack libunwind numbered and this thread
- * made a node of before is that node again, without the frames: a repeated stack costs the
- * unwinder's check of its stack words, no copy, hash or cache lookup (the seed loop: about a
- * tenth of its time under the recorder). */
+/* The allocator node of the hook's caller's stack. A stack the unwinder numbered (libunwind, or
+ * the frame-pointer walker) and this thread made a node of before is that node again, without
+ * the frames: a repeated stack costs the unwinder's check of its stack words, no copy, hash or
+ * cache lookup (the seed loop: about a tenth of its time under the recorder). */
 HF_INLINE uint32_t stack_node(struct hf_thread *tb, unsigned kind)
 {
 	uintptr_t *ips;

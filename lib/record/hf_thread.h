@@ -24,7 +24,7 @@ struct hf_tls {
 };
 extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 
-/* A stack libunwind numbered (hf_unwind_capture): what the hook made of its frames. */
+/* A stack the unwinder numbered (hf_unwind_capture): what the hook made of its frames. */
 struct hf_known {
 	uint32_t node; /* the allocator node */
 	uint32_t kind; /* the allocator kind it was made for */
@@ -80,9 +80,10 @@ struct hf_thread {
 	uintptr_t stack_lo, stack_hi; /* HEAPFOLD_UNWIND=fp: the thread's stack, 0 if unknown */
 	struct hf_fp_memo *fp_memo;   /* and the walker's last walks (hf_unwind.c), NULL if none */
 	void *held[HF_HELD_N];
-	/* The stacks of the thread's last unwinds by libunwind's number for them (0: none): the
-	 * number at known_id[number % HF_UNW_KNOWN], the node at known[] beside it. Like cache,
-	 * emptied with node ids of an older trace. */
+	/* The stacks of the thread's last unwinds by the unwinder's number for them (0: none;
+	 * libunwind's are 2^40 and up, the walker's below): the number at known_id[number %
+	 * HF_UNW_KNOWN], the node at known[] beside it. Like cache, emptied with node ids of an
+	 * older trace. */
 	unsigned long known_id[HF_UNW_KNOWN];
 	struct hf_known known[HF_UNW_KNOWN];
 	struct hf_cache_ent cache[HF_CACHE_N];

@@ -58,8 +58,9 @@ int hf_unw_backtrace_known(void **buffer, int size, const unsigned long *known,
  * frame (the hook's) to walk before the program's: each frame costs it about 4 ns even when
  * cached. The hook then lets hf_recover fill in frames static musl's libc has no unwind
  * tables for, and cuts the stack at max_depth.
- * *id: libunwind's number for these frames (0: none). When the thread knows it
- * (hf_unwind_known), nothing is captured: the caller takes what it made of them before. */
+ * *id: the unwinder's number for these frames (libunwind's or the walker's; 0: none). When the
+ * thread knows it (tb->known_id), nothing is captured: the caller takes what it made of them
+ * before. */
 HF_INLINE unsigned hf_unwind_capture(struct hf_thread *tb, uintptr_t **out, unsigned *want_out,
 				     unsigned long *id)
 {
