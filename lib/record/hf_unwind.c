@@ -78,10 +78,11 @@ struct fp_walk {
 	unsigned max, n;  /* the room it had, the frames it gave */
 	unsigned nrd;     /* the words it read; 0: nothing kept in this slot */
 	unsigned long id; /* its number: 1, 2, ... in the thread's memo */
-	/* in the order read: frame k's return address at 2k, its saved frame pointer at 2k + 1 */
-	struct {
-		uintptr_t addr, val;
-	} rd[2 * FP_MEMO_N + 1];
+	/* The words it read, as the stack holds them: frame k's saved frame pointer (read at f_k,
+	 * and where frame k + 1 is: f_0 is f0, and no address need be kept) at 2k, its return
+	 * address (read first, at f_k + 8) at 2k + 1. An odd nrd: the last frame's return address
+	 * was read alone. */
+	uintptr_t rd[2 * FP_MEMO_N + 2] __attribute__((aligned(16)));
 };
 
 struct hf_fp_memo {
@@ -89,6 +90,31 @@ struct hf_fp_memo {
 	unsigned long last_id;
 	struct fp_walk w[FP_MEMO_K];
 };
+
+/* Two stack words, frame pointer and return address, compared at once (an unaligned load). */
+typedef uintptr_t fp_pair
+	__attribute__((vector_size(2 * sizeof(uintptr_t)), aligned(sizeof(uintptr_t)), may_alias));
+
+/* Whether the stack words w read are all as it found them. Every word is read and the
+ * differences ORed, one branch at the end: the addresses come from the kept walk, not from the
+ * words being checked, so the loads do not wait on one another, and all of them are safe to
+ * make: w started from this very frame of this thread, and each of its frames lay between that
+ * frame and the top of the thread's stack when it was read, memory that stays mapped while the
+ * frame runs. */
+static inline int fp_same(const struct fp_walk *w)
+{
+	const uintptr_t *fp = (const uintptr_t *)w->f0;
+	const uintptr_t *v = w->rd, *end = w->rd + (w->nrd & ~1u);
+	fp_pair d = {0, 0};
+	for (; v < end; v += 2) {
+		d |= *(const fp_pair *)fp ^ *(const fp_pair *)v;
+		fp = (const uintptr_t *)v[0];
+	}
+	uintptr_t r = d[0] | d[1];
+	if (w->nrd & 1) /* the walk ended on a return address too low to be one */
+		r |= fp[1] ^ v[1];
+	return r == 0;
+}
 
 void hf_unwind_thread_init(struct hf_thread *tb)
 {
@@ -130,15 +156,12 @@ static HF_NOINLINE unsigned fp_walk(struct hf_fp_memo *m, const unsigned long *k
 			const struct fp_walk *w = &m->w[(m->cur - a) % FP_MEMO_K];
 			if (!w->nrd || w->f0 != f0 || w->max != max)
 				continue;
-			unsigned i = 0;
-			while (i < w->nrd && *(const uintptr_t *)w->rd[i].addr == w->rd[i].val)
-				i++;
-			if (i < w->nrd)
+			if (!fp_same(w))
 				continue;
 			*id = w->id;
 			if (known[w->id % HF_UNW_KNOWN] != w->id)
 				for (unsigned k = 0; k < w->n; k++)
-					ips[k] = w->rd[2 * k].val;
+					ips[k] = w->rd[2 * k + 1];
 			return w->n;
 		}
 	}
@@ -151,14 +174,14 @@ static HF_NOINLINE unsigned fp_walk(struct hf_fp_memo *m, const unsigned long *k
 			break;
 		uintptr_t ret = fp[1];
 		if (w && r < 2 * FP_MEMO_N + 1)
-			w->rd[r].addr = f + 8, w->rd[r].val = ret;
+			w->rd[r + 1] = ret;
 		r++;
 		if (ret < HF_FRAME_MIN_ADDR)
 			break;
 		ips[n++] = ret;
 		uintptr_t next = fp[0];
 		if (w && r < 2 * FP_MEMO_N + 1)
-			w->rd[r].addr = f, w->rd[r].val = next;
+			w->rd[r - 1] = next;
 		r++;
 		if (next <= f)
 			break;

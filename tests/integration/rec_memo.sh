@@ -1,7 +1,8 @@
 # The unwinder's memo of each thread's last trace (tools/dev/patches/libunwind-trace-memo.patch)
 # must never give a stack another one's frames: gt_memo's stacks share frames at the same stack
-# addresses and differ further out (the caller of via_a, via_a or via_b) or further in (the
-# depth of rec). Exact counts per stack, with libunwind and, as a cross-check, frame pointers.
+# addresses and differ further out (the caller of via_a, via_a or via_b), further in (the
+# depth of rec), or in one saved frame pointer alone (shifted called by main or by shim). Exact
+# counts per stack, with libunwind and, as a cross-check, frame pointers.
 # Then gt_rbp, whose frames keep values in rbp that no step reads (with glibc and musl), and
 # Debian's python3, built without frame pointers, with every stack checked in the run.
 . tests/lib/hftest.sh
@@ -25,7 +26,7 @@ for unwind in libunwind fp; do
 	traced st out "$HF_TEST_TMP/err" "$t" --unwind "$unwind" "$HF_PROGS/gt_memo"
 	expect_eq "$unwind: exit status" "$st" 0
 	check_consistent "$t"
-	expect_eq "$unwind: allocations" "$(summary "$t" allocations)" 3334
+	expect_eq "$unwind: allocations" "$(summary "$t" allocations)" 5334
 	# main's two call sites of via_a: two stacks (same function names, different nodes)
 	expect_eq "$unwind: via_a, first call site: one stack" "$(nodes 16)" "1000 1"
 	expect_eq "$unwind: via_a, second call site: one stack" "$(nodes 32)" "334 1"
@@ -34,6 +35,11 @@ for unwind in libunwind fp; do
 		test "$(node_of 16)" != "$(node_of 32)" -a "$(node_of 16)" != "$(node_of 24)" -a "$(node_of 24)" != "$(node_of 32)"
 	expect_eq "$unwind: via_a's stacks" "$(allocs "main;via_a;mid;leaf")" 1334
 	expect_eq "$unwind: via_b's stack" "$(allocs "main;via_b;mid;leaf")" 1000
+	# the same stack words but for one saved frame pointer: two stacks
+	expect_eq "$unwind: shifted's stack" "$(allocs "main;shifted;mid_here;mid;leaf")" 1000
+	expect_eq "$unwind: shim's stack" "$(allocs "main;shim;shifted;mid_here;mid;leaf")" 1000
+	expect_eq "$unwind: shifted's allocations: one stack" "$(nodes 40)" "1000 1"
+	expect_eq "$unwind: shim's allocations: one stack" "$(nodes 48)" "1000 1"
 	for d in 0 1 2 3 4 5 6; do
 		n=143
 		[[ $d == 6 ]] && n=142
