@@ -8,6 +8,7 @@
 . tests/lib/hftest.sh
 need "$HF_PROGS/gt_memo" "$B/lib/libheapfold.so"
 command -v strace >/dev/null || skip "strace is not installed (tools/dev/deps.sh installs it)"
+strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not permitted)"
 T=$HF_TEST_TMP
 mkdir -p "$T/pprof"
 set +e
