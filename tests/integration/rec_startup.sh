@@ -27,10 +27,12 @@ first() {
 clone=$(first ' clone3?\(')
 register=$(first 'membarrier\(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED')
 dup=$(first 'fcntl\([0-9]+, F_DUPFD')
-expect_eq "the recorder's threads: background writer, profiles, metrics" "$(grep -c -E ' clone3?\(' "$T/calls")" 3
+expect_eq "the recorder's threads: background writer, profiles, metrics" \
+	"$(grep -c -E ' clone3?\(' "$T/calls")" 3
 expect_true "membarrier registered (line $register)" test "$register" -gt 0
 expect_true "the trace's descriptor moved high (line $dup)" test "$dup" -gt 0
 expect_true "membarrier registered (line $register) before the first thread (line $clone)" \
 	test "$register" -lt "$clone"
-expect_true "the descriptor moved (line $dup) before the first thread (line $clone)" test "$dup" -lt "$clone"
+expect_true "the descriptor moved (line $dup) before the first thread (line $clone)" \
+	test "$dup" -lt "$clone"
 finish

@@ -55,8 +55,9 @@ __attribute__((noinline)) static void *rec(int d, size_t n)
  * shifted's lies when main calls shifted, with the same saved frame pointer (main's) and the
  * same return address (the same call site in main), and shifted pads its frame down to a fixed
  * address with alloca, so that the frames below it, and their return addresses, lie where
- * they lay before. Only mid_here's saved frame pointer (where shifted's frame is) tells the stacks
- * apart: a memo that checked return addresses alone would give the second the first's frames. */
+ * they lay before. Only mid_here's saved frame pointer (where shifted's frame is) tells the
+ * stacks apart: a memo that checked return addresses alone would give the second the first's
+ * frames. */
 static uintptr_t floor_at;   /* where shifted's padding ends: set by its first call */
 static uintptr_t inner_frame; /* where mid_here's frame was, for the check in main */
 
