@@ -309,11 +309,13 @@ void hf_rec_start(unsigned link_mode, void (*exit_process)(int))
 	 * more than one thread the kernel makes each of those wait for an RCU grace period (12 ms
 	 * and 19 ms measured here, with strace), in a single-threaded one neither waits. Inside
 	 * the recorder, as before the trace: what pthread_create allocates for them is neither
-	 * the program's nor recorded. */
+	 * the program's nor recorded. The mode put back is the one hf_rec_open left: the first
+	 * trace may have attached this thread (HF_MODE_ON). */
+	int opened = t->mode;
 	t->mode = HF_MODE_INSIDE;
 	hf_metrics_start();
 	hf_pprof_start();
-	t->mode = mode;
+	t->mode = opened;
 }
 
 /* Opens trace number gen + 1. api_lock held, state IDLE or CLOSED. */
