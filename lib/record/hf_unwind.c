@@ -75,8 +75,9 @@ int hf_unwind_range_init(void)
 
 struct fp_walk {
 	uintptr_t f0;     /* the walker's frame where the walk started */
-	unsigned max, n;  /* the room it had, the frames it gave */
-	unsigned nrd;     /* the words it read; 0: nothing kept in this slot */
+	unsigned max;     /* the room it had */
+	unsigned nrd;     /* the words it read, 0: nothing kept in this slot; its frames: nrd / 2
+			   * (two words a frame, and an odd last one is a return address not taken) */
 	unsigned long id; /* its number: 1, 2, ... in the thread's memo */
 	/* The words it read, as the stack holds them: frame k's saved frame pointer (read at f_k,
 	 * and where frame k + 1 is: f_0 is f0, and no address need be kept) at 2k, its return
@@ -158,11 +159,12 @@ static HF_NOINLINE unsigned fp_walk(struct hf_fp_memo *m, const unsigned long *k
 				continue;
 			if (!fp_same(w))
 				continue;
+			unsigned wn = w->nrd / 2;
 			*id = w->id;
 			if (known[w->id % HF_UNW_KNOWN] != w->id)
-				for (unsigned k = 0; k < w->n; k++)
+				for (unsigned k = 0; k < wn; k++)
 					ips[k] = w->rd[2 * k + 1];
-			return w->n;
+			return wn;
 		}
 	}
 	struct fp_walk *w = m ? &m->w[m->cur % FP_MEMO_K] : NULL;
@@ -191,7 +193,6 @@ static HF_NOINLINE unsigned fp_walk(struct hf_fp_memo *m, const unsigned long *k
 	if (w && r <= 2 * FP_MEMO_N + 1) {
 		w->f0 = f0;
 		w->max = max;
-		w->n = n;
 		w->id = *id = ++m->last_id;
 		w->nrd = r;
 		m->cur++;
