@@ -156,6 +156,13 @@ int hf_trace_open(const char *path, hf_trace **out);
  * last event, or a negative error (the events before it were valid). */
 int hf_trace_next(hf_trace *t, struct hf_event *ev);
 
+/* The events hf_trace_next would take, handed to fn(ctx, ev) one after the other without a copy:
+ * *ev (and its text) is valid during the call only. Stops after an event for which fn returns
+ * non-zero (then returns HF_TRACE_OK; hf_trace_next or hf_trace_each goes on after it), at the
+ * end (HF_TRACE_END) or at an error (negative, as hf_trace_next's). Faster than a loop of
+ * hf_trace_next on a trace of many small events. */
+int hf_trace_each(hf_trace *t, int (*fn)(void *ctx, const struct hf_event *ev), void *ctx);
+
 /* The description of the last error, or "" if none. Never NULL for a non-NULL t. */
 const char *hf_trace_error(const hf_trace *t);
 

@@ -570,6 +570,32 @@ static int merge_init(hf_trace *t)
 	return 0;
 }
 
+/* The totals hf_trace_next checks at the end against the CLOSE record, of an event delivered. */
+static inline void count_seen(hf_trace *t, const struct hf_event *ev)
+{
+	switch (ev->type) {
+	case HF_EV_ALLOC:
+		t->seen.allocations++;
+		t->seen.bytes += ev->size;
+		t->seen.frees += (ev->flags & HF_EVF_UNIT) != 0;
+		break;
+	case HF_EV_FREE:
+		t->seen.frees++;
+		break;
+	case HF_EV_ALLOC_FAILED:
+		t->seen.failed++;
+		break;
+	}
+}
+
+/* The text of c's event, NUL-terminated in t->text (the body holds it without the NUL). */
+static inline const char *event_text(hf_trace *t, const struct hf_cursor *c)
+{
+	memcpy(t->text, c->text, c->text_len);
+	t->text[c->text_len] = 0;
+	return t->text;
+}
+
 static void emit(hf_trace *t, const struct hf_cursor *c, struct hf_event *ev)
 {
 	/* Field by field, as dec_event wrote them a moment ago: a copy in 16-byte pieces read
@@ -590,24 +616,9 @@ static void emit(hf_trace *t, const struct hf_cursor *c, struct hf_event *ev)
 	ev->tid = e->tid;
 	ev->rss = e->rss;
 	ev->text = e->text;
-	if (c->text) {
-		memcpy(t->text, c->text, c->text_len);
-		t->text[c->text_len] = 0;
-		ev->text = t->text;
-	}
-	switch (ev->type) {
-	case HF_EV_ALLOC:
-		t->seen.allocations++;
-		t->seen.bytes += ev->size;
-		t->seen.frees += (ev->flags & HF_EVF_UNIT) != 0;
-		break;
-	case HF_EV_FREE:
-		t->seen.frees++;
-		break;
-	case HF_EV_ALLOC_FAILED:
-		t->seen.failed++;
-		break;
-	}
+	if (c->text)
+		ev->text = event_text(t, c);
+	count_seen(t, ev);
 }
 
 /* The end of the merge: a complete trace must hold what its CLOSE record says. */
@@ -637,26 +648,32 @@ static int finish(hf_trace *t)
 	return HF_TRACE_END;
 }
 
-int hf_trace_next(hf_trace *t, struct hf_event *ev)
+/* The checks and the start of both ways of taking events. Returns 1 to go on, or what the
+ * caller returns. */
+static inline int merge_begin(hf_trace *t)
 {
 	int rc;
-
-	if (!t || !ev)
-		return HF_TRACE_ERR_ARG;
 	if (t->err)
 		return t->err;
 	if (t->merge_state == 2)
 		return HF_TRACE_END;
 	if (t->merge_state == 0 && (rc = merge_init(t)) < 0)
 		return rc;
+	return 1;
+}
+
+/* The cursor of the next event in restored order, with that event ready in c->ev. Or NULL at
+ * the end (*rc = HF_TRACE_END, the totals checked) or at an error (*rc < 0). */
+static inline __attribute__((always_inline)) struct hf_cursor *merge_step(hf_trace *t, int *rc)
+{
 	if (t->emitted) {
 		/* The cursor that delivered the last event is still the top of the heap: advance it
 		 * and sift it down once (half the work of a pop now and a push later). */
 		struct hf_cursor *c = t->emitted;
 		uint64_t key = c->key;
 		t->emitted = NULL;
-		if ((rc = advance(t, c)) < 0)
-			return rc;
+		if ((*rc = advance(t, c)) < 0)
+			return NULL;
 		if (c->done)
 			heap_pop(t);
 		else if (c->key != key || !c->have_ev)
@@ -667,20 +684,56 @@ int hf_trace_next(hf_trace *t, struct hf_event *ev)
 	while (t->nheap) {
 		struct hf_cursor *c = &t->cur[t->heap[0]];
 		if (c->have_ev) {
-			emit(t, c, ev);
 			t->emitted = c;
-			return HF_TRACE_OK;
+			return c;
 		}
 		/* The top is a bound: inflate that chunk. Its real keys are >= the bound, so the
 		 * cursor can only sink. */
-		if ((rc = load(t, c)) < 0)
-			return rc;
+		if ((*rc = load(t, c)) < 0)
+			return NULL;
 		if (c->done)
 			heap_pop(t);
 		else
 			heap_down(t, 0);
 	}
-	return finish(t);
+	*rc = finish(t);
+	return NULL;
+}
+
+int hf_trace_next(hf_trace *t, struct hf_event *ev)
+{
+	struct hf_cursor *c;
+	int rc;
+
+	if (!t || !ev)
+		return HF_TRACE_ERR_ARG;
+	if ((rc = merge_begin(t)) != 1)
+		return rc;
+	if (!(c = merge_step(t, &rc)))
+		return rc;
+	emit(t, c, ev);
+	return HF_TRACE_OK;
+}
+
+int hf_trace_each(hf_trace *t, int (*fn)(void *ctx, const struct hf_event *ev), void *ctx)
+{
+	struct hf_cursor *c;
+	int rc;
+
+	if (!t || !fn)
+		return HF_TRACE_ERR_ARG;
+	if ((rc = merge_begin(t)) != 1)
+		return rc;
+	/* The loop of hf_trace_next's, without a call, its checks and a copy of the event per
+	 * event: the caller reads the cursor's own. */
+	while ((c = merge_step(t, &rc))) {
+		if (c->text)
+			c->ev.text = event_text(t, c);
+		count_seen(t, &c->ev);
+		if (fn(ctx, &c->ev))
+			return HF_TRACE_OK;
+	}
+	return rc;
 }
 
 void hf__merge_free(hf_trace *t)

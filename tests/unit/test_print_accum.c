@@ -467,6 +467,74 @@ static void test_sorted_drain_keeps_each_stack_whole(void **state)
 	hfp_accum_free(&a);
 }
 
+static int keep_odd(void *ctx, uint32_t node)
+{
+	(void)ctx;
+	return node % 2 == 1 || node == 4;
+}
+
+/* Units take a shorter path in the common case (hfp_accum.plain); the general one gives the
+ * same costs for every stack and the same totals, on a random mix of units (runs from one stack,
+ * as a loop makes them, and single ones), allocations and frees from 20 threads (the per-thread
+ * table grows under a unit: it starts with one, of a thread not seen yet), with stacks the
+ * function filter drops. */
+static void test_units_short_path_counts_as_the_general_one(void **state)
+{
+	(void)state;
+	struct hfp_accum a[2];
+	for (int k = 0; k < 2; k++) {
+		hfp_accum_init(&a[k]);
+		a[k].keep = keep_odd;
+		if (k)
+			a[k].plain = 0;
+	}
+	uint64_t rng = 12345, live[64] = { 0 }, next_ptr = 0x1000;
+	uint64_t clock0 = clock_ns;
+	for (int k = 0; k < 2; k++) {
+		rng = 12345;
+		memset(live, 0, sizeof live);
+		next_ptr = 0x1000;
+		clock_ns = clock0;
+		unit(&a[k], 7, 1, 100, 0x99000);
+		for (int i = 0; i < 20000; i++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			uint32_t r = (uint32_t)(rng >> 33), thread = 1 + r % 20, node = 1 + (r >> 5) % 6;
+			uint64_t size = 1 + (r >> 8) % 3000;
+			unsigned slot = (r >> 17) % 64;
+			if ((r >> 23) % 4 == 0) {
+				for (unsigned n = 1 + (r >> 25) % 8; n; n--) /* a run from one stack */
+					unit(&a[k], thread, node, size + n, 0x99000);
+			} else if ((r >> 23) % 4 == 1) {
+				unit(&a[k], thread, node, size, next_ptr += 64);
+			} else if (live[slot]) {
+				release(&a[k], thread, live[slot]);
+				live[slot] = 0;
+			} else {
+				alloc(&a[k], thread, node, size, live[slot] = next_ptr += 64);
+			}
+		}
+		hfp_accum_finish(&a[k]);
+	}
+	assert_int_equal(a[0].plain, 1);
+	assert_true(a[0].allocations == a[1].allocations && a[0].bytes == a[1].bytes);
+	assert_true(a[0].temporary == a[1].temporary && a[0].units == a[1].units);
+	assert_true(a[0].peak_bytes == a[1].peak_bytes && a[0].peak_time_ns == a[1].peak_time_ns);
+	assert_true(a[0].live_bytes == a[1].live_bytes && a[0].alloc_index == a[1].alloc_index);
+	assert_true(a[0].filtered_function == a[1].filtered_function && a[0].filtered_function > 0);
+	assert_true(a[0].nthreads == 20 && a[1].nthreads == 20);
+	for (size_t t = 0; t < 20; t++)
+		assert_true(a[0].tseq[t] == a[1].tseq[t]);
+	assert_int_equal(a[0].nstats, a[1].nstats);
+	for (uint32_t node = 1; node <= 6; node++) {
+		struct hfp_costs x = costs(&a[0], node), y = costs(&a[1], node);
+		assert_memory_equal(&x, &y, sizeof x);
+	}
+	assert_true(costs(&a[0], 1).peak + costs(&a[0], 3).peak + costs(&a[0], 5).peak +
+		    costs(&a[0], 4).peak == a[0].peak_bytes);
+	for (int k = 0; k < 2; k++)
+		hfp_accum_free(&a[k]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_sequences_stay_consistent),
 		cmocka_unit_test(test_live_table_survives_growth_and_churn),
 		cmocka_unit_test(test_sorted_drain_keeps_each_stack_whole),
+		cmocka_unit_test(test_units_short_path_counts_as_the_general_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -795,6 +795,62 @@ char *tg_tmp_path(const char *name)
 	return p;
 }
 
+/* hf_trace_each's events, checked against hf_trace_next's (r, read first): the same events with
+ * the same texts, then the same status and error. It stops every seventh event and takes the
+ * next one with hf_trace_next, so the two ways are mixed as a caller may mix them. */
+struct each_check {
+	const char *path;
+	const struct tg_read *r;
+	size_t i, max;
+};
+
+static int same_event(const struct hf_event *a, const struct hf_event *b)
+{
+	if ((a->text == NULL) != (b->text == NULL) || (a->text && strcmp(a->text, b->text) != 0))
+		return 0;
+	return a->type == b->type && a->flags == b->flags && a->thread == b->thread && a->key == b->key &&
+	       a->time_ns == b->time_ns && a->ptr == b->ptr && a->old_ptr == b->old_ptr &&
+	       a->size == b->size && a->node == b->node && a->parent == b->parent && a->tid == b->tid &&
+	       a->rss == b->rss;
+}
+
+static void each_mismatch(const char *path, const char *what, size_t i)
+{
+	fprintf(stderr, "%s: hf_trace_each differs from hf_trace_next: %s at event %zu\n", path, what, i);
+	abort();
+}
+
+static int each_one(void *ctx, const struct hf_event *ev)
+{
+	struct each_check *k = ctx;
+	if (k->i >= k->r->nev || !same_event(ev, &k->r->ev[k->i]))
+		each_mismatch(k->path, "event", k->i);
+	k->i++;
+	return k->i % 7 == 0 || k->i == k->max;
+}
+
+static void check_each(const char *path, const struct tg_read *r, size_t max_events)
+{
+	hf_trace *t;
+	if (hf_trace_open(path, &t) != HF_TRACE_OK) {
+		hf_trace_close(t);
+		return;
+	}
+	struct each_check k = { path, r, 0, max_events };
+	int rc;
+	while ((rc = hf_trace_each(t, each_one, &k)) == HF_TRACE_OK && k.i < max_events) {
+		struct hf_event ev;
+		if ((rc = hf_trace_next(t, &ev)) != HF_TRACE_OK)
+			break;
+		if (k.i >= r->nev || !same_event(&ev, &r->ev[k.i]))
+			each_mismatch(path, "event after a stop", k.i);
+		k.i++;
+	}
+	if (k.i != r->nev || (k.i < max_events && rc != r->next_rc) || strcmp(hf_trace_error(t), r->error) != 0)
+		each_mismatch(path, "count, status or error", k.i);
+	hf_trace_close(t);
+}
+
 void tg_read_all(const char *path, struct tg_read *r, size_t max_events)
 {
 	hf_trace *t;
@@ -839,6 +895,8 @@ void tg_read_all(const char *path, struct tg_read *r, size_t max_events)
 		snprintf(r->warn[r->nwarn], sizeof r->warn[0], "%s", w);
 	free(toff);
 	hf_trace_close(t);
+	if (r->open_rc == HF_TRACE_OK)
+		check_each(path, r, max_events);
 }
 
 void tg_read_free(struct tg_read *r)

@@ -130,7 +130,8 @@ struct tg_read {
 	size_t nev;
 	char *texts;
 };
-/* Reads path; stops after max_events (then next_rc is HF_TRACE_OK). */
+/* Reads path; stops after max_events (then next_rc is HF_TRACE_OK). Reads it again with
+ * hf_trace_each and aborts, saying where, if that gives anything else. */
 void tg_read_all(const char *path, struct tg_read *r, size_t max_events);
 void tg_read_free(struct tg_read *r);
 

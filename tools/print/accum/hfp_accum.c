@@ -91,6 +91,7 @@ void hfp_accum_init(struct hfp_accum *a)
 	memset(a, 0, sizeof *a);
 	a->max_size = UINT64_MAX;
 	a->series.stride = a->rss.stride = 1;
+	a->plain = -1;
 	hfp_hash_init(&a->live, &live_type, NULL);
 	hfp_hash_init(&a->threads, &thread_type, NULL);
 	hfp_hash_init(&a->hist, &hist_type, NULL);
@@ -424,6 +425,34 @@ static void on_alloc(struct hfp_accum *a, const struct hf_event *ev)
 	}
 }
 
+/* on_alloc for a unit when a->plain: the same counts, without the checks that cannot apply. */
+static inline void on_unit_plain(struct hfp_accum *a, const struct hf_event *ev)
+{
+	uint32_t slot = thread_slot(a, ev->thread); /* first: a new thread may move tseq */
+	a->tseq[slot]++;
+	a->alloc_index++;
+	a->units++;
+	struct hfp_stat *st = a->last_st;
+	if (ev->node != a->last_node || !st) {
+		uint32_t si = stat_for(a, ev->node);
+		if (si == UINT32_MAX) {
+			a->filtered_function++;
+			return;
+		}
+		st = a->last_st = hfp_accum_stat(a, si);
+		a->last_node = ev->node;
+	}
+	count_alloc(a, st, ev->size, 1);
+	count_temporary(a, st);
+	live_blip(a, st, ev->size, ev->time_ns);
+}
+
+static int is_plain(const struct hfp_accum *a)
+{
+	return !a->classify_only && !a->temporary_only && !a->sample_rate && !a->want_histogram &&
+	       !a->want_series && a->min_size == 0 && a->max_size == UINT64_MAX;
+}
+
 static void on_free(struct hfp_accum *a, const struct hf_event *ev)
 {
 	struct live_ent *e = hfp_hash_find64(&a->live, ev->ptr);
@@ -443,9 +472,14 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
 	a->events++;
 	if (ev->time_ns > a->last_time_ns)
 		a->last_time_ns = ev->time_ns;
+	if (__builtin_expect(a->plain < 0, 0))
+		a->plain = is_plain(a);
 	switch (ev->type) {
 	case HF_EV_ALLOC:
-		on_alloc(a, ev);
+		if (a->plain && ev->flags == HF_EVF_UNIT)
+			on_unit_plain(a, ev);
+		else
+			on_alloc(a, ev);
 		break;
 	case HF_EV_FREE:
 		on_free(a, ev);
@@ -489,6 +523,7 @@ void hfp_accum_finish(struct hfp_accum *a)
 
 void hfp_accum_nodes_done(struct hfp_accum *a)
 {
+	a->last_st = NULL; /* the stats move or go from here on */
 	free(a->stat_of_node);
 	a->stat_of_node = NULL;
 	a->node_cap = 0;

@@ -101,6 +101,13 @@ struct hfp_accum {
 	uint64_t last_time_ns;
 	uint64_t events;
 
+	/* The common case, decided at the first event: no pre-pass, filter of sizes, --temporary,
+	 * sampling, histogram or series (-1: not decided yet). Units then take a shorter path,
+	 * which finds the stack of the unit before it again without a lookup. */
+	int plain;
+	uint32_t last_node;
+	struct hfp_stat *last_st;
+
 	struct hfp_mark *marks;
 	size_t nmarks;
 };

@@ -87,23 +87,37 @@ static void show_progress(const struct hfp_accum *a, const struct hf_trace_info 
 	fflush(stderr);
 }
 
+struct read_pass {
+	struct hfp_accum *a;
+	const struct hf_trace_info *info;
+	const char *pass;
+	double start, next;
+};
+
+/* One event into the accumulator; progress every 64K events, when it is on. */
+static int read_one(void *ctx, const struct hf_event *ev)
+{
+	struct read_pass *p = ctx;
+	hfp_accum_event(p->a, ev);
+	/* A clock read every 64K events costs nothing measurable. */
+	if ((p->a->events & 0xffff) == 0 && p->next > 0 && now_s() >= p->next) {
+		show_progress(p->a, p->info, p->pass, now_s() - p->start);
+		p->next = now_s() + 0.25;
+	}
+	return 0;
+}
+
 int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass)
 {
-	const struct hf_trace_info *info = hf_trace_info(r->t);
-	struct hf_event ev;
-	int rc;
-	double start = r->progress ? now_s() : 0, next = start + 0.25;
-	while ((rc = hf_trace_next(r->t, &ev)) == HF_TRACE_OK) {
-		hfp_accum_event(a, &ev);
-		/* A clock read every 64K events costs nothing measurable. */
-		if (r->progress && (a->events & 0xffff) == 0 && now_s() >= next) {
-			show_progress(a, info, pass, now_s() - start);
-			next = now_s() + 0.25;
-		}
+	struct read_pass p = { a, hf_trace_info(r->t), pass, 0, 0 };
+	if (r->progress) {
+		p.start = now_s();
+		p.next = p.start + 0.25;
 	}
+	int rc = hf_trace_each(r->t, read_one, &p);
 	if (r->progress && rc >= 0) /* the last state, 100% for a complete trace; the next phase
 				     * overwrites it, hfp_progress_end clears it */
-		show_progress(a, info, pass, now_s() - start);
+		show_progress(a, p.info, pass, now_s() - p.start);
 	if (rc < 0)
 		return trace_failed(r->path, r->t, rc);
 	return HFP_EXIT_OK;

@@ -11,7 +11,11 @@
  * The copy is an anonymous in-memory file (memfd), because libdwfl takes a file descriptor.
  * It keeps every uncompressed section, the ELF header and the program headers at their offsets
  * (what lies between them is never written, so it costs no memory), puts the inflated sections
- * after the original end, and a new section header table after them. */
+ * after the original end, and a new section header table after them.
+ *
+ * The sections that naming a frame never reads (variables' locations, macros) become empty
+ * SHT_NOBITS sections, which libdw takes for absent: neither inflated nor copied. For glibc's
+ * debug file that is .debug_loclists, 1.4 MB of the 10 MB inflated. */
 #include <elf.h>
 #include <libdeflate.h>
 #include <stdint.h>
@@ -49,6 +53,36 @@ static int read_chdr(const unsigned char *in, uint64_t size, const Elf64_Shdr *s
 	return 0;
 }
 
+/* Sections that resolving an address to functions, inlined calls and lines never reads. */
+static int unused_section(const char *name)
+{
+	static const char *const unused[] = { ".debug_loc", ".debug_loclists", ".debug_macro",
+					      ".debug_macinfo" };
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
+		if (strcmp(name, unused[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Empties the sections of sh[0..n) that unused_section names, by the section name table of the
+ * file in[0..size) (whose index is shstrndx); a name that cannot be read is kept. */
+static void drop_unused(const unsigned char *in, uint64_t size, Elf64_Shdr *sh, size_t n, size_t shstrndx)
+{
+	if (shstrndx >= n || sh[shstrndx].sh_type != SHT_STRTAB ||
+	    (sh[shstrndx].sh_flags & SHF_COMPRESSED) || !within(sh[shstrndx].sh_offset, sh[shstrndx].sh_size, size))
+		return;
+	const char *names = (const char *)in + sh[shstrndx].sh_offset;
+	uint64_t len = sh[shstrndx].sh_size;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t at = sh[i].sh_name;
+		if (at >= len || !memchr(names + at, 0, len - at) || !unused_section(names + at))
+			continue;
+		sh[i].sh_type = SHT_NOBITS;
+		sh[i].sh_size = 0;
+		sh[i].sh_flags &= ~(uint64_t)SHF_COMPRESSED;
+	}
+}
+
 /* Writes the copy of in[0..size) into a new memfd; -1 if there is nothing to inflate or the file
  * is not as expected. */
 static int build(const unsigned char *in, uint64_t size)
@@ -67,6 +101,7 @@ static int build(const unsigned char *in, uint64_t size)
 	if (!sh)
 		return -1;
 	memcpy(sh, in + eh.e_shoff, n * sizeof *sh);
+	drop_unused(in, size, sh, n, eh.e_shstrndx);
 
 	/* The layout: inflated sections from the original end on, then the section headers. */
 	uint64_t end = align_up(size, 64);
