@@ -23,6 +23,8 @@ struct hf_cursor {
 	uint8_t *body;
 	size_t cap;
 	struct hf_colr cr;       /* the chunk's body: its records, or its columns (format 4) */
+	unsigned major;          /* the chunk's format and record count (ref->h's), read once a */
+	uint32_t records;        /* record would be two loads */
 	int columns;             /* which of the two */
 	uint64_t C, T, P;        /* the decoder registers (format.md 2) */
 	struct hf_recent recent; /* and the chunk's rings of recent addresses (format 4) */
@@ -192,12 +194,12 @@ static inline int next_is(const struct hf_colrd *g, unsigned tag)
  * (FREE_LAST taken), 2 (REALLOC_LAST next), 0 (neither) or an error. */
 static inline int take_free_last(hf_trace *t, struct hf_cursor *c, struct hf_colrd *g)
 {
-	if (next_is(g, HF_TAG_REALLOC_LAST) && c->ref->h.major >= 2)
+	if (next_is(g, HF_TAG_REALLOC_LAST) && c->major >= 2)
 		return 2;
 	if (next_is(g, HF_TAG_FREE_LAST)) {
-		if (++c->nrec > c->ref->h.records)
+		if (++c->nrec > c->records)
 			return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
-					      c->ref->h.records, tag_pos(c));
+					      c->records, tag_pos(c));
 		g->p++;
 		hf_recent_push(c->recent.f, &c->recent.nf, c->P); /* the unit's block: P is L here */
 		return 1;
@@ -208,7 +210,7 @@ static inline int take_free_last(hf_trace *t, struct hf_cursor *c, struct hf_col
 /* An allocation record's size: a code since format 4 (hf_size_code), the size before. */
 static inline uint64_t sized(struct hf_cursor *c, uint32_t node, uint64_t field)
 {
-	return c->ref->h.major >= 4 ? hf_size_value(&c->recent, node, field) : field;
+	return c->major >= 4 ? hf_size_value(&c->recent, node, field) : field;
 }
 
 static int add_epoch(uint64_t *c, uint64_t d)
@@ -259,9 +261,9 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	struct hf_ev_failed rfail;
 	struct hf_ev_realloc_last rl;
 
-	if (++c->nrec > c->ref->h.records)
+	if (++c->nrec > c->records)
 		return hf__chunk_fail(t, c->ref, "more records than the header's %u at body byte %zu",
-				      c->ref->h.records, at);
+				      c->records, at);
 	if (c->ended)
 		return fail_at(t, c, at, "record after THREAD_END", tag);
 	int open = c->unit_open;
@@ -270,18 +272,18 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	c->text = NULL;
 	switch (tag) {
 	case HF_TAG_ALLOC_AT ... HF_TAG_ALLOC_AT_LAST:
-		if (c->ref->h.major < 6)
+		if (c->major < 6)
 			break;
 		if (hf_dec_alloc_at(b, columns, &ra) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 		j = tag - HF_TAG_ALLOC_AT;
 		goto an_alloc_at;
 	case HF_TAG_ALLOC_RECENT:
-		if (c->ref->h.major < 4)
+		if (c->major < 4)
 			break;
 		if (hf_dec_alloc_recent(b, columns, &ra, &j) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
-		if (j == HF_PLACE_CLASS && c->ref->h.major < 5)
+		if (j == HF_PLACE_CLASS && c->major < 5)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
 	an_alloc_at:
 		node = ra.node, size = sized(c, ra.node, ra.size);
@@ -314,12 +316,12 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->key = 2 * c->C;
 		return 1;
 	case HF_TAG_FREE_AT ... HF_TAG_FREE_AT_LAST:
-		if (c->ref->h.major < 6)
+		if (c->major < 6)
 			break;
 		j = tag - HF_TAG_FREE_AT, de = 0;
 		goto a_free_at;
 	case HF_TAG_FREE_RECENT:
-		if (c->ref->h.major < 4)
+		if (c->major < 4)
 			break;
 		if (hf_dec_free_recent(b, columns, &j, &de) < 0)
 			return fail_at(t, c, at, "truncated or invalid field", tag);
@@ -347,7 +349,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 	case HF_TAG_REALLOC_LAST:
 		/* Reached here only when the record before was not an allocation of this chunk
 		 * (take_free_last stops before one that is, and the cursor is at it now). */
-		if (c->ref->h.major < 2)
+		if (c->major < 2)
 			break;
 		if (!open)
 			return fail_at(t, c, at, "REALLOC_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
@@ -525,6 +527,8 @@ static int load(hf_trace *t, struct hf_cursor *c)
 		t->bodies_peak = t->bodies;
 	c->next++;
 	c->ref = r;
+	c->major = r->h.major;
+	c->records = r->h.records;
 	const char *why = NULL;
 	c->columns = (r->h.flags & HF_CHUNK_COLUMNS) != 0;
 	if (!c->columns)
