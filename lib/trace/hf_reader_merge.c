@@ -237,6 +237,15 @@ static inline void event_start(struct hf_event *ev, uint32_t stream, uint64_t ti
 	ev->text = NULL;
 }
 
+/* The totals the end checks against the CLOSE record (finish), counted as records are decoded:
+ * an allocation of size bytes, and its free too when it is a unit. */
+static inline void seen_alloc(hf_trace *t, uint64_t size, int unit)
+{
+	t->seen.allocations++;
+	t->seen.bytes += size;
+	t->seen.frees += unit != 0;
+}
+
 /* Decodes one record of a thread chunk. Returns 1 if it made c->ev, 0 if not, or an error.
  * Inlined, as advance is, into hf_trace_next: a call per event and its register saves were
  * about a tenth of heapfold_print -F's instructions on a trace of small units. columns is a
@@ -314,6 +323,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->size = size;
 		ev->node = node;
 		ev->key = 2 * c->C;
+		seen_alloc(t, size, unit);
 		return 1;
 	case HF_TAG_FREE_AT ... HF_TAG_FREE_AT_LAST:
 		if (c->major < 6)
@@ -343,6 +353,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->type = HF_EV_FREE;
 		ev->ptr = a;
 		ev->key = 2 * e + 1;
+		t->seen.frees++;
 		return 1;
 	case HF_TAG_FREE_LAST:
 		return fail_at(t, c, at, "FREE_LAST not directly after ALLOC, REALLOC or REALLOC_LAST", tag);
@@ -366,6 +377,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->node = rl.node;
 		ev->key = 2 * c->C;
 		c->unit_open = unit == 2;
+		seen_alloc(t, ev->size, unit);
 		return 1;
 	case HF_TAG_REALLOC:
 		if (hf_dec_realloc(b, columns, &rr) < 0)
@@ -396,6 +408,8 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		c->pend.node = node;
 		c->pend.key = 2 * r;
 		c->pending = 1;
+		t->seen.frees++;
+		seen_alloc(t, size, unit);
 		return 1;
 	case HF_TAG_ALLOC_FAILED:
 		if (hf_dec_failed(b, columns, &rfail) < 0)
@@ -407,6 +421,7 @@ static inline __attribute__((always_inline)) int dec_event(hf_trace *t, struct h
 		ev->size = size;
 		ev->node = node;
 		ev->key = 2 * c->C;
+		t->seen.failed++;
 		return 1;
 	case HF_TAG_EPOCH:
 		if (hf_dec_epoch(b, columns, &d) < 0)
@@ -574,24 +589,6 @@ static int merge_init(hf_trace *t)
 	return 0;
 }
 
-/* The totals hf_trace_next checks at the end against the CLOSE record, of an event delivered. */
-static inline void count_seen(hf_trace *t, const struct hf_event *ev)
-{
-	switch (ev->type) {
-	case HF_EV_ALLOC:
-		t->seen.allocations++;
-		t->seen.bytes += ev->size;
-		t->seen.frees += (ev->flags & HF_EVF_UNIT) != 0;
-		break;
-	case HF_EV_FREE:
-		t->seen.frees++;
-		break;
-	case HF_EV_ALLOC_FAILED:
-		t->seen.failed++;
-		break;
-	}
-}
-
 /* The text of c's event, NUL-terminated in t->text (the body holds it without the NUL). */
 static inline const char *event_text(hf_trace *t, const struct hf_cursor *c)
 {
@@ -622,7 +619,6 @@ static void emit(hf_trace *t, const struct hf_cursor *c, struct hf_event *ev)
 	ev->text = e->text;
 	if (c->text)
 		ev->text = event_text(t, c);
-	count_seen(t, ev);
 }
 
 /* The end of the merge: a complete trace must hold what its CLOSE record says. */
@@ -678,12 +674,16 @@ static inline __attribute__((always_inline)) struct hf_cursor *merge_step(hf_tra
 		t->emitted = NULL;
 		if ((*rc = advance(t, c)) < 0)
 			return NULL;
+		if (c->have_ev && c->key == key) {
+			/* Its next event has the key (key, stream) that was already the smallest, so
+			 * it is still the top: most events of a stream share their key until an epoch. */
+			t->emitted = c;
+			return c;
+		}
 		if (c->done)
 			heap_pop(t);
-		else if (c->key != key || !c->have_ev)
+		else
 			heap_down(t, 0);
-		/* else: its next event has the key (key, stream) that was already the smallest, so
-		 * it is still the top: most events of a stream share their key until an epoch. */
 	}
 	while (t->nheap) {
 		struct hf_cursor *c = &t->cur[t->heap[0]];
@@ -733,7 +733,6 @@ int hf_trace_each(hf_trace *t, int (*fn)(void *ctx, const struct hf_event *ev), 
 	while ((c = merge_step(t, &rc))) {
 		if (c->text)
 			c->ev.text = event_text(t, c);
-		count_seen(t, &c->ev);
 		if (fn(ctx, &c->ev))
 			return HF_TRACE_OK;
 	}

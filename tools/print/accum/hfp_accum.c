@@ -467,7 +467,7 @@ static void on_free(struct hfp_accum *a, const struct hf_event *ev)
 	hfp_hash_remove64(&a->live, e);
 }
 
-void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
+static inline void accum_event(struct hfp_accum *a, const struct hf_event *ev)
 {
 	a->events++;
 	if (ev->time_ns > a->last_time_ns)
@@ -505,6 +505,17 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
 	default:
 		break;
 	}
+}
+
+void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev)
+{
+	accum_event(a, ev);
+}
+
+int hfp_accum_take(void *a, const struct hf_event *ev)
+{
+	accum_event(a, ev);
+	return 0;
 }
 
 void hfp_accum_finish(struct hfp_accum *a)

@@ -130,6 +130,9 @@ static inline struct hfp_stat *hfp_accum_stat(const struct hfp_accum *a, size_t 
 void hfp_accum_init(struct hfp_accum *a);
 /* Feeds one event in restored order. */
 void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev);
+/* The same as a callback of hf_trace_each (a: the accumulator): the events of a whole trace
+ * without a call between the reader and the accumulator. Returns 0 (go on). */
+int hfp_accum_take(void *a, const struct hf_event *ev);
 /* Ends the stream: snapshots peak bytes of stacks untouched since the peak. */
 void hfp_accum_finish(struct hfp_accum *a);
 /* After hfp_accum_finish: nothing looks a node up any more; the node -> stack table is freed

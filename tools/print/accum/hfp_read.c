@@ -94,13 +94,14 @@ struct read_pass {
 	double start, next;
 };
 
-/* One event into the accumulator; progress every 64K events, when it is on. */
+/* One event into the accumulator, and progress every 64K events (only when progress is on:
+ * otherwise the reader hands its events to the accumulator directly). */
 static int read_one(void *ctx, const struct hf_event *ev)
 {
 	struct read_pass *p = ctx;
 	hfp_accum_event(p->a, ev);
 	/* A clock read every 64K events costs nothing measurable. */
-	if ((p->a->events & 0xffff) == 0 && p->next > 0 && now_s() >= p->next) {
+	if ((p->a->events & 0xffff) == 0 && now_s() >= p->next) {
 		show_progress(p->a, p->info, p->pass, now_s() - p->start);
 		p->next = now_s() + 0.25;
 	}
@@ -114,7 +115,7 @@ int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass)
 		p.start = now_s();
 		p.next = p.start + 0.25;
 	}
-	int rc = hf_trace_each(r->t, read_one, &p);
+	int rc = r->progress ? hf_trace_each(r->t, read_one, &p) : hf_trace_each(r->t, hfp_accum_take, a);
 	if (r->progress && rc >= 0) /* the last state, 100% for a complete trace; the next phase
 				     * overwrites it, hfp_progress_end clears it */
 		show_progress(a, p.info, pass, now_s() - p.start);
