@@ -10,7 +10,9 @@
  *   - node parents are defined before their children; a node's module is a known module;
  *   - module ids are non-zero and found by hf_trace_module; symbols come sorted by start;
  *   - allocation events name allocator nodes; events come in non-decreasing key order;
- *   - thread-start and mark events carry text.
+ *   - thread-start and mark events carry text;
+ *   - hf_trace_each, on the trace opened again, hands over the same events (every field and
+ *     text), then ends with the same status and message.
  * Memory and time limits are libFuzzer's: make fuzz runs it with -rss_limit_mb=2048 -timeout=10.
  * Inputs are mutated by fuzz_mutate.h, which reaches the records inside the deflate data.
  *
@@ -135,12 +137,50 @@ static int fzr_allocator_node(const hf_trace *t, uint32_t id)
 	return n.frame >= HF_FRAME_MALLOC && n.frame <= HF_FRAME_PVALLOC;
 }
 
-static void fzr_events(hf_trace *t)
+/* Events folded into one number (every field and the text), and counted. */
+struct fzr_digest {
+	uint64_t h, n;
+};
+
+static void fzr_fold(struct fzr_digest *d, const struct hf_event *ev)
+{
+	uint64_t f[] = { (uint64_t)ev->type, ev->flags, ev->thread, ev->key, ev->time_ns, ev->ptr,
+			 ev->old_ptr, ev->size, ev->node, ev->parent, ev->tid, ev->rss };
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		d->h = (d->h ^ f[i]) * 0x100000001b3ull;
+	for (const char *c = ev->text; c && *c; c++)
+		d->h = (d->h ^ (unsigned char)*c) * 0x100000001b3ull;
+	d->h = (d->h ^ (ev->text != NULL)) * 0x100000001b3ull;
+	d->n++;
+}
+
+static int fzr_each_one(void *ctx, const struct hf_event *ev)
+{
+	fzr_fold(ctx, ev);
+	return 0;
+}
+
+/* The same trace through hf_trace_each: the digest and end of hf_trace_next's reading. */
+static void fzr_each(const char *path, const struct fzr_digest *want, int want_rc, const char *want_err)
+{
+	hf_trace *t = NULL;
+	FZR_CHECK(hf_trace_open(path, &t) == HF_TRACE_OK);
+	struct fzr_digest d = { 0, 0 };
+	int rc = hf_trace_each(t, fzr_each_one, &d);
+	FZR_CHECK(rc == want_rc);
+	FZR_CHECK(d.n == want->n && d.h == want->h);
+	FZR_CHECK(strcmp(hf_trace_error(t), want_err) == 0);
+	hf_trace_close(t);
+}
+
+static void fzr_events(hf_trace *t, const char *path)
 {
 	struct hf_event ev;
+	struct fzr_digest d = { 0, 0 };
 	uint64_t last_key = 0;
 	int rc;
 	while ((rc = hf_trace_next(t, &ev)) == HF_TRACE_OK) {
+		fzr_fold(&d, &ev);
 		FZR_CHECK(ev.key >= last_key);
 		last_key = ev.key;
 		switch (ev.type) {
@@ -160,6 +200,9 @@ static void fzr_events(hf_trace *t)
 			fzr_fail("unknown event type");
 		}
 	}
+	char err[1024];
+	snprintf(err, sizeof err, "%s", hf_trace_error(t));
+	fzr_each(path, &d, rc, err);
 	if (rc < 0) {
 		FZR_CHECK(*hf_trace_error(t) != 0);
 		FZR_CHECK(hf_trace_next(t, &ev) == rc); /* errors stick */
@@ -173,7 +216,8 @@ static void fzr_events(hf_trace *t)
 int hf_fuzz_reader(const uint8_t *data, size_t size)
 {
 	hf_trace *t = NULL;
-	int rc = hf_trace_open(fzr_file(data, size), &t);
+	const char *path = fzr_file(data, size);
+	int rc = hf_trace_open(path, &t);
 	FZR_CHECK(t != NULL); /* only NULL when calloc of the handle failed */
 	if (rc < 0) {
 		FZR_CHECK(rc >= HF_TRACE_ERR_ARG);
@@ -187,7 +231,7 @@ int hf_fuzz_reader(const uint8_t *data, size_t size)
 	/* What the open read is valid even when it failed later on: query it either way. */
 	fzr_metadata(t, rc == HF_TRACE_OK);
 	if (rc == HF_TRACE_OK)
-		fzr_events(t);
+		fzr_events(t, path);
 	hf_trace_close(t);
 	return 0;
 }
