@@ -163,6 +163,25 @@ int hf_trace_next(hf_trace *t, struct hf_event *ev);
  * hf_trace_next on a trace of many small events. */
 int hf_trace_each(hf_trace *t, int (*fn)(void *ctx, const struct hf_event *ev), void *ctx);
 
+/* Reading one trace on several threads. Each thread opens the trace (hf_trace_open) and, before
+ * its first event, takes part k of n (0 <= k < n): the events of some of the thread streams,
+ * whole streams, about the same number of bytes in each part (every reader of the trace makes
+ * the same parts), and part 0 the RSS samples too. Within a part events come in the restored
+ * order as usual; between parts there is none, so a free in one part may be of a block that
+ * another part allocated. The end of a part checks the clean-exit record's counts of threads,
+ * nodes and chunks, not those of the events: add the parts' hf_trace_seen and compare with
+ * info->close. Returns HF_TRACE_OK, or HF_TRACE_ERR_ARG
+ * (k >= n, or events were taken already). */
+int hf_trace_split(hf_trace *t, unsigned k, unsigned n);
+
+/* What the events taken so far hold, as the clean-exit totals count it: allocations (the
+ * allocation halves of reallocs included), frees (those of units included), failed allocations,
+ * bytes allocated. */
+struct hf_trace_seen {
+	uint64_t allocations, frees, failed, bytes;
+};
+void hf_trace_seen(const hf_trace *t, struct hf_trace_seen *out);
+
 /* The description of the last error, or "" if none. Never NULL for a non-NULL t. */
 const char *hf_trace_error(const hf_trace *t);
 

@@ -134,6 +134,7 @@ struct hf_trace {
 
 	/* The merge. */
 	int merge_state; /* 0 not started, 1 running, 2 ended */
+	unsigned split_k, split_n; /* hf_trace_split: this reader's part of the streams (n 0: all) */
 	struct hf_cursor *cur;
 	size_t ncur;
 	size_t *heap;

@@ -559,34 +559,119 @@ static int load(hf_trace *t, struct hf_cursor *c)
 	return advance(t, c);
 }
 
+/* A stream's chunks: order[first .. first + n), bytes once inflated, and its part (split). */
+struct stream_span {
+	size_t first, n;
+	uint64_t bytes;
+	uint32_t stream;
+	unsigned part;
+};
+
+static int heavier(const void *a, const void *b)
+{
+	const struct stream_span *x = *(struct stream_span *const *)a, *y = *(struct stream_span *const *)b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->stream < y->stream ? -1 : x->stream > y->stream;
+}
+
+/* hf_trace_split's parts: the thread streams, heaviest first, each to the part with the fewest
+ * bytes so far (the lowest such part on a tie); the meta stream to part 0. The same chunk index
+ * gives every reader of the trace the same parts. */
+static int assign_parts(struct stream_span *sp, size_t n, unsigned parts)
+{
+	struct stream_span **by = malloc((n ? n : 1) * sizeof *by);
+	uint64_t *load = calloc(parts, sizeof *load);
+	if (!by || !load) {
+		free(by);
+		free(load);
+		return -1;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		sp[i].part = 0;
+		if (sp[i].stream != 0)
+			by[m++] = &sp[i];
+	}
+	qsort(by, m, sizeof *by, heavier);
+	for (size_t i = 0; i < m; i++) {
+		unsigned best = 0;
+		for (unsigned p = 1; p < parts; p++)
+			if (load[p] < load[best])
+				best = p;
+		by[i]->part = best;
+		load[best] += by[i]->bytes;
+	}
+	free(by);
+	free(load);
+	return 0;
+}
+
 static int merge_init(hf_trace *t)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < t->nchunks; i++)
 		if (!i || t->chunks[t->order[i]].h.stream != t->chunks[t->order[i - 1]].h.stream)
 			n++;
+	struct stream_span *sp = calloc(n ? n : 1, sizeof *sp);
 	t->cur = calloc(n ? n : 1, sizeof *t->cur);
 	t->heap = calloc(n ? n : 1, sizeof *t->heap);
 	t->text = malloc(HF_STRING_MAX + 1);
-	if (!t->cur || !t->heap || !t->text)
+	if (!sp || !t->cur || !t->heap || !t->text) {
+		free(sp);
 		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
-	t->ncur = n;
+	}
 	for (size_t i = 0, k = 0; i < t->nchunks; k++) {
-		struct hf_cursor *c = &t->cur[k];
 		size_t j = i;
-		while (j < t->nchunks && t->chunks[t->order[j]].h.stream == t->chunks[t->order[i]].h.stream)
-			j++;
-		c->stream = t->chunks[t->order[i]].h.stream;
+		sp[k].stream = t->chunks[t->order[i]].h.stream;
+		while (j < t->nchunks && t->chunks[t->order[j]].h.stream == sp[k].stream)
+			sp[k].bytes += t->chunks[t->order[j++]].h.ulen;
+		sp[k].first = i;
+		sp[k].n = j - i;
+		i = j;
+	}
+	if (t->split_n > 1 && assign_parts(sp, n, t->split_n) < 0) {
+		free(sp);
+		return hf__fail(t, HF_TRACE_ERR_NOMEM, "out of memory");
+	}
+	size_t k = 0;
+	for (size_t s = 0; s < n; s++) {
+		if (t->split_n > 1 && sp[s].part != t->split_k)
+			continue;
+		struct hf_cursor *c = &t->cur[k];
+		c->stream = sp[s].stream;
 		c->meta = c->stream == 0;
-		c->chunks = t->order + i;
-		c->nchunks = j - i;
+		c->chunks = t->order + sp[s].first;
+		c->nchunks = sp[s].n;
 		seek_chunk(t, c);
 		if (!c->done)
 			heap_push(t, k);
-		i = j;
+		k++;
 	}
+	t->ncur = k;
+	free(sp);
 	t->merge_state = 1;
 	return 0;
+}
+
+int hf_trace_split(hf_trace *t, unsigned k, unsigned n)
+{
+	if (!t || n == 0 || k >= n || t->merge_state != 0)
+		return HF_TRACE_ERR_ARG;
+	t->split_k = k;
+	t->split_n = n;
+	return HF_TRACE_OK;
+}
+
+void hf_trace_seen(const hf_trace *t, struct hf_trace_seen *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!t)
+		return;
+	out->allocations = t->seen.allocations;
+	out->frees = t->seen.frees;
+	out->failed = t->seen.failed;
+	out->bytes = t->seen.bytes;
 }
 
 /* The text of c's event, NUL-terminated in t->text (the body holds it without the NUL). */
@@ -632,15 +717,17 @@ static int finish(hf_trace *t)
 		const char *what;
 		uint64_t said, held;
 	} cmp[] = {
+		{ "threads", in->close.threads, in->streams },
+		{ "nodes", in->close.nodes, t->nnodes },
+		{ "chunks", in->close.chunks, in->chunks },
 		{ "allocations", in->close.allocations, t->seen.allocations },
 		{ "frees", in->close.frees, t->seen.frees },
 		{ "failed allocations", in->close.failed, t->seen.failed },
 		{ "bytes", in->close.bytes, t->seen.bytes },
-		{ "threads", in->close.threads, in->streams },
-		{ "nodes", in->close.nodes, t->nnodes },
-		{ "chunks", in->close.chunks, in->chunks },
 	};
-	for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+	/* A part of a split holds some of the events: their totals are the caller's to add up. */
+	size_t ncmp = t->split_n > 1 ? 3 : sizeof cmp / sizeof cmp[0];
+	for (size_t i = 0; i < ncmp; i++)
 		if (cmp[i].said != cmp[i].held)
 			return hf__fail(t, HF_TRACE_ERR_CORRUPT, "totals mismatch: CLOSE says %llu %s, trace holds %llu",
 					(unsigned long long)cmp[i].said, cmp[i].what,

@@ -535,6 +535,31 @@ static void test_units_short_path_counts_as_the_general_one(void **state)
 		hfp_accum_free(&a[k]);
 }
 
+/* The counts of a second part of a trace added to the first's: each stack's allocations and bytes,
+ * stacks only the second part has made in the first, the run's counts summed. */
+static void test_second_part_counts_add_to_the_first(void **state)
+{
+	(void)state;
+	struct hfp_accum a, b;
+	hfp_accum_init(&a);
+	hfp_accum_init(&b);
+	unit(&a, 1, 5, 10, 0x100);
+	alloc(&a, 1, 6, 20, 0x200);
+	unit(&b, 2, 5, 30, 0x300);
+	unit(&b, 2, 5, 40, 0x300);
+	alloc(&b, 2, 7, 50, 0x400);
+	release(&b, 2, 0x999); /* a block of the other part */
+	hfp_accum_add_counts(&a, &b);
+	hfp_accum_finish(&a);
+	assert_true(costs(&a, 5).allocations == 3 && costs(&a, 5).bytes == 80);
+	assert_true(costs(&a, 6).allocations == 1 && costs(&a, 6).bytes == 20);
+	assert_true(costs(&a, 7).allocations == 1 && costs(&a, 7).bytes == 50);
+	assert_true(a.allocations == 5 && a.bytes == 150 && a.alloc_index == 5 && a.units == 3);
+	assert_true(a.events == 6 && a.unmatched_frees == 1);
+	hfp_accum_free(&a);
+	hfp_accum_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_live_table_survives_growth_and_churn),
 		cmocka_unit_test(test_sorted_drain_keeps_each_stack_whole),
 		cmocka_unit_test(test_units_short_path_counts_as_the_general_one),
+		cmocka_unit_test(test_second_part_counts_add_to_the_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

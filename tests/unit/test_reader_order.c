@@ -1,5 +1,6 @@
 /* test_reader_order.c: hf_trace_next restores the global order of format.md section 3, whatever
- * the order of the chunks in the file, with bounded memory. */
+ * the order of the chunks in the file, with bounded memory; and a trace read in parts
+ * (hf_trace_split) holds the same events. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,6 +295,137 @@ static void test_merge_inflates_only_chunks_whose_keys_overlap(void **state)
 	tg_destroy(g);
 }
 
+/* A part's events, read with hf_trace_split(k, n), and its totals. */
+static size_t read_part(const char *path, unsigned k, unsigned n, struct hf_event **out,
+			struct hf_trace_seen *seen)
+{
+	hf_trace *t;
+	assert_int_equal(hf_trace_open(path, &t), HF_TRACE_OK);
+	assert_int_equal(hf_trace_split(t, n, n), HF_TRACE_ERR_ARG);
+	assert_int_equal(hf_trace_split(t, k, n), HF_TRACE_OK);
+	size_t m = 0, cap = 1024;
+	struct hf_event *ev = malloc(cap * sizeof *ev);
+	int rc;
+	while ((rc = hf_trace_next(t, &ev[m])) == HF_TRACE_OK) {
+		assert_int_equal(hf_trace_split(t, k, n), HF_TRACE_ERR_ARG); /* too late */
+		assert_true(m == 0 || ev[m].key >= ev[m - 1].key);
+		if (++m == cap)
+			ev = realloc(ev, (cap *= 2) * sizeof *ev);
+	}
+	assert_int_equal(rc, HF_TRACE_END); /* no totals check in a part */
+	hf_trace_seen(t, seen);
+	hf_trace_close(t);
+	*out = ev;
+	return m;
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct hf_event *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->thread < y->thread ? -1 : x->thread > y->thread;
+}
+
+/* The parts of a trace of 20 threads (cross-thread frees, units, RSS samples): every stream in
+ * one part, its events in their order; the parts' events, merged by (key, stream), the whole
+ * trace's; their totals add up to the clean-exit record's; the samples in part 0; every part
+ * gets streams. */
+static void test_split_parts_hold_each_stream_once(void **state)
+{
+	(void)state;
+	enum { THREADS = 20, STEPS = 20000 };
+	struct tg *g = tg_new(NULL);
+	uint32_t m = malloc_node(g);
+	tg_flush(g, 0);
+	uint64_t *live = calloc(STEPS, sizeof *live);
+	size_t nlive = 0;
+	uint64_t E = 0, seed = 0x2545f4914f6cdd1d, next_ptr = 0x10000;
+	for (size_t i = 0; i < STEPS; i++) {
+		uint32_t s = 1 + (uint32_t)(rnd(&seed) % THREADS);
+		uint64_t r = rnd(&seed) % 8;
+		if (nlive && r < 3) {
+			size_t k = rnd(&seed) % nlive;
+			tg_free(g, s, live[k], E++);
+			live[k] = live[--nlive];
+		} else {
+			if (tg_epoch_of(g, s) < E)
+				tg_epoch(g, s, E);
+			tg_alloc(g, s, m, 16 + 16 * r, next_ptr);
+			if (r == 7)
+				tg_free_last(g, s);
+			else
+				live[nlive++] = next_ptr;
+			next_ptr += 16 * (1 + rnd(&seed) % 8);
+		}
+		if (rnd(&seed) % 64 == 0)
+			tg_flush(g, s);
+		if (i % 5000 == 0)
+			tg_sample(g, E, 1000, 4096 * (i + 1));
+	}
+	tg_flush(g, 0);
+	tg_close(g, NULL);
+	char *path = tg_tmp_path("split.gz");
+	tg_write(g, path);
+	struct tg_read whole;
+	tg_read_all(path, &whole, SIZE_MAX);
+	assert_int_equal(whole.next_rc, HF_TRACE_END);
+
+	for (unsigned n = 1; n <= 3; n++) {
+		struct hf_event *all = malloc(whole.nev * sizeof *all);
+		size_t total = 0;
+		struct hf_trace_seen sum = { 0 };
+		int part_of[THREADS + 1];
+		for (int s = 0; s <= THREADS; s++)
+			part_of[s] = -1;
+		for (unsigned k = 0; k < n; k++) {
+			struct hf_event *ev;
+			struct hf_trace_seen seen;
+			size_t got = read_part(path, k, n, &ev, &seen);
+			assert_true(got > 0);
+			assert_true(total + got <= whole.nev);
+			for (size_t i = 0; i < got; i++) {
+				uint32_t s = ev[i].thread;
+				assert_true(s <= THREADS);
+				assert_true(part_of[s] == -1 || part_of[s] == (int)k);
+				part_of[s] = (int)k;
+				if (ev[i].type == HF_EV_SAMPLE)
+					assert_int_equal(k, 0);
+				ev[i].text = NULL;
+				all[total++] = ev[i];
+			}
+			sum.allocations += seen.allocations;
+			sum.frees += seen.frees;
+			sum.failed += seen.failed;
+			sum.bytes += seen.bytes;
+			free(ev);
+		}
+		assert_int_equal(total, whole.nev);
+		/* Stable: equal (key, stream) keep a stream's own order, which a part keeps. */
+		for (size_t i = 1; i < total; i++)
+			for (size_t j = i; j > 0 && event_cmp(&all[j - 1], &all[j]) > 0; j--) {
+				struct hf_event tmp = all[j];
+				all[j] = all[j - 1];
+				all[j - 1] = tmp;
+			}
+		for (size_t i = 0; i < total; i++)
+			if (all[i].type != whole.ev[i].type || all[i].thread != whole.ev[i].thread ||
+			    all[i].key != whole.ev[i].key || all[i].ptr != whole.ev[i].ptr ||
+			    all[i].size != whole.ev[i].size || all[i].flags != whole.ev[i].flags)
+				fail_msg("%u parts: event %zu differs from the whole trace's", n, i);
+		assert_true(sum.allocations == whole.info.close.allocations);
+		assert_true(sum.frees == whole.info.close.frees);
+		assert_true(sum.failed == whole.info.close.failed);
+		assert_true(sum.bytes == whole.info.close.bytes);
+		free(all);
+	}
+	tg_read_free(&whole);
+	unlink(path);
+	free(path);
+	free(live);
+	tg_destroy(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_equal_keys_take_stream_order_then_stream_number),
 		cmocka_unit_test(test_200_threads_merge_in_key_order),
 		cmocka_unit_test(test_merge_inflates_only_chunks_whose_keys_overlap),
+		cmocka_unit_test(test_split_parts_hold_each_stream_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -518,6 +518,35 @@ int hfp_accum_take(void *a, const struct hf_event *ev)
 	return 0;
 }
 
+void hfp_accum_add_counts(struct hfp_accum *a, const struct hfp_accum *b)
+{
+	for (size_t i = 0; i < b->nstats; i++) {
+		const struct hfp_stat *from = hfp_accum_stat(b, i);
+		uint32_t si = stat_for(a, from->node);
+		if (si == UINT32_MAX)
+			continue; /* a has no function filter where this is used; kept consistent */
+		struct hfp_stat *st = hfp_accum_stat(a, si);
+		st->c.allocations += from->c.allocations;
+		st->c.bytes += from->c.bytes;
+	}
+	a->last_st = NULL;
+	a->allocations += b->allocations;
+	a->bytes += b->bytes;
+	a->failed += b->failed;
+	a->alloc_index += b->alloc_index;
+	a->units += b->units;
+	a->filtered_size += b->filtered_size;
+	a->filtered_function += b->filtered_function;
+	a->frees += b->frees;
+	a->unmatched_frees += b->unmatched_frees;
+	a->duplicates += b->duplicates;
+	a->events += b->events;
+	if (b->last_time_ns > a->last_time_ns)
+		a->last_time_ns = b->last_time_ns;
+	if (b->peak_rss > a->peak_rss)
+		a->peak_rss = b->peak_rss;
+}
+
 void hfp_accum_finish(struct hfp_accum *a)
 {
 	for (size_t i = 0; i < a->nstats; i++) {

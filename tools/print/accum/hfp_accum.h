@@ -133,6 +133,12 @@ void hfp_accum_event(struct hfp_accum *a, const struct hf_event *ev);
 /* The same as a callback of hf_trace_each (a: the accumulator): the events of a whole trace
  * without a call between the reader and the accumulator. Returns 0 (go on). */
 int hfp_accum_take(void *a, const struct hf_event *ev);
+/* Adds what b counted of another part of the same trace (hf_trace_split) into a: each stack's
+ * allocations and bytes, and the run's counts of events. Nothing that depends on which free
+ * ends which block (temporary, live bytes, leaks, peak): a part may free a block of another,
+ * and an address handed between threads of two parts can match the wrong allocation in each.
+ * Before hfp_accum_finish. */
+void hfp_accum_add_counts(struct hfp_accum *a, const struct hfp_accum *b);
 /* Ends the stream: snapshots peak bytes of stacks untouched since the peak. */
 void hfp_accum_finish(struct hfp_accum *a);
 /* After hfp_accum_finish: nothing looks a node up any more; the node -> stack table is freed

@@ -69,22 +69,37 @@ static double now_s(void)
 
 /* "reading: N events (P%), R events/s". The percentage counts what the clean-exit record
  * totals count: allocations and frees, the free of an allocation freed at once included. */
-static void show_progress(const struct hfp_accum *a, const struct hf_trace_info *info, const char *pass,
-			  double secs)
+void hfp_read_show(uint64_t events, uint64_t done, const struct hf_trace_info *info, const char *pass,
+		   double secs)
 {
 	char n[32], rate[32];
 	fprintf(stderr, "\r\033[K" HFP_NAME ": reading%s: %s events", pass,
-		hfp_group_digits(a->events, n, sizeof n));
+		hfp_group_digits(events, n, sizeof n));
 	if (info->complete) {
 		uint64_t total = info->close.allocations + info->close.frees;
-		uint64_t done = a->alloc_index + a->units + a->frees + a->unmatched_frees;
 		if (total && done <= total)
 			fprintf(stderr, " (%d%%)", (int)(done * 100 / total));
 	}
 	if (secs > 0)
 		fprintf(stderr, ", %s events/s",
-			hfp_group_digits((uint64_t)((double)a->events / secs), rate, sizeof rate));
+			hfp_group_digits((uint64_t)((double)events / secs), rate, sizeof rate));
 	fflush(stderr);
+}
+
+uint64_t hfp_read_done(const struct hfp_accum *a)
+{
+	return a->alloc_index + a->units + a->frees + a->unmatched_frees;
+}
+
+static void show_progress(const struct hfp_accum *a, const struct hf_trace_info *info, const char *pass,
+			  double secs)
+{
+	hfp_read_show(a->events, hfp_read_done(a), info, pass, secs);
+}
+
+double hfp_read_clock(void)
+{
+	return now_s();
 }
 
 struct read_pass {

@@ -4,6 +4,7 @@
 #define HFP_READ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "heapfold_trace.h"
 
@@ -25,6 +26,14 @@ void hfp_read_warnings(struct hfp_read *r, struct hfp_warnings *w);
  * line ("" or " (pass 1 of 2)"). Returns HFP_EXIT_OK or HFP_EXIT_DATA (line on stderr). */
 int hfp_read_events(struct hfp_read *r, struct hfp_accum *a, const char *pass);
 void hfp_read_close(struct hfp_read *r);
+
+/* The progress line of reading, for a reader of its own (hfp_split.c): events taken, and of
+ * them what the clean-exit totals count (hfp_read_done: an accumulator's), after secs seconds. */
+void hfp_read_show(uint64_t events, uint64_t done, const struct hf_trace_info *info, const char *pass,
+		   double secs);
+uint64_t hfp_read_done(const struct hfp_accum *a);
+/* Seconds of a monotonic clock. */
+double hfp_read_clock(void);
 
 /* Progress (when on): a phase after reading ("symbolizing 1,234 stacks", "writing
  * stacks.txt"), overwriting the line; the line cleared at the end of the run. */

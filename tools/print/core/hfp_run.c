@@ -15,6 +15,7 @@
 #include "../accum/hfp_accum.h"
 #include "../accum/hfp_merge.h"
 #include "../accum/hfp_read.h"
+#include "../accum/hfp_split.h"
 #include "../emit/hfp_emit.h"
 #include "../emit/hfp_folded.h"
 #include "../symbol/hfp_preorder.h"
@@ -238,6 +239,62 @@ static int need_peak(const struct run *r)
 	return need;
 }
 
+/* The accumulator of x's events, empty, configured for the run. */
+static void setup_accum(struct run *r, struct one *x, struct hfp_accum *a)
+{
+	const struct hfp_options *o = r->o;
+	hfp_accum_init(a);
+	configure(a, o, hfp_read_sample_rate(hf_trace_info(x->read.t)), o->massif || o->html || r->in.n > 1);
+	a->tempmap = x->map;
+	a->tempmap_bits = x->bits;
+	a->node_ids = hf_trace_node_count(x->read.t) + 1; /* ids 1 .. count */
+	if (o->nfunctions) {
+		a->keep = keep_stack;
+		a->keep_ctx = r;
+	}
+}
+
+/* Nodes above which a trace is read as one: each part's accumulator has a table as long as
+ * the trace's nodes (4 bytes each), and a million distinct stacks' analysis is held to its
+ * memory (docs/performance.md). Events below which it is read as one too: a second reader and
+ * thread cost a few milliseconds, and while the symbolizer's thread has the second core (its
+ * first 30 to 40 ms with glibc's debug file) a part there would wait for it. On make bench's
+ * seed trace (4 million events, about 40 ms to read) two parts took 1.15 times as long; on one
+ * of 200 million, half. */
+#define SPLIT_NODES_MAX (1u << 20)
+#define SPLIT_EVENTS_MIN (8u << 20)
+
+/* Whether x's events can be read in two parts at once (hfp_split.c): what is asked is only each
+ * stack's allocations or bytes, as folded stacks of one trace, unfiltered by function and
+ * unsampled (a sampled trace's counts draw random numbers in the events' order). */
+static int can_split(const struct run *r, const struct one *x)
+{
+	const struct hfp_options *o = r->o;
+	const struct hf_trace_info *info = hf_trace_info(x->read.t);
+	return r->tree_order && o->folded && !o->svg && r->in.n == 1 && !o->temporary_only &&
+	       !o->nfunctions && (o->cost == HFP_COST_ALLOCATIONS || o->cost == HFP_COST_BYTES) &&
+	       !hfp_read_sample_rate(info) && info->streams >= 2 && info->complete &&
+	       info->close.allocations + info->close.frees >= SPLIT_EVENTS_MIN &&
+	       hf_trace_node_count(x->read.t) <= SPLIT_NODES_MAX && hfp_split_worth();
+}
+
+/* After a split read that failed: a new reader of the same file and a new accumulator, the
+ * whole trace as one. x->read stays open: the symbolizer reads its nodes. */
+static int read_again(struct run *r, struct one *x)
+{
+	hfp_accum_free(&x->a);
+	setup_accum(r, x, &x->a);
+	struct hfp_read again;
+	int rc = hfp_read_open(&again, x->path, r->progress);
+	if (rc == HFP_EXIT_OK)
+		rc = hfp_read_events(&again, &x->a, "");
+	if (again.t) {
+		hfp_read_warnings(&again, &r->w);
+		hfp_read_close(&again);
+	}
+	return rc;
+}
+
 /* One accumulated stack into the stack layer (hfp_accum_drain), if it costs something. */
 struct symbolizing {
 	struct run *r;
@@ -282,19 +339,18 @@ static int read_one(struct run *r, struct one *x)
 	int rc = HFP_EXIT_OK;
 	if (o->temporary_only && need_peak(r))
 		rc = prepass(r, x);
-	hfp_accum_init(&x->a);
+	setup_accum(r, x, &x->a);
 	x->events_read = 1;
-	configure(&x->a, o, hfp_read_sample_rate(hf_trace_info(x->read.t)),
-		  o->massif || o->html || r->in.n > 1);
-	x->a.tempmap = x->map;
-	x->a.tempmap_bits = x->bits;
-	x->a.node_ids = hf_trace_node_count(x->read.t) + 1; /* ids 1 .. count */
-	if (o->nfunctions) {
-		x->a.keep = keep_stack;
-		x->a.keep_ctx = r;
-	}
-	if (rc == HFP_EXIT_OK)
+	if (rc == HFP_EXIT_OK && can_split(r, x)) {
+		struct hfp_accum b;
+		setup_accum(r, x, &b);
+		rc = hfp_split_read(&x->read, &x->a, &b, "");
+		hfp_accum_free(&b);
+		if (rc < 0) /* the reader used up: the trace again, as one */
+			rc = read_again(r, x);
+	} else if (rc == HFP_EXIT_OK) {
 		rc = hfp_read_events(&x->read, &x->a, x->map ? " (pass 2 of 2)" : "");
+	}
 	if (rc != HFP_EXIT_OK)
 		return rc;
 	hfp_read_warnings(&x->read, &r->w);
