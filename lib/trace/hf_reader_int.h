@@ -142,9 +142,7 @@ struct hf_trace {
 	struct hf_cursor *emitted; /* advanced at the next call, so ev->text stays valid */
 	size_t bodies, bodies_peak; /* chunk bodies held by cursors */
 	char *text;
-	struct {
-		uint64_t allocations, frees, failed, bytes;
-	} seen;
+	struct hf_trace_seen seen; /* what the events decoded so far hold (hf_trace_seen) */
 };
 
 /* hf_reader.c */

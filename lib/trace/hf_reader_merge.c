@@ -665,13 +665,10 @@ int hf_trace_split(hf_trace *t, unsigned k, unsigned n)
 
 void hf_trace_seen(const hf_trace *t, struct hf_trace_seen *out)
 {
-	memset(out, 0, sizeof *out);
-	if (!t)
-		return;
-	out->allocations = t->seen.allocations;
-	out->frees = t->seen.frees;
-	out->failed = t->seen.failed;
-	out->bytes = t->seen.bytes;
+	if (t)
+		*out = t->seen;
+	else
+		memset(out, 0, sizeof *out);
 }
 
 /* The text of c's event, NUL-terminated in t->text (the body holds it without the NUL). */

@@ -529,7 +529,6 @@ void hfp_accum_add_counts(struct hfp_accum *a, const struct hfp_accum *b)
 		st->c.allocations += from->c.allocations;
 		st->c.bytes += from->c.bytes;
 	}
-	a->last_st = NULL;
 	a->allocations += b->allocations;
 	a->bytes += b->bytes;
 	a->failed += b->failed;
