@@ -78,7 +78,8 @@ check_all() {
     # not a python3 that comes first on PATH (pyenv's is a shell script)
     [ -x /usr/bin/python3 ] || need /usr/bin/python3 python3
     have_cmd mount || need mount mount          # tests: read-only and full tmpfs in a namespace
-    have_cmd strace || need strace strace       # tests/integration/rec_startup.sh: the order of calls
+    have_cmd strace || need strace strace       # rec_startup.sh: the order of calls; print_split.sh
+    have_cmd taskset || need taskset util-linux # tests/integration/print_split.sh: one processor
     # make check's short fuzzing run (tests/integration/fuzz_short.sh): clang and libFuzzer
     have_cmd clang || need clang clang
     have_fuzzer || need libclang_rt.fuzzer libclang-rt-dev
