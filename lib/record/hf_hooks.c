@@ -444,6 +444,17 @@ static HF_COLD void plain_free(struct hf_tls *t, void *p)
 	t->mode = m;
 }
 
+/* Whether p is the block this thread allocated last, with nothing recorded since and no thread
+ * having freed anything since (E unchanged): then the block was ours all along, and a free of it
+ * is a FREE_LAST. Otherwise the block may have been freed by another thread and the same address
+ * handed back to us as someone else's block (tests/progs/gt_pingpong.c). One load of a
+ * read-mostly line. Recording must be on (tb's registers are the trace's). */
+HF_INLINE int unit_block(const struct hf_thread *tb, const void *p)
+{
+	return (uint64_t)(uintptr_t)p == tb->last_ptr && hf_thread_pos(tb) == tb->last_end &&
+	       hf_load(&hf_E.v) == tb->C;
+}
+
 static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 {
 	struct hf_thread *tb;
@@ -451,9 +462,10 @@ static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 		plain_free(t, p);
 		return;
 	}
-	size_t u = hf_stat_usable(t, p);
+	int rec = hf_rec_on(tb), last = hf_likely(rec) && unit_block(tb, p);
+	size_t u = last ? hf_stat_usable_unit(t, p) : hf_stat_usable(t, p);
 	hf_stat_free(t, p, u);
-	if (hf_unlikely(!hf_rec_on(tb))) {
+	if (hf_unlikely(!rec)) {
 		hf_real.free(p);
 		end(t, tb);
 		return;
@@ -465,14 +477,10 @@ static HF_NOINLINE void free_slow(struct hf_tls *t, void *p)
 	}
 	if (hf_unlikely(hf_profile_on))
 		hf_profile_free((uintptr_t)p); /* before the real free, while the address is still p's */
-	if ((uint64_t)(uintptr_t)p == tb->last_ptr && hf_thread_pos(tb) == tb->last_end &&
-	    hf_load(&hf_E.v) == tb->C) {
-		/* Frees the block allocated last, nothing in between: 1 byte, no epoch. The reserve
-		 * left after lim always holds it, so no space check and no clock tick.
-		 * Only if no thread freed anything since that allocation (E unchanged): otherwise
-		 * the block may have been freed by another thread and the same address handed back
-		 * to us as someone else's block (tests/progs/gt_pingpong.c). One load of a
-		 * read-mostly line. */
+	if (last) {
+		/* Frees the block allocated last, nothing in between (unit_block): 1 byte, no
+		 * epoch. The reserve left after lim always holds it, so no space check and no clock
+		 * tick. */
 		hf_real.free(p);
 		put_free_last(tb);
 	} else if (hf_likely(!hf_sample_rate) && u <= HF_HELD_MAX) {
@@ -547,9 +555,8 @@ HF_INLINE void put_realloc(struct hf_thread *tb, uint32_t node, void *old, void 
  * is stamped with the exact time. */
 HF_INLINE int realloc_in_unit(struct hf_thread *tb, const void *old, size_t size)
 {
-	return (uint64_t)(uintptr_t)old == tb->last_ptr && hf_thread_pos(tb) == tb->last_end &&
-	       (hf_thread_pos(tb) <= tb->lim || hf_thread_relim(tb)) &&
-	       size < HF_EXACT_TIME_SIZE && hf_load(&hf_g.clock) <= tb->T && hf_load(&hf_E.v) == tb->C;
+	return unit_block(tb, old) && (hf_thread_pos(tb) <= tb->lim || hf_thread_relim(tb)) &&
+	       size < HF_EXACT_TIME_SIZE && hf_load(&hf_g.clock) <= tb->T;
 }
 
 /* old, the unit's block, resized in place (realloc_in_unit held before the call). */
@@ -574,12 +581,12 @@ HF_INLINE void put_unit_realloc(struct hf_thread *tb, uint32_t node, void *old, 
 		put_alloc(tb, node, p, size);
 }
 
+/* unit: realloc_in_unit, checked before the real call. */
 HF_INLINE void *realloc_rec(struct hf_thread *tb, unsigned kind, void *old, size_t m, size_t n,
-			 size_t size)
+			 size_t size, int unit)
 {
 	struct hf_profile_block pb;
 	int was = hf_unlikely(hf_profile_on) && hf_profile_take((uintptr_t)old, &pb);
-	int unit = realloc_in_unit(tb, old, size);
 	uint64_t e = unit ? 0 : __atomic_fetch_add(&hf_E.v, 1, __ATOMIC_RELAXED);
 	void *p = kind == HF_FRAME_REALLOC ? hf_real.realloc(old, n) : hf_real.reallocarray(old, m, n);
 	int err = errno;
@@ -718,13 +725,18 @@ static HF_NOINLINE void *realloc_slow(struct hf_tls *t, unsigned kind, void *old
 	hf_thread_release(tb);
 	if (!old) /* realloc(NULL, n) is an ALLOC */
 		return finish_alloc(t, tb, kind, realloc_call(kind, old, m, n), size);
-	size_t u = hf_stat_usable(t, old);
+	size_t u;
 	void *p;
-	if (hf_rec_on(tb) && hf_unlikely(hf_sample_rate)) {
+	int rec = hf_rec_on(tb);
+	if (rec && hf_unlikely(hf_sample_rate)) {
+		u = hf_stat_usable(t, old);
 		p = realloc_sampled(tb, kind, old, m, n, size);
-	} else if (hf_rec_on(tb)) {
-		p = realloc_rec(tb, kind, old, m, n, size);
+	} else if (rec) {
+		int unit = realloc_in_unit(tb, old, size);
+		u = unit ? hf_stat_usable_unit(t, old) : hf_stat_usable(t, old);
+		p = realloc_rec(tb, kind, old, m, n, size, unit);
 	} else {
+		u = hf_stat_usable(t, old);
 		p = realloc_call(kind, old, m, n);
 	}
 	int err = errno;

@@ -89,6 +89,7 @@ HF_INLINE void hf_stat_alloc(struct hf_tls *t, void *p, size_t req)
 	hf_stat_inc(&s->bytes, req);
 	hf_stat_inc(&s->ualloc, u);
 	t->last_ptr = (uintptr_t)p;
+	t->last_usable = u;
 	if (hf_unlikely(hf_load(&hf_peak_on))) {
 		uint64_t owed = hf_load(&s->owed);
 		if (hf_likely(owed >= u)) {
@@ -110,6 +111,16 @@ HF_INLINE size_t hf_stat_usable(struct hf_tls *t, void *p)
 {
 	(void)t;
 	return hf_real.malloc_usable_size(p);
+}
+
+/* hf_stat_usable for a block the hook knows is still the one this thread's last recorded
+ * allocation returned (the FREE_LAST conditions held: p is that block, nothing recorded since,
+ * and no thread freed anything since, so no other thread can have had p in between): the size
+ * counted when this thread last allocated, if that returned p, without asking the allocator
+ * (a call into it, and under jemalloc a lookup of the block's extent). */
+HF_INLINE size_t hf_stat_usable_unit(struct hf_tls *t, void *p)
+{
+	return (uintptr_t)p == t->last_ptr ? t->last_usable : hf_real.malloc_usable_size(p);
 }
 
 /* A free of p (not NULL) whose usable size is u (hf_stat_usable before the real call). With the

@@ -18,9 +18,11 @@ struct hf_tls {
 	int resolving;  /* hf_preload.c: inside dlsym; allocations come from the static arena */
 	int late;       /* the thread's key destructor has run once already */
 	struct hf_thread *tb;
-	/* hf_stats.c: this thread's counters, and its last allocation (for "temporary"). */
+	/* hf_stats.c: this thread's counters, and its last allocation (for "temporary") with the
+	 * usable size counted for it. */
 	struct hf_tstat *ts;
 	uintptr_t last_ptr;
+	size_t last_usable;
 };
 extern __thread struct hf_tls hf_tls __attribute__((tls_model("initial-exec")));
 
