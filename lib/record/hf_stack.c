@@ -156,40 +156,25 @@ static uint32_t node_get(uint32_t parent, uint64_t frame, uint64_t h)
 }
 
 /* A stack's levels, root first: the pseudo-frame saying why it was cut (if any), the captured
- * frames outermost first, the allocator pseudo-frame. */
-struct path {
-	const uintptr_t *ips;
-	unsigned n;
-	uint64_t root, leaf; /* root: 0 if the stack was not cut */
-};
+ * frames outermost first, the allocator pseudo-frame. Filled under the meta lock. */
+static uint64_t levels[1 + HF_IPS_MAX + 1];
 
-static inline uint64_t path_frame(const struct path *p, unsigned j)
-{
-	if (p->root) {
-		if (j == 0)
-			return p->root;
-		j--;
-	}
-	return j < p->n ? p->ips[p->n - 1 - j] : p->leaf;
-}
-
-/* Meta lock held. The node of the whole path, inserting what is missing; 0 if out of memory.
+/* Meta lock held. The node of the m levels, inserting what is missing; 0 if out of memory.
  * Levels go in batches: their path hashes first, each slot's line prefetched, then the walk. */
-static uint32_t path_walk(const struct path *p)
+static uint32_t path_walk(const uint64_t *f, unsigned m)
 {
 	enum { BATCH = 32 };
-	unsigned m = (p->root != 0) + p->n + 1;
 	uint64_t h = 0, hs[BATCH];
 	uint32_t parent = 0;
 	for (unsigned j0 = 0; j0 < m; j0 += BATCH) {
 		unsigned k = m - j0 < BATCH ? m - j0 : BATCH;
 		for (unsigned i = 0; i < k; i++) {
-			h = mix(h, path_frame(p, j0 + i));
+			h = mix(h, f[j0 + i]);
 			hs[i] = h;
 			__builtin_prefetch(&st.tab[slot_of(h)]);
 		}
 		for (unsigned i = 0; i < k; i++)
-			if (!(parent = node_get(parent, path_frame(p, j0 + i), hs[i])))
+			if (!(parent = node_get(parent, f[j0 + i], hs[i])))
 				return 0;
 	}
 	return parent;
@@ -212,20 +197,23 @@ uint32_t hf_stack_intern(struct hf_cache_ent *e, uint64_t h, const uintptr_t *ip
 	 * marked "truncated: no unwind information". Checked here, once per new stack: the cache
 	 * maps the same captured frames to the same node afterwards. */
 	unsigned root = 0;
-	for (unsigned i = (key >> 16) & 0xff; i < n; i++) { /* the first ones' callers are known
-							       * (hf_recover.c) */
-		if (!hf_unwind_has_info(ips[i])) {
-			n = i + 1;
-			root = HF_FRAME_TRUNCATED_NOINFO;
-			break;
-		}
+	unsigned end = hf_unwind_info_end(ips, (key >> 16) & 0xff, n); /* the first ones' callers
+									* are known (hf_recover.c) */
+	if (end < n) {
+		n = end + 1;
+		root = HF_FRAME_TRUNCATED_NOINFO;
 	}
 	if (!root && (key >> 9) & 1)
 		root = HF_FRAME_BEFORE_START;
 	if (!root && (key >> 8) & 1)
 		root = HF_FRAME_TRUNCATED_DEPTH;
-	struct path p = { ips, n, root, key & 0xff };
-	uint32_t leaf = st.tab ? path_walk(&p) : 0;
+	unsigned m = 0;
+	if (root)
+		levels[m++] = root;
+	for (unsigned i = n; i-- > 0;)
+		levels[m++] = ips[i];
+	levels[m++] = key & 0xff;
+	uint32_t leaf = st.tab ? path_walk(levels, m) : 0;
 	hf_meta_unlock();
 	if (leaf) {
 		e->hash = h;

@@ -226,6 +226,21 @@ int hf_unwind_has_info(uintptr_t ip)
 	return has;
 }
 
+unsigned hf_unwind_info_end(const uintptr_t *ips, unsigned from, unsigned n)
+{
+	if (hf_g.unwind_fp)
+		return n;
+	uintptr_t seen = 0; /* the frame before, found to have it: a recursion repeats its frames */
+	for (unsigned i = from; i < n; i++) {
+		if (ips[i] == seen)
+			continue;
+		if (!hf_unwind_has_info(ips[i]))
+			return i;
+		seen = ips[i];
+	}
+	return n;
+}
+
 unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want, unsigned long *id)
 {
 	return fp_walk(tb->fp_memo, tb->known_id, tb->ips, want, tb->stack_lo, tb->stack_hi, id);

@@ -21,6 +21,9 @@ void hf_unwind_thread_init(struct hf_thread *tb);
 unsigned hf_unwind_fp(struct hf_thread *tb, unsigned want, unsigned long *id);
 /* Slow path: whether ip has unwind information (a stack ending there without it was cut). */
 int hf_unwind_has_info(uintptr_t ip);
+/* Slow path, for a new stack: the first of ips[from] to ips[n - 1] without unwind information, n
+ * if every one has it (in one call, each distinct address looked up once in a row). */
+unsigned hf_unwind_info_end(const uintptr_t *ips, unsigned from, unsigned n);
 /* The recorder's own code, libunwind and zlib included: [hf_rec_lo, hf_rec_hi). In the shared
  * library, its executable segment; in a static executable, the hf_text section that the
  * archive's partial link gathers all of it into (lib/record/hf_static.ld). */

@@ -80,6 +80,14 @@ int hf_unwind_has_info(uintptr_t ip)
 	return (ip & 0xfff) != 0xbad;
 }
 
+unsigned hf_unwind_info_end(const uintptr_t *ips, unsigned from, unsigned n)
+{
+	for (unsigned i = from; i < n; i++)
+		if (!hf_unwind_has_info(ips[i]))
+			return i;
+	return n;
+}
+
 void hf_writer_fail(const char *why)
 {
 	(void)why;
