@@ -49,5 +49,23 @@ for m in "${LINK_MODES[@]}"; do
 	expect_eq "$m: disabled: output" "$out" "link_api: ok"
 	expect_eq "$m: disabled: no trace at start" "$(ls "$HF_TEST_TMP/cwd-$m" | wc -l)" 0
 	expect_eq "$m: disabled: the window trace" "$(summary "$win2" allocations)" 25
+
+	# The first trace cannot be created (its file exists): nothing of before the window in the
+	# window trace, as when disabled (the blocks of before the start were kept, with an unwind
+	# each, for as long as no trace had opened: every later allocation too).
+	echo precious >"$HF_TEST_TMP/exists-$m.gz"
+	win3=$HF_TEST_TMP/window3-$m.gz
+	set +e
+	out=$(LINK_API_FIRST_FAILS=1 HEAPFOLD_OUTPUT="$HF_TEST_TMP/exists-$m.gz" "$p" "$win3" \
+		"$HF_TEST_TMP/missing/dir.gz" 2>"$HF_TEST_TMP/err3")
+	st=$?
+	set -e
+	expect_eq "$m: first fails: exit status" "$st" 0
+	expect_eq "$m: first fails: output" "$out" "link_api: ok"
+	expect_true "$m: first fails: one line names the file" grep -q "exists-$m.gz" "$HF_TEST_TMP/err3"
+	expect_eq "$m: first fails: not overwritten" "$(cat "$HF_TEST_TMP/exists-$m.gz")" precious
+	s=$("$HF_DUMP" --summary "$win3")
+	expect_eq "$m: first fails: window allocations" "$(val allocations)" 25
+	expect_eq "$m: first fails: window frees of earlier blocks" "$(val unknown_frees)" 5
 done
 finish
