@@ -375,6 +375,9 @@ run_redis() {
 	mkdir -p "$dir"
 	for attempt in 1 2 3; do
 		port=$(free_port) || { echo "no free port" >>"$log"; return; }
+		# A server that could not listen (the port taken meanwhile) left its trace: heapfold
+		# never overwrites one, and the next try would run unrecorded.
+		rm -f "$base".gz*
 		"$timer" -t "$RUN_TIMEOUT" -o "$meas" "$@" redis-server --port "$port" --bind 127.0.0.1 \
 			--protected-mode yes --save '' --appendonly no --daemonize no --dir "$dir" --logfile '' \
 			--databases 1 >>"$log" 2>&1 &
