@@ -171,8 +171,9 @@ patch_libunwind() {
 # independent loads) and takes those frames when they are unchanged. unw_backtrace
 # (src/mi/backtrace.c) first tries each kept trace whole from its caller's state, before
 # making a context or a cursor (the stack words such a try compares, and the frames it gives,
-# are listed once when the trace is kept), and rests a while after 16 such tries in a row
-# found nothing. Each kept trace has a number unique in the process; hf_unw_backtrace_known
+# are listed once when the trace is kept, unless the memo rests until the trace is gone), and
+# rests a while after 16 such tries in a row found nothing, twice as long each time the tries
+# after a rest find nothing again. Each kept trace has a number unique in the process; hf_unw_backtrace_known
 # (unw_backtrace that also gives the number) copies no frames when the trace it replays is
 # one the caller says it knows, and the recorder then takes the node it made of them before.
 # The comments in the patch say why that is exact. It also starts each thread's table of frame
